@@ -1,0 +1,104 @@
+# Umbra: build, run and test. `make help` lists the targets.
+
+BUILD ?= build
+NEWLIB := $(BUILD)/newlib/install/x86_64-elf
+CC := gcc
+OBJDUMP := objdump
+
+# Hypervisor sources: every C and assembly file of the layout (tests are separate).
+SRC_DIRS := boot arch/x86 arch/x86/vmx lib vcpu nested ept
+SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+
+# No SSE/AVX anywhere: guests own the vector registers.
+ARCH_FLAGS := -m64 -ffreestanding -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-mcmodel=small
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(ARCH_FLAGS) \
+	-nostdinc -isystem $(GCC_INCLUDE) -isystem $(NEWLIB)/include -I. -MMD -MP
+ASFLAGS := -m64 -g -I. -Wa,--noexecstack -MMD -MP
+LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \
+	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,-z,noexecstack
+
+ELF := $(BUILD)/umbra.elf
+ISO := $(BUILD)/umbra.iso
+CPUS ?= 4
+
+.PHONY: all iso run run-qemu test test-host test-system check-sse deps newlib clean help \
+	format check-format
+
+all: $(ELF) $(ISO)
+
+help:
+	@echo "Umbra targets:"
+	@echo "  make            build $(ELF) and the bootable ISO $(ISO)"
+	@echo "  make run        boot the ISO in Bochs ($(CPUS) CPUs, VMX) and show the console"
+	@echo "  make run-qemu   boot the ISO in QEMU ($(CPUS) CPUs) and show the console"
+	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
+	@echo "  make format     reformat the C sources (clang-format)"
+	@echo "  make check-format  fail if any C source is not formatted"
+	@echo "  make clean      remove $(BUILD)/"
+	@echo "Variables: CPUS=n (run targets), BUILD=dir"
+
+deps:
+	@scripts/deps.sh
+
+$(NEWLIB)/lib/libc.a:
+	scripts/build-newlib.sh $(BUILD)/newlib
+
+newlib: $(NEWLIB)/lib/libc.a
+
+$(BUILD)/obj/%.o: %.c linker.ld | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(ELF): $(OBJS) linker.ld $(NEWLIB)/lib/libc.a
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(NEWLIB)/lib/libc.a $(LIBGCC)
+
+$(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh
+	scripts/make-iso.sh $@ boot/grub.cfg $(ELF)
+
+iso: $(ISO)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	scripts/run-bochs.sh --iso $(ISO) --cpus $(CPUS) --out $(BUILD)/run-bochs --follow
+
+run-qemu: deps
+	@$(MAKE) --no-print-directory all
+	scripts/run-qemu.sh --iso $(ISO) --cpus $(CPUS) --out $(BUILD)/run-qemu --follow
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-host
+	@$(MAKE) --no-print-directory check-sse
+	@$(MAKE) --no-print-directory test-system
+
+test-host:
+	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check
+
+check-sse: $(ELF)
+	scripts/check-no-sse.sh $(ELF)
+
+test-system: all
+	tests/system/run-all.sh $(BUILD)
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
+
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,29 @@
+/* The IDT (shared by all CPUs) and the frame every trap handler receives. */
+#ifndef ARCH_X86_IDT_H
+#define ARCH_X86_IDT_H
+
+#include <stdint.h>
+
+#define VECTOR_NMI 2
+#define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_MACHINE_CHECK 18
+#define VECTOR_FIRST_IRQ 32
+#define VECTOR_SPURIOUS 0xff
+
+/* Layout fixed by the push order in exception_entry.S (lowest address first). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Fills the IDT once (BSP). */
+void idt_init(void);
+/* Loads IDTR on this CPU. */
+void idt_load(void);
+
+/* Called from exception_entry.S. */
+void trap_dispatch(struct trap_frame *frame);
+
+#endif

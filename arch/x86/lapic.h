@@ -1,0 +1,20 @@
+/* Host local APIC, in x2APIC mode when the CPU has it, else xAPIC (MMIO). */
+#ifndef ARCH_X86_LAPIC_H
+#define ARCH_X86_LAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* BSP: choose the mode for every CPU (x2APIC if allowed and supported). */
+void lapic_select_mode(bool allow_x2apic);
+/* Every CPU: enable its APIC in the chosen mode (never disabled later: Bochs
+ * cannot re-enable an APIC once it was software-disabled). */
+void lapic_init(void);
+bool lapic_x2apic_mode(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_sipi(uint32_t apic_id, uint8_t page);
+void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Per-CPU data, reached through the GS base: %gs:0 holds the structure's own
+ * address so this_cpu() is a single load.
+ */
+#ifndef ARCH_X86_PERCPU_H
+#define ARCH_X86_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/gdt.h"
+
+#define MAX_CPUS 64
+#define CPU_STACK_SIZE (16 * 1024)
+#define IST_STACK_SIZE 4096
+
+enum ist_index { IST_DOUBLE_FAULT = 1, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 3 };
+
+struct percpu {
+	struct percpu *self; /* must stay first: read as %gs:0 */
+	uint32_t index;
+	uint32_t apic_id;
+	uint64_t stack_top;
+	volatile bool online;
+	bool vmx_on;
+	struct gdt_table gdt;
+	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+extern struct percpu percpu_area[MAX_CPUS];
+extern uint32_t percpu_count;
+
+/* Points GS at percpu_area[index] and fills in its identity. */
+struct percpu *percpu_setup(uint32_t index, uint32_t apic_id, uint64_t stack_top);
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Usable before percpu_setup() ran on this CPU (returns 0 then). */
+uint32_t this_cpu_index_safe(void);
+
+#endif

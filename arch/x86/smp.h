@@ -1,0 +1,28 @@
+/* Starting the application processors (INIT-SIPI-SIPI through a low trampoline). */
+#ifndef ARCH_X86_SMP_H
+#define ARCH_X86_SMP_H
+
+#include <stdint.h>
+
+#include "lib/frame_alloc.h"
+
+/* How long an AP has to report after its second SIPI. */
+#define SMP_AP_TIMEOUT_US 200000
+
+/*
+ * Starts every CPU in apic_ids other than the caller's, one at a time,
+ * through a trampoline copied to trampoline_pa (below 1 MiB). Each AP enters
+ * long mode and calls ap_main(index). APs that do not report in time are
+ * named on the console and left out. Returns the number of CPUs online,
+ * the caller included.
+ */
+uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_t count,
+		       uint64_t trampoline_pa);
+
+/* Size of the real-mode trampoline in bytes. */
+uint64_t smp_trampoline_size(void);
+
+/* Called by an AP once it is fully set up. */
+void smp_ap_report_online(void);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * The boot CPU's C entry and the APs' C entry: bring the platform up, then
+ * report and end the run.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/acpi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/tsc.h"
+#include "boot/boot_info.h"
+#include "boot/lowmem.h"
+#include "boot/multiboot.h"
+#include "lib/cmdline.h"
+#include "lib/console.h"
+#include "lib/frame_alloc.h"
+#include "lib/panic.h"
+
+#define FIRST_MIB 0x100000ULL
+
+extern char __image_start[], __image_end[];
+
+static struct boot_info boot_info;
+static struct frame_alloc frames;
+static struct acpi_cpus acpi_cpus;
+
+/* Physical memory is identity-mapped: a readable range is just a pointer. */
+static const void *identity_reader(uint64_t pa, uint64_t len, void *ctx)
+{
+	(void)ctx;
+	if (pa == 0 || pa + len < pa || pa + len > paging_mapped_end())
+		return NULL;
+	return (const void *)pa;
+}
+
+static const char *mem_type_name(uint32_t type)
+{
+	switch (type) {
+	case BOOT_MEM_USABLE: return "usable";
+	case BOOT_MEM_ACPI_RECLAIM: return "acpi-reclaimable";
+	case BOOT_MEM_ACPI_NVS: return "acpi-nvs";
+	case BOOT_MEM_BAD: return "bad";
+	default: return "reserved";
+	}
+}
+
+static void boot_info_load(uint32_t magic, uint64_t info_pa)
+{
+	int err;
+
+	if (magic == MULTIBOOT2_BOOTLOADER_MAGIC)
+		err = multiboot2_parse(identity_reader(info_pa, 8, NULL), info_pa, &boot_info);
+	else
+		err = multiboot1_parse(info_pa, identity_reader, NULL, &boot_info);
+	if (err < 0)
+		panic("malformed Multiboot%u information: %s",
+		      magic == MULTIBOOT2_BOOTLOADER_MAGIC ? 2 : 1, boot_info.error);
+
+	console_printf("umbra: loaded by %s (Multiboot%u), command line '%s'\n",
+		       boot_info.loader[0] ? boot_info.loader : "an unnamed loader",
+		       boot_info.protocol, boot_info.cmdline);
+	for (uint32_t i = 0; i < boot_info.mem_count; i++) {
+		const struct boot_mem_range *r = &boot_info.mem[i];
+
+		console_printf("umbra: mem 0x%012lx-0x%012lx %s\n", r->base, r->base + r->length,
+			       mem_type_name(r->type));
+	}
+	for (uint32_t i = 0; i < boot_info.module_count; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+
+		console_printf("umbra: module %u 0x%lx-0x%lx '%s'\n", i, m->start, m->end,
+			       m->cmdline);
+	}
+	if (boot_info.module_count == 0)
+		console_printf("umbra: no modules\n");
+	if (boot_info_validate(&boot_info) < 0)
+		panic("bad boot information: %s", boot_info.error);
+}
+
+static void frames_init(void)
+{
+	frame_alloc_init(&frames);
+	for (uint32_t i = 0; i < boot_info.mem_count; i++) {
+		const struct boot_mem_range *r = &boot_info.mem[i];
+
+		if (r->type == BOOT_MEM_USABLE && frame_alloc_add(&frames, r->base, r->base + r->length) < 0)
+			console_printf("umbra: warning: memory range 0x%lx+0x%lx not used (too many ranges)\n",
+				       r->base, r->length);
+	}
+	/* Real-mode structures and the trampoline live in the first MiB. */
+	frame_alloc_reserve(&frames, 0, FIRST_MIB);
+	frame_alloc_reserve(&frames, (uint64_t)__image_start, (uint64_t)__image_end);
+	frame_alloc_reserve(&frames, boot_info.info_start, boot_info.info_end);
+	for (uint32_t i = 0; i < boot_info.module_count; i++)
+		frame_alloc_reserve(&frames, boot_info.modules[i].start, boot_info.modules[i].end);
+	console_printf("umbra: %lu MiB free for guests and the hypervisor\n",
+		       (unsigned long)(frames.free_frames * FRAME_SIZE >> 20));
+}
+
+static uint32_t cpus_start(void)
+{
+	uint64_t rsdp = boot_info.rsdp;
+	uint64_t phantom;
+
+	if (!rsdp)
+		rsdp = acpi_find_rsdp(identity_reader, NULL);
+	if (acpi_find_cpus(rsdp, identity_reader, NULL, &acpi_cpus) < 0 || !acpi_cpus.found_madt) {
+		console_printf("umbra: no ACPI MADT (%s): booting on one CPU\n",
+			       acpi_cpus.error[0] ? acpi_cpus.error : "not found");
+		return 1;
+	}
+	console_printf("umbra: ACPI MADT lists %u CPUs (%u disabled)\n", acpi_cpus.count,
+		       acpi_cpus.skipped_disabled);
+	/* Test hook: an APIC ID nobody answers, to exercise the AP timeout. */
+	if (cmdline_get_u64(boot_info.cmdline, "test_phantom_apic", &phantom) &&
+	    acpi_cpus.count < ACPI_MAX_CPUS)
+		acpi_cpus.apic_ids[acpi_cpus.count++] = (uint32_t)phantom;
+
+	uint64_t tramp = lowmem_find_trampoline(&boot_info, smp_trampoline_size());
+
+	if (!tramp) {
+		console_printf("umbra: no free page below 1 MiB for the AP trampoline: "
+			       "booting on one CPU\n");
+		return 1;
+	}
+	return smp_start_aps(&frames, acpi_cpus.apic_ids, acpi_cpus.count, tramp);
+}
+
+static void cpu_report_online(const struct percpu *cpu)
+{
+	console_printf("umbra: cpu %u apic=%u online in long mode%s\n", cpu->index, cpu->apic_id,
+		       cpu->index == 0 ? " (boot cpu)" : "");
+}
+
+static void cpu_local_init(struct percpu *cpu)
+{
+	gdt_load(cpu);
+	idt_load();
+	lapic_init();
+	cpu->apic_id = lapic_id();
+}
+
+void boot_main(uint32_t magic, uint64_t info_pa)
+{
+	struct percpu *bsp = percpu_setup(0, 0, 0);
+
+	console_init();
+	gdt_load(bsp);
+	idt_init();
+	idt_load();
+	console_printf("umbra: Umbra hypervisor starting\n");
+
+	boot_info_load(magic, info_pa);
+	frames_init();
+	paging_init(&frames, boot_info_ram_end(&boot_info));
+	tsc_calibrate();
+	console_printf("umbra: TSC %lu kHz\n", tsc_khz());
+
+	lapic_select_mode(cmdline_get_bool(boot_info.cmdline, "x2apic", true));
+	cpu_local_init(bsp);
+	percpu_count = 1;
+	bsp->online = true;
+	console_printf("umbra: local APIC in %s mode\n", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+	cpu_report_online(bsp);
+
+	uint32_t online = cpus_start();
+
+	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, 0, 0, 0, 0);
+	platform_exit(UMBRA_EXIT_PASS);
+}
+
+void ap_main(uint32_t index)
+{
+	struct percpu *cpu = percpu_setup(index, 0, 0);
+
+	cpu_local_init(cpu);
+	cpu_report_online(cpu);
+	smp_ap_report_online();
+	cpu_halt_forever();
+}

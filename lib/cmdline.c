@@ -1,0 +1,103 @@
+#include "lib/cmdline.h"
+
+#include <string.h>
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t val_size)
+{
+	size_t key_len = strlen(key);
+	const char *p = cmdline;
+
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		const char *tok = p;
+
+		while (*p && !is_space(*p))
+			p++;
+		size_t tok_len = (size_t)(p - tok);
+
+		if (tok_len < key_len || memcmp(tok, key, key_len) != 0)
+			continue;
+		if (tok_len == key_len) {
+			if (val_size == 0)
+				return false;
+			val[0] = '\0';
+			return true;
+		}
+		if (tok[key_len] != '=')
+			continue;
+		size_t v_len = tok_len - key_len - 1;
+
+		if (v_len + 1 > val_size)
+			return false;
+		memcpy(val, tok + key_len + 1, v_len);
+		val[v_len] = '\0';
+		return true;
+	}
+	return false;
+}
+
+bool cmdline_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, base = 10;
+	int digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++, digits++) {
+		uint64_t d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (uint64_t)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (uint64_t)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (uint64_t)(*s - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (digits == 0)
+		return false;
+	unsigned shift = 0;
+
+	switch (*s) {
+	case 'K': case 'k': shift = 10; s++; break;
+	case 'M': case 'm': shift = 20; s++; break;
+	case 'G': case 'g': shift = 30; s++; break;
+	default: break;
+	}
+	if (*s != '\0' || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
+{
+	char buf[32];
+
+	return cmdline_get(cmdline, key, buf, sizeof(buf)) && cmdline_parse_u64(buf, out);
+}
+
+bool cmdline_get_bool(const char *cmdline, const char *key, bool dflt)
+{
+	char buf[8];
+
+	if (!cmdline_get(cmdline, key, buf, sizeof(buf)))
+		return dflt;
+	if (buf[0] == '\0' || !strcmp(buf, "1") || !strcmp(buf, "on") || !strcmp(buf, "yes"))
+		return true;
+	if (!strcmp(buf, "0") || !strcmp(buf, "off") || !strcmp(buf, "no"))
+		return false;
+	return dflt;
+}

@@ -1,0 +1,20 @@
+/* Command lines of the form "key=value key2 key3=value": looking up keys. */
+#ifndef LIB_CMDLINE_H
+#define LIB_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Copies the value of `key` (empty for a bare key) into val, NUL-terminated.
+ * Returns false if the key is absent or the value does not fit.
+ */
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t val_size);
+/* Unsigned number (decimal, 0x hex) with an optional K/M/G suffix (binary units). */
+bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
+/* "0"/"off"/"no" are false, "1"/"on"/"yes"/bare key are true; absent or bad gives dflt. */
+bool cmdline_get_bool(const char *cmdline, const char *key, bool dflt);
+bool cmdline_parse_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,13 @@
+/* Fatal errors: one clear line, then this CPU stops. */
+#ifndef LIB_PANIC_H
+#define LIB_PANIC_H
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond))                                                         \
+			panic("CHECK(%s) failed at %s:%d", #cond, __FILE__, __LINE__); \
+	} while (0)
+
+#endif

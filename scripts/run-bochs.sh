@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Boots Umbra in Bochs, the project's VMX reference CPU, and always ends.
+#   run-bochs.sh --iso FILE | --pxe TFTP_DIR  [--cpus N] [--out DIR]
+#                [--timeout SECONDS] [--ips N] [--megs N] [--follow]
+# The serial console lands in OUT/serial.log (shown live with --follow).
+# Bochs' exit status means little (it is 1 after a clean shutdown): read the log.
+set -euo pipefail
+
+iso= pxe= cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--iso) iso=$2; shift ;;
+	--pxe) pxe=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
+	--out) out=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--ips) ips=$2; shift ;;
+	--megs) megs=$2; shift ;;
+	--follow) follow=1 ;;
+	*) echo "run-bochs.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$iso$pxe" ] || { echo "run-bochs.sh: need --iso or --pxe" >&2; exit 2; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/serial.log" "$out/bochs.log" "$out/bochs.out"
+: >"$out/serial.log"
+
+{
+	echo "megs: $megs"
+	echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
+	echo "vgaromimage: file=/usr/share/vgabios/vgabios.bin"
+	# A lower ips makes the BIOS and GRUB waits (emulated time) shorter.
+	echo "cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0"
+	echo "display_library: rfb, options=\"timeout=0\""
+	echo "com1: enabled=1, mode=file, dev=$out/serial.log"
+	echo "port_e9_hack: enabled=1"
+	echo "log: $out/bochs.log"
+	echo "panic: action=fatal"
+	echo "error: action=report"
+	echo "mouse: enabled=0"
+	if [ -n "$iso" ]; then
+		echo "ata0-master: type=cdrom, path=$(realpath "$iso"), status=inserted"
+		echo "boot: cdrom"
+	else
+		pxe=$(realpath "$pxe")
+		printf '# vnet config\nbootfile = boot/grub/i386-pc/core.0\n' >"$out/vnet.conf"
+		echo "pci: enabled=1, chipset=i440fx, slot1=e1000"
+		echo "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=$pxe, script=$out/vnet.conf, bootrom=/usr/lib/ipxe/qemu/pxe-e1000.rom"
+		echo "boot: network"
+	fi
+} >"$out/bochsrc"
+echo c >"$out/bochs.rc"
+
+tail_pid=
+if [ "$follow" = 1 ]; then
+	tail -n +1 -f "$out/serial.log" &
+	tail_pid=$!
+fi
+status=0
+timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+	>"$out/bochs.out" 2>&1 </dev/null || status=$?
+if [ -n "$tail_pid" ]; then
+	sleep 0.5
+	kill "$tail_pid" 2>/dev/null || true
+	wait "$tail_pid" 2>/dev/null || true
+fi
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "run-bochs.sh: Bochs did not end within ${timeout}s and was stopped" >&2
+	exit 124
+fi
+exit 0

@@ -1,0 +1,83 @@
+# System test helpers: run one boot, check its serial log, print one verdict.
+# Sourced by run-all.sh. Each case ends with a line
+#   system: PASS <name>   or   system: FAIL <name>: <reason>
+# and on failure the tail of its log.
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+# The log with CRs removed (the console sends CRLF on serial).
+case_log() { tr -d '\r' <"$1/serial.log"; }
+
+# check_case NAME OUTDIR RUN_STATUS CHECK... ; each CHECK is one of
+#   has:REGEX       a line matching REGEX must be present
+#   not:REGEX       no line may match REGEX
+#   count:N:REGEX   exactly N lines match REGEX
+#   last:REGEX      the last non-empty line matches REGEX
+#   exit:CODE       QEMU's isa-debug-exit code (OUTDIR/exit-code) is CODE
+check_case() {
+	local name=$1 dir=$2 status=$3
+	shift 3
+	local why=
+	if [ "$status" = 124 ]; then
+		why="emulator did not end in time"
+	fi
+	local log
+	log=$(case_log "$dir")
+	for c in "$@"; do
+		[ -n "$why" ] && break
+		case $c in
+		has:*) grep -qE -- "${c#has:}" <<<"$log" || why="missing line /${c#has:}/" ;;
+		not:*) ! grep -qE -- "${c#not:}" <<<"$log" || why="unexpected line: $(grep -E -- "${c#not:}" <<<"$log" | head -1)" ;;
+		count:*)
+			local rest=${c#count:} n
+			n=$(grep -cE -- "${rest#*:}" <<<"$log" || true)
+			[ "$n" = "${rest%%:*}" ] || why="expected ${rest%%:*} lines /${rest#*:}/, found $n" ;;
+		last:*)
+			local last
+			last=$(grep -v '^[[:space:]]*$' <<<"$log" | tail -1)
+			grep -qE -- "${c#last:}" <<<"$last" || why="last line is '$last', expected /${c#last:}/" ;;
+		exit:*)
+			local code
+			code=$(cat "$dir/exit-code" 2>/dev/null || echo none)
+			[ "$code" = "${c#exit:}" ] || why="exit code $code, expected ${c#exit:}" ;;
+		*) why="bad check '$c'" ;;
+		esac
+	done
+	if [ -z "$why" ]; then
+		echo "system: PASS $name"
+		PASSED=$((PASSED + 1))
+	else
+		echo "system: FAIL $name: $why"
+		echo "---- last lines of $dir/serial.log ----"
+		tail -n 25 <<<"$log"
+		echo "----"
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+	fi
+}
+
+# run_bochs NAME ARGS... -- CHECKS...   (ARGS go to scripts/run-bochs.sh)
+run_bochs() {
+	local name=$1 args=() status=0
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	local dir=$BUILD/system/$name
+	"$ROOT/scripts/run-bochs.sh" "${args[@]}" --out "$dir" --timeout "${BOCHS_TIMEOUT:-600}" \
+		>/dev/null 2>&1 || status=$?
+	check_case "$name" "$dir" "$status" "$@"
+}
+
+# run_qemu NAME ARGS... -- CHECKS...   (ARGS go to scripts/run-qemu.sh)
+run_qemu() {
+	local name=$1 args=() status=0
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	local dir=$BUILD/system/$name
+	"$ROOT/scripts/run-qemu.sh" "${args[@]}" --out "$dir" --timeout "${QEMU_TIMEOUT:-120}" \
+		>/dev/null 2>&1 || status=$?
+	check_case "$name" "$dir" "$status" "$@"
+}

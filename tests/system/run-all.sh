@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# System tests: boot Umbra in Bochs and QEMU and check what its console says.
+#   tests/system/run-all.sh BUILD_DIR [CASE_REGEX]
+# Ends with "N passed, N failed" and a non-zero status if any case failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+ONLY=${2:-.}
+# shellcheck source=tests/system/lib.sh
+. "$ROOT/tests/system/lib.sh"
+
+ELF=$BUILD/umbra.elf
+mkdir -p "$BUILD/system"
+
+# Two modules with known contents and a test ISO that passes them.
+head -c 8192 /dev/zero | tr '\0' 'A' >"$BUILD/system/mod-alpha.bin"
+echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
+"$ROOT/scripts/make-iso.sh" "$BUILD/system/boot-test.iso" "$ROOT/tests/system/grub-boot.cfg" "$ELF" \
+	"$BUILD/system/mod-alpha.bin" "$BUILD/system/mod-beta.txt" || exit 1
+ISO=$BUILD/system/boot-test.iso
+
+cpu_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ online in long mode"; }
+summary() { echo "last:^umbra: summary cpus=$1 vmx=0 vms=0 pass=0 fail=0\$"; }
+BOOT_CHECKS=(
+	"has:^umbra: loaded by GRUB .*\(Multiboot2\), command line 'console=serial test=boot'"
+	"has:^umbra: mem 0x000000000000-0x00000009f[0-9a-f]{3} usable"
+	"has:^umbra: module 0 0x[0-9a-f]+-0x[0-9a-f]+ 'name=alpha mem=1M'"
+	"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ 'name=beta'"
+	"not:panic|exception"
+)
+
+want() { [[ $1 =~ $ONLY ]]; }
+
+if want bochs-smp4; then
+	run_bochs bochs-smp4 --iso "$ISO" --cpus 4 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 4)" \
+		"has:^umbra: local APIC in x2APIC mode" "$(summary 4)"
+fi
+if want bochs-smp1; then
+	run_bochs bochs-smp1 --iso "$ISO" --cpus 1 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 1)" "$(summary 1)"
+fi
+for n in 1 4; do
+	if want "qemu-smp$n"; then
+		run_qemu "qemu-smp$n" --iso "$ISO" --accel tcg --cpus $n -- "${BOOT_CHECKS[@]}" \
+			"$(cpu_lines $n)" "$(summary $n)" exit:0
+	fi
+done
+if want qemu-multiboot1; then
+	# QEMU's -kernel loader speaks Multiboot1 only: Umbra's v1 header, the
+	# v1 info block, xAPIC mode, and an AP that never answers (phantom APIC ID).
+	run_qemu qemu-multiboot1 --kernel "$ELF" --accel tcg --cpus 2 \
+		--append "x2apic=0 test_phantom_apic=9" \
+		--initrd "$BUILD/system/mod-alpha.bin name=alpha mem=1M,$BUILD/system/mod-beta.txt name=beta" -- \
+		"has:^umbra: loaded by .*\(Multiboot1\), command line '.*x2apic=0 test_phantom_apic=9'" \
+		"has:^umbra: module 0 0x[0-9a-f]+-0x[0-9a-f]+ 'name=alpha mem=1M'" \
+		"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ 'name=beta'" \
+		"has:^umbra: local APIC in xAPIC mode" \
+		"has:^umbra: cpu apic=9 did not answer INIT-SIPI-SIPI" \
+		"$(cpu_lines 2)" "$(summary 2)" "not:panic|exception" exit:0
+fi
+if want qemu-no-long-mode; then
+	run_qemu qemu-no-long-mode --kernel "$ELF" --accel tcg --cpu qemu32 --cpus 1 -- \
+		"has:^umbra: fatal: this CPU has no 64-bit long mode" "not:summary" exit:2
+fi
+
+[ "$FAILED" = 0 ] || echo "system: failed cases: ${FAILED_NAMES[*]}"
+echo "system: ${PASSED} passed, ${FAILED} failed"
+[ "$FAILED" = 0 ]
