@@ -7,6 +7,7 @@
 
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
@@ -133,6 +134,15 @@ static uint32_t cpus_start(void)
 	return smp_start_aps(&frames, acpi_cpus.apic_ids, acpi_cpus.count, tramp);
 }
 
+/* Test hook: `test_fault=N` makes CPU N execute UD2 once it is online. */
+static uint64_t test_fault_cpu = UINT64_MAX;
+
+static void test_fault_maybe(const struct percpu *cpu)
+{
+	if (cpu->index == test_fault_cpu)
+		__asm__ volatile("ud2");
+}
+
 static void cpu_report_online(const struct percpu *cpu)
 {
 	console_printf("umbra: cpu %u apic=%u online in long mode%s\n", cpu->index, cpu->apic_id,
@@ -149,13 +159,15 @@ static void cpu_local_init(struct percpu *cpu)
 
 void boot_main(uint32_t magic, uint64_t info_pa)
 {
-	struct percpu *bsp = percpu_setup(0, 0, 0);
+	struct percpu *bsp = percpu_setup(0);
 
 	console_init();
 	gdt_load(bsp);
 	idt_init();
 	idt_load();
 	console_printf("umbra: Umbra hypervisor starting\n");
+	cpu_features_read();
+	cpu_features_report();
 
 	boot_info_load(magic, info_pa);
 	frames_init();
@@ -163,6 +175,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	tsc_calibrate();
 	console_printf("umbra: TSC %lu kHz\n", tsc_khz());
 
+	cmdline_get_u64(boot_info.cmdline, "test_fault", &test_fault_cpu);
 	lapic_select_mode(cmdline_get_bool(boot_info.cmdline, "x2apic", true));
 	cpu_local_init(bsp);
 	percpu_count = 1;
@@ -172,16 +185,19 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 
 	uint32_t online = cpus_start();
 
+	test_fault_maybe(bsp);
+
 	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, 0, 0, 0, 0);
-	platform_exit(UMBRA_EXIT_PASS);
+	platform_exit(panic_count() ? UMBRA_EXIT_ERROR : UMBRA_EXIT_PASS);
 }
 
 void ap_main(uint32_t index)
 {
-	struct percpu *cpu = percpu_setup(index, 0, 0);
+	struct percpu *cpu = percpu_setup(index);
 
 	cpu_local_init(cpu);
 	cpu_report_online(cpu);
 	smp_ap_report_online();
+	test_fault_maybe(cpu);
 	cpu_halt_forever();
 }

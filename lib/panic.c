@@ -8,6 +8,13 @@
 #include "arch/x86/platform.h"
 #include "lib/console.h"
 
+static unsigned panics;
+
+unsigned panic_count(void)
+{
+	return __atomic_load_n(&panics, __ATOMIC_ACQUIRE);
+}
+
 void panic(const char *fmt, ...)
 {
 	char line[CONSOLE_LINE_MAX];
@@ -16,6 +23,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	irq_disable();
+	__atomic_add_fetch(&panics, 1, __ATOMIC_ACQ_REL);
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(line))
 		n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -4,6 +4,9 @@
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
+/* How many CPUs have panicked: a run with any is not a clean run. */
+unsigned panic_count(void);
+
 #define CHECK(cond)                                                                  \
 	do {                                                                         \
 		if (!(cond))                                                         \

@@ -172,7 +172,8 @@ static uint64_t acpi_scan(phys_reader_fn read, void *ctx, uint64_t start, uint64
 {
 	struct acpi_root root;
 
-	for (uint64_t pa = start; pa + ACPI_RSDP_V1_LEN <= end; pa += 16) {
+	/* Like ACPICA: any 16-byte slot in the area may start the RSDP. */
+	for (uint64_t pa = start; pa < end; pa += 16) {
 		if (acpi_check_rsdp(pa, read, ctx, &root, NULL) == 0)
 			return pa;
 	}
@@ -317,7 +318,7 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 		elen = t[off + 1];
 		const uint64_t at[] = { type, off, elen };
 
-		if (elen < 2 || elen > len - off) {
+		if (elen > len - off) {
 			acpi_note(out, "MADT: entry type %u at offset %u: bad length %u", at, NULL);
 			return;
 		}

@@ -1,6 +1,7 @@
 #include "arch/x86/lapic.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 
@@ -18,7 +19,6 @@
 #define ICR_ASSERT (1U << 14)
 #define ICR_LEVEL (1U << 15)
 
-#define CPUID_1_ECX_X2APIC (1U << 21)
 #define ICR_SPIN_LIMIT 1000000
 
 static bool use_x2apic;
@@ -41,7 +41,7 @@ static void lapic_write(uint32_t reg, uint32_t v)
 
 void lapic_select_mode(bool allow_x2apic)
 {
-	use_x2apic = allow_x2apic && (cpuid(1).ecx & CPUID_1_ECX_X2APIC);
+	use_x2apic = allow_x2apic && cpu_has_x2apic();
 }
 
 bool lapic_x2apic_mode(void)

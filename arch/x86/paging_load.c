@@ -1,9 +1,8 @@
 /* Installs the identity map on the boot CPU (the hardware half of paging). */
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
 #include "arch/x86/paging.h"
 #include "lib/panic.h"
-
-#define CPUID_EXT_1G_PAGES (1U << 26)
 
 /* The 32-bit AP path loads CR3 from here, so the PML4 must sit below 4 GiB. */
 extern uint32_t boot_cr3;
@@ -12,8 +11,7 @@ static uint64_t mapped_end = PAGING_LOW_MAP_END;
 
 void paging_init(struct frame_alloc *fa, uint64_t ram_end)
 {
-	bool gb_pages = cpuid(0x80000001).edx & CPUID_EXT_1G_PAGES;
-	uint64_t pml4 = paging_build_identity(fa, ram_end, gb_pages);
+	uint64_t pml4 = paging_build_identity(fa, ram_end, cpu_has_1g_pages());
 
 	CHECK(pml4 != 0 && pml4 < PAGING_LOW_MAP_END);
 	boot_cr3 = (uint32_t)pml4;

@@ -5,14 +5,12 @@
 struct percpu percpu_area[MAX_CPUS];
 uint32_t percpu_count;
 
-struct percpu *percpu_setup(uint32_t index, uint32_t apic_id, uint64_t stack_top)
+struct percpu *percpu_setup(uint32_t index)
 {
 	struct percpu *p = &percpu_area[index];
 
 	p->self = p;
 	p->index = index;
-	p->apic_id = apic_id;
-	p->stack_top = stack_top;
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	return p;
 }

@@ -20,7 +20,6 @@ struct percpu {
 	struct percpu *self; /* must stay first: read as %gs:0 */
 	uint32_t index;
 	uint32_t apic_id;
-	uint64_t stack_top;
 	volatile bool online;
 	bool vmx_on;
 	struct gdt_table gdt;
@@ -30,8 +29,8 @@ struct percpu {
 extern struct percpu percpu_area[MAX_CPUS];
 extern uint32_t percpu_count;
 
-/* Points GS at percpu_area[index] and fills in its identity. */
-struct percpu *percpu_setup(uint32_t index, uint32_t apic_id, uint64_t stack_top);
+/* Points GS at percpu_area[index] (the APIC ID is filled in by the caller). */
+struct percpu *percpu_setup(uint32_t index);
 
 static inline struct percpu *this_cpu(void)
 {

@@ -48,15 +48,30 @@ done
 if want qemu-multiboot1; then
 	# QEMU's -kernel loader speaks Multiboot1 only: Umbra's v1 header, the
 	# v1 info block, xAPIC mode, and an AP that never answers (phantom APIC ID).
+	# v1 loaders put the module's file name first in its string.
 	run_qemu qemu-multiboot1 --kernel "$ELF" --accel tcg --cpus 2 \
 		--append "x2apic=0 test_phantom_apic=9" \
 		--initrd "$BUILD/system/mod-alpha.bin name=alpha mem=1M,$BUILD/system/mod-beta.txt name=beta" -- \
 		"has:^umbra: loaded by .*\(Multiboot1\), command line '.*x2apic=0 test_phantom_apic=9'" \
-		"has:^umbra: module 0 0x[0-9a-f]+-0x[0-9a-f]+ 'name=alpha mem=1M'" \
-		"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ 'name=beta'" \
+		"has:^umbra: module 0 0x[0-9a-f]+-0x[0-9a-f]+ '[^ ]*mod-alpha.bin name=alpha mem=1M'" \
+		"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ '[^ ]*mod-beta.txt name=beta'" \
 		"has:^umbra: local APIC in xAPIC mode" \
 		"has:^umbra: cpu apic=9 did not answer INIT-SIPI-SIPI" \
 		"$(cpu_lines 2)" "$(summary 2)" "not:panic|exception" exit:0
+fi
+if want qemu-fault-bsp; then
+	# An exception on the boot CPU: full report, one panic line, run ends with code 2.
+	run_qemu qemu-fault-bsp --kernel "$ELF" --accel tcg --cpus 1 --append "test_fault=0" -- \
+		"has:^umbra: exception #UD \(vector 6\) on cpu 0 error=0x0" \
+		"has:^umbra:   rip=0x0000000000[0-9a-f]{6} cs=0x8 " "has:^umbra:   cr0=0x[0-9a-f]+ cr2=" \
+		"has:^umbra:   rax=0x[0-9a-f]{16} rbx=" \
+		"last:^umbra: panic on cpu 0: unhandled exception #UD at rip 0x[0-9a-f]+\$" exit:2
+fi
+if want qemu-fault-ap; then
+	# An exception on an AP stops that CPU only: the boot goes on, the run is an error.
+	run_qemu qemu-fault-ap --kernel "$ELF" --accel tcg --cpus 2 --append "test_fault=1" -- \
+		"has:^umbra: exception #UD \(vector 6\) on cpu 1 " \
+		"has:^umbra: panic on cpu 1: unhandled exception #UD" "$(summary 2)" exit:2
 fi
 if want qemu-no-long-mode; then
 	run_qemu qemu-no-long-mode --kernel "$ELF" --accel tcg --cpu qemu32 --cpus 1 -- \
