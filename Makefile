@@ -1,5 +1,6 @@
 # Umbra: build, run and test. `make help` lists the targets.
 
+SHELL := /bin/bash
 BUILD ?= build
 NEWLIB := $(BUILD)/newlib/install/x86_64-elf
 CC := gcc
@@ -25,9 +26,11 @@ LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \
 
 ELF := $(BUILD)/umbra.elf
 ISO := $(BUILD)/umbra.iso
+PXE := $(BUILD)/pxe
 CPUS ?= 4
 
-.PHONY: all iso run run-qemu test test-host test-system check-sse deps newlib clean help \
+
+.PHONY: all iso pxe run run-qemu test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 all: $(ELF) $(ISO)
@@ -36,7 +39,8 @@ help:
 	@echo "Umbra targets:"
 	@echo "  make            build $(ELF) and the bootable ISO $(ISO)"
 	@echo "  make run        boot the ISO in Bochs ($(CPUS) CPUs, VMX) and show the console"
-	@echo "  make run-qemu   boot the ISO in QEMU ($(CPUS) CPUs) and show the console"
+	@echo "  make run-qemu   boot the ISO in QEMU ($(CPUS) CPUs; KVM with nested VMX if the host has it, else TCG)"
+	@echo "  make pxe        build a TFTP tree in $(PXE) for network boot (docs/pxe.md)"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
@@ -59,13 +63,33 @@ $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
 
-$(ELF): $(OBJS) linker.ld $(NEWLIB)/lib/libc.a
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(NEWLIB)/lib/libc.a $(LIBGCC)
+LIBS := $(NEWLIB)/lib/libc.a $(LIBGCC)
+
+# Two links: the first gives the function addresses for the symbol table
+# (backtraces), the second adds the table after all code and data, so no
+# function moves (checked).
+$(BUILD)/umbra.stage1.elf: $(OBJS) linker.ld $(NEWLIB)/lib/libc.a
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/symtab.S: $(BUILD)/umbra.stage1.elf scripts/gen-symtab.sh
+	scripts/gen-symtab.sh $< >$@
+
+$(BUILD)/symtab.o: $(BUILD)/symtab.S
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(ELF): $(BUILD)/umbra.stage1.elf $(BUILD)/symtab.o
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/symtab.o $(LIBS)
+	@cmp -s <(nm -n $< | awk '$$2 ~ /^[tT]$$/') <(nm -n $@ | awk '$$2 ~ /^[tT]$$/') || \
+		{ echo "symbol table moved code: $@ differs from $<" >&2; rm -f $@; exit 1; }
 
 $(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ boot/grub.cfg $(ELF)
 
 iso: $(ISO)
+
+pxe: $(ELF) boot/grub.cfg boot/umbra.ipxe scripts/make-pxe.sh
+	scripts/make-pxe.sh $(PXE) boot/grub.cfg boot/umbra.ipxe $(ELF)
+	@echo "TFTP tree in $(PXE): DHCP boot file boot/grub/i386-pc/core.0 (GRUB) or umbra.ipxe (iPXE); see docs/pxe.md"
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -77,6 +101,7 @@ run-qemu: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-format
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory check-sse
 	@$(MAKE) --no-print-directory test-system
@@ -96,7 +121,8 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 
 check-format:
-	clang-format --dry-run --Werror $(FORMAT_SRCS)
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "check-format: ok"
+
 
 clean:
 	rm -rf $(BUILD)

@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 #define BOOT_MAX_MEM_RANGES 64
-#define BOOT_MAX_MODULES 32
-#define BOOT_CMDLINE_MAX 256
-#define BOOT_LOADER_MAX 64
-#define BOOT_ERROR_MAX 128
+#define BOOT_MAX_MODULES    32
+#define BOOT_CMDLINE_MAX    256
+#define BOOT_LOADER_MAX     64
+#define BOOT_ERROR_MAX      128
 
 /* Negative results of the parsers and of boot_info_validate(). */
 #define BOOT_EINVAL (-1) /* malformed or inconsistent information */

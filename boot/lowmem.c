@@ -29,7 +29,7 @@ uint64_t lowmem_find_trampoline(const struct boot_info *bi, uint64_t size)
 	for (uint64_t pa = LOWMEM_LIMIT - span; pa >= PAGE; pa -= PAGE) {
 		uint64_t end = pa + span;
 		bool clear = in_usable_ram(bi, pa, end) &&
-			     !overlaps(pa, end, bi->info_start, bi->info_end);
+		             !overlaps(pa, end, bi->info_start, bi->info_end);
 
 		for (uint32_t m = 0; clear && m < bi->module_count; m++)
 			clear = !overlaps(pa, end, bi->modules[m].start, bi->modules[m].end);

@@ -65,19 +65,19 @@ static void boot_info_load(uint32_t magic, uint64_t info_pa)
 		      magic == MULTIBOOT2_BOOTLOADER_MAGIC ? 2 : 1, boot_info.error);
 
 	console_printf("umbra: loaded by %s (Multiboot%u), command line '%s'\n",
-		       boot_info.loader[0] ? boot_info.loader : "an unnamed loader",
-		       boot_info.protocol, boot_info.cmdline);
+	               boot_info.loader[0] ? boot_info.loader : "an unnamed loader",
+	               boot_info.protocol, boot_info.cmdline);
 	for (uint32_t i = 0; i < boot_info.mem_count; i++) {
 		const struct boot_mem_range *r = &boot_info.mem[i];
 
 		console_printf("umbra: mem 0x%012lx-0x%012lx %s\n", r->base, r->base + r->length,
-			       mem_type_name(r->type));
+		               mem_type_name(r->type));
 	}
 	for (uint32_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 
 		console_printf("umbra: module %u 0x%lx-0x%lx '%s'\n", i, m->start, m->end,
-			       m->cmdline);
+		               m->cmdline);
 	}
 	if (boot_info.module_count == 0)
 		console_printf("umbra: no modules\n");
@@ -91,9 +91,11 @@ static void frames_init(void)
 	for (uint32_t i = 0; i < boot_info.mem_count; i++) {
 		const struct boot_mem_range *r = &boot_info.mem[i];
 
-		if (r->type == BOOT_MEM_USABLE && frame_alloc_add(&frames, r->base, r->base + r->length) < 0)
-			console_printf("umbra: warning: memory range 0x%lx+0x%lx not used (too many ranges)\n",
-				       r->base, r->length);
+		if (r->type == BOOT_MEM_USABLE &&
+		    frame_alloc_add(&frames, r->base, r->base + r->length) < 0)
+			console_printf("umbra: warning: memory range 0x%lx+0x%lx not used (too "
+			               "many ranges)\n",
+			               r->base, r->length);
 	}
 	/* Real-mode structures and the trampoline live in the first MiB. */
 	frame_alloc_reserve(&frames, 0, FIRST_MIB);
@@ -102,7 +104,7 @@ static void frames_init(void)
 	for (uint32_t i = 0; i < boot_info.module_count; i++)
 		frame_alloc_reserve(&frames, boot_info.modules[i].start, boot_info.modules[i].end);
 	console_printf("umbra: %lu MiB free for guests and the hypervisor\n",
-		       (unsigned long)(frames.free_frames * FRAME_SIZE >> 20));
+	               (unsigned long)(frames.free_frames * FRAME_SIZE >> 20));
 }
 
 static uint32_t cpus_start(void)
@@ -114,11 +116,11 @@ static uint32_t cpus_start(void)
 		rsdp = acpi_find_rsdp(identity_reader, NULL);
 	if (acpi_find_cpus(rsdp, identity_reader, NULL, &acpi_cpus) < 0 || !acpi_cpus.found_madt) {
 		console_printf("umbra: no ACPI MADT (%s): booting on one CPU\n",
-			       acpi_cpus.error[0] ? acpi_cpus.error : "not found");
+		               acpi_cpus.error[0] ? acpi_cpus.error : "not found");
 		return 1;
 	}
 	console_printf("umbra: ACPI MADT lists %u CPUs (%u disabled)\n", acpi_cpus.count,
-		       acpi_cpus.skipped_disabled);
+	               acpi_cpus.skipped_disabled);
 	/* Test hook: an APIC ID nobody answers, to exercise the AP timeout. */
 	if (cmdline_get_u64(boot_info.cmdline, "test_phantom_apic", &phantom) &&
 	    acpi_cpus.count < ACPI_MAX_CPUS)
@@ -128,7 +130,7 @@ static uint32_t cpus_start(void)
 
 	if (!tramp) {
 		console_printf("umbra: no free page below 1 MiB for the AP trampoline: "
-			       "booting on one CPU\n");
+		               "booting on one CPU\n");
 		return 1;
 	}
 	return smp_start_aps(&frames, acpi_cpus.apic_ids, acpi_cpus.count, tramp);
@@ -146,7 +148,7 @@ static void test_fault_maybe(const struct percpu *cpu)
 static void cpu_report_online(const struct percpu *cpu)
 {
 	console_printf("umbra: cpu %u apic=%u online in long mode%s\n", cpu->index, cpu->apic_id,
-		       cpu->index == 0 ? " (boot cpu)" : "");
+	               cpu->index == 0 ? " (boot cpu)" : "");
 }
 
 static void cpu_local_init(struct percpu *cpu)
@@ -186,8 +188,12 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	uint32_t online = cpus_start();
 
 	test_fault_maybe(bsp);
+	if (!smp_wait_settled())
+		console_printf("umbra: warning: some CPUs did not settle within %u ms\n",
+		               SMP_SETTLE_TIMEOUT_US / 1000);
 
-	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, 0, 0, 0, 0);
+	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, 0, 0, 0,
+	               0);
 	platform_exit(panic_count() ? UMBRA_EXIT_ERROR : UMBRA_EXIT_PASS);
 }
 
@@ -199,5 +205,6 @@ void ap_main(uint32_t index)
 	cpu_report_online(cpu);
 	smp_ap_report_online();
 	test_fault_maybe(cpu);
+	smp_ap_park();
 	cpu_halt_forever();
 }

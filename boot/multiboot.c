@@ -11,16 +11,16 @@
 
 #include "boot/multiboot.h"
 
-#define MB2_INFO_MAX (1024 * 1024) /* larger is garbage, not a real loader */
+#define MB2_INFO_MAX       (1024 * 1024) /* larger is garbage, not a real loader */
 #define MB2_MMAP_ENTRY_MIN 24
-#define MB2_MODULE_HDR 16 /* tag header + mod_start + mod_end */
-#define MB2_MMAP_HDR 16 /* tag header + entry_size + entry_version */
-#define MB1_READ_SIZE 68 /* info block up to and including boot_loader_name */
-#define MB1_MMAP_MAX (1024 * 1024)
-#define MB1_STR_SCAN_MAX 4096 /* a MB1 string without a NUL by then is garbage */
-#define MB1_STR_CHUNK 64 /* reads never cross a 64-byte (so page) boundary */
-#define RSDP_V1_SIZE 20
-#define RSDP_V2_SIZE 36
+#define MB2_MODULE_HDR     16 /* tag header + mod_start + mod_end */
+#define MB2_MMAP_HDR       16 /* tag header + entry_size + entry_version */
+#define MB1_READ_SIZE      68 /* info block up to and including boot_loader_name */
+#define MB1_MMAP_MAX       (1024 * 1024)
+#define MB1_STR_SCAN_MAX   4096 /* a MB1 string without a NUL by then is garbage */
+#define MB1_STR_CHUNK      64   /* reads never cross a 64-byte (so page) boundary */
+#define RSDP_V1_SIZE       20
+#define RSDP_V2_SIZE       36
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -79,7 +79,7 @@ static void mb_fmt(char *dst, size_t cap, const char *fmt, const uint64_t *nums,
 }
 
 static int mb_fail(struct boot_info *bi, int err, const char *fmt, const uint64_t *nums,
-		   const char *str)
+                   const char *str)
 {
 	mb_fmt(bi->error, sizeof(bi->error), fmt, nums, str);
 	return err;
@@ -123,8 +123,8 @@ static int mb_add_range(struct boot_info *bi, uint64_t base, uint64_t len, uint3
 		return mb_fail(bi, BOOT_EINVAL, "memory range at %x wraps around", &base, NULL);
 	if (bi->mem_count == BOOT_MAX_MEM_RANGES)
 		return mb_fail(bi, BOOT_ENOSPC, "too many memory ranges (max %u)",
-			       (const uint64_t[]){ BOOT_MAX_MEM_RANGES }, NULL);
-	bi->mem[bi->mem_count++] = (struct boot_mem_range){ base, len, mb_mem_type(mb_type) };
+		               (const uint64_t[]){BOOT_MAX_MEM_RANGES}, NULL);
+	bi->mem[bi->mem_count++] = (struct boot_mem_range){base, len, mb_mem_type(mb_type)};
 	return 0;
 }
 
@@ -144,9 +144,9 @@ static void mb_sort_mem(struct boot_info *bi)
 }
 
 static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size,
-		   uint64_t tag_pa, uint32_t *seen)
+                   uint64_t tag_pa, uint32_t *seen)
 {
-	const uint64_t at[] = { type, tag_pa };
+	const uint64_t at[] = {type, tag_pa};
 
 	/* One of each: two memory maps or command lines would be ambiguous. */
 	if (type < 32 && ((1U << type) & *seen) &&
@@ -161,29 +161,30 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 	case MULTIBOOT2_TAG_CMDLINE:
 		if (!mb_copy_str(bi->cmdline, sizeof(bi->cmdline), tag + 8, size - 8))
 			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: command line not terminated",
-				       at, NULL);
+			               at, NULL);
 		return 0;
 	case MULTIBOOT2_TAG_BOOT_LOADER_NAME:
 		if (!mb_copy_str(bi->loader, sizeof(bi->loader), tag + 8, size - 8))
 			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: loader name not terminated",
-				       at, NULL);
+			               at, NULL);
 		return 0;
 	case MULTIBOOT2_TAG_MODULE: {
 		struct boot_module *m;
 
 		if (size < MB2_MODULE_HDR)
 			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: module tag too short", at,
-				       NULL);
+			               NULL);
 		if (bi->module_count == BOOT_MAX_MODULES)
 			return mb_fail(bi, BOOT_ENOSPC, "too many modules (max %u)",
-				       (const uint64_t[]){ BOOT_MAX_MODULES }, NULL);
+			               (const uint64_t[]){BOOT_MAX_MODULES}, NULL);
 		m = &bi->modules[bi->module_count];
 		m->start = rd32(tag + 8);
 		m->end = rd32(tag + 12);
 		if (!mb_copy_str(m->cmdline, sizeof(m->cmdline), tag + MB2_MODULE_HDR,
-				 size - MB2_MODULE_HDR))
+		                 size - MB2_MODULE_HDR))
 			return mb_fail(bi, BOOT_EINVAL,
-				       "tag %u at %x: module command line not terminated", at, NULL);
+			               "tag %u at %x: module command line not terminated", at,
+			               NULL);
 		bi->module_count++;
 		return 0;
 	}
@@ -192,14 +193,15 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		int err;
 
 		if (size < MB2_MMAP_HDR)
-			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: mmap tag too short", at, NULL);
+			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: mmap tag too short", at,
+			               NULL);
 		esize = rd32(tag + 8);
 		if (esize < MB2_MMAP_ENTRY_MIN)
 			return mb_fail(bi, BOOT_EINVAL, "mmap entry_size %u < 24",
-				       (const uint64_t[]){ esize }, NULL);
+			               (const uint64_t[]){esize}, NULL);
 		if ((size - MB2_MMAP_HDR) % esize)
-			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: mmap ends in a partial entry",
-				       at, NULL);
+			return mb_fail(bi, BOOT_EINVAL,
+			               "tag %u at %x: mmap ends in a partial entry", at, NULL);
 		count = (size - MB2_MMAP_HDR) / esize;
 		for (uint32_t i = 0; i < count; i++) {
 			struct multiboot2_mmap_entry e;
@@ -216,9 +218,11 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		bool is_new = type == MULTIBOOT2_TAG_ACPI_NEW;
 
 		if (size < 8 + (is_new ? RSDP_V2_SIZE : RSDP_V1_SIZE))
-			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: RSDP copy too short", at, NULL);
+			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: RSDP copy too short", at,
+			               NULL);
 		if (memcmp(tag + 8, "RSD PTR ", 8))
-			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: no RSDP signature", at, NULL);
+			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: no RSDP signature", at,
+			               NULL);
 		/* The ACPI 2.0 copy wins whatever the tag order. */
 		if (is_new || !(*seen & (1U << MULTIBOOT2_TAG_ACPI_NEW))) {
 			bi->rsdp = tag_pa + 8;
@@ -226,8 +230,7 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		}
 		return 0;
 	}
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -248,7 +251,7 @@ int multiboot2_parse(const void *info, uint64_t info_pa, struct boot_info *out)
 	memcpy(&hdr, p, sizeof(hdr));
 	if (hdr.total_size < 16 || hdr.total_size % 8 || hdr.total_size > MB2_INFO_MAX)
 		return mb_fail(out, BOOT_EINVAL, "bad total_size %u",
-			       (const uint64_t[]){ hdr.total_size }, NULL);
+		               (const uint64_t[]){hdr.total_size}, NULL);
 	if (info_pa + hdr.total_size < info_pa)
 		return mb_fail(out, BOOT_EINVAL, "info at %x wraps around", &info_pa, NULL);
 	out->info_start = info_pa;
@@ -261,17 +264,17 @@ int multiboot2_parse(const void *info, uint64_t info_pa, struct boot_info *out)
 		if (off >= hdr.total_size)
 			return mb_fail(out, BOOT_EINVAL, "missing end tag", NULL, NULL);
 		memcpy(&tag, p + off, sizeof(tag));
-		const uint64_t at[] = { tag.type, info_pa + off, tag.size, hdr.total_size };
+		const uint64_t at[] = {tag.type, info_pa + off, tag.size, hdr.total_size};
 
 		if (tag.size < sizeof(tag))
 			return mb_fail(out, BOOT_EINVAL, "tag %u at %x: size %u < 8", at, NULL);
 		if (tag.size > hdr.total_size - off)
 			return mb_fail(out, BOOT_EINVAL,
-				       "tag %u at %x: size %u runs past total_size %u", at, NULL);
+			               "tag %u at %x: size %u runs past total_size %u", at, NULL);
 		if (tag.type == MULTIBOOT2_TAG_END) {
 			if (tag.size != sizeof(tag))
 				return mb_fail(out, BOOT_EINVAL, "end tag at %x: size %u != 8",
-					       (const uint64_t[]){ info_pa + off, tag.size }, NULL);
+				               (const uint64_t[]){info_pa + off, tag.size}, NULL);
 			break;
 		}
 		err = mb2_tag(out, p + off, tag.type, tag.size, info_pa + off, &seen);
@@ -290,7 +293,7 @@ int multiboot2_parse(const void *info, uint64_t info_pa, struct boot_info *out)
  * memory still works. pa == 0 means "no string".
  */
 static int mb1_read_str(struct boot_info *bi, phys_reader_fn read, void *ctx, uint64_t pa,
-			char *dst, size_t cap, const char *what)
+                        char *dst, size_t cap, const char *what)
 {
 	size_t n = 0;
 
@@ -321,11 +324,11 @@ static int mb1_read_str(struct boot_info *bi, phys_reader_fn read, void *ctx, ui
 }
 
 static int mb1_modules(struct boot_info *bi, phys_reader_fn read, void *ctx, uint32_t count,
-		       uint64_t addr)
+                       uint64_t addr)
 {
 	if (count > BOOT_MAX_MODULES)
 		return mb_fail(bi, BOOT_ENOSPC, "too many modules (%u, max %u)",
-			       (const uint64_t[]){ count, BOOT_MAX_MODULES }, NULL);
+		               (const uint64_t[]){count, BOOT_MAX_MODULES}, NULL);
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t pa = addr + (uint64_t)i * MULTIBOOT1_MODULE_SIZE;
 		const uint8_t *e = read(pa, MULTIBOOT1_MODULE_SIZE, ctx);
@@ -335,12 +338,12 @@ static int mb1_modules(struct boot_info *bi, phys_reader_fn read, void *ctx, uin
 
 		if (!e)
 			return mb_fail(bi, BOOT_EFAULT, "module %u entry at %x unreadable",
-				       (const uint64_t[]){ i, pa }, NULL);
+			               (const uint64_t[]){i, pa}, NULL);
 		m->start = rd32(e);
 		m->end = rd32(e + 4);
 		str = rd32(e + 8);
 		err = mb1_read_str(bi, read, ctx, str, m->cmdline, sizeof(m->cmdline),
-				   "module command line");
+		                   "module command line");
 		if (err)
 			return err;
 		bi->module_count++;
@@ -349,13 +352,13 @@ static int mb1_modules(struct boot_info *bi, phys_reader_fn read, void *ctx, uin
 }
 
 static int mb1_mmap(struct boot_info *bi, phys_reader_fn read, void *ctx, uint32_t len,
-		    uint64_t addr)
+                    uint64_t addr)
 {
 	uint32_t off = 0;
 
 	if (len > MB1_MMAP_MAX)
-		return mb_fail(bi, BOOT_EINVAL, "mmap_length %u absurd", (const uint64_t[]){ len },
-			       NULL);
+		return mb_fail(bi, BOOT_EINVAL, "mmap_length %u absurd", (const uint64_t[]){len},
+		               NULL);
 	while (off < len) {
 		const uint8_t *e;
 		uint32_t size;
@@ -363,19 +366,19 @@ static int mb1_mmap(struct boot_info *bi, phys_reader_fn read, void *ctx, uint32
 
 		if (len - off < 4)
 			return mb_fail(bi, BOOT_EINVAL, "mmap: %u trailing bytes",
-				       (const uint64_t[]){ len - off }, NULL);
+			               (const uint64_t[]){len - off}, NULL);
 		e = read(addr + off, 4, ctx);
 		if (!e)
 			return mb_fail(bi, BOOT_EFAULT, "mmap at %x unreadable",
-				       (const uint64_t[]){ addr + off }, NULL);
+			               (const uint64_t[]){addr + off}, NULL);
 		size = rd32(e);
 		if (size < MULTIBOOT1_MMAP_ENTRY_MIN || size > len - off - 4)
 			return mb_fail(bi, BOOT_EINVAL, "mmap entry at offset %u: bad size %u",
-				       (const uint64_t[]){ off, size }, NULL);
+			               (const uint64_t[]){off, size}, NULL);
 		e = read(addr + off + 4, MULTIBOOT1_MMAP_ENTRY_MIN, ctx);
 		if (!e)
 			return mb_fail(bi, BOOT_EFAULT, "mmap at %x unreadable",
-				       (const uint64_t[]){ addr + off + 4 }, NULL);
+			               (const uint64_t[]){addr + off + 4}, NULL);
 		err = mb_add_range(bi, rd64(e), rd64(e + 8), rd32(e + 16));
 		if (err)
 			return err;
@@ -416,13 +419,13 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 
 	if (flags & MULTIBOOT1_INFO_CMDLINE) {
 		err = mb1_read_str(out, read, ctx, cmdline, out->cmdline, sizeof(out->cmdline),
-				   "command line");
+		                   "command line");
 		if (err)
 			return err;
 	}
 	if (flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) {
 		err = mb1_read_str(out, read, ctx, loader, out->loader, sizeof(out->loader),
-				   "loader name");
+		                   "loader name");
 		if (err)
 			return err;
 	}
@@ -440,7 +443,7 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 		err = mb_add_range(out, 0, (uint64_t)mem_lower * 1024, MULTIBOOT_MEMORY_AVAILABLE);
 		if (!err)
 			err = mb_add_range(out, 0x100000, (uint64_t)mem_upper * 1024,
-					   MULTIBOOT_MEMORY_AVAILABLE);
+			                   MULTIBOOT_MEMORY_AVAILABLE);
 		if (err)
 			return err;
 	}
@@ -479,16 +482,16 @@ int boot_info_validate(struct boot_info *bi)
 		return mb_fail(bi, BOOT_EINVAL, "no usable memory in the memory map", NULL, NULL);
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		const uint64_t args[] = { i, m->start, m->end, ram_end };
+		const uint64_t args[] = {i, m->start, m->end, ram_end};
 
 		if (m->end < m->start)
 			return mb_fail(bi, BOOT_EINVAL, "module %u ends (%x) before it starts (%x)",
-				       (const uint64_t[]){ i, m->end, m->start }, NULL);
+			               (const uint64_t[]){i, m->end, m->start}, NULL);
 		if (m->end == m->start)
 			return mb_fail(bi, BOOT_EINVAL, "module %u is empty", args, NULL);
 		if (m->end > ram_end)
-			return mb_fail(bi, BOOT_EINVAL,
-				       "module %u [%x, %x) past end of memory %x", args, NULL);
+			return mb_fail(bi, BOOT_EINVAL, "module %u [%x, %x) past end of memory %x",
+			               args, NULL);
 	}
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		for (uint32_t j = i + 1; j < bi->module_count; j++) {
@@ -496,7 +499,7 @@ int boot_info_validate(struct boot_info *bi)
 
 			if (a->start < b->end && b->start < a->end)
 				return mb_fail(bi, BOOT_EINVAL, "modules %u and %u overlap",
-					       (const uint64_t[]){ i, j }, NULL);
+				               (const uint64_t[]){i, j}, NULL);
 		}
 	}
 	return 0;

@@ -71,9 +71,21 @@ bool cmdline_parse_u64(const char *s, uint64_t *out)
 	unsigned shift = 0;
 
 	switch (*s) {
-	case 'K': case 'k': shift = 10; s++; break;
-	case 'M': case 'm': shift = 20; s++; break;
-	case 'G': case 'g': shift = 30; s++; break;
+	case 'K':
+	case 'k':
+		shift = 10;
+		s++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		s++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		s++;
+		break;
 	default: break;
 	}
 	if (*s != '\0' || (shift && v > (UINT64_MAX >> shift)))

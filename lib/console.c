@@ -10,7 +10,7 @@
 #include "lib/spinlock.h"
 
 #define DEBUGCON_PORT 0xe9
-#define NO_OWNER UINT32_MAX
+#define NO_OWNER      UINT32_MAX
 /* An emergency writer waits this long (TSC ticks, roughly) for the lock. */
 #define EMERGENCY_WAIT_SPINS 10000000
 
@@ -67,6 +67,22 @@ void console_write_emergency(const char *s, size_t len)
 		console_owner = NO_OWNER;
 		spin_unlock(&console_lock);
 	}
+}
+
+int console_printf_emergency(const char *fmt, ...)
+{
+	char buf[CONSOLE_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	console_write_emergency(buf, (size_t)n);
+	return n;
 }
 
 int console_vprintf(const char *fmt, va_list ap)

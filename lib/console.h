@@ -16,5 +16,6 @@ int console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int console_vprintf(const char *fmt, va_list ap);
 /* For panics: never waits forever for a lock another CPU may hold. */
 void console_write_emergency(const char *s, size_t len);
+int console_printf_emergency(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

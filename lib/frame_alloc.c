@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define FRAME_MASK (FRAME_SIZE - 1)
-#define FRAME_TOP (UINT64_MAX & ~FRAME_MASK) /* highest representable frame end */
+#define FRAME_TOP  (UINT64_MAX & ~FRAME_MASK) /* highest representable frame end */
 
 void frame_alloc_init(struct frame_alloc *fa)
 {

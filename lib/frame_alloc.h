@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FRAME_SIZE 4096ULL
+#define FRAME_SIZE             4096ULL
 #define FRAME_ALLOC_MAX_RANGES 128
 
-#define FRAME_ALLOC_EINVAL (-1) /* unaligned, empty-wrapping or frame-0 request */
-#define FRAME_ALLOC_ENOSPC (-2) /* range array full: the memory is not tracked */
+#define FRAME_ALLOC_EINVAL   (-1) /* unaligned, empty-wrapping or frame-0 request */
+#define FRAME_ALLOC_ENOSPC   (-2) /* range array full: the memory is not tracked */
 #define FRAME_ALLOC_EOVERLAP (-3) /* freeing frames that are already free */
 
 /*

@@ -18,7 +18,7 @@ struct __lock {
 	uint32_t depth;
 };
 
-#define STATIC_LOCK(name) struct __lock name = { SPINLOCK_INIT, NO_OWNER, 0 }
+#define STATIC_LOCK(name) struct __lock name = {SPINLOCK_INIT, NO_OWNER, 0}
 STATIC_LOCK(__lock___sinit_recursive_mutex);
 STATIC_LOCK(__lock___sfp_recursive_mutex);
 STATIC_LOCK(__lock___atexit_recursive_mutex);
@@ -30,7 +30,7 @@ STATIC_LOCK(__lock___dd_hash_mutex);
 STATIC_LOCK(__lock___arc4random_mutex);
 
 /* Dynamic locks (newlib asks for them per FILE) share one: simple and enough. */
-static struct __lock dynamic_lock = { SPINLOCK_INIT, NO_OWNER, 0 };
+static struct __lock dynamic_lock = {SPINLOCK_INIT, NO_OWNER, 0};
 
 void __retarget_lock_init(_LOCK_T *lock)
 {

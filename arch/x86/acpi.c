@@ -9,25 +9,25 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ACPI_RSDP_V1_LEN 20
-#define ACPI_RSDP_V2_LEN 36
+#define ACPI_RSDP_V1_LEN  20
+#define ACPI_RSDP_V2_LEN  36
 #define ACPI_RSDP_MAX_LEN 4096
-#define ACPI_HDR_LEN 36
-#define ACPI_TABLE_MAX (1024 * 1024) /* larger is garbage */
+#define ACPI_HDR_LEN      36
+#define ACPI_TABLE_MAX    (1024 * 1024) /* larger is garbage */
 #define ACPI_MADT_ENTRIES 44
 #define ACPI_BDA_EBDA_SEG 0x40e
-#define ACPI_EBDA_SCAN 1024
-#define ACPI_BIOS_START 0xe0000
-#define ACPI_BIOS_END 0x100000
+#define ACPI_EBDA_SCAN    1024
+#define ACPI_BIOS_START   0xe0000
+#define ACPI_BIOS_END     0x100000
 
-#define MADT_LAPIC 0
-#define MADT_LAPIC_OVERRIDE 5
-#define MADT_X2APIC 9
-#define MADT_LAPIC_LEN 8
+#define MADT_LAPIC              0
+#define MADT_LAPIC_OVERRIDE     5
+#define MADT_X2APIC             9
+#define MADT_LAPIC_LEN          8
 #define MADT_LAPIC_OVERRIDE_LEN 12
-#define MADT_X2APIC_LEN 16
-#define MADT_ENABLED (1U << 0)
-#define MADT_ONLINE_CAPABLE (1U << 1)
+#define MADT_X2APIC_LEN         16
+#define MADT_ENABLED            (1U << 0)
+#define MADT_ONLINE_CAPABLE     (1U << 1)
 
 struct acpi_root {
 	uint64_t xsdt;
@@ -71,8 +71,7 @@ static bool acpi_sum_ok(const uint8_t *p, uint64_t len)
  * Records the first problem only: later ones are usually consequences.
  * "%u"/"%x" take the next of nums, "%s" takes str (no stdio here).
  */
-static void acpi_note(struct acpi_cpus *out, const char *fmt, const uint64_t *nums,
-		      const char *str)
+static void acpi_note(struct acpi_cpus *out, const char *fmt, const uint64_t *nums, const char *str)
 {
 	char *dst = out->error;
 	size_t cap = sizeof(out->error), n = 0;
@@ -113,7 +112,7 @@ static void acpi_note(struct acpi_cpus *out, const char *fmt, const uint64_t *nu
 
 /* Validates the RSDP at pa; on success fills root. out may be NULL (scans). */
 static int acpi_check_rsdp(uint64_t pa, phys_reader_fn read, void *ctx, struct acpi_root *root,
-			   struct acpi_cpus *out)
+                           struct acpi_cpus *out)
 {
 	const uint8_t *p = read(pa, ACPI_RSDP_V1_LEN, ctx);
 	uint8_t rev;
@@ -150,8 +149,8 @@ static int acpi_check_rsdp(uint64_t pa, phys_reader_fn read, void *ctx, struct a
 	root->xsdt = rd64(p + 24);
 	if (len < ACPI_RSDP_V2_LEN || len > ACPI_RSDP_MAX_LEN) {
 		if (out)
-			acpi_note(out, "RSDP at %x: bad length %u", (const uint64_t[]){ pa, len },
-				  NULL);
+			acpi_note(out, "RSDP at %x: bad length %u", (const uint64_t[]){pa, len},
+			          NULL);
 		return ACPI_EINVAL;
 	}
 	p = read(pa, len, ctx);
@@ -203,8 +202,7 @@ uint64_t acpi_find_rsdp(phys_reader_fn read, void *ctx)
  * unless the signature simply differs (*sig_differs then set).
  */
 static const uint8_t *acpi_map_table(struct acpi_cpus *out, phys_reader_fn read, void *ctx,
-				     uint64_t pa, const char *sig, uint32_t *len,
-				     bool *sig_differs)
+                                     uint64_t pa, const char *sig, uint32_t *len, bool *sig_differs)
 {
 	const uint8_t *t = read(pa, ACPI_HDR_LEN, ctx);
 
@@ -219,7 +217,7 @@ static const uint8_t *acpi_map_table(struct acpi_cpus *out, phys_reader_fn read,
 	}
 	*len = rd32(t + 4);
 	if (*len < ACPI_HDR_LEN || *len > ACPI_TABLE_MAX) {
-		acpi_note(out, "%s at %x: bad length %u", (const uint64_t[]){ pa, *len }, sig);
+		acpi_note(out, "%s at %x: bad length %u", (const uint64_t[]){pa, *len}, sig);
 		return NULL;
 	}
 	t = read(pa, *len, ctx);
@@ -241,7 +239,7 @@ static const uint8_t *acpi_map_table(struct acpi_cpus *out, phys_reader_fn read,
  * a time so that only one mapping is live at a time.
  */
 static int acpi_find_madt(struct acpi_cpus *out, phys_reader_fn read, void *ctx, uint64_t pa,
-			  bool xsdt, const uint8_t **madt, uint32_t *madt_len)
+                          bool xsdt, const uint8_t **madt, uint32_t *madt_len)
 {
 	const char *sig = xsdt ? "XSDT" : "RSDT";
 	uint32_t esize = xsdt ? 8 : 4;
@@ -281,7 +279,7 @@ static void acpi_add_cpu(struct acpi_cpus *out, uint32_t apic_id, uint32_t flags
 	}
 	if (bad_id) {
 		acpi_note(out, "MADT: usable CPU with invalid APIC ID %x ignored",
-			  (const uint64_t[]){ apic_id }, NULL);
+		          (const uint64_t[]){apic_id}, NULL);
 		return;
 	}
 	for (uint32_t i = 0; i < out->count; i++) {
@@ -290,7 +288,7 @@ static void acpi_add_cpu(struct acpi_cpus *out, uint32_t apic_id, uint32_t flags
 	}
 	if (out->count == ACPI_MAX_CPUS) {
 		acpi_note(out, "MADT: more than %u CPUs, the rest ignored",
-			  (const uint64_t[]){ ACPI_MAX_CPUS }, NULL);
+		          (const uint64_t[]){ACPI_MAX_CPUS}, NULL);
 		return;
 	}
 	out->apic_ids[out->count++] = apic_id;
@@ -302,7 +300,7 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 
 	out->found_madt = true;
 	if (len < ACPI_MADT_ENTRIES) {
-		acpi_note(out, "MADT too short (%u bytes)", (const uint64_t[]){ len }, NULL);
+		acpi_note(out, "MADT too short (%u bytes)", (const uint64_t[]){len}, NULL);
 		return;
 	}
 	out->lapic_base = rd32(t + 36);
@@ -310,15 +308,15 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 		uint8_t type, elen;
 
 		if (len - off < 2) {
-			acpi_note(out, "MADT: truncated entry at offset %u", (const uint64_t[]){ off },
-				  NULL);
+			acpi_note(out, "MADT: truncated entry at offset %u",
+			          (const uint64_t[]){off}, NULL);
 			return;
 		}
 		type = t[off];
 		elen = t[off + 1];
-		const uint64_t at[] = { type, off, elen };
+		const uint64_t at[] = {type, off, elen};
 
-		if (elen > len - off) {
+		if (elen < 2 || elen > len - off) {
 			acpi_note(out, "MADT: entry type %u at offset %u: bad length %u", at, NULL);
 			return;
 		}
@@ -333,15 +331,14 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 			if (elen < MADT_X2APIC_LEN)
 				goto short_entry;
 			acpi_add_cpu(out, rd32(t + off + 4), rd32(t + off + 8),
-				     rd32(t + off + 4) == UINT32_MAX);
+			             rd32(t + off + 4) == UINT32_MAX);
 			break;
 		case MADT_LAPIC_OVERRIDE:
 			if (elen < MADT_LAPIC_OVERRIDE_LEN)
 				goto short_entry;
 			out->lapic_base = rd64(t + off + 4);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		off += elen;
 	}
@@ -349,7 +346,7 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 
 short_entry:
 	acpi_note(out, "MADT: entry type %u at offset %u: too short (%u)",
-		  (const uint64_t[]){ t[off], off, t[off + 1] }, NULL);
+	          (const uint64_t[]){t[off], off, t[off + 1]}, NULL);
 }
 
 int acpi_find_cpus(uint64_t rsdp_pa, phys_reader_fn read, void *ctx, struct acpi_cpus *out)

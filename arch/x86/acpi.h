@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_CPUS  64
 #define ACPI_ERROR_MAX 128
 
 /* Hard errors of acpi_find_cpus(). */
@@ -19,7 +19,7 @@ struct acpi_cpus {
 	uint32_t skipped_disabled; /* entries neither enabled nor online capable */
 	bool found_madt;
 	char error[ACPI_ERROR_MAX]; /* first problem met, even when 0 is returned */
-	uint64_t lapic_base; /* from the MADT, or its type 5 override */
+	uint64_t lapic_base;        /* from the MADT, or its type 5 override */
 };
 
 /*

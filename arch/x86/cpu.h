@@ -12,10 +12,10 @@
 #define CR0_WP (1UL << 16)
 #define CR0_PG (1UL << 31)
 
-#define CR4_PAE (1UL << 5)
-#define CR4_PGE (1UL << 7)
+#define CR4_PAE    (1UL << 5)
+#define CR4_PGE    (1UL << 7)
 #define CR4_OSFXSR (1UL << 9)
-#define CR4_VMXE (1UL << 13)
+#define CR4_VMXE   (1UL << 13)
 
 #define RFLAGS_IF (1UL << 9)
 
@@ -28,8 +28,8 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
 	struct cpuid_regs r;
 
 	__asm__ volatile("cpuid"
-			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-			 : "a"(leaf), "c"(subleaf));
+	                 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+	                 : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
@@ -38,16 +38,16 @@ static inline struct cpuid_regs cpuid(uint32_t leaf)
 	return cpuid_count(leaf, 0);
 }
 
-#define DEFINE_CR_ACCESSORS(n)                                              \
-	static inline uint64_t read_cr##n(void)                             \
-	{                                                                   \
-		uint64_t v;                                                 \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));           \
-		return v;                                                   \
-	}                                                                   \
-	static inline void write_cr##n(uint64_t v)                          \
-	{                                                                   \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");  \
+#define DEFINE_CR_ACCESSORS(n)                                             \
+	static inline uint64_t read_cr##n(void)                            \
+	{                                                                  \
+		uint64_t v;                                                \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(uint64_t v)                         \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)

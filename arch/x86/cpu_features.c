@@ -44,10 +44,11 @@ void cpu_features_report(void)
 {
 	const struct cpu_features *f = &cpu_features;
 
-	console_printf("umbra: cpu %s family %u model %u stepping %u, %u-bit physical addresses:%s%s%s%s%s%s\n",
-		       f->vendor, f->family, f->model, f->stepping, f->phys_addr_bits,
-		       cpu_has_vmx() ? " vmx" : " no-vmx", cpu_has_x2apic() ? " x2apic" : "",
-		       cpu_has_tsc_deadline() ? " tsc-deadline" : "", cpu_has_nx() ? " nx" : "",
-		       cpu_has_1g_pages() ? " 1g-pages" : "",
-		       cpu_has_hypervisor_bit() ? " under-a-hypervisor" : "");
+	console_printf("umbra: cpu %s family %u model %u stepping %u, %u-bit physical "
+	               "addresses:%s%s%s%s%s%s\n",
+	               f->vendor, f->family, f->model, f->stepping, f->phys_addr_bits,
+	               cpu_has_vmx() ? " vmx" : " no-vmx", cpu_has_x2apic() ? " x2apic" : "",
+	               cpu_has_tsc_deadline() ? " tsc-deadline" : "", cpu_has_nx() ? " nx" : "",
+	               cpu_has_1g_pages() ? " 1g-pages" : "",
+	               cpu_has_hypervisor_bit() ? " under-a-hypervisor" : "");
 }

@@ -23,13 +23,37 @@ void cpu_features_read(void);
 /* One line naming the CPU and the features Umbra cares about. */
 void cpu_features_report(void);
 
-static inline bool cpu_has_vmx(void) { return cpu_features.leaf1_ecx & (1U << 5); }
-static inline bool cpu_has_x2apic(void) { return cpu_features.leaf1_ecx & (1U << 21); }
-static inline bool cpu_has_tsc_deadline(void) { return cpu_features.leaf1_ecx & (1U << 24); }
-static inline bool cpu_has_hypervisor_bit(void) { return cpu_features.leaf1_ecx & (1U << 31); }
-static inline bool cpu_has_apic(void) { return cpu_features.leaf1_edx & (1U << 9); }
-static inline bool cpu_has_nx(void) { return cpu_features.ext1_edx & (1U << 20); }
-static inline bool cpu_has_1g_pages(void) { return cpu_features.ext1_edx & (1U << 26); }
-static inline bool cpu_has_long_mode(void) { return cpu_features.ext1_edx & (1U << 29); }
+static inline bool cpu_has_vmx(void)
+{
+	return cpu_features.leaf1_ecx & (1U << 5);
+}
+static inline bool cpu_has_x2apic(void)
+{
+	return cpu_features.leaf1_ecx & (1U << 21);
+}
+static inline bool cpu_has_tsc_deadline(void)
+{
+	return cpu_features.leaf1_ecx & (1U << 24);
+}
+static inline bool cpu_has_hypervisor_bit(void)
+{
+	return cpu_features.leaf1_ecx & (1U << 31);
+}
+static inline bool cpu_has_apic(void)
+{
+	return cpu_features.leaf1_edx & (1U << 9);
+}
+static inline bool cpu_has_nx(void)
+{
+	return cpu_features.ext1_edx & (1U << 20);
+}
+static inline bool cpu_has_1g_pages(void)
+{
+	return cpu_features.ext1_edx & (1U << 26);
+}
+static inline bool cpu_has_long_mode(void)
+{
+	return cpu_features.ext1_edx & (1U << 29);
+}
 
 #endif

@@ -6,8 +6,8 @@
 
 #define GDT_SEL_CODE 0x08
 #define GDT_SEL_DATA 0x10
-#define GDT_SEL_TSS 0x18
-#define GDT_ENTRIES 5 /* null, code, data, TSS (two slots) */
+#define GDT_SEL_TSS  0x18
+#define GDT_ENTRIES  5 /* null, code, data, TSS (two slots) */
 
 struct tss64 {
 	uint32_t reserved0;

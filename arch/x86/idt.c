@@ -22,12 +22,12 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static void idt_set_gate(int vector, uint64_t handler, uint8_t ist)
 {
 	idt[vector] = (struct idt_gate){
-		.offset_low = handler & 0xffff,
-		.selector = GDT_SEL_CODE,
-		.ist = ist,
-		.type_attr = GATE_INTERRUPT,
-		.offset_mid = (handler >> 16) & 0xffff,
-		.offset_high = handler >> 32,
+	        .offset_low = handler & 0xffff,
+	        .selector = GDT_SEL_CODE,
+	        .ist = ist,
+	        .type_attr = GATE_INTERRUPT,
+	        .offset_mid = (handler >> 16) & 0xffff,
+	        .offset_high = handler >> 32,
 	};
 }
 
@@ -46,7 +46,7 @@ void idt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+	} __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
 
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }

@@ -4,11 +4,11 @@
 
 #include <stdint.h>
 
-#define VECTOR_NMI 2
-#define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_NMI           2
+#define VECTOR_DOUBLE_FAULT  8
 #define VECTOR_MACHINE_CHECK 18
-#define VECTOR_FIRST_IRQ 32
-#define VECTOR_SPURIOUS 0xff
+#define VECTOR_FIRST_IRQ     32
+#define VECTOR_SPURIOUS      0xff
 
 /* Layout fixed by the push order in exception_entry.S (lowest address first). */
 struct trap_frame {

@@ -5,19 +5,19 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 
-#define LAPIC_REG_ID 0x20
-#define LAPIC_REG_EOI 0xb0
-#define LAPIC_REG_SVR 0xf0
-#define LAPIC_REG_ICR_LOW 0x300
+#define LAPIC_REG_ID       0x20
+#define LAPIC_REG_EOI      0xb0
+#define LAPIC_REG_SVR      0xf0
+#define LAPIC_REG_ICR_LOW  0x300
 #define LAPIC_REG_ICR_HIGH 0x310
 
-#define SVR_ENABLE (1U << 8)
-#define ICR_FIXED (0U << 8)
-#define ICR_INIT (5U << 8)
-#define ICR_STARTUP (6U << 8)
+#define SVR_ENABLE           (1U << 8)
+#define ICR_FIXED            (0U << 8)
+#define ICR_INIT             (5U << 8)
+#define ICR_STARTUP          (6U << 8)
 #define ICR_DELIVERY_PENDING (1U << 12)
-#define ICR_ASSERT (1U << 14)
-#define ICR_LEVEL (1U << 15)
+#define ICR_ASSERT           (1U << 14)
+#define ICR_LEVEL            (1U << 15)
 
 #define ICR_SPIN_LIMIT 1000000
 

@@ -2,16 +2,16 @@
 #ifndef ARCH_X86_MSR_H
 #define ARCH_X86_MSR_H
 
-#define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_APIC_BASE       0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
-#define MSR_IA32_PAT 0x277
-#define MSR_X2APIC_BASE 0x800
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_IA32_PAT             0x277
+#define MSR_X2APIC_BASE          0x800
+#define MSR_EFER                 0xc0000080
+#define MSR_FS_BASE              0xc0000100
+#define MSR_GS_BASE              0xc0000101
+#define MSR_KERNEL_GS_BASE       0xc0000102
 
-#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_BSP    (1ULL << 8)
 #define APIC_BASE_X2APIC (1ULL << 10)
 #define APIC_BASE_ENABLE (1ULL << 11)
 
@@ -34,9 +34,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr"
-			 :
-			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-			 : "memory");
+	                 :
+	                 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+	                 : "memory");
 }
 #endif
 

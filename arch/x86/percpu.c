@@ -15,9 +15,14 @@ struct percpu *percpu_setup(uint32_t index)
 	return p;
 }
 
+bool percpu_ready(void)
+{
+	return rdmsr(MSR_GS_BASE) != 0;
+}
+
 uint32_t this_cpu_index_safe(void)
 {
-	if (rdmsr(MSR_GS_BASE) == 0)
+	if (!percpu_ready())
 		return 0;
 	return this_cpu()->index;
 }

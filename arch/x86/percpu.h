@@ -10,7 +10,7 @@
 
 #include "arch/x86/gdt.h"
 
-#define MAX_CPUS 64
+#define MAX_CPUS       64
 #define CPU_STACK_SIZE (16 * 1024)
 #define IST_STACK_SIZE 4096
 
@@ -20,7 +20,10 @@ struct percpu {
 	struct percpu *self; /* must stay first: read as %gs:0 */
 	uint32_t index;
 	uint32_t apic_id;
+	uint64_t stack_lo, stack_hi; /* this CPU's main stack, for backtraces */
 	volatile bool online;
+	volatile bool parked;    /* bring-up done, idling */
+	volatile bool panicking; /* a panic report is under way or done */
 	bool vmx_on;
 	struct gdt_table gdt;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
@@ -39,6 +42,9 @@ static inline struct percpu *this_cpu(void)
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
 	return p;
 }
+
+/* True once percpu_setup() ran on this CPU. */
+bool percpu_ready(void);
 
 /* Usable before percpu_setup() ran on this CPU (returns 0 then). */
 uint32_t this_cpu_index_safe(void);

@@ -2,16 +2,16 @@
 
 #include "arch/x86/cpu.h"
 
-#define UART_DATA 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
+#define UART_DATA    0
+#define UART_IER     1
+#define UART_FCR     2
+#define UART_LCR     3
+#define UART_MCR     4
+#define UART_LSR     5
 #define UART_SCRATCH 7
 
 #define LCR_DLAB 0x80
-#define LCR_8N1 0x03
+#define LCR_8N1  0x03
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 

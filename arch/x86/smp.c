@@ -7,6 +7,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/tsc.h"
 #include "lib/console.h"
+#include "lib/panic.h"
 
 /* SDM "MP initialization": INIT, 10 ms, SIPI, 200 us, SIPI. */
 #define INIT_DELAY_US 10000
@@ -28,6 +29,35 @@ void smp_ap_report_online(void)
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 }
 
+void smp_ap_park(void)
+{
+	__atomic_store_n(&this_cpu()->parked, true, __ATOMIC_RELEASE);
+}
+
+bool smp_wait_settled(void)
+{
+	uint64_t deadline = tsc_deadline_us(SMP_SETTLE_TIMEOUT_US);
+
+	for (uint32_t i = 1; i < MAX_CPUS; i++) {
+		struct percpu *cpu = &percpu_area[i];
+
+		if (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE))
+			continue;
+		while (!__atomic_load_n(&cpu->parked, __ATOMIC_ACQUIRE) &&
+		       !__atomic_load_n(&cpu->panicking, __ATOMIC_ACQUIRE)) {
+			if (rdtsc() >= deadline)
+				return false;
+			cpu_relax();
+		}
+	}
+	while (panic_in_progress()) {
+		if (rdtsc() >= deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 static bool wait_online(struct percpu *cpu, uint64_t us)
 {
 	uint64_t deadline = tsc_deadline_us(us);
@@ -47,12 +77,14 @@ static bool start_one(struct frame_alloc *fa, uint32_t apic_id, uint8_t sipi_pag
 
 	if (!stack) {
 		console_printf("umbra: cpu apic=%u not started: out of memory for its stack\n",
-			       apic_id);
+		               apic_id);
 		return false;
 	}
 	struct percpu *cpu = &percpu_area[index];
 
 	cpu->online = false;
+	cpu->stack_lo = stack;
+	cpu->stack_hi = stack + CPU_STACK_SIZE;
 	ap_boot_index = index;
 	ap_boot_stack = stack + CPU_STACK_SIZE;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -71,8 +103,8 @@ static bool start_one(struct frame_alloc *fa, uint32_t apic_id, uint8_t sipi_pag
 	ap_boot_stack = 0;
 	if (!ok) {
 		console_printf("umbra: cpu apic=%u did not answer INIT-SIPI-SIPI within %u ms; "
-			       "booting on without it\n",
-			       apic_id, SMP_AP_TIMEOUT_US / 1000);
+		               "booting on without it\n",
+		               apic_id, SMP_AP_TIMEOUT_US / 1000);
 		return false;
 	}
 	percpu_count++;
@@ -80,7 +112,7 @@ static bool start_one(struct frame_alloc *fa, uint32_t apic_id, uint8_t sipi_pag
 }
 
 uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_t count,
-		       uint64_t trampoline_pa)
+                       uint64_t trampoline_pa)
 {
 	uint32_t self = this_cpu()->apic_id;
 
@@ -90,7 +122,7 @@ uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_
 			continue;
 		if (percpu_count >= MAX_CPUS) {
 			console_printf("umbra: cpu apic=%u not started: Umbra supports %u CPUs\n",
-				       apic_ids[i], MAX_CPUS);
+			               apic_ids[i], MAX_CPUS);
 			continue;
 		}
 		start_one(fa, apic_ids[i], (uint8_t)(trampoline_pa >> 12));

@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_SMP_H
 #define ARCH_X86_SMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/frame_alloc.h"
@@ -17,12 +18,22 @@
  * the caller included.
  */
 uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_t count,
-		       uint64_t trampoline_pa);
+                       uint64_t trampoline_pa);
 
 /* Size of the real-mode trampoline in bytes. */
 uint64_t smp_trampoline_size(void);
 
 /* Called by an AP once it is fully set up. */
 void smp_ap_report_online(void);
+/* Called by an AP when its bring-up work is done and it idles. */
+void smp_ap_park(void);
+
+/* How long the BSP waits for every online AP to park (or finish panicking). */
+#define SMP_SETTLE_TIMEOUT_US 1000000
+/*
+ * BSP: waits until every online AP has parked or panicked and no panic
+ * report is still being printed. Returns false on timeout.
+ */
+bool smp_wait_settled(void);
 
 #endif

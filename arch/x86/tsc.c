@@ -2,16 +2,16 @@
 
 #include "arch/x86/cpu.h"
 
-#define PIT_HZ 1193182ULL
-#define PIT_CH2_DATA 0x42
-#define PIT_CMD 0x43
+#define PIT_HZ        1193182ULL
+#define PIT_CH2_DATA  0x42
+#define PIT_CMD       0x43
 #define PIT_GATE_PORT 0x61
-#define PIT_GATE_CH2 0x01
-#define PIT_SPEAKER 0x02
-#define PIT_OUT_CH2 0x20
-#define CALIBRATE_MS 10
+#define PIT_GATE_CH2  0x01
+#define PIT_SPEAKER   0x02
+#define PIT_OUT_CH2   0x20
+#define CALIBRATE_MS  10
 /* No PIT (some modern boards gate it off): assume a plausible rate. */
-#define FALLBACK_KHZ 2000000ULL
+#define FALLBACK_KHZ   2000000ULL
 #define PIT_POLL_LIMIT 50000000
 
 static uint64_t khz = FALLBACK_KHZ;

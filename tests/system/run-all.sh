@@ -19,6 +19,9 @@ echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
 "$ROOT/scripts/make-iso.sh" "$BUILD/system/boot-test.iso" "$ROOT/tests/system/grub-boot.cfg" "$ELF" \
 	"$BUILD/system/mod-alpha.bin" "$BUILD/system/mod-beta.txt" || exit 1
 ISO=$BUILD/system/boot-test.iso
+# The network-boot tree `make pxe` builds, from the same inputs.
+"$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" || exit 1
+PXE=$BUILD/system/pxe
 
 cpu_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ online in long mode"; }
 summary() { echo "last:^umbra: summary cpus=$1 vmx=0 vms=0 pass=0 fail=0\$"; }
@@ -59,18 +62,36 @@ if want qemu-multiboot1; then
 		"has:^umbra: cpu apic=9 did not answer INIT-SIPI-SIPI" \
 		"$(cpu_lines 2)" "$(summary 2)" "not:panic|exception" exit:0
 fi
+if want bochs-pxe; then
+	# Bochs' e1000 with Debian's iPXE ROM, its built-in DHCP/TFTP, then GRUB.
+	run_bochs bochs-pxe --pxe "$PXE" --cpus 4 --ips 10000000 -- \
+		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$(summary 4)" "not:panic|exception"
+fi
+if want qemu-pxe-grub; then
+	run_qemu qemu-pxe-grub --pxe "$PXE" --accel tcg --cpus 4 -- \
+		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$(summary 4)" exit:0
+fi
+if want qemu-pxe-ipxe; then
+	# No GRUB: QEMU's iPXE runs umbra.ipxe and loads Umbra by its Multiboot1 header.
+	run_qemu qemu-pxe-ipxe --pxe "$PXE" --bootfile umbra.ipxe --accel tcg --cpus 4 -- \
+		"has:^umbra: loaded by iPXE .*\(Multiboot1\), command line 'tftp://[^ ]*/boot/umbra.elf'" \
+		"$(cpu_lines 4)" "$(summary 4)" exit:0
+fi
 if want qemu-fault-bsp; then
 	# An exception on the boot CPU: full report, one panic line, run ends with code 2.
 	run_qemu qemu-fault-bsp --kernel "$ELF" --accel tcg --cpus 1 --append "test_fault=0" -- \
 		"has:^umbra: exception #UD \(vector 6\) on cpu 0 error=0x0" \
 		"has:^umbra:   rip=0x0000000000[0-9a-f]{6} cs=0x8 " "has:^umbra:   cr0=0x[0-9a-f]+ cr2=" \
-		"has:^umbra:   rax=0x[0-9a-f]{16} rbx=" \
+		"has:^umbra:   rax=0x[0-9a-f]{16} rbx=" "has:^umbra: backtrace on cpu 0:" \
+		"has:^umbra:   #0 0x[0-9a-f]+ test_fault_maybe\\+0x[0-9a-f]+|^umbra:   #0 0x[0-9a-f]+ boot_main\\+0x[0-9a-f]+" \
+		"has:^umbra:   #[12] 0x[0-9a-f]+ long_mode_entry64\\+0x[0-9a-f]+" \
 		"last:^umbra: panic on cpu 0: unhandled exception #UD at rip 0x[0-9a-f]+\$" exit:2
 fi
 if want qemu-fault-ap; then
 	# An exception on an AP stops that CPU only: the boot goes on, the run is an error.
 	run_qemu qemu-fault-ap --kernel "$ELF" --accel tcg --cpus 2 --append "test_fault=1" -- \
 		"has:^umbra: exception #UD \(vector 6\) on cpu 1 " \
+		"has:^umbra:   #0 0x[0-9a-f]+ (test_fault_maybe|ap_main)\\+0x[0-9a-f]+" \
 		"has:^umbra: panic on cpu 1: unhandled exception #UD" "$(summary 2)" exit:2
 fi
 if want qemu-no-long-mode; then
