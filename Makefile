@@ -110,6 +110,11 @@ test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check
 
 check-sse: $(ELF)
+	@# The check must catch a vector instruction: try it on one first.
+	@mkdir -p $(BUILD)/sse-selftest
+	@printf 'movaps %%xmm0, %%xmm1\n' | $(CC) -c -x assembler -o $(BUILD)/sse-selftest/sse.o -
+	@! scripts/check-no-sse.sh $(BUILD)/sse-selftest/sse.o 2>/dev/null || \
+		{ echo "check-no-sse.sh missed an xmm instruction" >&2; exit 1; }
 	scripts/check-no-sse.sh $(ELF)
 
 test-system: all

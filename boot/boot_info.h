@@ -32,6 +32,25 @@ struct boot_mem_range {
 	uint32_t type; /* enum boot_mem_type */
 };
 
+/* The screen the loader left us, if it said (Multiboot framebuffer info). */
+enum boot_fb_type {
+	BOOT_FB_NONE = 0, /* the loader did not say */
+	BOOT_FB_INDEXED,
+	BOOT_FB_RGB,
+	BOOT_FB_EGA_TEXT, /* width x height character cells of 2 bytes */
+};
+
+struct boot_framebuffer {
+	uint64_t addr;
+	uint32_t pitch; /* bytes per line */
+	uint32_t width; /* pixels, or characters for EGA text */
+	uint32_t height;
+	uint8_t bpp;
+	uint8_t type; /* enum boot_fb_type */
+	/* RGB: bit position and size of each colour in a pixel. */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 struct boot_module {
 	uint64_t start; /* [start, end) physical */
 	uint64_t end;
@@ -49,6 +68,7 @@ struct boot_info {
 	/* Physical address of the RSDP copy inside the MB2 info, 0 if none. */
 	uint64_t rsdp;
 	uint32_t rsdp_revision; /* 0: ACPI 1.0 copy (tag 14), 2: tag 15 */
+	struct boot_framebuffer fb;
 	/* Physical extent of the info structure itself, so it can be reserved. */
 	uint64_t info_start;
 	uint64_t info_end;

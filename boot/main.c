@@ -16,6 +16,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/vga_text.h"
 #include "boot/boot_info.h"
 #include "boot/lowmem.h"
 #include "boot/multiboot.h"
@@ -83,6 +84,28 @@ static void boot_info_load(uint32_t magic, uint64_t info_pa)
 		console_printf("umbra: no modules\n");
 	if (boot_info_validate(&boot_info) < 0)
 		panic("bad boot information: %s", boot_info.error);
+}
+
+/* The console on screen too, unless `screen=0`: where the loader left text mode. */
+static void screen_init(void)
+{
+	const struct boot_framebuffer *fb = &boot_info.fb;
+
+	if (!cmdline_get_bool(boot_info.cmdline, "screen", true))
+		return;
+	switch (fb->type) {
+	case BOOT_FB_EGA_TEXT: vga_text_init(fb->addr, fb->width, fb->height, fb->pitch); break;
+	case BOOT_FB_NONE: /* a BIOS boot that did not say: the standard text mode */
+		vga_text_init(VGA_TEXT_DEFAULT_ADDR, VGA_TEXT_DEFAULT_COLS, VGA_TEXT_DEFAULT_ROWS,
+		              VGA_TEXT_DEFAULT_COLS * 2);
+		break;
+	default:
+		console_printf("umbra: screen: %ux%u graphics framebuffer is not supported; "
+		               "console on serial only\n",
+		               fb->width, fb->height);
+		return;
+	}
+	console_printf("umbra: console on serial and screen\n");
 }
 
 static void frames_init(void)
@@ -172,6 +195,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	cpu_features_report();
 
 	boot_info_load(magic, info_pa);
+	screen_init();
 	frames_init();
 	paging_init(&frames, boot_info_ram_end(&boot_info));
 	tsc_calibrate();

@@ -13,9 +13,9 @@
 
 #define MB2_INFO_MAX       (1024 * 1024) /* larger is garbage, not a real loader */
 #define MB2_MMAP_ENTRY_MIN 24
-#define MB2_MODULE_HDR     16 /* tag header + mod_start + mod_end */
-#define MB2_MMAP_HDR       16 /* tag header + entry_size + entry_version */
-#define MB1_READ_SIZE      68 /* info block up to and including boot_loader_name */
+#define MB2_MODULE_HDR     16                   /* tag header + mod_start + mod_end */
+#define MB2_MMAP_HDR       16                   /* tag header + entry_size + entry_version */
+#define MB1_READ_SIZE      MULTIBOOT1_INFO_SIZE /* the whole block, framebuffer fields included */
 #define MB1_MMAP_MAX       (1024 * 1024)
 #define MB1_STR_SCAN_MAX   4096 /* a MB1 string without a NUL by then is garbage */
 #define MB1_STR_CHUNK      64   /* reads never cross a 64-byte (so page) boundary */
@@ -143,6 +143,39 @@ static void mb_sort_mem(struct boot_info *bi)
 	}
 }
 
+/*
+ * Framebuffer info, laid out alike in the MB2 tag body and the MB1 block
+ * (from its framebuffer_addr field). `len` bytes are readable at p.
+ */
+static void mb_framebuffer(struct boot_info *bi, const uint8_t *p, uint32_t len)
+{
+	struct boot_framebuffer *fb = &bi->fb;
+	uint8_t type;
+
+	if (len < MULTIBOOT_FRAMEBUFFER_INFO_SIZE)
+		return;
+	memset(fb, 0, sizeof(*fb));
+	memcpy(&fb->addr, p, 8);
+	fb->pitch = rd32(p + 8);
+	fb->width = rd32(p + 12);
+	fb->height = rd32(p + 16);
+	fb->bpp = p[20];
+	type = p[21];
+	if (type == MULTIBOOT_FRAMEBUFFER_RGB && len >= MULTIBOOT_FRAMEBUFFER_RGB_INFO_SIZE) {
+		fb->type = BOOT_FB_RGB;
+		fb->red_pos = p[22];
+		fb->red_size = p[23];
+		fb->green_pos = p[24];
+		fb->green_size = p[25];
+		fb->blue_pos = p[26];
+		fb->blue_size = p[27];
+	} else if (type == MULTIBOOT_FRAMEBUFFER_EGA_TEXT) {
+		fb->type = BOOT_FB_EGA_TEXT;
+	} else if (type == MULTIBOOT_FRAMEBUFFER_INDEXED) {
+		fb->type = BOOT_FB_INDEXED;
+	}
+}
+
 static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size,
                    uint64_t tag_pa, uint32_t *seen)
 {
@@ -230,6 +263,7 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		}
 		return 0;
 	}
+	case MULTIBOOT2_TAG_FRAMEBUFFER: mb_framebuffer(bi, tag + 8, size - 8); return 0;
 	default: return 0;
 	}
 }
@@ -413,6 +447,9 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 	mmap_len = rd32(p + MULTIBOOT1_INFO_OFF_MMAP_LENGTH);
 	mmap_addr = rd32(p + MULTIBOOT1_INFO_OFF_MMAP_ADDR);
 	loader = rd32(p + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
+	if (flags & MULTIBOOT1_INFO_FRAMEBUFFER)
+		mb_framebuffer(out, p + MULTIBOOT1_INFO_OFF_FRAMEBUFFER,
+		               MULTIBOOT1_INFO_SIZE - MULTIBOOT1_INFO_OFF_FRAMEBUFFER);
 	/* Reserve the whole block even though only its head is parsed. */
 	out->info_start = info_pa;
 	out->info_end = info_pa + MULTIBOOT1_INFO_SIZE;

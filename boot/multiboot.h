@@ -84,10 +84,19 @@
 #define MULTIBOOT1_INFO_OFF_MMAP_LENGTH      44
 #define MULTIBOOT1_INFO_OFF_MMAP_ADDR        48
 #define MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME 64
+#define MULTIBOOT1_INFO_OFF_FRAMEBUFFER      88  /* same layout as the MB2 tag's body */
 #define MULTIBOOT1_INFO_SIZE                 116 /* whole block, framebuffer fields included */
 
 #define MULTIBOOT1_MODULE_SIZE    16 /* u32 mod_start, mod_end, string, reserved */
 #define MULTIBOOT1_MMAP_ENTRY_MIN 20 /* `size` field: u64 base, u64 len, u32 type */
+
+/* Framebuffer types (both protocols). */
+#define MULTIBOOT_FRAMEBUFFER_INDEXED  0
+#define MULTIBOOT_FRAMEBUFFER_RGB      1
+#define MULTIBOOT_FRAMEBUFFER_EGA_TEXT 2
+/* addr u64, pitch, width, height u32, bpp u8, type u8, 2 reserved, then RGB field positions. */
+#define MULTIBOOT_FRAMEBUFFER_INFO_SIZE     22
+#define MULTIBOOT_FRAMEBUFFER_RGB_INFO_SIZE 28
 
 /* Memory map types (both protocols). */
 #define MULTIBOOT_MEMORY_AVAILABLE        1

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/vga_text.h"
 #include "lib/spinlock.h"
 
 #define DEBUGCON_PORT 0xe9
@@ -29,6 +30,7 @@ static void console_emit(const char *s, size_t len)
 			serial_putc('\r');
 		serial_putc(s[i]);
 		outb(DEBUGCON_PORT, (uint8_t)s[i]);
+		vga_text_putc(s[i]);
 	}
 }
 

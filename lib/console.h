@@ -1,6 +1,6 @@
 /*
  * The hypervisor console: whole lines, serialised across CPUs, sent to every
- * sink (COM1 and port 0xE9). Formatting is newlib's vsnprintf.
+ * sink (COM1, port 0xE9 and the screen). Formatting is newlib's vsnprintf.
  */
 #ifndef LIB_CONSOLE_H
 #define LIB_CONSOLE_H

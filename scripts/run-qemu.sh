@@ -2,14 +2,17 @@
 # Boots Umbra in QEMU and always ends.
 #   run-qemu.sh --iso FILE | --pxe TFTP_DIR [--bootfile PATH]
 #               | --kernel ELF [--append CMDLINE] [--initrd "MOD ARGS,MOD ARGS"]
-#               [--cpu MODEL] [--cpus N] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
+#               [--cpu MODEL] [--cpus N] [--screen-dump FILE] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
 # With --accel auto (default) it uses KVM with nested VMX when the host offers
 # it, else TCG (no VMX: Umbra refuses cleanly). The console lands in
 # OUT/serial.log; OUT/exit-code holds Umbra's isa-debug-exit code (0 pass,
 # 1 fail, 2 error) or "none" if QEMU ended another way.
+# --screen-dump: no exit device; once Umbra's summary (or a panic) is on the
+# serial console, the VGA text screen is saved to FILE as text (80x25) and
+# QEMU is stopped.
 set -euo pipefail
 
-kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 out=build/run-qemu timeout=300 accel=auto follow=0
+screen_dump= kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 out=build/run-qemu timeout=300 accel=auto follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -19,6 +22,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--cpu) cpu_model=$2; shift ;;
+	--screen-dump) screen_dump=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -67,15 +71,46 @@ if [ -n "$kernel" ]; then
 	[ -n "$initrd" ] && boot_args+=(-initrd "$initrd")
 fi
 
+exit_args=(-device isa-debug-exit,iobase=0xf4,iosize=1)
+if [ -n "$screen_dump" ]; then
+	exit_args=(-chardev "pipe,id=mon0,path=$out/mon" -mon chardev=mon0,mode=readline)
+	rm -f "$out/mon.in" "$out/mon.out"
+	mkfifo "$out/mon.in" "$out/mon.out"
+fi
+
 tail_pid=
 if [ "$follow" = 1 ]; then
 	tail -n +1 -f "$out/serial.log" &
 	tail_pid=$!
 fi
 status=0
-timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" -m 512 \
-	"${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=1 </dev/null >"$out/qemu.out" 2>&1 || status=$?
+if [ -z "$screen_dump" ]; then
+	timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" \
+		-m 512 "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
+		"${exit_args[@]}" </dev/null >"$out/qemu.out" 2>&1 || status=$?
+else
+	timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" \
+		-m 512 "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
+		"${exit_args[@]}" </dev/null >"$out/qemu.out" 2>&1 &
+	qemu_pid=$!
+	cat "$out/mon.out" >"$out/monitor.log" &
+	exec 3>"$out/mon.in"
+	for _ in $(seq $((timeout * 10))); do
+		grep -qE '^umbra: (summary|panic)' "$out/serial.log" && break
+		kill -0 "$qemu_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.2
+	echo "pmemsave 0xb8000 4000 \"$out/screen.bin\"" >&3
+	sleep 0.5
+	echo quit >&3
+	exec 3>&-
+	wait "$qemu_pid" || status=$?
+	# Every other byte is a character (the others are attributes), 80 a row.
+	od -An -v -tu1 -w2 "$out/screen.bin" |
+		awk '{ printf "%c", ($1 >= 32 && $1 < 127) ? $1 : 32 } NR % 80 == 0 { print "" }' \
+			>"$screen_dump"
+fi
 if [ -n "$tail_pid" ]; then
 	sleep 0.5
 	kill "$tail_pid" 2>/dev/null || true

@@ -221,6 +221,52 @@ static void test_mb2_minimal(void **state)
 	assert_error(boot_info_validate(&bi), BOOT_EINVAL, "no usable memory");
 }
 
+/* Framebuffer tag body: addr, pitch, width, height, bpp, type, reserved, RGB fields. */
+static uint32_t mb2_fb(uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h, uint8_t bpp,
+                       uint8_t type)
+{
+	uint8_t body[28] = {0};
+
+	put64(body, addr);
+	put32(body + 8, pitch);
+	put32(body + 12, w);
+	put32(body + 16, h);
+	body[20] = bpp;
+	body[21] = type;
+	body[22] = 16, body[23] = 8, body[24] = 8, body[25] = 8, body[26] = 0, body[27] = 8;
+	return mb2_tag(MULTIBOOT2_TAG_FRAMEBUFFER, body, type == 1 ? 28 : 24);
+}
+
+static void test_mb2_framebuffer(void **state)
+{
+	(void)state;
+	mb2_begin();
+	mb2_fb(0xb8000, 160, 80, 25, 16, MULTIBOOT_FRAMEBUFFER_EGA_TEXT);
+	mb2_end();
+	assert_int_equal(mb2_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
+	assert_int_equal(bi.fb.addr, 0xb8000);
+	assert_int_equal(bi.fb.width, 80);
+	assert_int_equal(bi.fb.height, 25);
+	assert_int_equal(bi.fb.pitch, 160);
+
+	mb2_begin();
+	mb2_fb(0xfd000000ULL, 3200, 800, 600, 32, MULTIBOOT_FRAMEBUFFER_RGB);
+	mb2_end();
+	assert_int_equal(mb2_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_RGB);
+	assert_int_equal(bi.fb.addr, 0xfd000000ULL);
+	assert_int_equal(bi.fb.bpp, 32);
+	assert_int_equal(bi.fb.red_pos, 16);
+	assert_int_equal(bi.fb.blue_size, 8);
+
+	/* No framebuffer tag: the loader did not say. */
+	mb2_begin();
+	mb2_end();
+	assert_int_equal(mb2_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_NONE);
+}
+
 static void test_mb2_acpi_tags(void **state)
 {
 	uint32_t off;
@@ -696,6 +742,26 @@ static void mb1_full(void)
 	pput32(MB1_INFO + 48, 0x9800);
 }
 
+static void test_mb1_framebuffer(void **state)
+{
+	(void)state;
+	mb1_full();
+	assert_int_equal(mb1_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_NONE); /* flag 12 clear */
+
+	pput32(MB1_INFO, MULTIBOOT1_INFO_FRAMEBUFFER | MULTIBOOT1_INFO_MEMORY);
+	pput64(MB1_INFO + MULTIBOOT1_INFO_OFF_FRAMEBUFFER, 0xb8000);
+	pput32(MB1_INFO + 96, 160);
+	pput32(MB1_INFO + 100, 80);
+	pput32(MB1_INFO + 104, 25);
+	phys[MB1_INFO + 108] = 16;
+	phys[MB1_INFO + 109] = MULTIBOOT_FRAMEBUFFER_EGA_TEXT;
+	assert_int_equal(mb1_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
+	assert_int_equal(bi.fb.addr, 0xb8000);
+	assert_int_equal(bi.fb.height, 25);
+}
+
 static void test_mb1_with_mmap(void **state)
 {
 	(void)state;
@@ -864,6 +930,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_mb2_all_tags),
 	        cmocka_unit_test(test_mb2_minimal),
+	        cmocka_unit_test(test_mb2_framebuffer),
 	        cmocka_unit_test(test_mb2_acpi_tags),
 	        cmocka_unit_test(test_mb2_mmap_big_entries),
 	        cmocka_unit_test(test_mb2_bad_mmap),
@@ -887,6 +954,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_mb1_bad_strings, setup_phys),
 	        cmocka_unit_test_setup(test_mb1_bad_mmap, setup_phys),
 	        cmocka_unit_test_setup(test_mb1_too_many_modules, setup_phys),
+	        cmocka_unit_test_setup(test_mb1_framebuffer, setup_phys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@ case_log() { tr -d '\r' <"$1/serial.log"; }
 #   count:N:REGEX   exactly N lines match REGEX
 #   last:REGEX      the last non-empty line matches REGEX
 #   exit:CODE       QEMU's isa-debug-exit code (OUTDIR/exit-code) is CODE
+#   screen:REGEX    a line of the screen dump (OUTDIR/screen.txt) matches REGEX
 check_case() {
 	local name=$1 dir=$2 status=$3
 	shift 3
@@ -38,6 +39,8 @@ check_case() {
 			local last
 			last=$(grep -v '^[[:space:]]*$' <<<"$log" | tail -1)
 			grep -qE -- "${c#last:}" <<<"$last" || why="last line is '$last', expected /${c#last:}/" ;;
+		screen:*) grep -qE -- "${c#screen:}" "$dir/screen.txt" 2>/dev/null ||
+			why="screen has no line /${c#screen:}/" ;;
 		exit:*)
 			local code
 			code=$(cat "$dir/exit-code" 2>/dev/null || echo none)

@@ -26,7 +26,7 @@ PXE=$BUILD/system/pxe
 cpu_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ online in long mode"; }
 summary() { echo "last:^umbra: summary cpus=$1 vmx=0 vms=0 pass=0 fail=0\$"; }
 BOOT_CHECKS=(
-	"has:^umbra: loaded by GRUB .*\(Multiboot2\), command line 'console=serial test=boot'"
+	"has:^umbra: loaded by GRUB .*\(Multiboot2\), command line 'test=boot screen=1'"
 	"has:^umbra: mem 0x000000000000-0x00000009f[0-9a-f]{3} usable"
 	"has:^umbra: module 0 0x[0-9a-f]+-0x[0-9a-f]+ 'name=alpha mem=1M'"
 	"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ 'name=beta'"
@@ -93,6 +93,12 @@ if want qemu-fault-ap; then
 		"has:^umbra: exception #UD \(vector 6\) on cpu 1 " \
 		"has:^umbra:   #0 0x[0-9a-f]+ (test_fault_maybe|ap_main)\\+0x[0-9a-f]+" \
 		"has:^umbra: panic on cpu 1: unhandled exception #UD" "$(summary 2)" exit:2
+fi
+if want qemu-screen; then
+	# The console is mirrored to the VGA text screen: the last lines, summary included.
+	run_qemu qemu-screen --iso "$ISO" --accel tcg --cpus 2 --screen-dump "$BUILD/system/qemu-screen/screen.txt" -- \
+		"$(summary 2)" "screen:^umbra: cpu 1 apic=1 online in long mode *\$" \
+		"screen:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0 *\$"
 fi
 if want qemu-no-long-mode; then
 	run_qemu qemu-no-long-mode --kernel "$ELF" --accel tcg --cpu qemu32 --cpus 1 -- \
