@@ -30,7 +30,7 @@ PXE := $(BUILD)/pxe
 CPUS ?= 4
 
 
-.PHONY: all iso pxe run run-qemu test test-host test-system check-sse deps newlib clean help \
+.PHONY: all iso pxe run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 all: $(ELF) $(ISO)
@@ -41,6 +41,8 @@ help:
 	@echo "  make run        boot the ISO in Bochs ($(CPUS) CPUs, VMX) and show the console"
 	@echo "  make run-qemu   boot the ISO in QEMU ($(CPUS) CPUs; KVM with nested VMX if the host has it, else TCG)"
 	@echo "  make pxe        build a TFTP tree in $(PXE) for network boot (docs/pxe.md)"
+	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
+	@echo "  make debug-bochs  Bochs' debugger with Umbra's symbols (VMX-level stepping)"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
@@ -98,6 +100,14 @@ run: deps
 run-qemu: deps
 	@$(MAKE) --no-print-directory all
 	scripts/run-qemu.sh --iso $(ISO) --cpus $(CPUS) --out $(BUILD)/run-qemu --follow
+
+debug: deps
+	@$(MAKE) --no-print-directory all
+	scripts/debug-qemu.sh $(ISO) $(ELF) $(BUILD)/debug
+
+debug-bochs: deps
+	@$(MAKE) --no-print-directory all
+	scripts/debug-bochs.sh $(ISO) $(ELF) $(CPUS) $(BUILD)/debug-bochs
 
 test: deps
 	@$(MAKE) --no-print-directory all

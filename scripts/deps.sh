@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	gcc make binutils xz-utils       # toolchain, newlib tarball
 	clang-format                     # make check-format (part of make test)
+	gdb                              # make debug (and its test)
 	grub-pc-bin grub-common xorriso mtools  # ISO and PXE images
 	bochs bochsbios vgabios          # the VMX reference CPU
 	qemu-system-x86 ipxe-qemu        # boot/SMP/PXE tests, iPXE ROMs

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Boots Umbra in Bochs, the project's VMX reference CPU, and always ends.
 #   run-bochs.sh --iso FILE | --pxe TFTP_DIR  [--cpus N] [--out DIR]
-#                [--timeout SECONDS] [--ips N] [--megs N] [--follow]
+#                [--timeout SECONDS] [--ips N] [--megs N] [--follow] [--config-only]
 # The serial console lands in OUT/serial.log (shown live with --follow).
 # Bochs' exit status means little (it is 1 after a clean shutdown): read the log.
 set -euo pipefail
 
-iso= pxe= cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
+config_only=0 iso= pxe= cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
 	--ips) ips=$2; shift ;;
 	--megs) megs=$2; shift ;;
 	--follow) follow=1 ;;
+	--config-only) config_only=1 ;;
 	*) echo "run-bochs.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -53,6 +54,7 @@ rm -f "$out/serial.log" "$out/bochs.log" "$out/bochs.out"
 	fi
 } >"$out/bochsrc"
 echo c >"$out/bochs.rc"
+[ "$config_only" = 1 ] && exit 0
 
 tail_pid=
 if [ "$follow" = 1 ]; then

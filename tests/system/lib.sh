@@ -16,7 +16,7 @@ case_log() { tr -d '\r' <"$1/serial.log"; }
 #   count:N:REGEX   exactly N lines match REGEX
 #   last:REGEX      the last non-empty line matches REGEX
 #   exit:CODE       QEMU's isa-debug-exit code (OUTDIR/exit-code) is CODE
-#   screen:REGEX    a line of the screen dump (OUTDIR/screen.txt) matches REGEX
+#   in:FILE:REGEX   a line of OUTDIR/FILE matches REGEX (screen dumps, gdb output)
 check_case() {
 	local name=$1 dir=$2 status=$3
 	shift 3
@@ -39,8 +39,10 @@ check_case() {
 			local last
 			last=$(grep -v '^[[:space:]]*$' <<<"$log" | tail -1)
 			grep -qE -- "${c#last:}" <<<"$last" || why="last line is '$last', expected /${c#last:}/" ;;
-		screen:*) grep -qE -- "${c#screen:}" "$dir/screen.txt" 2>/dev/null ||
-			why="screen has no line /${c#screen:}/" ;;
+		in:*)
+			local spec=${c#in:}
+			grep -qE -- "${spec#*:}" "$dir/${spec%%:*}" 2>/dev/null ||
+				why="${spec%%:*} has no line /${spec#*:}/" ;;
 		exit:*)
 			local code
 			code=$(cat "$dir/exit-code" 2>/dev/null || echo none)
@@ -70,6 +72,18 @@ run_bochs() {
 	local dir=$BUILD/system/$name
 	"$ROOT/scripts/run-bochs.sh" "${args[@]}" --out "$dir" --timeout "${BOCHS_TIMEOUT:-600}" \
 		>/dev/null 2>&1 || status=$?
+	check_case "$name" "$dir" "$status" "$@"
+}
+
+# run_gdb NAME -- CHECKS...: make debug's QEMU + gdb, in batch; gdb's output in gdb.log.
+run_gdb() {
+	local name=$1 status=0
+	shift 2
+	local dir=$BUILD/system/$name
+	mkdir -p "$dir"
+	timeout --kill-after=5 "${QEMU_TIMEOUT:-120}" "$ROOT/scripts/debug-qemu.sh" "$BUILD/umbra.iso" \
+		"$BUILD/umbra.elf" "$dir" -- -batch -ex continue -ex bt -ex 'info registers rip cs' \
+		>"$dir/gdb.log" 2>&1 || status=$?
 	check_case "$name" "$dir" "$status" "$@"
 }
 

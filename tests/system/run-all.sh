@@ -97,8 +97,14 @@ fi
 if want qemu-screen; then
 	# The console is mirrored to the VGA text screen: the last lines, summary included.
 	run_qemu qemu-screen --iso "$ISO" --accel tcg --cpus 2 --screen-dump "$BUILD/system/qemu-screen/screen.txt" -- \
-		"$(summary 2)" "screen:^umbra: cpu 1 apic=1 online in long mode *\$" \
-		"screen:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0 *\$"
+		"$(summary 2)" "in:screen.txt:^umbra: cpu 1 apic=1 online in long mode *\$" \
+		"in:screen.txt:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0 *\$"
+fi
+if want qemu-gdb; then
+	# make debug: a hardware breakpoint in 64-bit code hits, with symbols and source.
+	run_gdb qemu-gdb -- "in:gdb.log:hit Breakpoint 1, boot_main \\(magic=920085129, info_pa=[0-9]+\\) at boot/main.c" \
+		"in:gdb.log:^#1 +0x[0-9a-f]+ in long_mode_entry64 \\(\\) at boot/entry.S" \
+		"in:gdb.log:^cs +0x18 " "in:gdb.log:^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <boot_main>"
 fi
 if want qemu-no-long-mode; then
 	run_qemu qemu-no-long-mode --kernel "$ELF" --accel tcg --cpu qemu32 --cpus 1 -- \

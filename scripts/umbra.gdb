@@ -1,0 +1,9 @@
+# gdb setup for debugging Umbra under QEMU's gdbstub (make debug).
+# qemu-system-x86_64 always reports 64-bit registers: say so before connecting,
+# even though the CPU starts in real mode.
+set architecture i386:x86-64
+set pagination off
+target remote localhost:1234
+# Hardware breakpoints work before the image is loaded (software ones would be
+# overwritten by GRUB loading Umbra over them).
+hbreak boot_main
