@@ -17,12 +17,16 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vga_text.h"
+#include "arch/x86/vmx/vmx.h"
 #include "boot/boot_info.h"
 #include "boot/lowmem.h"
 #include "boot/multiboot.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/frame_alloc.h"
+#include "lib/phys_mem.h"
+#include "vcpu/sched.h"
+#include "vcpu/vmcs_setup.h"
 #include "lib/panic.h"
 
 #define FIRST_MIB 0x100000ULL
@@ -30,8 +34,9 @@
 extern char __image_start[], __image_end[];
 
 static struct boot_info boot_info;
-static struct frame_alloc frames;
 static struct acpi_cpus acpi_cpus;
+/* The platform can run guests: checked once on the BSP before the APs start. */
+static bool vmx_usable;
 
 /* Physical memory is identity-mapped: a readable range is just a pointer. */
 static const void *identity_reader(uint64_t pa, uint64_t len, void *ctx)
@@ -110,24 +115,27 @@ static void screen_init(void)
 
 static void frames_init(void)
 {
-	frame_alloc_init(&frames);
+	struct frame_alloc *fa = phys_lock();
+
+	frame_alloc_init(fa);
 	for (uint32_t i = 0; i < boot_info.mem_count; i++) {
 		const struct boot_mem_range *r = &boot_info.mem[i];
 
 		if (r->type == BOOT_MEM_USABLE &&
-		    frame_alloc_add(&frames, r->base, r->base + r->length) < 0)
+		    frame_alloc_add(fa, r->base, r->base + r->length) < 0)
 			console_printf("umbra: warning: memory range 0x%lx+0x%lx not used (too "
 			               "many ranges)\n",
 			               r->base, r->length);
 	}
 	/* Real-mode structures and the trampoline live in the first MiB. */
-	frame_alloc_reserve(&frames, 0, FIRST_MIB);
-	frame_alloc_reserve(&frames, (uint64_t)__image_start, (uint64_t)__image_end);
-	frame_alloc_reserve(&frames, boot_info.info_start, boot_info.info_end);
+	frame_alloc_reserve(fa, 0, FIRST_MIB);
+	frame_alloc_reserve(fa, (uint64_t)__image_start, (uint64_t)__image_end);
+	frame_alloc_reserve(fa, boot_info.info_start, boot_info.info_end);
 	for (uint32_t i = 0; i < boot_info.module_count; i++)
-		frame_alloc_reserve(&frames, boot_info.modules[i].start, boot_info.modules[i].end);
+		frame_alloc_reserve(fa, boot_info.modules[i].start, boot_info.modules[i].end);
 	console_printf("umbra: %lu MiB free for guests and the hypervisor\n",
-	               (unsigned long)(frames.free_frames * FRAME_SIZE >> 20));
+	               (unsigned long)(fa->free_frames * FRAME_SIZE >> 20));
+	phys_unlock(fa);
 }
 
 static uint32_t cpus_start(void)
@@ -156,7 +164,7 @@ static uint32_t cpus_start(void)
 		               "booting on one CPU\n");
 		return 1;
 	}
-	return smp_start_aps(&frames, acpi_cpus.apic_ids, acpi_cpus.count, tramp);
+	return smp_start_aps(acpi_cpus.apic_ids, acpi_cpus.count, tramp);
 }
 
 /* Test hook: `test_fault=N` makes CPU N execute UD2 once it is online. */
@@ -197,7 +205,10 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	boot_info_load(magic, info_pa);
 	screen_init();
 	frames_init();
-	paging_init(&frames, boot_info_ram_end(&boot_info));
+	struct frame_alloc *fa = phys_lock();
+
+	paging_init(fa, boot_info_ram_end(&boot_info));
+	phys_unlock(fa);
 	tsc_calibrate();
 	console_printf("umbra: TSC %lu kHz\n", tsc_khz());
 
@@ -208,6 +219,9 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	bsp->online = true;
 	console_printf("umbra: local APIC in %s mode\n", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	cpu_report_online(bsp);
+	vmx_usable = vmx_platform_check() && vmcs_setup_global() == 0;
+	if (vmx_usable)
+		vmx_cpu_enable();
 
 	uint32_t online = cpus_start();
 
@@ -216,9 +230,29 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 		console_printf("umbra: warning: some CPUs did not settle within %u ms\n",
 		               SMP_SETTLE_TIMEOUT_US / 1000);
 
-	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, 0, 0, 0,
-	               0);
-	platform_exit(panic_count() ? UMBRA_EXIT_ERROR : UMBRA_EXIT_PASS);
+	uint32_t vmx_cpus = 0;
+
+	for (uint32_t i = 0; i < MAX_CPUS; i++)
+		vmx_cpus += percpu_area[i].online && percpu_area[i].vmx_on;
+
+	struct sched_result res = {0, 0, 0};
+	enum umbra_exit_code code = UMBRA_EXIT_ERROR;
+
+	if (bsp->vmx_on) {
+		sched_create_vms(&boot_info);
+		sched_start();
+		sched_run_vms();
+		res = sched_wait_all();
+		code = res.fail ? UMBRA_EXIT_FAIL : UMBRA_EXIT_PASS;
+	} else {
+		console_printf("umbra: error: no guests can run on this machine (see the vmx line "
+		               "above)\n");
+	}
+	if (panic_count())
+		code = UMBRA_EXIT_ERROR;
+	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, vmx_cpus,
+	               res.vms, res.pass, res.fail);
+	platform_exit(code);
 }
 
 void ap_main(uint32_t index)
@@ -229,6 +263,10 @@ void ap_main(uint32_t index)
 	cpu_report_online(cpu);
 	smp_ap_report_online();
 	test_fault_maybe(cpu);
+	if (vmx_usable)
+		vmx_cpu_enable();
 	smp_ap_park();
+	if (cpu->vmx_on)
+		sched_ap_wait_and_run();
 	cpu_halt_forever();
 }

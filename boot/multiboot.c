@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "lib/fmt.h"
 
 #define MB2_INFO_MAX       (1024 * 1024) /* larger is garbage, not a real loader */
 #define MB2_MMAP_ENTRY_MIN 24
@@ -38,50 +39,10 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-/*
- * Tiny formatter so this file needs no stdio: "%u" decimal and "%x" hex take
- * the next of nums, "%s" takes str. Always NUL-terminates, truncating.
- */
-static void mb_fmt(char *dst, size_t cap, const char *fmt, const uint64_t *nums, const char *str)
-{
-	size_t n = 0;
-
-	while (*fmt && n + 1 < cap) {
-		char tmp[24];
-		size_t k = 0;
-
-		if (fmt[0] == '%' && fmt[1] == 's') {
-			for (const char *s = str ? str : ""; *s && n + 1 < cap; s++)
-				dst[n++] = *s;
-			fmt += 2;
-			continue;
-		}
-		if (fmt[0] == '%' && (fmt[1] == 'u' || fmt[1] == 'x') && nums) {
-			uint64_t v = *nums++;
-			unsigned int base = fmt[1] == 'u' ? 10 : 16;
-
-			do {
-				tmp[k++] = "0123456789abcdef"[v % base];
-				v /= base;
-			} while (v);
-			if (base == 16) {
-				tmp[k++] = 'x';
-				tmp[k++] = '0';
-			}
-			while (k && n + 1 < cap)
-				dst[n++] = tmp[--k];
-			fmt += 2;
-			continue;
-		}
-		dst[n++] = *fmt++;
-	}
-	dst[n] = '\0';
-}
-
 static int mb_fail(struct boot_info *bi, int err, const char *fmt, const uint64_t *nums,
                    const char *str)
 {
-	mb_fmt(bi->error, sizeof(bi->error), fmt, nums, str);
+	fmt_print(bi->error, sizeof(bi->error), fmt, nums, str);
 	return err;
 }
 

@@ -10,6 +10,8 @@
 #define MULTIBOOT2_BOOTLOADER_MAGIC 0x36d76289 /* in EAX at entry */
 #define MULTIBOOT2_ARCH_I386        0
 #define MULTIBOOT2_TAG_ALIGN        8
+#define MULTIBOOT2_SEARCH           32768 /* the header lies in the image's first 32 KiB */
+#define MULTIBOOT2_HEADER_SIZE      16    /* magic, architecture, header_length, checksum */
 
 /* Header tags (kernel -> loader). */
 #define MULTIBOOT2_HEADER_TAG_END                 0
@@ -23,6 +25,17 @@
 #define MULTIBOOT2_HEADER_TAG_ENTRY_ADDRESS_EFI32 8
 #define MULTIBOOT2_HEADER_TAG_ENTRY_ADDRESS_EFI64 9
 #define MULTIBOOT2_HEADER_TAG_RELOCATABLE         10
+
+/* Header tag layout: u16 type, u16 flags, u32 size, then the body. */
+#define MULTIBOOT2_HEADER_TAG_OPTIONAL     1          /* flags bit 0: loader may ignore it */
+#define MULTIBOOT2_HEADER_TAG_ADDRESS_SIZE 24         /* header_addr, load, load_end, bss_end */
+#define MULTIBOOT2_HEADER_TAG_ENTRY_SIZE   12         /* entry_addr */
+#define MULTIBOOT2_LOAD_ADDR_FILE_START    0xffffffff /* address tag: load from file offset 0 */
+
+/* Basic meminfo tag: header, u32 mem_lower (KiB), u32 mem_upper (KiB). */
+#define MULTIBOOT2_TAG_BASIC_MEMINFO_SIZE 16
+/* Memory map tag: header, u32 entry_size, u32 entry_version, entries. */
+#define MULTIBOOT2_TAG_MMAP_HDR_SIZE 16
 
 /* Information tags (loader -> kernel). */
 #define MULTIBOOT2_TAG_END              0
@@ -51,12 +64,27 @@
 /* Multiboot1 */
 #define MULTIBOOT1_HEADER_MAGIC     0x1badb002
 #define MULTIBOOT1_BOOTLOADER_MAGIC 0x2badb002 /* in EAX at entry */
+#define MULTIBOOT1_SEARCH           8192       /* the header lies in the image's first 8 KiB */
+#define MULTIBOOT1_HEADER_ALIGN     4
 
 /* Header flags. */
 #define MULTIBOOT1_HEADER_PAGE_ALIGN  (1 << 0)
 #define MULTIBOOT1_HEADER_MEMORY_INFO (1 << 1)
 #define MULTIBOOT1_HEADER_VIDEO_MODE  (1 << 2)
 #define MULTIBOOT1_HEADER_AOUT_KLUDGE (1 << 16)
+#define MULTIBOOT1_HEADER_REQUIRED    0xffff /* bits 0-15: a loader must understand them */
+
+/* Byte offsets of the header fields (all u32); the address fields need flag bit 16. */
+#define MULTIBOOT1_HEADER_OFF_MAGIC         0
+#define MULTIBOOT1_HEADER_OFF_FLAGS         4
+#define MULTIBOOT1_HEADER_OFF_CHECKSUM      8
+#define MULTIBOOT1_HEADER_OFF_HEADER_ADDR   12
+#define MULTIBOOT1_HEADER_OFF_LOAD_ADDR     16
+#define MULTIBOOT1_HEADER_OFF_LOAD_END_ADDR 20
+#define MULTIBOOT1_HEADER_OFF_BSS_END_ADDR  24
+#define MULTIBOOT1_HEADER_OFF_ENTRY_ADDR    28
+#define MULTIBOOT1_HEADER_MIN_SIZE          12 /* magic, flags, checksum */
+#define MULTIBOOT1_HEADER_AOUT_SIZE         32 /* with the address fields */
 
 /* Info flags: which fields of the info block are valid. */
 #define MULTIBOOT1_INFO_MEMORY           (1 << 0)
@@ -87,8 +115,9 @@
 #define MULTIBOOT1_INFO_OFF_FRAMEBUFFER      88  /* same layout as the MB2 tag's body */
 #define MULTIBOOT1_INFO_SIZE                 116 /* whole block, framebuffer fields included */
 
-#define MULTIBOOT1_MODULE_SIZE    16 /* u32 mod_start, mod_end, string, reserved */
-#define MULTIBOOT1_MMAP_ENTRY_MIN 20 /* `size` field: u64 base, u64 len, u32 type */
+#define MULTIBOOT1_MODULE_SIZE     16 /* u32 mod_start, mod_end, string, reserved */
+#define MULTIBOOT1_MMAP_ENTRY_MIN  20 /* `size` field: u64 base, u64 len, u32 type */
+#define MULTIBOOT1_MMAP_ENTRY_SIZE 24 /* a whole entry: the size field and those 20 bytes */
 
 /* Framebuffer types (both protocols). */
 #define MULTIBOOT_FRAMEBUFFER_INDEXED  0

@@ -11,11 +11,11 @@
 
 /* CPUID 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
 #define UMBRA_CPUID_SIGNATURE_LEAF 0x40000000u
-#define UMBRA_CPUID_MAX_LEAF 0x40000001u
-#define UMBRA_CPUID_SIGNATURE "UmbraUmbra\0\0" /* 12 bytes, as KVM's "KVMKVMKVM\0\0\0" */
+#define UMBRA_CPUID_MAX_LEAF       0x40000001u
+#define UMBRA_CPUID_SIGNATURE      "UmbraUmbra\0\0" /* 12 bytes, as KVM's "KVMKVMKVM\0\0\0" */
 /* CPUID 0x40000001: EAX = ABI version. */
 #define UMBRA_CPUID_VERSION_LEAF 0x40000001u
-#define UMBRA_ABI_VERSION 1u
+#define UMBRA_ABI_VERSION        1u
 
 /*
  * Hypercalls: VMCALL with RAX = number, arguments in RBX, RCX, RDX; the
@@ -34,7 +34,7 @@ enum umbra_hypercall {
 #define UMBRA_ENOSYS (-1) /* unknown hypercall number */
 #define UMBRA_EINVAL (-2) /* bad argument (length, size) */
 #define UMBRA_EFAULT (-3) /* a guest-physical range outside the VM's RAM */
-#define UMBRA_EPERM (-4)  /* not allowed (CPL > 0) */
+#define UMBRA_EPERM  (-4) /* not allowed (CPL > 0) */
 
 #define UMBRA_CONSOLE_WRITE_MAX 4096u
 
@@ -48,6 +48,8 @@ struct umbra_exit_counts {
 	uint64_t vmwrites;         /* VMWRITEs issued */
 	uint64_t vmwrites_skipped; /* control writes the shadows proved unnecessary */
 	uint64_t l0_cycles;        /* TSC ticks in Umbra, from VM exit to VM entry */
+	uint64_t
+	        control_vmwrites; /* of vmwrites: to the pin, processor, secondary, entry, exit controls */
 };
 
 struct umbra_exit_stats {
@@ -61,7 +63,7 @@ struct umbra_exit_stats {
  * Port 0xF4 (QEMU isa-debug-exit semantics): an OUT of value v ends the VM
  * with exit code v (0 = pass). Port 0xE9: bytes go to the VM's console line.
  */
-#define UMBRA_EXIT_PORT 0xf4u
+#define UMBRA_EXIT_PORT     0xf4u
 #define UMBRA_DEBUGCON_PORT 0xe9u
 
 #endif

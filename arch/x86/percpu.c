@@ -11,6 +11,7 @@ struct percpu *percpu_setup(uint32_t index)
 
 	p->self = p;
 	p->index = index;
+	p->vmx_acct = &p->vmx_acct_unattributed;
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	return p;
 }

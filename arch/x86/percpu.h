@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/x86/gdt.h"
+#include "vcpu/umbra_abi.h"
 
 #define MAX_CPUS       64
 #define CPU_STACK_SIZE (16 * 1024)
@@ -24,6 +25,10 @@ struct percpu {
 	volatile bool online;
 	volatile bool parked;    /* bring-up done, idling */
 	volatile bool panicking; /* a panic report is under way or done */
+	/* Where VMREAD/VMWRITE counts go: the current exit reason's bucket. */
+	struct umbra_exit_counts *vmx_acct;
+	struct umbra_exit_counts vmx_acct_unattributed;
+	uint64_t vmxon_pa;
 	bool vmx_on;
 	struct gdt_table gdt;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

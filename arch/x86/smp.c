@@ -8,6 +8,7 @@
 #include "arch/x86/tsc.h"
 #include "lib/console.h"
 #include "lib/panic.h"
+#include "lib/phys_mem.h"
 
 /* SDM "MP initialization": INIT, 10 ms, SIPI, 200 us, SIPI. */
 #define INIT_DELAY_US 10000
@@ -70,10 +71,10 @@ static bool wait_online(struct percpu *cpu, uint64_t us)
 	return __atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE);
 }
 
-static bool start_one(struct frame_alloc *fa, uint32_t apic_id, uint8_t sipi_page)
+static bool start_one(uint32_t apic_id, uint8_t sipi_page)
 {
 	uint32_t index = percpu_count;
-	uint64_t stack = frame_alloc_alloc(fa, CPU_STACK_SIZE / FRAME_SIZE, FRAME_SIZE);
+	uint64_t stack = phys_alloc(CPU_STACK_SIZE / FRAME_SIZE, FRAME_SIZE);
 
 	if (!stack) {
 		console_printf("umbra: cpu apic=%u not started: out of memory for its stack\n",
@@ -111,8 +112,7 @@ static bool start_one(struct frame_alloc *fa, uint32_t apic_id, uint8_t sipi_pag
 	return true;
 }
 
-uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_t count,
-                       uint64_t trampoline_pa)
+uint32_t smp_start_aps(const uint32_t *apic_ids, uint32_t count, uint64_t trampoline_pa)
 {
 	uint32_t self = this_cpu()->apic_id;
 
@@ -125,7 +125,7 @@ uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_
 			               apic_ids[i], MAX_CPUS);
 			continue;
 		}
-		start_one(fa, apic_ids[i], (uint8_t)(trampoline_pa >> 12));
+		start_one(apic_ids[i], (uint8_t)(trampoline_pa >> 12));
 	}
 	return percpu_count;
 }

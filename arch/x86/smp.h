@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/frame_alloc.h"
-
 /* How long an AP has to report after its second SIPI. */
 #define SMP_AP_TIMEOUT_US 200000
 
@@ -17,8 +15,7 @@
  * named on the console and left out. Returns the number of CPUs online,
  * the caller included.
  */
-uint32_t smp_start_aps(struct frame_alloc *fa, const uint32_t *apic_ids, uint32_t count,
-                       uint64_t trampoline_pa);
+uint32_t smp_start_aps(const uint32_t *apic_ids, uint32_t count, uint64_t trampoline_pa);
 
 /* Size of the real-mode trampoline in bytes. */
 uint64_t smp_trampoline_size(void);

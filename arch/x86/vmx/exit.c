@@ -1,0 +1,156 @@
+#include "arch/x86/vmx/exit.h"
+
+#include "arch/x86/lapic.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "vcpu/exits.h"
+#include "vcpu/vm.h"
+
+#define EPT_QUAL_READ         (1u << 0)
+#define EPT_QUAL_WRITE        (1u << 1)
+#define EPT_QUAL_FETCH        (1u << 2)
+#define INTR_INFO_VECTOR_MASK 0xff
+
+static const char *const reason_names[UMBRA_EXIT_REASONS] = {
+        [0] = "EXCEPTION_NMI",
+        [1] = "EXTERNAL_INTERRUPT",
+        [2] = "TRIPLE_FAULT",
+        [3] = "INIT",
+        [4] = "SIPI",
+        [7] = "INTERRUPT_WINDOW",
+        [8] = "NMI_WINDOW",
+        [9] = "TASK_SWITCH",
+        [10] = "CPUID",
+        [11] = "GETSEC",
+        [12] = "HLT",
+        [13] = "INVD",
+        [14] = "INVLPG",
+        [15] = "RDPMC",
+        [16] = "RDTSC",
+        [18] = "VMCALL",
+        [19] = "VMCLEAR",
+        [20] = "VMLAUNCH",
+        [21] = "VMPTRLD",
+        [22] = "VMPTRST",
+        [23] = "VMREAD",
+        [24] = "VMRESUME",
+        [25] = "VMWRITE",
+        [26] = "VMXOFF",
+        [27] = "VMXON",
+        [28] = "CR_ACCESS",
+        [29] = "DR_ACCESS",
+        [30] = "IO_INSTRUCTION",
+        [31] = "MSR_READ",
+        [32] = "MSR_WRITE",
+        [33] = "INVALID_GUEST_STATE",
+        [34] = "MSR_LOADING",
+        [36] = "MWAIT",
+        [37] = "MONITOR_TRAP_FLAG",
+        [39] = "MONITOR",
+        [40] = "PAUSE",
+        [41] = "MCE_DURING_ENTRY",
+        [43] = "TPR_BELOW_THRESHOLD",
+        [44] = "APIC_ACCESS",
+        [45] = "EOI_INDUCED",
+        [46] = "GDTR_IDTR",
+        [47] = "LDTR_TR",
+        [48] = "EPT_VIOLATION",
+        [49] = "EPT_MISCONFIG",
+        [50] = "INVEPT",
+        [51] = "RDTSCP",
+        [52] = "PREEMPTION_TIMER",
+        [53] = "INVVPID",
+        [54] = "WBINVD",
+        [55] = "XSETBV",
+        [56] = "APIC_WRITE",
+        [57] = "RDRAND",
+        [58] = "INVPCID",
+        [59] = "VMFUNC",
+        [60] = "ENCLS",
+        [61] = "RDSEED",
+        [62] = "PML_FULL",
+        [63] = "XSAVES",
+        [64] = "XRSTORS",
+};
+
+const char *vmx_exit_reason_name(uint32_t basic)
+{
+	if (basic < UMBRA_EXIT_REASONS && reason_names[basic])
+		return reason_names[basic];
+	return "UNKNOWN";
+}
+
+static void handle_ept_violation(struct vcpu *v)
+{
+	uint64_t gpa = reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS);
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+	const char *access = (qual & EPT_QUAL_FETCH)   ? "instruction fetch"
+	                     : (qual & EPT_QUAL_WRITE) ? "write"
+	                                               : "read";
+
+	vm_end_error(v->vm,
+	             "%s outside its RAM at guest-physical 0x%lx (RAM is %lu MiB), rip 0x%lx",
+	             access, gpa, (unsigned long)(v->vm->ram_size >> 20),
+	             reg_cache_read(&v->regs, REG_RIP));
+}
+
+static void handle_external_interrupt(struct vcpu *v)
+{
+	(void)v;
+	/* Acknowledged on exit; nothing is routed to the host yet but IPIs. */
+	lapic_eoi();
+}
+
+void vmx_handle_exit(struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason;
+	uint32_t basic = reason & 0xffff;
+
+	if (reason & VM_ENTRY_FAILURE) {
+		vm_end_error(v->vm, "VM entry failed: %s (exit reason %u, qualification 0x%lx)",
+		             basic == EXIT_REASON_INVALID_STATE   ? "invalid guest state"
+		             : basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading"
+		                                                  : vmx_exit_reason_name(basic),
+		             basic, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION));
+		return;
+	}
+	switch (basic) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT: handle_external_interrupt(v); return;
+	case EXIT_REASON_TRIPLE_FAULT:
+		vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
+		return;
+	case EXIT_REASON_CPUID: vcpu_exit_cpuid(v); return;
+	case EXIT_REASON_HLT: vcpu_exit_hlt(v); return;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+		/* No cache to lose, no monitor to arm: these behave as NOPs. */
+		vcpu_skip_instruction(v);
+		return;
+	case EXIT_REASON_VMCALL: vcpu_exit_hypercall(v); return;
+	case EXIT_REASON_VMCLEAR:
+	case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMPTRLD:
+	case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD:
+	case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE:
+	case EXIT_REASON_VMOFF:
+	case EXIT_REASON_VMON:
+	case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+		/* VMX is not offered to this guest: the CPU it sees would raise #UD. */
+		vcpu_inject_exception(v, 6, false, 0);
+		return;
+	case EXIT_REASON_CR_ACCESS: vcpu_exit_cr_access(v); return;
+	case EXIT_REASON_IO_INSTRUCTION: vcpu_exit_io(v); return;
+	case EXIT_REASON_MSR_READ: vcpu_exit_msr(v, false); return;
+	case EXIT_REASON_MSR_WRITE: vcpu_exit_msr(v, true); return;
+	case EXIT_REASON_EPT_VIOLATION: handle_ept_violation(v); return;
+	case EXIT_REASON_XSETBV: vcpu_exit_xsetbv(v); return;
+	default:
+		vm_end_error(v->vm, "unhandled VM exit %u (%s) at rip 0x%lx", basic,
+		             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
+	}
+}

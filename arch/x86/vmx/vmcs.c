@@ -1,0 +1,76 @@
+#include "arch/x86/vmx/vmcs.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/panic.h"
+#include "vcpu/reg_cache.h"
+
+int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id)
+{
+	uint64_t pa = frame_alloc_alloc(fa, 1, FRAME_SIZE);
+
+	if (!pa)
+		return -1;
+	memset((void *)pa, 0, FRAME_SIZE);
+	*(uint32_t *)pa = revision_id & 0x7fffffff;
+	memset(v, 0, sizeof(*v));
+	v->vmcs_pa = pa;
+	v->cpu = -1;
+	/* VMCLEAR initialises the region's launch state and any cached data. */
+	if (vmclear(pa) < 0)
+		panic("VMCLEAR of a fresh VMCS at 0x%lx failed", pa);
+	return 0;
+}
+
+void loaded_vmcs_load(struct loaded_vmcs *v)
+{
+	if (vmptrld(v->vmcs_pa) < 0)
+		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
+	v->cpu = (int32_t)this_cpu()->index;
+}
+
+void loaded_vmcs_clear(struct loaded_vmcs *v)
+{
+	if (vmclear(v->vmcs_pa) < 0)
+		panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+	v->cpu = -1;
+	v->launched = false;
+}
+
+void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa)
+{
+	if (v->vmcs_pa)
+		frame_alloc_free(fa, v->vmcs_pa, 1);
+	v->vmcs_pa = 0;
+}
+
+void loaded_vmcs_sync_host_state(struct loaded_vmcs *v)
+{
+	uint64_t cr3 = read_cr3();
+	uint64_t gs = (uint64_t)this_cpu();
+
+	if (v->host_state.cr3 != cr3) {
+		vmcs_writel(HOST_CR3, cr3);
+		v->host_state.cr3 = cr3;
+	}
+	/* The hypervisor never uses FS: its base stays 0, so the zeroed cache already matches. */
+	if (v->host_state.gs_base != gs) {
+		vmcs_writel(HOST_GS_BASE, gs);
+		v->host_state.gs_base = gs;
+	}
+}
+
+/* The register cache's hooks (vcpu/reg_cache.h): the current VMCS, counted. */
+uint64_t arch_vmcs_read(uint32_t field)
+{
+	return __vmcs_read(field);
+}
+
+void arch_vmcs_write(uint32_t field, uint64_t value)
+{
+	__vmcs_write(field, value);
+}

@@ -1,0 +1,50 @@
+/*
+ * A VMCS and what Umbra knows about it. The controls shadow and the
+ * host-state cache belong to the VMCS (not to a CPU or vCPU): switching the
+ * current VMCS keeps both caches valid. Both start zeroed when the VMCS is
+ * allocated, so even the first "set" of a control that should be 0 skips
+ * its VMWRITE (a zeroed VMCS region reads back as 0).
+ */
+#ifndef ARCH_X86_VMX_VMCS_H
+#define ARCH_X86_VMX_VMCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/frame_alloc.h"
+
+struct vmcs_controls_shadow {
+	uint32_t pin;
+	uint32_t exec;
+	uint32_t secondary_exec;
+	uint32_t entry;
+	uint32_t exit;
+};
+
+struct vmcs_host_state {
+	uint64_t rsp; /* written by vmenter.S when the stack differs */
+	uint64_t cr3;
+	uint64_t fs_base;
+	uint64_t gs_base;
+};
+
+struct loaded_vmcs {
+	uint64_t vmcs_pa;
+	int32_t cpu; /* where it is current, -1 if nowhere */
+	bool launched;
+	struct vmcs_controls_shadow controls_shadow;
+	struct vmcs_host_state host_state;
+};
+
+/* Allocates and initialises a VMCS (revision id, shadows zeroed). */
+int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id);
+/* VMPTRLD on this CPU (VMCLEAR first if it was current elsewhere is the caller's job). */
+void loaded_vmcs_load(struct loaded_vmcs *v);
+/* VMCLEAR: not current anywhere, next entry is a VMLAUNCH. */
+void loaded_vmcs_clear(struct loaded_vmcs *v);
+void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa);
+
+/* Host CR3 / FS base / GS base, each written only when it changed. */
+void loaded_vmcs_sync_host_state(struct loaded_vmcs *v);
+
+#endif

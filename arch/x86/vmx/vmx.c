@@ -1,0 +1,112 @@
+#include "arch/x86/vmx/vmx.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "lib/phys_mem.h"
+
+#define FEATURE_CONTROL_LOCKED            (1ULL << 0)
+#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ULL << 2)
+
+static bool feature_control_allows_vmx(uint64_t fc)
+{
+	return !(fc & FEATURE_CONTROL_LOCKED) || (fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+}
+
+bool vmx_platform_check(void)
+{
+	struct vmx_cap_msrs raw;
+	uint64_t fc;
+
+	if (!cpu_has_vmx()) {
+		console_printf("umbra: vmx: this CPU has no VMX (Intel VT-x; CPUID.1:ECX.VMX = 0): "
+		               "Umbra cannot run guests here\n");
+		return false;
+	}
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!feature_control_allows_vmx(fc)) {
+		console_printf("umbra: vmx: VMX is disabled and locked by the firmware "
+		               "(IA32_FEATURE_CONTROL, MSR 0x3a = 0x%lx): enable Intel VT-x in the "
+		               "firmware setup and power-cycle\n",
+		               fc);
+		return false;
+	}
+	vmx_cap_msrs_read(&raw);
+	vmx_caps_decode(&vmx_caps, &raw);
+	const char *missing = NULL;
+
+	if (!cpu_has_vmx_secondary_exec())
+		missing = "secondary processor-based controls";
+	else if (!cpu_has_vmx_ept() || !cpu_has_vmx_ept_4levels() || !cpu_has_vmx_ept_wb())
+		missing = "EPT (4-level, write-back)";
+	else if (!cpu_has_vmx_unrestricted_guest())
+		missing = "unrestricted guest";
+	else if (!cpu_has_vmx_vpid())
+		missing = "VPID";
+	else if (!cpu_has_vmx_load_efer() || !cpu_has_vmx_load_pat())
+		missing = "IA32_EFER/IA32_PAT load and save controls";
+	else if (!cpu_has_vmx_msr_bitmaps() || !cpu_has_vmx_io_bitmaps())
+		missing = "MSR and I/O bitmaps";
+	if (missing) {
+		console_printf("umbra: vmx: this CPU's VMX lacks %s, which Umbra needs\n", missing);
+		return false;
+	}
+	console_printf("umbra: vmx: VMCS revision 0x%x, %u-byte regions, EPT%s%s, VPID, "
+	               "unrestricted guest%s, preemption timer rate TSC/%u\n",
+	               vmx_caps.revision_id, vmx_caps.vmcs_size,
+	               cpu_has_vmx_ept_2m_pages() ? " 2M" : "", cpu_has_vmx_ept_ad() ? " A/D" : "",
+	               cpu_has_vmx_vmcs_shadowing() ? ", VMCS shadowing" : "",
+	               1u << vmx_caps.preemption_timer_rate);
+	return true;
+}
+
+bool vmx_cpu_enable(void)
+{
+	struct percpu *cpu = this_cpu();
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	uint64_t cr0, cr4, pa;
+
+	if (!(fc & FEATURE_CONTROL_LOCKED)) {
+		fc |= FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+	}
+	if (!feature_control_allows_vmx(fc)) {
+		console_printf("umbra: cpu %u: VMX locked off (IA32_FEATURE_CONTROL = 0x%lx)\n",
+		               cpu->index, fc);
+		return false;
+	}
+	/* VMX operation needs CR0.NE (native FPU error reporting) on every CPU. */
+	cr0 = read_cr0() | CR0_NE;
+	cr4 = read_cr4() | CR4_VMXE;
+	/* Guests may use XSETBV, which Umbra executes for them (vcpu/halt.c). */
+	if (cpu_features.leaf1_ecx & (1u << 26))
+		cr4 |= CR4_OSXSAVE;
+	if (!vmx_cr_valid(cr0, vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1) ||
+	    !vmx_cr_valid(cr4, vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1)) {
+		console_printf("umbra: cpu %u: CR0 0x%lx / CR4 0x%lx outside VMX's fixed bits\n",
+		               cpu->index, cr0, cr4);
+		return false;
+	}
+	write_cr0(cr0);
+	write_cr4(cr4);
+	pa = phys_alloc(1, FRAME_SIZE);
+	if (!pa) {
+		console_printf("umbra: cpu %u: no memory for a VMXON region\n", cpu->index);
+		return false;
+	}
+	*(uint32_t *)pa = vmx_caps.revision_id;
+	if (vmxon(pa) < 0) {
+		console_printf("umbra: cpu %u: VMXON failed\n", cpu->index);
+		return false;
+	}
+	cpu->vmxon_pa = pa;
+	cpu->vmx_on = true;
+	console_printf("umbra: cpu %u apic=%u in VMX operation\n", cpu->index, cpu->apic_id);
+	return true;
+}

@@ -1,0 +1,93 @@
+/*
+ * The VMX instructions. VMREAD/VMWRITE come in one accessor per field width;
+ * using an accessor with a constant field of another width does not
+ * compile. Every VMREAD and VMWRITE is counted into the bucket the CPU's
+ * accounting pointer names (the current exit reason of the current VM), so
+ * VMCS traffic is measured, not guessed.
+ */
+#ifndef ARCH_X86_VMX_VMX_OPS_H
+#define ARCH_X86_VMX_VMX_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "lib/panic.h"
+
+/* A compile-time error if a constant field is not of the accessor's width. */
+#define VMCS_CHECK_WIDTH(field, width)                                                        \
+	((void)sizeof(                                                                        \
+	        char[(__builtin_constant_p(field) && VMCS_FIELD_WIDTH(field) != (width)) ? -1 \
+	                                                                                 : 1]))
+
+static inline void vmx_count_read(void)
+{
+	this_cpu()->vmx_acct->vmreads++;
+}
+
+static inline void vmx_count_write(void)
+{
+	this_cpu()->vmx_acct->vmwrites++;
+}
+
+static inline uint64_t __vmcs_read(uint32_t field)
+{
+	uint64_t v;
+	bool fail;
+
+	__asm__ volatile("vmread %2, %0" : "=r"(v), "=@ccbe"(fail) : "r"((uint64_t)field) : "cc");
+	if (__builtin_expect(fail, 0))
+		panic("VMREAD of field 0x%x failed", field);
+	vmx_count_read();
+	return v;
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t v)
+{
+	bool fail;
+
+	__asm__ volatile("vmwrite %1, %2"
+	                 : "=@ccbe"(fail)
+	                 : "r"(v), "r"((uint64_t)field)
+	                 : "cc", "memory");
+	if (__builtin_expect(fail, 0))
+		panic("VMWRITE of field 0x%x (value 0x%lx) failed", field, v);
+	vmx_count_write();
+}
+
+#define vmcs_read16(f)     (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_16), (uint16_t)__vmcs_read(f))
+#define vmcs_read32(f)     (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_32), (uint32_t)__vmcs_read(f))
+#define vmcs_read64(f)     (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_64), __vmcs_read(f))
+#define vmcs_readl(f)      (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_NATURAL), __vmcs_read(f))
+#define vmcs_write16(f, v) (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_16), __vmcs_write(f, (uint16_t)(v)))
+#define vmcs_write32(f, v) (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_32), __vmcs_write(f, (uint32_t)(v)))
+#define vmcs_write64(f, v) (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_64), __vmcs_write(f, (v)))
+#define vmcs_writel(f, v)  (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_NATURAL), __vmcs_write(f, (v)))
+
+/* VMXON/VMCLEAR/VMPTRLD: 0 on success, -1 on VMfail. */
+static inline int vmxon(uint64_t region_pa)
+{
+	bool fail;
+
+	__asm__ volatile("vmxon %1" : "=@ccbe"(fail) : "m"(region_pa) : "cc", "memory");
+	return fail ? -1 : 0;
+}
+
+static inline int vmclear(uint64_t vmcs_pa)
+{
+	bool fail;
+
+	__asm__ volatile("vmclear %1" : "=@ccbe"(fail) : "m"(vmcs_pa) : "cc", "memory");
+	return fail ? -1 : 0;
+}
+
+static inline int vmptrld(uint64_t vmcs_pa)
+{
+	bool fail;
+
+	__asm__ volatile("vmptrld %1" : "=@ccbe"(fail) : "m"(vmcs_pa) : "cc", "memory");
+	return fail ? -1 : 0;
+}
+
+#endif

@@ -1,0 +1,115 @@
+/* Host tests of vcpu/cpuid_filter.c: what a guest's CPUID shows. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vcpu/cpuid_filter.h"
+#include "vcpu/umbra_abi.h"
+
+static const struct cpuid_guest guest = {.apic_id = 3, .osxsave = false};
+
+static void test_signature_and_version_leaves(void **state)
+{
+	(void)state;
+	struct cpuid_result r = {1, 2, 3, 4};
+	char sig[13] = {0};
+
+	assert_true(cpuid_filter_is_own_leaf(0x40000000));
+	cpuid_filter(0x40000000, 0, &guest, &r);
+	assert_int_equal(r.eax, UMBRA_CPUID_MAX_LEAF);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_memory_equal(sig, UMBRA_CPUID_SIGNATURE, 12);
+
+	r = (struct cpuid_result){9, 9, 9, 9};
+	cpuid_filter(0x40000001, 0, &guest, &r);
+	assert_int_equal(r.eax, UMBRA_ABI_VERSION);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+
+	/* Other hypervisor leaves are empty, whatever the CPU said. */
+	r = (struct cpuid_result){9, 9, 9, 9};
+	cpuid_filter(0x40000100, 0, &guest, &r);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	assert_false(cpuid_filter_is_own_leaf(0x3fffffff));
+	assert_false(cpuid_filter_is_own_leaf(0x50000000));
+}
+
+static void test_leaf1_hides_vmx_sets_hypervisor(void **state)
+{
+	(void)state;
+	/* A host with VMX, x2APIC, TSC-deadline, MONITOR, OSXSAVE, APIC; APIC ID 0. */
+	struct cpuid_result r = {0x50654, 0x00100800, 0x7ffefbff, 0xbfebfbff};
+
+	cpuid_filter(1, 0, &guest, &r);
+	assert_int_equal(r.eax, 0x50654);
+	assert_int_equal(r.ecx & (1u << 5), 0);  /* VMX */
+	assert_int_equal(r.ecx & (1u << 3), 0);  /* MONITOR */
+	assert_int_equal(r.ecx & (1u << 21), 0); /* x2APIC */
+	assert_int_equal(r.ecx & (1u << 27), 0); /* OSXSAVE follows the guest's CR4 */
+	assert_int_not_equal(r.ecx & (1u << 31), 0);
+	assert_int_not_equal(r.ecx & (1u << 0), 0); /* SSE3 and the like stay */
+	assert_int_equal(r.edx & (1u << 9), 0);     /* APIC */
+	assert_int_not_equal(r.edx & (1u << 0), 0); /* FPU stays */
+	assert_int_equal(r.ebx >> 24, 3);           /* initial APIC ID = the vCPU's */
+	assert_int_equal(r.ebx & 0xffffff, 0x100800);
+	/* Exactly these hidden, nothing more: MONITOR, VMX, SMX, EST, TM2, PDCM, DCA, x2APIC,
+	 * TSC-deadline, OSXSAVE in ECX; APIC, ACPI, TM, PBE in EDX. */
+	assert_int_equal(r.ecx, (0x7ffefbffu & ~0x092481e8u) | (1u << 31));
+	assert_int_equal(r.edx, 0xbfebfbffu & ~0xa0400200u);
+
+	struct cpuid_guest xsave_on = {.apic_id = 0, .osxsave = true};
+
+	r = (struct cpuid_result){0, 0, 0, 0};
+	cpuid_filter(1, 0, &xsave_on, &r);
+	assert_int_not_equal(r.ecx & (1u << 27), 0);
+	assert_int_equal(r.ecx, (1u << 31) | (1u << 27));
+	assert_int_equal(r.ebx, 0);
+
+	/* The APIC ID replaces bits 31:24 only, whatever the host had there. */
+	struct cpuid_guest high_id = {.apic_id = 0x85, .osxsave = false};
+
+	r = (struct cpuid_result){0, 0x0a123456, 0, 0};
+	cpuid_filter(1, 0, &high_id, &r);
+	assert_int_equal(r.ebx, 0x85123456);
+}
+
+static void test_unvirtualised_leaves_are_empty(void **state)
+{
+	(void)state;
+	const uint32_t leaves[] = {5, 6, 0xa, 0xb, 0x1f};
+
+	for (unsigned int i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		struct cpuid_result r = {1, 2, 3, 4};
+
+		cpuid_filter(leaves[i], 0, &guest, &r);
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
+}
+
+static void test_other_leaves_pass_through(void **state)
+{
+	(void)state;
+	struct cpuid_result r = {0x16, 0x756e6547, 0x6c65746e, 0x49656e69};
+
+	cpuid_filter(0, 0, &guest, &r);
+	assert_int_equal(r.eax, 0x16);
+	assert_int_equal(r.ebx, 0x756e6547);
+	r = (struct cpuid_result){0x80000008, 1, 2, 3};
+	cpuid_filter(0x80000000, 0, &guest, &r);
+	assert_int_equal(r.eax, 0x80000008);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_signature_and_version_leaves),
+	        cmocka_unit_test(test_leaf1_hides_vmx_sets_hypervisor),
+	        cmocka_unit_test(test_unvirtualised_leaves_are_empty),
+	        cmocka_unit_test(test_other_leaves_pass_through),
+	};
+	return cmocka_run_group_tests_name("cpuid_filter", tests, NULL, NULL);
+}

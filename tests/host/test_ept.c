@@ -1,0 +1,619 @@
+/*
+ * Host tests of the EPT builder (ept/ept.c): the tables live in a heap
+ * buffer handed to the real frame allocator, and are checked both through
+ * ept_translate and by walking the raw entries here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "ept/ept.h"
+#include "lib/frame_alloc.h"
+
+#define KIB 1024ULL
+#define MIB (1024 * KIB)
+#define GIB (1024 * MIB)
+
+#define POOL_SIZE  (4 * MIB)
+#define MAX_TABLES (POOL_SIZE / FRAME_SIZE)
+
+#define RW_WB  (EPT_READ | EPT_WRITE | EPT_MEMTYPE_WB)
+#define RWX_WB (EPT_RWX | EPT_MEMTYPE_WB)
+
+static struct frame_alloc fa;
+static void *pool;
+static uint64_t start_frames;
+static struct ept e;
+
+/* Every table page reachable from the PML4, in walk order. */
+struct snap {
+	uint32_t n;
+	uint64_t pa[MAX_TABLES];
+	uint64_t data[MAX_TABLES][512];
+};
+
+static struct snap before, after;
+
+static int setup(void **state)
+{
+	(void)state;
+	pool = aligned_alloc(4096, POOL_SIZE);
+	assert_non_null(pool);
+	memset(pool, 0xa5, POOL_SIZE); /* table pages must be zeroed by ept.c */
+	frame_alloc_init(&fa);
+	assert_int_equal(frame_alloc_add(&fa, (uint64_t)pool, (uint64_t)pool + POOL_SIZE), 0);
+	start_frames = fa.free_frames;
+	assert_int_equal(ept_init(&e, &fa), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(pool);
+	return 0;
+}
+
+/* Copies the tables, checking every entry's shape on the way. */
+static void collect(struct snap *s, uint64_t pa, int level)
+{
+	const uint64_t *t = (const uint64_t *)pa;
+
+	assert_true(pa >= (uint64_t)pool && pa < (uint64_t)pool + POOL_SIZE);
+	assert_int_equal(pa & (FRAME_SIZE - 1), 0);
+	assert_true(s->n < MAX_TABLES);
+	s->pa[s->n] = pa;
+	memcpy(s->data[s->n], t, FRAME_SIZE);
+	s->n++;
+	if (level == 1)
+		return;
+	for (int i = 0; i < 512; i++) {
+		uint64_t ent = t[i];
+
+		if (!(ent & EPT_RWX)) {
+			assert_int_equal(ent, 0);
+			continue;
+		}
+		if (level <= 3 && (ent & EPT_LARGE))
+			continue;
+		/* Non-leaf: the address and RWX, nothing else (no memory type). */
+		assert_int_equal(ent & ~EPT_ADDR_MASK, EPT_RWX);
+		collect(s, ent & EPT_ADDR_MASK, level - 1);
+	}
+}
+
+static void snapshot(struct snap *s)
+{
+	s->n = 0;
+	collect(s, e.pml4_pa, 4);
+}
+
+static void assert_tables_unchanged(const struct snap *s)
+{
+	snapshot(&after);
+	assert_int_equal(after.n, s->n);
+	assert_memory_equal(after.pa, s->pa, s->n * sizeof(s->pa[0]));
+	assert_memory_equal(after.data, s->data, s->n * sizeof(s->data[0]));
+}
+
+static uint32_t count_tables(void)
+{
+	snapshot(&after);
+	return after.n;
+}
+
+static void assert_fa_equal(const struct frame_alloc *a, const struct frame_alloc *b)
+{
+	assert_true(frame_alloc_check(a));
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->free_frames, b->free_frames);
+	for (uint32_t i = 0; i < a->count; i++) {
+		assert_int_equal(a->free[i].start, b->free[i].start);
+		assert_int_equal(a->free[i].end, b->free[i].end);
+	}
+}
+
+/* The raw entry for gpa at `level`, walking tables like the CPU. */
+static uint64_t *raw_entry(uint64_t gpa, int level)
+{
+	uint64_t *t = (uint64_t *)e.pml4_pa;
+
+	for (int l = 4; l > level; l--) {
+		uint64_t ent = t[(gpa >> (12 + 9 * (l - 1))) & 511];
+
+		assert_int_equal(ent & ~EPT_ADDR_MASK, EPT_RWX);
+		t = (uint64_t *)(ent & EPT_ADDR_MASK);
+	}
+	return &t[(gpa >> (12 + 9 * (level - 1))) & 511];
+}
+
+static void assert_mapped(uint64_t gpa, uint64_t hpa, uint64_t flags, int level)
+{
+	uint64_t got_hpa = 0, got_flags = 0;
+	int got_level = 0;
+
+	assert_true(ept_translate(&e, gpa, &got_hpa, &got_flags, &got_level));
+	assert_int_equal(got_hpa, hpa);
+	assert_int_equal(got_flags, flags);
+	assert_int_equal(got_level, level);
+}
+
+/* Every 4 KiB page of [gpa, gpa + size), and a byte inside the first and last. */
+static void assert_range(uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t flags, int level)
+{
+	for (uint64_t off = 0; off < size; off += EPT_PAGE_4K)
+		assert_mapped(gpa + off, hpa + off, flags, level);
+	assert_mapped(gpa + 0x123, hpa + 0x123, flags, level);
+	assert_mapped(gpa + size - 1, hpa + size - 1, flags, level);
+}
+
+static void assert_unmapped(uint64_t gpa)
+{
+	uint64_t hpa = 0x5a5a, flags = 0x5a5a;
+	int level = 77;
+
+	assert_false(ept_translate(&e, gpa, &hpa, &flags, &level));
+	/* Outputs are left alone on a miss. */
+	assert_int_equal(hpa, 0x5a5a);
+	assert_int_equal(flags, 0x5a5a);
+	assert_int_equal(level, 77);
+}
+
+static void test_init_and_eptp(void **state)
+{
+	(void)state;
+	assert_int_not_equal(e.pml4_pa, 0);
+	assert_int_equal(e.table_pages, 1);
+	assert_true(e.use_2m);
+	assert_false(e.use_1g);
+	assert_int_equal(start_frames - fa.free_frames, 1);
+	/* Zeroed although the pool was filled with 0xa5. */
+	assert_int_equal(count_tables(), 1);
+	assert_int_equal(ept_eptp(&e, false), e.pml4_pa | 6 | (3 << 3));
+	assert_int_equal(ept_eptp(&e, true), e.pml4_pa | 6 | (3 << 3) | (1 << 6));
+}
+
+static void test_init_out_of_memory(void **state)
+{
+	(void)state;
+	struct frame_alloc empty;
+	struct ept e2;
+
+	frame_alloc_init(&empty);
+	memset(&e2, 0xcc, sizeof(e2));
+	assert_int_equal(ept_init(&e2, &empty), EPT_ENOMEM);
+	assert_int_equal(e2.pml4_pa, 0);
+	assert_int_equal(e2.table_pages, 0);
+	assert_false(e2.use_2m);
+	assert_false(e2.use_1g);
+	/* A map into the zeroed tables is refused, not a NULL dereference. */
+	assert_int_equal(ept_map(&e2, &fa, 0, 0, EPT_PAGE_4K, RW_WB), EPT_EINVAL);
+	assert_false(ept_translate(&e2, 0, NULL, NULL, NULL));
+}
+
+static void test_map_4k_round_trip(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x5000, 3 * EPT_PAGE_4K, RW_WB), 0);
+	assert_range(0x1000, 0x5000, 3 * EPT_PAGE_4K, RW_WB, 1);
+	assert_unmapped(0);
+	assert_unmapped(0x4000);
+	/* PML4 + PDPT + PD + PT. */
+	assert_int_equal(e.table_pages, 4);
+	assert_int_equal(count_tables(), 4);
+	assert_int_equal(start_frames - fa.free_frames, 4);
+	assert_int_equal(*raw_entry(0x2000, 1), 0x6000 | RW_WB);
+}
+
+static void test_map_2m_round_trip(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 4 * MIB, 4 * MIB, RW_WB), 0);
+	assert_range(2 * MIB, 4 * MIB, 4 * MIB, RW_WB, 2);
+	assert_unmapped(2 * MIB - 1);
+	assert_unmapped(6 * MIB);
+	assert_int_equal(e.table_pages, 3);
+	assert_int_equal(count_tables(), 3);
+	assert_int_equal(*raw_entry(4 * MIB, 2), 6 * MIB | RW_WB | EPT_LARGE);
+
+	/* Same shape without 2 MiB pages: one PT per 2 MiB. */
+	e.use_2m = false;
+	assert_int_equal(ept_map(&e, &fa, 16 * MIB, 32 * MIB, 4 * MIB, RW_WB), 0);
+	assert_range(16 * MIB, 32 * MIB, 4 * MIB, RW_WB, 1);
+	assert_int_equal(e.table_pages, 5);
+	assert_int_equal(count_tables(), 5);
+	assert_int_equal(start_frames - fa.free_frames, 5);
+}
+
+static void test_map_1g_round_trip(void **state)
+{
+	(void)state;
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 2 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_range(1 * GIB, 2 * GIB, 1 * GIB, RWX_WB, 3);
+	assert_unmapped(1 * GIB - 1);
+	assert_unmapped(2 * GIB);
+	assert_int_equal(e.table_pages, 2);
+	assert_int_equal(*raw_entry(1 * GIB, 3), 2 * GIB | RWX_WB | EPT_LARGE);
+
+	/* 2 MiB pages only: a PD of 512 leaves. */
+	e.use_1g = false;
+	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 5 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_mapped(3 * GIB, 5 * GIB, RWX_WB, 2);
+	assert_mapped(4 * GIB - 1, 6 * GIB - 1, RWX_WB, 2);
+	assert_int_equal(e.table_pages, 3);
+
+	/* 4 KiB pages only: a PD and 512 PTs. */
+	e.use_2m = false;
+	assert_int_equal(ept_map(&e, &fa, 5 * GIB, 9 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_mapped(5 * GIB, 9 * GIB, RWX_WB, 1);
+	assert_mapped(5 * GIB + 0x12345678, 9 * GIB + 0x12345678, RWX_WB, 1);
+	assert_mapped(6 * GIB - 1, 10 * GIB - 1, RWX_WB, 1);
+	assert_unmapped(6 * GIB);
+	assert_int_equal(e.table_pages, 3 + 1 + 512);
+	assert_int_equal(count_tables(), 3 + 1 + 512);
+	assert_int_equal(start_frames - fa.free_frames, 3 + 1 + 512);
+}
+
+static void test_straddling_range(void **state)
+{
+	(void)state;
+	/* 8 KiB head, two 2 MiB pages, 12 KiB tail; hpa congruent mod 2 MiB. */
+	uint64_t gpa = 2 * MIB - 8 * KIB, hpa = 1 * GIB + gpa;
+	uint64_t size = 8 * KIB + 4 * MIB + 12 * KIB;
+
+	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, RW_WB), 0);
+	assert_range(gpa, hpa, 8 * KIB, RW_WB, 1);
+	assert_range(2 * MIB, hpa + 8 * KIB, 4 * MIB, RW_WB, 2);
+	assert_range(6 * MIB, hpa + 8 * KIB + 4 * MIB, 12 * KIB, RW_WB, 1);
+	assert_unmapped(gpa - EPT_PAGE_4K);
+	assert_unmapped(gpa + size);
+	/* PML4, PDPT, PD, a PT for the head and one for the tail. */
+	assert_int_equal(e.table_pages, 5);
+	assert_int_equal(count_tables(), 5);
+}
+
+static void test_straddling_all_three_sizes(void **state)
+{
+	(void)state;
+	/* 4 KiB, 2 MiB, 1 GiB, 2 MiB, 4 KiB. */
+	uint64_t gpa = 1 * GIB - 2 * MIB - 4 * KIB, hpa = 4 * GIB + gpa;
+	uint64_t size = 4 * KIB + 2 * MIB + 1 * GIB + 2 * MIB + 4 * KIB;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, RW_WB), 0);
+	assert_mapped(gpa, hpa, RW_WB, 1);
+	assert_mapped(gpa + 4 * KIB, hpa + 4 * KIB, RW_WB, 2);
+	assert_mapped(1 * GIB, hpa + 4 * KIB + 2 * MIB, RW_WB, 3);
+	assert_mapped(2 * GIB - 1, hpa + 4 * KIB + 2 * MIB + 1 * GIB - 1, RW_WB, 3);
+	assert_mapped(2 * GIB, hpa + 4 * KIB + 2 * MIB + 1 * GIB, RW_WB, 2);
+	assert_mapped(2 * GIB + 2 * MIB, hpa + size - 4 * KIB, RW_WB, 1);
+	assert_unmapped(gpa + size);
+	assert_unmapped(gpa - 1);
+	/* PML4, PDPT, PD + PT below 1 GiB, PD + PT above 2 GiB. */
+	assert_int_equal(e.table_pages, 6);
+	assert_int_equal(count_tables(), 6);
+}
+
+static void test_misaligned_hpa_uses_4k(void **state)
+{
+	(void)state;
+	/* gpa is 2 MiB-aligned but hpa is not: no large page can fit. */
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 8 * MIB + 4 * KIB, 4 * MIB, RW_WB), 0);
+	assert_range(2 * MIB, 8 * MIB + 4 * KIB, 4 * MIB, RW_WB, 1);
+	assert_int_equal(e.table_pages, 5);
+}
+
+static void test_idempotent_remap(void **state)
+{
+	(void)state;
+	struct frame_alloc fa_before;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 4 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
+	snapshot(&before);
+	fa_before = fa;
+
+	/* The same calls again. */
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 4 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
+	/* Sub-ranges of large pages mapped the same way: no split needed. */
+	assert_int_equal(ept_map(&e, &fa, 3 * MIB, 3 * MIB, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB + 4 * MIB, 3 * GIB + 4 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 0x2000, 0xa000, EPT_PAGE_4K, RW_WB), 0);
+	assert_tables_unchanged(&before);
+	assert_fa_equal(&fa, &fa_before);
+	assert_mapped(3 * MIB, 3 * MIB, RW_WB, 2);
+	assert_mapped(1 * GIB + 4 * MIB, 3 * GIB + 4 * MIB, RW_WB, 3);
+
+	/* Accessed/dirty set by the CPU do not make a leaf "different". */
+	*raw_entry(0x1000, 1) |= EPT_ACCESSED | EPT_DIRTY;
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, EPT_PAGE_4K, RW_WB), 0);
+	assert_mapped(0x1000, 0x9000, RW_WB | EPT_ACCESSED | EPT_DIRTY, 1);
+
+	/* Overlapping an identical part and extending past it: only the new part is added. */
+	assert_int_equal(ept_map(&e, &fa, 0x3000, 0xb000, 4 * EPT_PAGE_4K, RW_WB), 0);
+	assert_range(0x2000, 0xa000, 5 * EPT_PAGE_4K, RW_WB, 1);
+	assert_int_equal(e.table_pages, before.n);
+}
+
+static void test_existing_table_is_filled_in(void **state)
+{
+	(void)state;
+	/* A PT already covers [2M, 4M): a 2 MiB map there fills it in rather than replacing it. */
+	assert_int_equal(ept_map(&e, &fa, 3 * MIB, 5 * MIB, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 4 * MIB, 4 * MIB, RW_WB), 0);
+	assert_range(2 * MIB, 4 * MIB, 2 * MIB, RW_WB, 1);
+	assert_mapped(4 * MIB, 6 * MIB, RW_WB, 2);
+	assert_int_equal(e.table_pages, 4);
+	assert_int_equal(count_tables(), 4);
+}
+
+/* ept_map must fail with `want` and leave the tables and the allocator untouched. */
+static void assert_map_fails(uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t flags, int want)
+{
+	struct frame_alloc fa_before = fa;
+	uint32_t pages = e.table_pages;
+
+	snapshot(&before);
+	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, flags), want);
+	assert_tables_unchanged(&before);
+	assert_fa_equal(&fa, &fa_before);
+	assert_int_equal(e.table_pages, pages);
+}
+
+static void test_eexist_changes_nothing(void **state)
+{
+	(void)state;
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 2 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 8 * MIB, EPT_PAGE_4K, RW_WB), 0);
+
+	/* Different hpa, then different flags, on a 4 KiB page. */
+	assert_map_fails(0x1000, 0x8000, EPT_PAGE_4K, RW_WB, EPT_EEXIST);
+	assert_map_fails(0x1000, 0x9000, EPT_PAGE_4K, EPT_READ | EPT_MEMTYPE_WB, EPT_EEXIST);
+	assert_map_fails(0x2000, 0xa000, EPT_PAGE_4K, RW_WB | EPT_IGNORE_PAT, EPT_EEXIST);
+	assert_map_fails(0x1000, 0x9000, EPT_PAGE_4K, EPT_READ | EPT_WRITE | EPT_MEMTYPE_UC,
+	                 EPT_EEXIST);
+	/* Free pages first, then a conflict at the end. */
+	assert_map_fails(0, 0x7000, 3 * EPT_PAGE_4K, RW_WB, EPT_EEXIST);
+	/* Inside a 2 MiB page: would need a split. */
+	assert_map_fails(3 * MIB, 3 * MIB + 4 * KIB, EPT_PAGE_4K, RW_WB, EPT_EEXIST);
+	assert_map_fails(3 * MIB, 3 * MIB, EPT_PAGE_4K, RWX_WB, EPT_EEXIST);
+	/* Inside and over a 1 GiB page. */
+	assert_map_fails(1 * GIB + 2 * MIB, 3 * GIB + 2 * MIB, 2 * MIB, RWX_WB, EPT_EEXIST);
+	assert_map_fails(1 * GIB, 5 * GIB, 1 * GIB, RW_WB, EPT_EEXIST);
+	/* A table in the way holding a page mapped elsewhere. */
+	assert_map_fails(0, 0, 2 * MIB, RW_WB, EPT_EEXIST);
+	/*
+	 * 4 MiB of unmapped space needing a PD and two PTs, then the page at
+	 * 3 GiB mapped elsewhere: the conflict is found before a table is taken.
+	 */
+	e.use_2m = false;
+	assert_map_fails(3 * GIB - 4 * MIB, 16 * MIB, 4 * MIB + EPT_PAGE_4K, RW_WB, EPT_EEXIST);
+	assert_unmapped(3 * GIB - 4 * MIB);
+	assert_mapped(3 * GIB, 8 * MIB, RW_WB, 1);
+}
+
+static void test_enomem_changes_nothing(void **state)
+{
+	(void)state;
+	struct frame_alloc fa_before;
+	uint64_t last = 0;
+
+	/* Leave two frames: a map into an empty PML4 slot needs three tables. */
+	while (fa.free_frames > 2) {
+		last = frame_alloc_alloc(&fa, 1, 0);
+		assert_int_not_equal(last, 0);
+	}
+	fa_before = fa;
+	snapshot(&before);
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), EPT_ENOMEM);
+	assert_tables_unchanged(&before);
+	assert_fa_equal(&fa, &fa_before);
+	assert_int_equal(e.table_pages, 1);
+	assert_unmapped(0x1000);
+	/* A 2 MiB page elsewhere needs just a PDPT and a PD: fits exactly. */
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(fa.free_frames, 0);
+	assert_int_equal(e.table_pages, 3);
+	/* Now the PT is the one frame missing. */
+	assert_map_fails(0x1000, 0x1000, EPT_PAGE_4K, RW_WB, EPT_ENOMEM);
+	assert_int_equal(frame_alloc_free(&fa, last, 1), 0);
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	assert_mapped(0x1000, 0x1000, RW_WB, 1);
+	assert_int_equal(fa.free_frames, 0);
+	assert_int_equal(e.table_pages, 4);
+}
+
+static void test_enomem_after_partial_allocation(void **state)
+{
+	(void)state;
+	struct frame_alloc fa_before;
+
+	/* Two separate 1 GiB slots with 4 KiB pages need 2 PDs + 2 PTs + PDPT. */
+	while (fa.free_frames > 4)
+		assert_int_not_equal(frame_alloc_alloc(&fa, 1, 0), 0);
+	fa_before = fa;
+	snapshot(&before);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB - 4 * KIB, 0, 8 * KIB, RW_WB), EPT_ENOMEM);
+	assert_tables_unchanged(&before);
+	assert_fa_equal(&fa, &fa_before);
+	assert_unmapped(1 * GIB);
+}
+
+static void test_einval(void **state)
+{
+	(void)state;
+	const uint64_t bad_flags[] = {
+	        0,
+	        EPT_MEMTYPE_WB,
+	        EPT_WRITE | EPT_MEMTYPE_WB,
+	        EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB,
+	        EPT_READ | (2ULL << EPT_MEMTYPE_SHIFT),
+	        EPT_READ | (3ULL << EPT_MEMTYPE_SHIFT),
+	        EPT_READ | (7ULL << EPT_MEMTYPE_SHIFT),
+	        RW_WB | EPT_LARGE,
+	        RW_WB | EPT_ACCESSED,
+	        RW_WB | EPT_DIRTY,
+	        RW_WB | (1ULL << 12),
+	        RW_WB | (1ULL << 52),
+	        EPT_USER_EXEC | EPT_MEMTYPE_WB,
+	};
+
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	for (size_t i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++)
+		assert_map_fails(2 * MIB, 2 * MIB, EPT_PAGE_4K, bad_flags[i], EPT_EINVAL);
+	/* Even where an identical mapping would otherwise be accepted. */
+	assert_map_fails(0x1000, 0x1000, EPT_PAGE_4K, RW_WB | EPT_LARGE, EPT_EINVAL);
+
+	assert_map_fails(2 * MIB + 1, 2 * MIB, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(2 * MIB, 2 * MIB + 0x800, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(2 * MIB, 2 * MIB, EPT_PAGE_4K + 1, RW_WB, EPT_EINVAL);
+	assert_map_fails(2 * MIB, 2 * MIB, 0, RW_WB, EPT_EINVAL);
+	assert_map_fails(EPT_GPA_LIMIT, 0, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(EPT_GPA_LIMIT - EPT_PAGE_4K, 0, 2 * EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(-EPT_PAGE_4K, 0, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(0, 0, -EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(0, EPT_HPA_LIMIT, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(0, EPT_HPA_LIMIT - EPT_PAGE_4K, 2 * EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_map_fails(0, -EPT_PAGE_4K, EPT_PAGE_4K, RW_WB, EPT_EINVAL);
+	assert_unmapped(2 * MIB);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	uint64_t top = EPT_GPA_LIMIT - EPT_PAGE_4K, htop = EPT_HPA_LIMIT - EPT_PAGE_4K;
+
+	/* The very last page of both spaces. */
+	assert_int_equal(ept_map(&e, &fa, top, htop, EPT_PAGE_4K, RW_WB), 0);
+	assert_mapped(top + 0xfff, htop + 0xfff, RW_WB, 1);
+	/* Not aliased by the bits above 47. */
+	assert_unmapped(EPT_GPA_LIMIT + top);
+	assert_unmapped(-1ULL);
+	assert_int_equal(ept_map(&e, &fa, 0, 0, EPT_PAGE_4K, EPT_READ | EPT_MEMTYPE_UC), 0);
+	assert_mapped(0, 0, EPT_READ | EPT_MEMTYPE_UC, 1);
+	assert_unmapped(EPT_GPA_LIMIT);
+	assert_int_equal(e.table_pages, 7);
+}
+
+static void test_translate_unmapped(void **state)
+{
+	(void)state;
+	struct ept zero;
+
+	assert_unmapped(0);
+	assert_unmapped(0x201000);
+	assert_int_equal(ept_map(&e, &fa, 0x201000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	assert_unmapped(0x200000); /* same PT */
+	assert_unmapped(0x202000);
+	assert_unmapped(0x400000);  /* same PD, no PT */
+	assert_unmapped(1 * GIB);   /* same PDPT, no PD */
+	assert_unmapped(512 * GIB); /* no PDPT */
+	assert_unmapped(EPT_GPA_LIMIT + 0x201000);
+	/* NULL outputs are allowed. */
+	assert_true(ept_translate(&e, 0x201000, NULL, NULL, NULL));
+	memset(&zero, 0, sizeof(zero));
+	assert_false(ept_translate(&zero, 0, NULL, NULL, NULL));
+}
+
+static void test_leaf_flags_and_level(void **state)
+{
+	(void)state;
+	const uint64_t flags[] = {
+	        EPT_EXEC | EPT_MEMTYPE_WB,
+	        EPT_READ | EPT_MEMTYPE_UC,
+	        EPT_READ | EPT_EXEC | EPT_MEMTYPE_WC,
+	        EPT_RWX | EPT_MEMTYPE_WT | EPT_IGNORE_PAT,
+	        EPT_READ | EPT_MEMTYPE_WP | EPT_SUPPRESS_VE,
+	        EPT_READ | EPT_EXEC | EPT_USER_EXEC | EPT_MEMTYPE_WB,
+	        EPT_LEAF_FLAGS & ~EPT_MEMTYPE_MASK,
+	};
+
+	e.use_1g = true;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		uint64_t g = 0x10000 + i * EPT_PAGE_4K;
+
+		assert_int_equal(ept_map(&e, &fa, g, 0x80000 + g, EPT_PAGE_4K, flags[i]), 0);
+		assert_mapped(g, 0x80000 + g, flags[i], 1);
+		assert_int_equal(*raw_entry(g, 1), (0x80000 + g) | flags[i]);
+	}
+	/* Large leaves: bit 7 in the entry, not in the reported flags. */
+	assert_int_equal(ept_map(&e, &fa, 4 * MIB, 4 * MIB, 2 * MIB, flags[4]), 0);
+	assert_mapped(5 * MIB, 5 * MIB, flags[4], 2);
+	assert_int_equal(*raw_entry(4 * MIB, 2), 4 * MIB | flags[4] | EPT_LARGE);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 0, 1 * GIB, flags[3]), 0);
+	assert_mapped(1 * GIB + 7, 7, flags[3], 3);
+	assert_int_equal(*raw_entry(1 * GIB, 3), flags[3] | EPT_LARGE);
+}
+
+static void test_destroy_returns_every_frame(void **state)
+{
+	(void)state;
+	struct ept zero;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, 16 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 2 * MIB - 8 * KIB, 4 * MIB - 8 * KIB, 8 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 1 * GIB, 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, 513 * GIB, 0, 4 * MIB + 4 * KIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, EPT_GPA_LIMIT - 8 * KIB, 0, 8 * KIB, RW_WB), 0);
+	e.use_2m = false;
+	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 0, 64 * MIB, RW_WB), 0);
+	/* Counted by the code, found by the walk, taken from the allocator: all agree. */
+	assert_int_equal(e.table_pages, count_tables());
+	assert_int_equal(start_frames - fa.free_frames, e.table_pages);
+	assert_true(e.table_pages > 40);
+
+	ept_destroy(&e, &fa);
+	assert_int_equal(fa.free_frames, start_frames);
+	assert_true(frame_alloc_check(&fa));
+	assert_int_equal(fa.count, 1);
+	assert_int_equal(fa.free[0].start, (uint64_t)pool);
+	assert_int_equal(fa.free[0].end, (uint64_t)pool + POOL_SIZE);
+	memset(&zero, 0, sizeof(zero));
+	assert_memory_equal(&e, &zero, sizeof(e));
+	/* A zeroed ept is fine to destroy again. */
+	ept_destroy(&e, &fa);
+	assert_int_equal(fa.free_frames, start_frames);
+	assert_false(ept_translate(&e, 0x1000, NULL, NULL, NULL));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        T(test_init_and_eptp),
+	        T(test_init_out_of_memory),
+	        T(test_map_4k_round_trip),
+	        T(test_map_2m_round_trip),
+	        T(test_map_1g_round_trip),
+	        T(test_straddling_range),
+	        T(test_straddling_all_three_sizes),
+	        T(test_misaligned_hpa_uses_4k),
+	        T(test_idempotent_remap),
+	        T(test_existing_table_is_filled_in),
+	        T(test_eexist_changes_nothing),
+	        T(test_enomem_changes_nothing),
+	        T(test_enomem_after_partial_allocation),
+	        T(test_einval),
+	        T(test_limits),
+	        T(test_translate_unmapped),
+	        T(test_leaf_flags_and_level),
+	        T(test_destroy_returns_every_frame),
+	};
+	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);
+}

@@ -1,0 +1,70 @@
+#include "vcpu/cpuid_filter.h"
+
+#include <string.h>
+
+#include "vcpu/umbra_abi.h"
+
+#define LEAF1_ECX_MONITOR      (1u << 3)
+#define LEAF1_ECX_VMX          (1u << 5)
+#define LEAF1_ECX_SMX          (1u << 6)
+#define LEAF1_ECX_EST          (1u << 7)
+#define LEAF1_ECX_TM2          (1u << 8)
+#define LEAF1_ECX_PDCM         (1u << 15)
+#define LEAF1_ECX_DCA          (1u << 18)
+#define LEAF1_ECX_X2APIC       (1u << 21)
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
+#define LEAF1_ECX_OSXSAVE      (1u << 27)
+#define LEAF1_ECX_HYPERVISOR   (1u << 31)
+#define LEAF1_EDX_APIC         (1u << 9)
+#define LEAF1_EDX_ACPI         (1u << 22)
+#define LEAF1_EDX_TM           (1u << 29)
+#define LEAF1_EDX_PBE          (1u << 31)
+
+#define HV_LEAF_FIRST 0x40000000u
+#define HV_LEAF_LAST  0x4fffffffu
+
+bool cpuid_filter_is_own_leaf(uint32_t leaf)
+{
+	return leaf >= HV_LEAF_FIRST && leaf <= HV_LEAF_LAST;
+}
+
+void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
+                  struct cpuid_result *r)
+{
+	(void)subleaf;
+	if (cpuid_filter_is_own_leaf(leaf)) {
+		memset(r, 0, sizeof(*r));
+		if (leaf == UMBRA_CPUID_SIGNATURE_LEAF) {
+			r->eax = UMBRA_CPUID_MAX_LEAF;
+			memcpy(&r->ebx, UMBRA_CPUID_SIGNATURE, 4);
+			memcpy(&r->ecx, UMBRA_CPUID_SIGNATURE + 4, 4);
+			memcpy(&r->edx, UMBRA_CPUID_SIGNATURE + 8, 4);
+		} else if (leaf == UMBRA_CPUID_VERSION_LEAF) {
+			r->eax = UMBRA_ABI_VERSION;
+		}
+		return;
+	}
+	switch (leaf) {
+	case 1:
+		/*
+		 * Hidden: VMX (not offered yet), what Umbra does not virtualise
+		 * (the local APIC and its modes, MONITOR/MWAIT, power and
+		 * thermal control, SMX, DCA, perfmon capabilities).
+		 */
+		r->ecx &= ~(LEAF1_ECX_MONITOR | LEAF1_ECX_VMX | LEAF1_ECX_SMX | LEAF1_ECX_EST |
+		            LEAF1_ECX_TM2 | LEAF1_ECX_PDCM | LEAF1_ECX_DCA | LEAF1_ECX_X2APIC |
+		            LEAF1_ECX_TSC_DEADLINE | LEAF1_ECX_OSXSAVE);
+		r->ecx |= LEAF1_ECX_HYPERVISOR;
+		if (g->osxsave)
+			r->ecx |= LEAF1_ECX_OSXSAVE;
+		r->edx &= ~(LEAF1_EDX_APIC | LEAF1_EDX_ACPI | LEAF1_EDX_TM | LEAF1_EDX_PBE);
+		r->ebx = (r->ebx & 0x00ffffff) | (g->apic_id << 24);
+		return;
+	case 5:   /* MONITOR/MWAIT */
+	case 6:   /* thermal and power management */
+	case 0xa: /* architectural performance monitoring */
+	case 0xb: /* x2APIC topology */
+	case 0x1f: memset(r, 0, sizeof(*r)); return;
+	default: return;
+	}
+}

@@ -1,0 +1,23 @@
+/* What a guest's CPUID shows: the host's answer, filtered (pure, host-tested). */
+#ifndef VCPU_CPUID_FILTER_H
+#define VCPU_CPUID_FILTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpuid_result {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+struct cpuid_guest {
+	uint32_t apic_id; /* the vCPU's */
+	bool osxsave;     /* the guest's CR4.OSXSAVE */
+};
+
+/* True if the leaf is answered by Umbra alone (no need to ask the CPU). */
+bool cpuid_filter_is_own_leaf(uint32_t leaf);
+/* Rewrites `r` (the host's answer for leaf/subleaf) into what the guest sees. */
+void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
+                  struct cpuid_result *r);
+
+#endif

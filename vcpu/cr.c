@@ -1,0 +1,115 @@
+/*
+ * Control-register exits. The guest owns CR0 and CR4 except the bits in
+ * the guest/host masks (vmcs_setup.c): CR0.PG (entering or leaving paging
+ * changes EFER.LMA and the IA-32e-mode entry control), CR0.NE and
+ * CR4.VMXE (forced on underneath). Writes that touch those bits exit here.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "vcpu/exits.h"
+#include "vcpu/vm.h"
+
+#define VECTOR_GP        13
+#define CR_QUAL_CR(q)    ((q)&15)
+#define CR_QUAL_TYPE(q)  (((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)   (((q) >> 8) & 15)
+#define CR_TYPE_MOV_TO   0
+#define CR_TYPE_MOV_FROM 1
+#define CR4_PAE_BIT      (1ULL << 5)
+#define PDPTE_ALIGN_MASK 0xffffffe0ULL
+
+/* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
+static bool load_pdptrs(struct vcpu *v)
+{
+	uint64_t cr3 = reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK;
+	const uint64_t *pdpte = vm_gpa_to_ptr(v->vm, cr3, 32);
+
+	if (!pdpte)
+		return false;
+	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
+	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
+	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
+	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
+	return true;
+}
+
+static bool guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = reg_cache_read(&v->regs, REG_CR0);
+	uint64_t cr4 = reg_cache_read(&v->regs, REG_CR4);
+	bool pg = val & CR0_PG, was_pg = old & CR0_PG;
+	bool lme = v->efer & EFER_LME;
+
+	if ((val >> 32) || (pg && !(val & CR0_PE)))
+		return false;
+	if (pg && !was_pg && lme && !(cr4 & CR4_PAE_BIT))
+		return false;
+	vmcs_writel(CR0_READ_SHADOW, val);
+	reg_cache_write(&v->regs, REG_CR0, val | CR0_NE);
+	if (pg != was_pg) {
+		uint64_t efer = v->efer;
+
+		if (pg && lme) {
+			efer |= EFER_LMA;
+			entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+		} else {
+			entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+		}
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		if (pg && !lme && (cr4 & CR4_PAE_BIT) && !load_pdptrs(v))
+			return false;
+	}
+	return true;
+}
+
+static bool guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+	bool long_mode = v->efer & EFER_LME && (reg_cache_read(&v->regs, REG_CR0) & CR0_PG);
+
+	/* VMX is not offered to the guest: setting VMXE is #GP, as without VMX. */
+	if ((val & CR4_VMXE) || (val >> 32))
+		return false;
+	if (long_mode && !(val & CR4_PAE_BIT))
+		return false;
+	vmcs_writel(CR4_READ_SHADOW, val);
+	reg_cache_write(&v->regs, REG_CR4, val | CR4_VMXE);
+	return true;
+}
+
+void vcpu_exit_cr_access(struct vcpu *v)
+{
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+	unsigned int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
+	uint64_t *gpr = vcpu_gpr(&v->gprs, CR_QUAL_GPR(qual));
+	bool ok;
+
+	if (CR_QUAL_GPR(qual) == 4) {
+		vm_end_error(v->vm, "MOV CR with RSP is not supported, rip 0x%lx",
+		             reg_cache_read(&v->regs, REG_RIP));
+		return;
+	}
+	if (type == CR_TYPE_MOV_TO && cr == 0) {
+		ok = guest_write_cr0(v, *gpr);
+	} else if (type == CR_TYPE_MOV_TO && cr == 4) {
+		ok = guest_write_cr4(v, *gpr);
+	} else if (type == CR_TYPE_MOV_TO && cr == 3) {
+		reg_cache_write(&v->regs, REG_CR3, *gpr);
+		ok = true;
+	} else if (type == CR_TYPE_MOV_FROM && cr == 3) {
+		*gpr = reg_cache_read(&v->regs, REG_CR3);
+		ok = true;
+	} else {
+		vm_end_error(
+		        v->vm,
+		        "unsupported control-register access (qualification 0x%lx) at rip 0x%lx",
+		        qual, reg_cache_read(&v->regs, REG_RIP));
+		return;
+	}
+	if (!ok) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,17 @@
+/* Exit handlers for what guests do: each emulates one kind of instruction. */
+#ifndef VCPU_EXITS_H
+#define VCPU_EXITS_H
+
+#include <stdbool.h>
+
+#include "vcpu/vcpu.h"
+
+void vcpu_exit_cpuid(struct vcpu *v);
+void vcpu_exit_hlt(struct vcpu *v);
+void vcpu_exit_hypercall(struct vcpu *v);
+void vcpu_exit_cr_access(struct vcpu *v);
+void vcpu_exit_io(struct vcpu *v);
+void vcpu_exit_msr(struct vcpu *v, bool write);
+void vcpu_exit_xsetbv(struct vcpu *v);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
+ * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
+ * VM with the value written), port 0x80 (POST/delay: ignored). Every other
+ * port is forbidden and ends the VM.
+ */
+#include "vcpu/exits.h"
+#include "vcpu/vm.h"
+
+#define COM1_BASE 0x3f8
+#define COM1_LAST 0x3ff
+#define POST_PORT 0x80
+
+#define UART_LSR_THRE         0x20
+#define UART_LSR_TEMT         0x40
+#define UART_IIR_NO_INTERRUPT 0x01
+#define UART_MSR_CONNECTED    0xb0 /* DCD, DSR, CTS */
+#define UART_LCR_DLAB         0x80
+
+#define IO_QUAL_SIZE_MASK  7
+#define IO_QUAL_IN         (1u << 3)
+#define IO_QUAL_STRING     (1u << 4)
+#define IO_QUAL_PORT_SHIFT 16
+
+static uint8_t uart_read(struct vm *vm, unsigned int reg)
+{
+	struct vm_uart *u = &vm->uart;
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case 0: return dlab ? u->dll : 0; /* no input ever arrives */
+	case 1: return dlab ? u->dlm : u->ier;
+	case 2: return UART_IIR_NO_INTERRUPT;
+	case 3: return u->lcr;
+	case 4: return u->mcr;
+	case 5: return UART_LSR_THRE | UART_LSR_TEMT;
+	case 6: return UART_MSR_CONNECTED;
+	default: return u->scratch;
+	}
+}
+
+static void uart_write(struct vm *vm, unsigned int reg, uint8_t val)
+{
+	struct vm_uart *u = &vm->uart;
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case 0:
+		if (dlab)
+			u->dll = val;
+		else
+			vm_console_putc(vm, (char)val);
+		return;
+	case 1:
+		if (dlab)
+			u->dlm = val;
+		else
+			u->ier = val;
+		return;
+	case 3: u->lcr = val; return;
+	case 4: u->mcr = val; return;
+	case 7: u->scratch = val; return;
+	default: return; /* FCR, read-only LSR/MSR */
+	}
+}
+
+/* Returns false if the port is not part of the VM's platform. */
+static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
+{
+	if (port >= COM1_BASE && port <= COM1_LAST)
+		*val = uart_read(vm, port - COM1_BASE);
+	else if (port == UMBRA_DEBUGCON_PORT)
+		*val = UMBRA_DEBUGCON_PORT; /* as QEMU's and Bochs' debug consoles answer */
+	else if (port == POST_PORT)
+		*val = 0xff;
+	else
+		return false;
+	return true;
+}
+
+static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
+{
+	if (port >= COM1_BASE && port <= COM1_LAST)
+		uart_write(vm, port - COM1_BASE, (uint8_t)val);
+	else if (port == UMBRA_DEBUGCON_PORT)
+		vm_console_putc(vm, (char)val);
+	else if (port == UMBRA_EXIT_PORT)
+		vm_end_with_code(vm, (uint8_t)val, "exit port 0xf4 code");
+	else if (port != POST_PORT)
+		return false;
+	return true;
+}
+
+void vcpu_exit_io(struct vcpu *v)
+{
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+	uint16_t port = (uint16_t)(qual >> IO_QUAL_PORT_SHIFT);
+	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	bool in = qual & IO_QUAL_IN;
+	uint32_t val = 0;
+	bool ok;
+
+	if (qual & IO_QUAL_STRING) {
+		vm_end_error(v->vm, "string I/O (%s) on port 0x%x is not supported, rip 0x%lx",
+		             in ? "INS" : "OUTS", port, reg_cache_read(&v->regs, REG_RIP));
+		return;
+	}
+	if (in) {
+		ok = port_in(v->vm, port, &val);
+		if (ok) {
+			uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+
+			/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+			v->gprs.rax = size == 4 ? val : (v->gprs.rax & ~mask) | (val & mask);
+		}
+	} else {
+		ok = port_out(v->vm, port, (uint32_t)v->gprs.rax);
+	}
+	if (!ok) {
+		vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx", port,
+		             in ? "in" : "out", size, size == 1 ? "" : "s",
+		             reg_cache_read(&v->regs, REG_RIP));
+		return;
+	}
+	vcpu_skip_instruction(v);
+}

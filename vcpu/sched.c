@@ -1,0 +1,129 @@
+#include "vcpu/sched.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "lib/phys_mem.h"
+#include "vcpu/vm.h"
+#include "vcpu/vm_create.h"
+#include "vcpu/vmcs_setup.h"
+
+static struct vm vms[VM_MAX];
+static uint32_t vm_count;
+static volatile uint32_t next_vm;
+static volatile uint32_t ended_count;
+static volatile bool started;
+static uint32_t failed_to_create;
+
+static const char *verdict_name(enum vm_verdict v)
+{
+	return v == VM_PASS ? "pass" : v == VM_FAIL ? "fail" : "error";
+}
+
+static void vm_report(struct vm *vm)
+{
+	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++) {
+		const struct umbra_exit_counts *c = &vm->stats.reason[r];
+
+		if (!c->exits)
+			continue;
+		console_printf("umbra: stats %s %s exits=%lu vmreads=%lu vmwrites=%lu "
+		               "control_vmwrites=%lu vmwrites_skipped=%lu l0_cycles=%lu\n",
+		               vm->name, vmx_exit_reason_name(r), c->exits, c->vmreads, c->vmwrites,
+		               c->control_vmwrites, c->vmwrites_skipped, c->l0_cycles);
+	}
+	console_printf("umbra: vm %s exit=%ld verdict=%s reason=%s\n", vm->name,
+	               (long)vm->exit_code, verdict_name(vm->verdict), vm->end_reason);
+}
+
+void sched_create_vms(const struct boot_info *bi)
+{
+	char err[VM_REASON_MAX];
+
+	for (uint32_t i = 0; i < bi->module_count; i++) {
+		struct vm *vm = &vms[vm_count];
+
+		if (vm_count == VM_MAX) {
+			console_printf("umbra: module %u not run: Umbra runs at most %u VMs\n", i,
+			               VM_MAX);
+			continue;
+		}
+		if (vm_create(vm, vm_count, &bi->modules[i], err, sizeof(err)) < 0) {
+			console_printf("umbra: error: module %u ('%s'): %s\n", i,
+			               bi->modules[i].cmdline, err);
+			vm_end_error(vm, "bad module: %s", err);
+			vm_report(vm);
+			failed_to_create++;
+			continue;
+		}
+		console_printf("umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), boot "
+		               "info at 0x%x\n",
+		               vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
+		               vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
+		vm_count++;
+	}
+}
+
+static void vm_release(struct vm *vm)
+{
+	struct frame_alloc *fa;
+
+	loaded_vmcs_clear(&vm->vcpu.vmcs);
+	fa = phys_lock();
+	loaded_vmcs_free(&vm->vcpu.vmcs, fa);
+	ept_destroy(&vm->ept, fa);
+	phys_unlock(fa);
+	phys_free(vm->ram_hpa, vm->ram_size / FRAME_SIZE);
+}
+
+static void run_one(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	loaded_vmcs_load(&v->vmcs);
+	vmcs_setup_vcpu(v, vm->entry, vm->entry_magic, vm->entry_info);
+	vcpu_run(v);
+	vm_report(vm);
+	vm_release(vm);
+	__atomic_add_fetch(&ended_count, 1, __ATOMIC_RELEASE);
+}
+
+void sched_run_vms(void)
+{
+	for (;;) {
+		uint32_t i = __atomic_fetch_add(&next_vm, 1, __ATOMIC_ACQ_REL);
+
+		if (i >= vm_count)
+			return;
+		run_one(&vms[i]);
+	}
+}
+
+void sched_start(void)
+{
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
+}
+
+void sched_ap_wait_and_run(void)
+{
+	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	sched_run_vms();
+}
+
+struct sched_result sched_wait_all(void)
+{
+	struct sched_result r = {vm_count + failed_to_create, 0, failed_to_create};
+
+	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
+		cpu_relax();
+	for (uint32_t i = 0; i < vm_count; i++) {
+		if (vms[i].verdict == VM_PASS)
+			r.pass++;
+		else
+			r.fail++;
+	}
+	return r;
+}

@@ -1,0 +1,122 @@
+/*
+ * The vCPU run loop: enter the guest, account the exit, hand it to its
+ * handler, until the VM ends.
+ */
+#include "vcpu/vcpu.h"
+
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "vcpu/vm.h"
+
+#define INTR_INFO_VALID        (1u << 31)
+#define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_INFO_DELIVER_CODE (1u << 11)
+#define AR_DPL_SHIFT           5
+
+int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	/*
+	 * Blocking by STI/MOV SS is left as it is: at worst the shadow covers
+	 * one more instruction, and it never breaks a VM-entry check (blocking
+	 * by STI implies IF=1). Event injection reads the field itself.
+	 */
+	uint64_t rip = reg_cache_read(&v->regs, REG_RIP);
+
+	reg_cache_write(&v->regs, REG_RIP,
+	                rip + reg_cache_read(&v->regs, REG_EXIT_INSTRUCTION_LEN));
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+
+	(void)v; /* the VMCS is the current one; VM exits clear the field's valid bit */
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+unsigned int vcpu_cpl(struct vcpu *v)
+{
+	(void)v;
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> AR_DPL_SHIFT) & 3;
+}
+
+static const char *vm_instruction_error_name(uint32_t err)
+{
+	switch (err) {
+	case 3: return "VMCLEAR with the VMXON pointer";
+	case 7: return "invalid control fields";
+	case 8: return "invalid host-state fields";
+	case 12: return "read-only field";
+	case 13: return "VMRESUME with non-launched VMCS";
+	default: return "see SDM 31.4";
+	}
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct percpu *cpu = this_cpu();
+	uint64_t exited_at = 0;
+	struct umbra_exit_counts *bucket = NULL;
+
+	vm->state = VM_RUNNING;
+	while (vm->state != VM_ENDED) {
+		reg_cache_flush(&v->regs);
+		loaded_vmcs_sync_host_state(&v->vmcs);
+		if (read_cr2() != v->cr2)
+			write_cr2(v->cr2);
+		if (bucket)
+			bucket->l0_cycles += rdtsc() - exited_at;
+
+		int fail = vmx_vcpu_enter(&v->gprs, &v->vmcs, v->vmcs.launched);
+
+		exited_at = rdtsc();
+		if (fail) {
+			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+			if (fail == 1) {
+				uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+				vm_end_error(vm, "VM entry failed: VMfailValid error %u (%s)", err,
+				             vm_instruction_error_name(err));
+			} else {
+				vm_end_error(vm,
+				             "VM entry failed: VMfailInvalid (no current VMCS)");
+			}
+			break;
+		}
+		v->vmcs.launched = true;
+		v->cr2 = read_cr2();
+		reg_cache_after_exit(&v->regs);
+
+		/* The exit reason: read once, counted in its own bucket. */
+		cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+		v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		uint32_t basic = v->exit_reason & 0xffff;
+
+		bucket = &vm->stats.reason[basic < UMBRA_EXIT_REASONS ? basic : 0];
+		cpu->vmx_acct = bucket;
+		bucket->exits++;
+		bucket->vmreads++;
+		cpu->vmx_acct_unattributed.vmreads--;
+		vm->stats.total_exits++;
+
+		vmx_handle_exit(v);
+	}
+	if (bucket)
+		bucket->l0_cycles += rdtsc() - exited_at;
+	cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+	vm_console_flush(vm);
+}

@@ -1,0 +1,37 @@
+/* A virtual CPU: its registers, its VMCS, and the VM it belongs to. */
+#ifndef VCPU_VCPU_H
+#define VCPU_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/vmx/vmcs.h"
+#include "vcpu/reg_cache.h"
+#include "vcpu/vcpu_gprs.h"
+
+struct vm;
+
+struct vcpu {
+	struct vcpu_gprs gprs;
+	struct reg_cache regs; /* VMCS-held registers, read lazily */
+	struct loaded_vmcs vmcs;
+	struct vm *vm;
+	uint32_t id;
+	uint64_t cr2;         /* not in the VMCS: swapped around VM entry */
+	uint32_t exit_reason; /* read once per exit */
+	uint64_t efer;        /* the guest's EFER as it wrote it */
+};
+
+/* Runs the vCPU on this CPU until its VM ends. */
+void vcpu_run(struct vcpu *v);
+
+/* Moves RIP past the instruction that caused the current exit. */
+void vcpu_skip_instruction(struct vcpu *v);
+
+/* Makes the next VM entry deliver a hardware exception to the guest. */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+/* The guest's current privilege level (SS.DPL). */
+unsigned int vcpu_cpl(struct vcpu *v);
+
+#endif

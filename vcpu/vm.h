@@ -1,0 +1,67 @@
+/*
+ * A virtual machine: its RAM (one contiguous block, mapped at guest-physical
+ * 0 by its EPT), its vCPU, its console, its statistics and how it ended.
+ */
+#ifndef VCPU_VM_H
+#define VCPU_VM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ept/ept.h"
+#include "vcpu/umbra_abi.h"
+#include "vcpu/vcpu.h"
+
+#define VM_NAME_MAX         32
+#define VM_CMDLINE_MAX      256
+#define VM_REASON_MAX       160
+#define VM_CONSOLE_LINE_MAX 256
+#define VM_MAX              32
+#define VM_DEFAULT_RAM      (32ULL << 20)
+#define VM_MIN_RAM          (2ULL << 20)
+
+enum vm_state { VM_READY, VM_RUNNING, VM_ENDED };
+enum vm_verdict { VM_PASS, VM_FAIL, VM_ERROR };
+
+struct vm_console {
+	char line[VM_CONSOLE_LINE_MAX];
+	uint32_t len;
+};
+
+/* Emulated 16550 registers that are plain storage. */
+struct vm_uart {
+	uint8_t ier, lcr, mcr, scratch, dll, dlm;
+};
+
+struct vm {
+	char name[VM_NAME_MAX];
+	char cmdline[VM_CMDLINE_MAX];
+	uint32_t index;
+	uint64_t ram_hpa, ram_size;
+	struct ept ept;
+	uint16_t vpid;
+	struct vcpu vcpu;
+	struct vm_console console;
+	struct vm_uart uart;
+	struct umbra_exit_stats stats;
+	volatile enum vm_state state;
+	enum vm_verdict verdict;
+	int64_t exit_code;                       /* -1 when Umbra ended it */
+	uint32_t entry, entry_magic, entry_info; /* the guest's Multiboot entry state */
+	char end_reason[VM_REASON_MAX];
+};
+
+/* Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's RAM, else NULL. */
+void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* The guest ended itself with an exit code (0 = pass). */
+void vm_end_with_code(struct vm *vm, int64_t code, const char *how);
+/* Umbra ends the VM: an error, with a reason. */
+void vm_end_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Bytes the guest sends to its console (UART, port 0xE9, hypercall). */
+void vm_console_putc(struct vm *vm, char c);
+void vm_console_flush(struct vm *vm);
+
+#endif

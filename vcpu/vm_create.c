@@ -1,0 +1,158 @@
+/*
+ * A VM from a Multiboot2 module: its command line (name=, mem=), its RAM,
+ * its EPT, the guest kernel loaded into it with boot information, and a
+ * VMCS ready for the kernel's Multiboot entry.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/vmx/caps.h"
+#include "ept/ept.h"
+#include "lib/cmdline.h"
+#include "lib/phys_mem.h"
+#include "vcpu/guest_bootinfo.h"
+#include "vcpu/guest_image.h"
+#include "vcpu/vm_create.h"
+
+#define RAM_ALIGN     (2ULL << 20) /* so EPT can use 2 MiB pages */
+#define VM_MAX_RAM    (1ULL << 30)
+#define BOOTINFO_SIZE 4096
+#define MB1_MAGIC     0x2badb002u
+#define MB2_MAGIC     0x36d76289u
+
+static const char *const known_keys[] = {"name", "mem"};
+
+/*
+ * Every key=value word before "--" must be one Umbra knows; a leading file
+ * name is fine.
+ */
+static int check_keys(const char *cmdline, char *err, size_t err_size)
+{
+	const char *p = cmdline;
+	bool first = true;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *tok = p;
+
+		while (*p && *p != ' ')
+			p++;
+		size_t len = (size_t)(p - tok);
+		const char *eq = memchr(tok, '=', len);
+
+		if (len == 0)
+			break;
+		/* Words after "--" are the guest's own (its kernel reads them). */
+		if (len == 2 && tok[0] == '-' && tok[1] == '-')
+			break;
+		if (!eq) {
+			/* Multiboot1 loaders put the module's path first. */
+			if (first && memchr(tok, '/', len))
+				goto next;
+			snprintf(err, err_size, "unknown command-line word '%.*s'", (int)len, tok);
+			return -1;
+		}
+		bool known = false;
+
+		for (unsigned int i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+			known |= (size_t)(eq - tok) == strlen(known_keys[i]) &&
+			         !memcmp(tok, known_keys[i], strlen(known_keys[i]));
+		if (!known) {
+			snprintf(err, err_size, "unknown command-line key '%.*s'", (int)(eq - tok),
+			         tok);
+			return -1;
+		}
+	next:
+		first = false;
+	}
+	return 0;
+}
+
+static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t err_size)
+{
+	char val[VM_NAME_MAX];
+	uint64_t mem = VM_DEFAULT_RAM;
+
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cmdline);
+	if (cmdline_get(cmdline, "name", val, sizeof(val)) && val[0])
+		snprintf(vm->name, sizeof(vm->name), "%s", val);
+	if (check_keys(cmdline, err, err_size) < 0)
+		return -1;
+	if (cmdline_get(cmdline, "mem", val, sizeof(val)) && !cmdline_parse_u64(val, &mem)) {
+		snprintf(err, err_size, "bad mem= value '%s' (want a size such as 32M)", val);
+		return -1;
+	}
+	if (mem < VM_MIN_RAM || mem > VM_MAX_RAM) {
+		snprintf(err, err_size, "mem=%s is out of range (%lu MiB to %lu MiB)", val,
+		         (unsigned long)(VM_MIN_RAM >> 20), (unsigned long)(VM_MAX_RAM >> 20));
+		return -1;
+	}
+	vm->ram_size = (mem + RAM_ALIGN - 1) & ~(RAM_ALIGN - 1);
+	return 0;
+}
+
+int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char *err,
+              size_t err_size)
+{
+	static struct guest_image img;
+	const uint8_t *file = (const uint8_t *)mod->start;
+	uint64_t file_size = mod->end - mod->start;
+	struct frame_alloc *fa;
+	uint64_t info;
+	uint32_t magic;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->index = index;
+	vm->exit_code = -1;
+	vm->vpid = (uint16_t)(index + 1); /* VPID 0 is the host's */
+	vm->vcpu.vm = vm;
+	snprintf(vm->name, sizeof(vm->name), "vm%u", index);
+	if (parse_cmdline(vm, mod->cmdline, err, err_size) < 0)
+		return -1;
+	if (guest_image_parse(file, file_size, vm->ram_size, &img) < 0) {
+		snprintf(err, err_size, "%s", img.error);
+		return -1;
+	}
+	vm->ram_hpa = phys_alloc(vm->ram_size / FRAME_SIZE, RAM_ALIGN);
+	if (!vm->ram_hpa) {
+		snprintf(err, err_size, "not enough host memory for %lu MiB of RAM",
+		         (unsigned long)(vm->ram_size >> 20));
+		return -1;
+	}
+	fa = phys_lock();
+	int ept_err = ept_init(&vm->ept, fa);
+
+	if (!ept_err)
+		ept_err = ept_map(&vm->ept, fa, 0, vm->ram_hpa, vm->ram_size,
+		                  EPT_READ | EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB);
+	int vmcs_err = ept_err ? 0 : loaded_vmcs_alloc(&vm->vcpu.vmcs, fa, vmx_caps.revision_id);
+
+	phys_unlock(fa);
+	if (ept_err || vmcs_err) {
+		snprintf(err, err_size, "not enough host memory for its EPT and VMCS");
+		return -1;
+	}
+
+	guest_image_load(&img, file, (uint8_t *)vm->ram_hpa);
+	info = guest_bootinfo_place(&img, BOOTINFO_SIZE);
+	if (info && img.protocol == GUEST_MULTIBOOT2) {
+		magic = MB2_MAGIC;
+		if (!guest_bootinfo_mb2((uint8_t *)vm->ram_hpa, vm->ram_size, info,
+		                        info + BOOTINFO_SIZE, vm->cmdline))
+			info = 0;
+	} else if (info) {
+		magic = MB1_MAGIC;
+		if (!guest_bootinfo_mb1((uint8_t *)vm->ram_hpa, vm->ram_size, info,
+		                        info + BOOTINFO_SIZE, vm->cmdline))
+			info = 0;
+	}
+	if (!info) {
+		snprintf(err, err_size, "no room below 1 MiB for its boot information");
+		return -1;
+	}
+	vm->entry = img.entry;
+	vm->entry_magic = magic;
+	vm->entry_info = (uint32_t)info;
+	return 0;
+}

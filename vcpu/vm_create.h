@@ -1,0 +1,18 @@
+/* Making a VM out of a boot module. */
+#ifndef VCPU_VM_CREATE_H
+#define VCPU_VM_CREATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/boot_info.h"
+#include "vcpu/vm.h"
+
+/*
+ * Fills `vm` from module `mod` (a Multiboot1/2 kernel; its command line
+ * gives name= and mem=). Returns 0, or -1 with the reason in err.
+ */
+int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char *err,
+              size_t err_size);
+
+#endif

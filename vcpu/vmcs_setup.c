@@ -1,0 +1,219 @@
+#include "vcpu/vmcs_setup.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "lib/console.h"
+#include "lib/phys_mem.h"
+#include "vcpu/vm.h"
+
+#define AR_CODE32     0xc09b /* present, DPL 0, exec/read accessed, 32-bit, 4 KiB granularity */
+#define AR_DATA32     0xc093 /* present, DPL 0, read/write accessed, 32-bit, 4 KiB granularity */
+#define AR_TSS32_BUSY 0x8b   /* present, 32-bit busy TSS */
+#define AR_UNUSABLE   0x10000
+#define PAT_POWER_ON  0x0007040600070406ULL
+#define DR7_RESET     0x400
+
+/* Guest CR0 bits Umbra owns: paging changes need the IA-32e entry control kept in step. */
+#define CR0_HOST_OWNED (CR0_PG | CR0_NE)
+#define CR4_HOST_OWNED CR4_VMXE
+
+/* What every VM gets, computed once from the capabilities. */
+static struct {
+	uint32_t pin, exec, secondary, exit, entry;
+	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
+} base;
+
+extern char vmx_vmexit[];
+
+static int adjust(const char *name, uint32_t required, uint32_t optional, uint64_t cap,
+                  uint32_t *out)
+{
+	uint32_t missing = 0;
+
+	if (vmx_adjust_controls(required, optional, cap, out, &missing) < 0) {
+		console_printf("umbra: vmx: %s controls 0x%x are not supported by this CPU\n", name,
+		               missing);
+		return -1;
+	}
+	return 0;
+}
+
+void vmcs_msr_bitmap_allow(uint32_t msr, bool read, bool write)
+{
+	uint8_t *bm = (uint8_t *)base.msr_bitmap;
+	uint32_t off;
+
+	/* Read bitmaps at 0 (low MSRs) and 1024 (0xc0000000...), write bitmaps 2048 later. */
+	if (msr <= 0x1fff)
+		off = 0;
+	else if (msr >= 0xc0000000 && msr <= 0xc0001fff)
+		off = 1024;
+	else
+		return;
+	msr &= 0x1fff;
+	if (read)
+		bm[off + msr / 8] &= ~(1u << (msr % 8));
+	if (write)
+		bm[2048 + off + msr / 8] &= ~(1u << (msr % 8));
+}
+
+int vmcs_setup_global(void)
+{
+	int err = 0;
+
+	err |= adjust("pin-based", PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING, 0,
+	              vmx_caps.pin_ctls, &base.pin);
+	err |= adjust("processor-based",
+	              CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+	                      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
+	                      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+	              0, vmx_caps.proc_ctls, &base.exec);
+	err |= adjust("secondary",
+	              SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
+	                      SECONDARY_EXEC_UNRESTRICTED_GUEST,
+	              SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
+	                      SECONDARY_EXEC_XSAVES,
+	              vmx_caps.proc2_ctls, &base.secondary);
+	err |= adjust("VM-exit",
+	              VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |
+	                      VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
+	                      VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER,
+	              0, vmx_caps.exit_ctls, &base.exit);
+	err |= adjust("VM-entry", VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
+	              vmx_caps.entry_ctls, &base.entry);
+	if (err)
+		return -1;
+	/* Deny by default: every port and MSR exits unless allowed below. */
+	base.io_bitmap_a = phys_alloc(1, FRAME_SIZE);
+	base.io_bitmap_b = phys_alloc(1, FRAME_SIZE);
+	base.msr_bitmap = phys_alloc(1, FRAME_SIZE);
+	if (!base.io_bitmap_a || !base.io_bitmap_b || !base.msr_bitmap)
+		return -1;
+	memset((void *)base.io_bitmap_a, 0xff, FRAME_SIZE);
+	memset((void *)base.io_bitmap_b, 0xff, FRAME_SIZE);
+	memset((void *)base.msr_bitmap, 0xff, FRAME_SIZE);
+	/* State the VMCS switches on entry and exit, or the host never uses. */
+	static const uint32_t passthrough[] = {
+	        MSR_FS_BASE,
+	        MSR_GS_BASE,
+	        MSR_KERNEL_GS_BASE,
+	        MSR_IA32_PAT,
+	        0x174 /* SYSENTER_CS */,
+	        0x175 /* SYSENTER_ESP */,
+	        0x176 /* SYSENTER_EIP */,
+	        0xc0000081 /* STAR */,
+	        0xc0000082 /* LSTAR */,
+	        0xc0000083 /* CSTAR */,
+	        0xc0000084 /* SFMASK */,
+	        0xc0000103 /* TSC_AUX */,
+	};
+	for (unsigned int i = 0; i < sizeof(passthrough) / sizeof(passthrough[0]); i++)
+		vmcs_msr_bitmap_allow(passthrough[i], true, true);
+	/* Reads of EFER and the TSC are harmless; their writes are emulated or refused. */
+	vmcs_msr_bitmap_allow(MSR_EFER, true, false);
+	vmcs_msr_bitmap_allow(0x10 /* TSC */, true, false);
+	return 0;
+}
+
+static void setup_host_state(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr, idtr;
+
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	vmcs_writel(HOST_CR0, read_cr0());
+	vmcs_writel(HOST_CR4, read_cr4());
+	vmcs_write16(HOST_CS_SELECTOR, GDT_SEL_CODE);
+	vmcs_write16(HOST_SS_SELECTOR, GDT_SEL_DATA);
+	vmcs_write16(HOST_DS_SELECTOR, GDT_SEL_DATA);
+	vmcs_write16(HOST_ES_SELECTOR, GDT_SEL_DATA);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_SEL_TSS);
+	vmcs_writel(HOST_TR_BASE, (uint64_t)&cpu->gdt.tss);
+	vmcs_writel(HOST_GDTR_BASE, gdtr.base);
+	vmcs_writel(HOST_IDTR_BASE, idtr.base);
+	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
+	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_writel(HOST_RIP, (uint64_t)vmx_vmexit);
+	loaded_vmcs_sync_host_state(&v->vmcs);
+}
+
+static void setup_segment(uint32_t sel_field, uint16_t sel, uint32_t ar)
+{
+	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
+	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
+
+	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
+	__vmcs_write(GUEST_ES_BASE + 2 * i, 0);
+	__vmcs_write(GUEST_ES_LIMIT + 2 * i, 0xffffffff);
+	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
+}
+
+static void setup_guest_state(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info)
+{
+	uint64_t cr0 = CR0_PE | CR0_ET | CR0_NE;
+
+	setup_segment(GUEST_ES_SELECTOR, 0x10, AR_DATA32);
+	setup_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
+	setup_segment(GUEST_SS_SELECTOR, 0x10, AR_DATA32);
+	setup_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
+	setup_segment(GUEST_FS_SELECTOR, 0x10, AR_DATA32);
+	setup_segment(GUEST_GS_SELECTOR, 0x10, AR_DATA32);
+	vmcs_write16(GUEST_LDTR_SELECTOR, 0);
+	vmcs_write32(GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+	vmcs_write16(GUEST_TR_SELECTOR, 0);
+	vmcs_write32(GUEST_TR_LIMIT, 0xff);
+	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
+	/* Multiboot leaves GDTR/IDTR undefined: the guest loads its own. */
+	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0);
+
+	/* The guest sees CR0 as a loader leaves it; NE and VMXE are forced underneath. */
+	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
+	vmcs_writel(CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED);
+	vmcs_writel(CR4_READ_SHADOW, 0);
+	vmcs_writel(GUEST_CR0, cr0);
+	vmcs_writel(GUEST_CR3, 0);
+	vmcs_writel(GUEST_CR4, CR4_VMXE);
+	vmcs_writel(GUEST_DR7, DR7_RESET);
+	vmcs_writel(GUEST_RFLAGS, 0x2);
+	vmcs_writel(GUEST_RIP, entry);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	v->gprs.rax = magic;
+	v->gprs.rbx = info;
+	v->efer = 0;
+}
+
+void vmcs_setup_vcpu(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info_gpa)
+{
+	struct loaded_vmcs *vmcs = &v->vmcs;
+
+	pin_controls_set(vmcs, base.pin);
+	exec_controls_set(vmcs, base.exec);
+	secondary_exec_controls_set(vmcs, base.secondary);
+	exit_controls_set(vmcs, base.exit);
+	entry_controls_set(vmcs, base.entry);
+	vmcs_write64(IO_BITMAP_A, base.io_bitmap_a);
+	vmcs_write64(IO_BITMAP_B, base.io_bitmap_b);
+	vmcs_write64(MSR_BITMAP, base.msr_bitmap);
+	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
+	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vm->vpid);
+	setup_host_state(v);
+	setup_guest_state(v, entry, magic, info_gpa);
+}
