@@ -1,0 +1,143 @@
+/*
+ * The Multiboot1 command line and boot loader name, copied at start-up (the
+ * info block lies in RAM the tests may overwrite), and key=value look-ups
+ * in the command line as Umbra parses it: space-separated words, sizes with
+ * an optional K, M or G suffix.
+ */
+#include "boot/multiboot.h"
+#include "internal.h"
+#include "payload.h"
+
+#define CMDLINE_MAX     256
+#define LOADER_NAME_MAX 64
+
+static char cmdline[CMDLINE_MAX];
+static char loader_name[LOADER_NAME_MAX];
+
+static uint32_t info_u32(uint32_t info_pa, unsigned int off)
+{
+	return *(const volatile uint32_t *)(uintptr_t)(info_pa + off);
+}
+
+/* Copies the NUL-terminated string at pa, cut to fit. */
+static void copy_string(char *dst, size_t size, uint32_t pa)
+{
+	const volatile char *s = (const volatile char *)(uintptr_t)pa;
+	size_t i;
+
+	for (i = 0; i + 1 < size && s[i]; i++)
+		dst[i] = s[i];
+	dst[i] = '\0';
+}
+
+void bootinfo_init(uint32_t info_pa)
+{
+	uint32_t flags = info_u32(info_pa, MULTIBOOT1_INFO_OFF_FLAGS);
+	uint32_t pa;
+
+	pa = info_u32(info_pa, MULTIBOOT1_INFO_OFF_CMDLINE);
+	if ((flags & MULTIBOOT1_INFO_CMDLINE) && pa)
+		copy_string(cmdline, sizeof(cmdline), pa);
+	pa = info_u32(info_pa, MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
+	if ((flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) && pa)
+		copy_string(loader_name, sizeof(loader_name), pa);
+}
+
+const char *bootinfo_cmdline(void)
+{
+	return cmdline;
+}
+
+const char *bootinfo_loader_name(void)
+{
+	return loader_name;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The first key=value word wins, as in Umbra's own parser (lib/cmdline.c). */
+bool cmdline_get(const char *key, char *val, size_t size)
+{
+	size_t key_len = strlen(key);
+	const char *p = cmdline;
+
+	while (*p) {
+		const char *word;
+		size_t len;
+
+		while (is_space(*p))
+			p++;
+		word = p;
+		while (*p && !is_space(*p))
+			p++;
+		len = (size_t)(p - word);
+		if (len <= key_len || memcmp(word, key, key_len) || word[key_len] != '=')
+			continue;
+		len -= key_len + 1;
+		if (len + 1 > size)
+			return false; /* a cut value would parse as another one */
+		memcpy(val, word + key_len + 1, len);
+		val[len] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static int digit_value(char c, unsigned int base)
+{
+	int d = -1;
+
+	if (c >= '0' && c <= '9')
+		d = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		d = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		d = c - 'A' + 10;
+	return d >= 0 && (unsigned int)d < base ? d : -1;
+}
+
+bool cmdline_get_u64(const char *key, uint64_t *out)
+{
+	char buf[32];
+	const char *s = buf;
+	unsigned int base = 10, shift = 0;
+	uint64_t v = 0;
+	int d, digits = 0;
+
+	if (!cmdline_get(key, buf, sizeof(buf)))
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; (d = digit_value(*s, base)) >= 0; s++, digits++) {
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return false;
+		v = v * base + (uint64_t)d;
+	}
+	switch (*s) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		s++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		s++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		s++;
+		break;
+	default: break;
+	}
+	if (!digits || *s || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = v << shift;
+	return true;
+}

@@ -1,0 +1,149 @@
+/*
+ * Payload entry from a Multiboot1 loader (GRUB `multiboot`, QEMU -kernel,
+ * Umbra): 32-bit flat protected mode, paging off, EAX = magic, EBX = info.
+ * We clear bss, take our own stack and GDT, identity-map the first 4 GiB
+ * with 2 MiB pages, enter long mode and call payload_start(magic, info),
+ * which checks the magic (C can report on serial, asm cannot cheaply).
+ *
+ * Under Umbra every step here is an ordinary guest action: LGDT/LIDT and
+ * segment loads run natively, the CR4 write (PAE only) does not exit, the
+ * EFER write (LME only) and the CR0.PG write exit and are emulated.
+ */
+#include "boot/multiboot.h"
+
+#define MB1_FLAGS (MULTIBOOT1_HEADER_PAGE_ALIGN | MULTIBOOT1_HEADER_MEMORY_INFO | \
+		   MULTIBOOT1_HEADER_AOUT_KLUDGE)
+
+#define SEL_CODE32 0x08
+#define SEL_DATA 0x10
+#define SEL_CODE64 0x18
+
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define CR4_PAE (1 << 5)
+#define CR0_PE_PG 0x80000001
+#define PTE_PW 0x03		/* present, writable */
+#define PDE_2M 0x83		/* present, writable, 2 MiB page */
+
+	.section .mb_header, "a"
+	.balign 4
+mb1_header:
+	.long MULTIBOOT1_HEADER_MAGIC
+	.long MB1_FLAGS
+	.long -(MULTIBOOT1_HEADER_MAGIC + MB1_FLAGS)
+	/* a.out kludge: QEMU's loader refuses ELF64, so give addresses directly. */
+	.long mb1_header	/* header_addr */
+	.long __image_start	/* load_addr */
+	.long __load_end	/* load_end_addr */
+	.long __image_end	/* bss_end_addr */
+	.long entry32		/* entry_addr */
+
+	.section .text.entry, "ax"
+	.code32
+	.globl entry32
+entry32:
+	cli
+	cld
+	movl %eax, %esi
+	movl %ebx, %ebp
+
+	/* Loaders should zero bss, but our page tables must not trust that. */
+	movl $__bss_start, %edi
+	movl $__bss_end, %ecx
+	subl %edi, %ecx
+	xorl %eax, %eax
+	rep stosb
+
+	movl $stack_top, %esp
+	lgdt gdt_ptr
+	ljmp $SEL_CODE32, $1f
+1:	movw $SEL_DATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movw %ax, %fs
+	movw %ax, %gs
+
+	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories. */
+	movl $pdpt, %eax
+	orl $PTE_PW, %eax
+	movl %eax, pml4
+	xorl %ecx, %ecx
+2:	movl %ecx, %eax
+	shll $12, %eax
+	addl $pd, %eax
+	orl $PTE_PW, %eax
+	movl %eax, pdpt(, %ecx, 8)
+	incl %ecx
+	cmpl $4, %ecx
+	jb 2b
+	/* 2048 PDEs of 2 MiB: entry i maps i << 21 (bits 32+ in the high dword). */
+	xorl %ecx, %ecx
+3:	movl %ecx, %eax
+	shll $21, %eax
+	orl $PDE_2M, %eax
+	movl %eax, pd(, %ecx, 8)
+	movl %ecx, %eax
+	shrl $11, %eax
+	movl %eax, pd + 4(, %ecx, 8)
+	incl %ecx
+	cmpl $2048, %ecx
+	jb 3b
+
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $pml4, %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $CR0_PE_PG, %eax
+	movl %eax, %cr0
+	ljmp $SEL_CODE64, $entry64
+
+	.code64
+entry64:
+	/* Reload GDTR with the 10-byte form: the same table, now a 64-bit base. */
+	lgdt gdt_ptr(%rip)
+	movw $SEL_DATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorl %eax, %eax
+	movw %ax, %fs
+	movw %ax, %gs
+	movq $stack_top, %rsp
+	/* ESI = magic, EBP = info: 32-bit values, upper halves undefined. */
+	movl %esi, %edi
+	movl %ebp, %esi
+	xorl %ebp, %ebp			/* the end of the frame-pointer chain */
+	call payload_start
+4:	cli
+	hlt
+	jmp 4b
+
+	.section .rodata
+	.balign 16
+gdt:
+	.quad 0
+	.quad 0x00cf9a000000ffff	/* 0x08: 32-bit code, flat */
+	.quad 0x00cf92000000ffff	/* 0x10: data, flat */
+	.quad 0x00af9a000000ffff	/* 0x18: 64-bit code */
+gdt_end:
+	.balign 8
+gdt_ptr:
+	.word gdt_end - gdt - 1
+	.quad gdt		/* 32-bit LGDT reads the low 4 bytes */
+
+	.section .bss
+	.balign 4096
+pml4:	.skip 4096
+pdpt:	.skip 4096
+pd:	.skip 4 * 4096
+	.balign 16
+	.skip 16384
+	.globl stack_top
+stack_top:

@@ -1,0 +1,22 @@
+/* Library-internal interfaces between the start-up code and its parts. */
+#ifndef GUEST_LIB_INTERNAL_H
+#define GUEST_LIB_INTERNAL_H
+
+#include <stdint.h>
+
+void idt_init(void);
+/* Copy what the payload needs from the Multiboot1 info block. */
+void bootinfo_init(uint32_t info_pa);
+void mem_init(uint32_t info_pa);
+void mem_describe(void);
+void umbra_init(void);
+/* The 0x40000000 signature, unprintable bytes as '?'; "none" without the hypervisor bit. */
+const char *hypervisor_vendor(void);
+/* Prints "KTAP version 1" and the plan. */
+void ktap_begin(void);
+/* Runs every TEST() in link order; returns PAYLOAD_PASS or PAYLOAD_FAIL. */
+int ktap_run(void);
+/* Reports the running test (if any) as failed for `reason`, then exits with PAYLOAD_EXCEPTION. */
+void ktap_abort(const char *reason) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Usable RAM as the Multiboot1 loader describes it: the memory map (type 1
+ * entries), else mem_lower/mem_upper. Copied at start-up, sorted and merged,
+ * since the info block itself lies in RAM the tests may overwrite.
+ */
+#include "boot/multiboot.h"
+#include "internal.h"
+#include "payload.h"
+
+#define KIB               1024ULL
+#define HIGH_MEMORY_START (1ULL << 20)
+/* Offsets inside one memory map entry, after its `size` field. */
+#define MMAP_OFF_BASE   4
+#define MMAP_OFF_LENGTH 12
+#define MMAP_OFF_TYPE   20
+
+struct mem_range mem_usable[MEM_MAX_RANGES];
+unsigned int mem_usable_count;
+static const char *mem_source = "none";
+
+/* From payload.ld: the loaded image, then bss with our page tables and stack. */
+extern char __image_start[], __image_end[];
+
+static uint32_t rd32(uint64_t pa)
+{
+	return *(const volatile uint32_t *)(uintptr_t)pa;
+}
+
+static uint64_t rd64(uint64_t pa)
+{
+	return rd32(pa) | (uint64_t)rd32(pa + 4) << 32;
+}
+
+/* Inserts [start, end) in order, merging with ranges it touches or overlaps. */
+static void mem_add(uint64_t start, uint64_t end)
+{
+	unsigned int i = 0, j;
+
+	if (start >= end)
+		return;
+	while (i < mem_usable_count && mem_usable[i].end < start)
+		i++;
+	if (i < mem_usable_count && mem_usable[i].start <= end) {
+		struct mem_range *r = &mem_usable[i];
+
+		if (start < r->start)
+			r->start = start;
+		if (end > r->end)
+			r->end = end;
+		/* The grown range may now reach its successors. */
+		while (i + 1 < mem_usable_count && mem_usable[i + 1].start <= r->end) {
+			if (mem_usable[i + 1].end > r->end)
+				r->end = mem_usable[i + 1].end;
+			for (j = i + 1; j + 1 < mem_usable_count; j++)
+				mem_usable[j] = mem_usable[j + 1];
+			mem_usable_count--;
+		}
+		return;
+	}
+	if (mem_usable_count == MEM_MAX_RANGES)
+		return; /* more fragments than any loader we know gives: keep the first */
+	for (j = mem_usable_count; j > i; j--)
+		mem_usable[j] = mem_usable[j - 1];
+	mem_usable[i] = (struct mem_range){start, end};
+	mem_usable_count++;
+}
+
+void mem_init(uint32_t info_pa)
+{
+	uint32_t flags = rd32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
+
+	if (flags & MULTIBOOT1_INFO_MEM_MAP) {
+		uint64_t p = rd32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_ADDR);
+		uint64_t end = p + rd32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_LENGTH);
+
+		/* Each entry's `size` excludes the size field itself. */
+		for (; p + MULTIBOOT1_MMAP_ENTRY_SIZE <= end; p += rd32(p) + 4) {
+			uint64_t base = rd64(p + MMAP_OFF_BASE), len = rd64(p + MMAP_OFF_LENGTH);
+
+			if (rd32(p + MMAP_OFF_TYPE) == MULTIBOOT_MEMORY_AVAILABLE)
+				mem_add(base, base + len);
+		}
+		mem_source = "memory map";
+	} else if (flags & MULTIBOOT1_INFO_MEMORY) {
+		mem_add(0, rd32(info_pa + MULTIBOOT1_INFO_OFF_MEM_LOWER) * KIB);
+		mem_add(HIGH_MEMORY_START,
+		        HIGH_MEMORY_START + rd32(info_pa + MULTIBOOT1_INFO_OFF_MEM_UPPER) * KIB);
+		mem_source = "mem_lower/mem_upper";
+	}
+}
+
+void mem_describe(void)
+{
+	printf("# usable RAM (%s):", mem_source);
+	for (unsigned int i = 0; i < mem_usable_count; i++)
+		printf(" [0x%lx, 0x%lx)", mem_usable[i].start, mem_usable[i].end);
+	printf("\n# image [0x%lx, 0x%lx), RAM top 0x%lx\n", payload_image_start(),
+	       payload_image_end(), mem_ram_top());
+}
+
+uint64_t mem_ram_top(void)
+{
+	return mem_usable_count ? mem_usable[mem_usable_count - 1].end : 0;
+}
+
+uint64_t payload_image_start(void)
+{
+	return (uintptr_t)__image_start;
+}
+
+uint64_t payload_image_end(void)
+{
+	return (uintptr_t)__image_end;
+}

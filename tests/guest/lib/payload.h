@@ -1,0 +1,168 @@
+/*
+ * The self-test payload library: KTAP tests over COM1, a small formatter,
+ * exception catching, the machine's memory map and the Umbra guest ABI.
+ * tests/guest/README.md describes how a payload uses it.
+ */
+#ifndef GUEST_LIB_PAYLOAD_H
+#define GUEST_LIB_PAYLOAD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcpu/umbra_abi.h"
+#include "x86.h"
+
+/* ---- the payload and its tests ---- */
+
+/* Each payload names itself once: PAYLOAD("basic"); */
+#define PAYLOAD(n) const char payload_name[] = n
+extern const char payload_name[];
+
+struct test_desc {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* TEST(name) { ... }: registered in a linker section, run in link order. */
+#define TEST(n)                                                                                \
+	static void test_##n(void);                                                            \
+	static const struct test_desc test_desc_##n                                            \
+	        __attribute__((used, section(".payload_tests"), aligned(8))) = {#n, test_##n}; \
+	static void test_##n(void)
+
+void test_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * CHECK marks the test failed when cond is false and goes on, so one run
+ * shows every broken check as a "# " line; the first reason goes on the
+ * "not ok" line. It evaluates to cond. REQUIRE also returns from the test.
+ */
+#define CHECK(cond, fmt, ...)                                    \
+	({                                                       \
+		bool __ok = !!(cond);                            \
+		if (!__ok)                                       \
+			test_fail(__LINE__, fmt, ##__VA_ARGS__); \
+		__ok;                                            \
+	})
+#define REQUIRE(cond, fmt, ...)                       \
+	do {                                          \
+		if (!CHECK(cond, fmt, ##__VA_ARGS__)) \
+			return;                       \
+	} while (0)
+/* Ends the test as skipped (unless a CHECK already failed it). */
+#define SKIP(fmt, ...)                         \
+	do {                                   \
+		test_skip(fmt, ##__VA_ARGS__); \
+		return;                        \
+	} while (0)
+#define REQUIRE_UMBRA()                                  \
+	do {                                             \
+		if (!on_umbra())                         \
+			SKIP("not running under Umbra"); \
+	} while (0)
+
+/* Exit codes (port 0xF4): the harness reads them from QEMU or Umbra. */
+#define PAYLOAD_PASS      0
+#define PAYLOAD_FAIL      1
+#define PAYLOAD_ERROR     2 /* not booted by a Multiboot1 loader */
+#define PAYLOAD_EXCEPTION 3 /* an unexpected exception ended the run */
+
+/* Ends the run: drains COM1, port 0xF4, then Bochs' shutdown port, then halts. */
+void payload_exit(int code) __attribute__((noreturn));
+/*
+ * The code the run ends with, given the tests' verdict (PAYLOAD_PASS or
+ * PAYLOAD_FAIL). The library's weak default returns the verdict; a payload
+ * may define its own (exitcode.c).
+ */
+int payload_exit_code(int verdict);
+
+/* ---- boot information ---- */
+
+/* The Multiboot1 command line (QEMU and GRUB put the file name first) and loader name. */
+const char *bootinfo_cmdline(void);
+const char *bootinfo_loader_name(void); /* "Umbra" under Umbra */
+/* key=value from the command line into val; false if absent or longer than size - 1. */
+bool cmdline_get(const char *key, char *val, size_t size);
+/* A number (decimal or 0x hex) with an optional K, M or G suffix, as Umbra parses mem=. */
+bool cmdline_get_u64(const char *key, uint64_t *out);
+
+/* ---- output ---- */
+
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+void serial_init(void);
+void serial_putc(char c);
+void serial_flush(void);
+
+/* ---- exceptions ---- */
+
+struct exc_info {
+	uint64_t vector;
+	uint64_t error_code;
+	uint64_t rip; /* the faulting instruction (for traps such as #BP: the next one) */
+	uint64_t cr2; /* #PF only */
+};
+
+/*
+ * Runs fn(arg). Returns -1 if it returned normally, else the vector of the
+ * first exception it raised: fn is abandoned there (as by longjmp) and
+ * *info (if not NULL) describes the exception. Calls may nest.
+ */
+int catch_exception(void (*fn)(void *), void *arg, struct exc_info *info);
+const char *exception_name(unsigned int vector);
+
+/* ---- memory ---- */
+
+#define MEM_MAX_RANGES 32
+
+struct mem_range {
+	uint64_t start, end; /* [start, end) */
+};
+
+/* Usable RAM from the Multiboot1 info (memory map, else mem_lower/upper). */
+extern struct mem_range mem_usable[MEM_MAX_RANGES];
+extern unsigned int mem_usable_count;
+/* The end of the highest usable range: the RAM size as Umbra gives it. */
+uint64_t mem_ram_top(void);
+/* Our image, bss, stack and page tables: [payload_image_start(), payload_image_end()). */
+uint64_t payload_image_start(void);
+uint64_t payload_image_end(void);
+/* Only the first 4 GiB are mapped (identity, 2 MiB pages). */
+#define PAYLOAD_MAPPED_END (4ULL << 30)
+
+/* ---- Umbra ---- */
+
+/*
+ * The CPUID signature leaf (behind CPUID.1:ECX.hypervisor) says Umbra, or
+ * the boot loader name does: either sign counts, so a CPUID filter bug
+ * fails the CPUID tests instead of skipping every Umbra test.
+ */
+bool on_umbra(void);
+
+/* VMCALL: only under Umbra (bare, VMCALL raises #UD). */
+static inline long umbra_hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
+                                   unsigned long a3)
+{
+	long ret;
+
+	__asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a1), "c"(a2), "d"(a3) : "memory");
+	return ret;
+}
+
+/* UMBRA_HC_EXIT_STATS into *s: 0, or a negative UMBRA_E*. */
+long umbra_exit_stats(struct umbra_exit_stats *s);
+
+/* ---- small string helpers (no libc) ---- */
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+#endif
