@@ -8,7 +8,8 @@ OBJDUMP := objdump
 
 # Hypervisor sources: every C and assembly file of the layout (tests are separate).
 SRC_DIRS := boot arch/x86 arch/x86/vmx lib vcpu nested ept
-SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+# asm_offsets.c is compiled to assembly only, for its numbers.
+SRCS := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
@@ -20,17 +21,21 @@ ARCH_FLAGS := -m64 -ffreestanding -fno-pie -fno-pic -mno-red-zone -mgeneral-regs
 	-mcmodel=small
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(ARCH_FLAGS) \
 	-nostdinc -isystem $(GCC_INCLUDE) -isystem $(NEWLIB)/include -I. -MMD -MP
-ASFLAGS := -m64 -g -I. -Wa,--noexecstack -MMD -MP
+ASFLAGS := -m64 -g -I. -I$(BUILD)/include -Wa,--noexecstack -MMD -MP
+ASM_OFFSETS := $(BUILD)/include/asm_offsets.h
 LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,-z,noexecstack
 
 ELF := $(BUILD)/umbra.elf
+# Self-test payloads (tests/guest/): the default ISO runs those boot/grub.cfg names.
+GUEST := $(BUILD)/guest
+DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/exitbench.elf
 ISO := $(BUILD)/umbra.iso
 PXE := $(BUILD)/pxe
 CPUS ?= 4
 
 
-.PHONY: all iso pxe run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: all iso pxe payloads bench run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 all: $(ELF) $(ISO)
@@ -43,6 +48,7 @@ help:
 	@echo "  make pxe        build a TFTP tree in $(PXE) for network boot (docs/pxe.md)"
 	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
 	@echo "  make debug-bochs  Bochs' debugger with Umbra's symbols (VMX-level stepping)"
+	@echo "  make bench      exit-cost benchmark in Bochs (instructions, VMREAD/VMWRITEs per exit)"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
@@ -61,9 +67,16 @@ $(BUILD)/obj/%.o: %.c linker.ld | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S
+$(BUILD)/obj/%.o: %.S $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
+
+# Struct offsets for assembly, from the compiler (arch/x86/asm_offsets.c).
+$(ASM_OFFSETS): arch/x86/asm_offsets.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MF $(BUILD)/asm_offsets.d -MT $@ -S $< -o $(BUILD)/asm_offsets.s
+	sed -n 's/.*->\([A-Z0-9_]*\) \([0-9]*\).*/#define \1 \2/p' $(BUILD)/asm_offsets.s >$@.tmp
+	mv $@.tmp $@
 
 LIBS := $(NEWLIB)/lib/libc.a $(LIBGCC)
 
@@ -84,13 +97,17 @@ $(ELF): $(BUILD)/umbra.stage1.elf $(BUILD)/symtab.o
 	@cmp -s <(nm -n $< | awk '$$2 ~ /^[tT]$$/') <(nm -n $@ | awk '$$2 ~ /^[tT]$$/') || \
 		{ echo "symbol table moved code: $@ differs from $<" >&2; rm -f $@; exit 1; }
 
-$(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh
-	scripts/make-iso.sh $@ boot/grub.cfg $(ELF)
+# The sub-make decides what to rebuild; the ISO follows the payloads' mtimes.
+payloads $(GUEST)/%.elf: FORCE
+	@$(MAKE) --no-print-directory -C tests/guest BUILD=$(abspath $(GUEST))
+
+$(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh $(DEFAULT_PAYLOADS)
+	scripts/make-iso.sh $@ boot/grub.cfg $(ELF) $(DEFAULT_PAYLOADS)
 
 iso: $(ISO)
 
-pxe: $(ELF) boot/grub.cfg boot/umbra.ipxe scripts/make-pxe.sh
-	scripts/make-pxe.sh $(PXE) boot/grub.cfg boot/umbra.ipxe $(ELF)
+pxe: $(ELF) boot/grub.cfg boot/umbra.ipxe scripts/make-pxe.sh $(DEFAULT_PAYLOADS)
+	scripts/make-pxe.sh $(PXE) boot/grub.cfg boot/umbra.ipxe $(ELF) $(DEFAULT_PAYLOADS)
 	@echo "TFTP tree in $(PXE): DHCP boot file boot/grub/i386-pc/core.0 (GRUB) or umbra.ipxe (iPXE); see docs/pxe.md"
 
 run: deps
@@ -116,6 +133,11 @@ test: deps
 	@$(MAKE) --no-print-directory check-sse
 	@$(MAKE) --no-print-directory test-system
 
+# Deterministic figures from Bochs (in-guest RDTSC counts instructions): docs/performance.md.
+bench: deps
+	@$(MAKE) --no-print-directory all payloads
+	scripts/bench.sh $(BUILD)
+
 test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check
 
@@ -127,7 +149,7 @@ check-sse: $(ELF)
 		{ echo "check-no-sse.sh missed an xmm instruction" >&2; exit 1; }
 	scripts/check-no-sse.sh $(ELF)
 
-test-system: all
+test-system: all payloads
 	tests/system/run-all.sh $(BUILD)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
@@ -142,4 +164,6 @@ check-format:
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJS:.o=.d)
+FORCE:
+
+-include $(OBJS:.o=.d) $(BUILD)/asm_offsets.d

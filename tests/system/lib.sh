@@ -98,3 +98,25 @@ run_qemu() {
 		>/dev/null 2>&1 || status=$?
 	check_case "$name" "$dir" "$status" "$@"
 }
+
+# compare_bare PAYLOAD BARE_DIR UMBRA_DIR: every test the payload passed bare
+# (not skipped) passes under Umbra too, with the same number and name.
+compare_bare() {
+	local payload=$1 bare=$2 umbra=$3 why= n=0
+	local bare_ok
+	bare_ok=$(case_log "$bare" | grep -E '^ok [0-9]+ ' | grep -v '# SKIP' || true)
+	[ -n "$bare_ok" ] || why="no passing test in the bare run"
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		n=$((n + 1))
+		case_log "$umbra" | grep -qxF "[$payload] $line" || { why="bare '$line' is not ok under Umbra"; break; }
+	done <<<"$bare_ok"
+	if [ -z "$why" ]; then
+		echo "system: PASS compare-bare-$payload ($n tests that pass bare pass under Umbra)"
+		PASSED=$((PASSED + 1))
+	else
+		echo "system: FAIL compare-bare-$payload: $why"
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("compare-bare-$payload")
+	fi
+}

@@ -20,11 +20,45 @@ echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
 	"$BUILD/system/mod-alpha.bin" "$BUILD/system/mod-beta.txt" || exit 1
 ISO=$BUILD/system/boot-test.iso
 # The network-boot tree `make pxe` builds, from the same inputs.
-"$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" || exit 1
+GUEST=$BUILD/guest
+DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/exitbench.elf")
+"$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" \
+	"${DEFAULT_PAYLOADS[@]}" || exit 1
 PXE=$BUILD/system/pxe
+# Guests Umbra must end, and modules that are no guests (grub-ended.cfg).
+# Cut inside its loadable segment: the header is found, the segment is not all there.
+head -c 8192 "$GUEST/basic.elf" >"$BUILD/system/truncated.elf"
+"$ROOT/scripts/make-iso.sh" "$BUILD/system/ended.iso" "$ROOT/tests/system/grub-ended.cfg" "$ELF" \
+	"$GUEST"/{oob_memory,triple_fault,forbidden_port,forbidden_msr,basic,exitcode}.elf \
+	"$BUILD/system/mod-alpha.bin" "$BUILD/system/truncated.elf" || exit 1
+
+# payload_passes ARRAY VM: appends the checks that VM's payload passed under
+# Umbra: its KTAP header, no test "not ok", and its VM's verdict line.
+payload_passes() {
+	local -n checks=$1
+	checks+=("has:^\\[$2\\] KTAP version 1\$" "has:^\\[$2\\] 1\\.\\.[0-9]+\$" "not:^\\[$2\\] not ok "
+		"has:^umbra: vm $2 exit=0 verdict=pass reason=exit port 0xf4 code 0\$")
+}
+DEFAULT_PAYLOAD_CHECKS=(
+	"has:^\\[exitbench\\] # bench exit=cpuid iterations=1000 "
+	"has:^umbra: stats basic CPUID exits=[1-9][0-9]* vmreads="
+	"last:^umbra: summary cpus=4 vmx=4 vms=4 pass=4 fail=0\$"
+)
+for vm in basic exitbench basic-small basic-large; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
+ENDED_CHECKS=()
+payload_passes ENDED_CHECKS survivor
 
 cpu_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ online in long mode"; }
+vmx_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ in VMX operation\$"; }
+# QEMU TCG has no VMX: Umbra says why, runs nothing, and the run is an error (code 2).
+NO_VMX="has:^umbra: vmx: this CPU has no VMX \(Intel VT-x; CPUID.1:ECX.VMX = 0\): Umbra cannot run guests here"
 summary() { echo "last:^umbra: summary cpus=$1 vmx=0 vms=0 pass=0 fail=0\$"; }
+# The boot-test modules are no guests: each is refused with its reason, under Bochs.
+summary_bochs_boot() { echo "last:^umbra: summary cpus=$1 vmx=$1 vms=2 pass=0 fail=2\$"; }
+BOOT_MODULES_REFUSED=(
+	"has:^umbra: vm alpha exit=-1 verdict=error reason=bad module: mem=1M is out of range \(2 MiB to 1024 MiB\)\$"
+	"has:^umbra: vm beta exit=-1 verdict=error reason=bad module: no Multiboot header in the first 8 KiB"
+)
 BOOT_CHECKS=(
 	"has:^umbra: loaded by GRUB .*\(Multiboot2\), command line 'test=boot screen=1'"
 	"has:^umbra: mem 0x000000000000-0x00000009f[0-9a-f]{3} usable"
@@ -37,15 +71,50 @@ want() { [[ $1 =~ $ONLY ]]; }
 
 if want bochs-smp4; then
 	run_bochs bochs-smp4 --iso "$ISO" --cpus 4 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 4)" \
-		"has:^umbra: local APIC in x2APIC mode" "$(summary 4)"
+		"has:^umbra: local APIC in x2APIC mode" "$(vmx_lines 4)" "${BOOT_MODULES_REFUSED[@]}" \
+		"$(summary_bochs_boot 4)"
+fi
+if want bochs-payloads; then
+	# make run: the default payloads, one VM per CPU, prove the platform from inside.
+	run_bochs bochs-payloads --iso "$BUILD/umbra.iso" --cpus 4 -- "$(vmx_lines 4)" \
+		"${DEFAULT_PAYLOAD_CHECKS[@]}" "not:panic|exception"
+fi
+if want bochs-ended; then
+	# Each bad guest ends with its own reason; Umbra and the survivor go on.
+	run_bochs bochs-ended --iso "$BUILD/system/ended.iso" --cpus 4 -- "$(vmx_lines 4)" \
+		"has:^umbra: vm oob exit=-1 verdict=error reason=write outside its RAM at guest-physical 0x800000 \(RAM is 8 MiB\)" \
+		"has:^umbra: vm triple exit=-1 verdict=error reason=triple fault at rip 0x" \
+		"has:^umbra: vm port exit=-1 verdict=error reason=forbidden I/O port 0x70 \(out, 1 byte\)" \
+		"has:^umbra: vm msr exit=-1 verdict=error reason=forbidden MSR (read|write) 0x" \
+		"has:^umbra: vm notakernel exit=-1 verdict=error reason=bad module: no Multiboot header" \
+		"has:^umbra: vm truncated exit=-1 verdict=error reason=bad module: MB1 header: load range \\[0x100000-0x[0-9a-f]+\\) extends past the end of the file" \
+		"has:^umbra: vm badkey exit=-1 verdict=error reason=bad module: unknown command-line key 'colour'\$" \
+		"has:^umbra: vm nomem exit=-1 verdict=error reason=bad module: mem=0 is out of range" \
+		"has:^umbra: vm code3 exit=3 verdict=fail reason=exit port 0xf4 code 3\$" \
+		"not:^\[(oob|triple|port|msr)\] (not )?ok 1 .*still running" \
+		"${ENDED_CHECKS[@]}" \
+		"last:^umbra: summary cpus=4 vmx=4 vms=10 pass=1 fail=9\$" "not:panic|exception"
+fi
+for p in basic exitbench exitcode; do
+	if want "qemu-bare-$p"; then
+		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
+		# tests that need Umbra skip, the others must pass there too.
+		run_qemu "qemu-bare-$p" --kernel "$GUEST/$p.elf" --accel tcg --cpus 1 \
+			--append "name=bare mem=64M" -- "has:^KTAP version 1\$" "not:^not ok " exit:0
+	fi
+done
+if want compare-bare-basic; then
+	# Every test that passes bare passes under Umbra too (same name, same number).
+	compare_bare basic "$BUILD/system/qemu-bare-basic" "$BUILD/system/bochs-payloads"
 fi
 if want bochs-smp1; then
-	run_bochs bochs-smp1 --iso "$ISO" --cpus 1 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 1)" "$(summary 1)"
+	run_bochs bochs-smp1 --iso "$ISO" --cpus 1 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 1)" "$(vmx_lines 1)" \
+		"${BOOT_MODULES_REFUSED[@]}" "$(summary_bochs_boot 1)"
 fi
 for n in 1 4; do
 	if want "qemu-smp$n"; then
 		run_qemu "qemu-smp$n" --iso "$ISO" --accel tcg --cpus $n -- "${BOOT_CHECKS[@]}" \
-			"$(cpu_lines $n)" "$(summary $n)" exit:0
+			"$(cpu_lines $n)" "$NO_VMX" "$(vmx_lines 0)" "$(summary $n)" exit:2
 	fi
 done
 if want qemu-multiboot1; then
@@ -60,22 +129,24 @@ if want qemu-multiboot1; then
 		"has:^umbra: module 1 0x[0-9a-f]+-0x[0-9a-f]+ '[^ ]*mod-beta.txt name=beta'" \
 		"has:^umbra: local APIC in xAPIC mode" \
 		"has:^umbra: cpu apic=9 did not answer INIT-SIPI-SIPI" \
-		"$(cpu_lines 2)" "$(summary 2)" "not:panic|exception" exit:0
+		"$(cpu_lines 2)" "$NO_VMX" "$(summary 2)" "not:panic|exception" exit:2
 fi
 if want bochs-pxe; then
 	# Bochs' e1000 with Debian's iPXE ROM, its built-in DHCP/TFTP, then GRUB.
+	# The default payloads, as `make pxe` serves them, pass as from the ISO.
 	run_bochs bochs-pxe --pxe "$PXE" --cpus 4 --ips 10000000 -- \
-		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$(summary 4)" "not:panic|exception"
+		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$(vmx_lines 4)" \
+		"${DEFAULT_PAYLOAD_CHECKS[@]}" "not:panic|exception"
 fi
 if want qemu-pxe-grub; then
 	run_qemu qemu-pxe-grub --pxe "$PXE" --accel tcg --cpus 4 -- \
-		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$(summary 4)" exit:0
+		"has:^umbra: loaded by GRUB .*\(Multiboot2\)" "$(cpu_lines 4)" "$NO_VMX" "$(summary 4)" exit:2
 fi
 if want qemu-pxe-ipxe; then
 	# No GRUB: QEMU's iPXE runs umbra.ipxe and loads Umbra by its Multiboot1 header.
 	run_qemu qemu-pxe-ipxe --pxe "$PXE" --bootfile umbra.ipxe --accel tcg --cpus 4 -- \
 		"has:^umbra: loaded by iPXE .*\(Multiboot1\), command line 'tftp://[^ ]*/boot/umbra.elf'" \
-		"$(cpu_lines 4)" "$(summary 4)" exit:0
+		"$(cpu_lines 4)" "$NO_VMX" "$(summary 4)" exit:2
 fi
 if want qemu-fault-bsp; then
 	# An exception on the boot CPU: full report, one panic line, run ends with code 2.
@@ -97,7 +168,7 @@ fi
 if want qemu-screen; then
 	# The console is mirrored to the VGA text screen: the last lines, summary included.
 	run_qemu qemu-screen --iso "$ISO" --accel tcg --cpus 2 --screen-dump "$BUILD/system/qemu-screen/screen.txt" -- \
-		"$(summary 2)" "in:screen.txt:^umbra: cpu 1 apic=1 online in long mode *\$" \
+		"$(summary 2)" "in:screen.txt:^umbra: error: no guests can run on this machine .*\$" \
 		"in:screen.txt:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0 *\$"
 fi
 if want qemu-gdb; then
