@@ -20,7 +20,7 @@ ARCH_FLAGS := -m64 -ffreestanding -fno-pie -fno-pic -mno-red-zone -mgeneral-regs
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-mcmodel=small
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(ARCH_FLAGS) \
-	-nostdinc -isystem $(GCC_INCLUDE) -isystem $(NEWLIB)/include -I. -MMD -MP
+	-nostdinc -isystem $(GCC_INCLUDE) -isystem $(NEWLIB)/include -I. -Iarch/x86/inc -MMD -MP
 ASFLAGS := -m64 -g -I. -I$(BUILD)/include -Wa,--noexecstack -MMD -MP
 ASM_OFFSETS := $(BUILD)/include/asm_offsets.h
 LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \

@@ -4,9 +4,21 @@
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-void vcpu_exit_cpuid(struct vcpu *v)
+#define CR4_OSXSAVE_BIT (1u << 18)
+
+static void set_result(struct vcpu *v, uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
 {
-	uint32_t leaf = (uint32_t)v->gprs.rax, subleaf = (uint32_t)v->gprs.rcx;
+	v->gprs.rax = eax;
+	v->gprs.rbx = ebx;
+	v->gprs.rcx = ecx;
+	v->gprs.rdx = edx;
+	vcpu_skip_instruction(v);
+}
+
+/* The leaves Umbra rewrites or answers itself. */
+static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32_t leaf,
+                                                          uint32_t subleaf)
+{
 	struct cpuid_result r = {0, 0, 0, 0};
 	struct cpuid_guest g = {.apic_id = v->id, .osxsave = false};
 
@@ -17,11 +29,21 @@ void vcpu_exit_cpuid(struct vcpu *v)
 	}
 	/* Only leaf 1 depends on guest state: read CR4 for it alone. */
 	if (leaf == 1)
-		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & (1u << 18);
+		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & CR4_OSXSAVE_BIT;
 	cpuid_filter(leaf, subleaf, &g, &r);
-	v->gprs.rax = r.eax;
-	v->gprs.rbx = r.ebx;
-	v->gprs.rcx = r.ecx;
-	v->gprs.rdx = r.edx;
-	vcpu_skip_instruction(v);
+	set_result(v, r.eax, r.ebx, r.ecx, r.edx);
+}
+
+void vcpu_exit_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->gprs.rax, subleaf = (uint32_t)v->gprs.rcx;
+
+	if (cpuid_filter_changes(leaf)) {
+		exit_cpuid_filtered(v, leaf, subleaf);
+		return;
+	}
+	/* Most leaves pass unchanged: the CPU's answer is the guest's. */
+	struct cpuid_regs h = cpuid_count(leaf, subleaf);
+
+	set_result(v, h.eax, h.ebx, h.ecx, h.edx);
 }

@@ -20,14 +20,6 @@
 #define LEAF1_EDX_TM           (1u << 29)
 #define LEAF1_EDX_PBE          (1u << 31)
 
-#define HV_LEAF_FIRST 0x40000000u
-#define HV_LEAF_LAST  0x4fffffffu
-
-bool cpuid_filter_is_own_leaf(uint32_t leaf)
-{
-	return leaf >= HV_LEAF_FIRST && leaf <= HV_LEAF_LAST;
-}
-
 void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
                   struct cpuid_result *r)
 {

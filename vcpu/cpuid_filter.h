@@ -15,7 +15,24 @@ struct cpuid_guest {
 };
 
 /* True if the leaf is answered by Umbra alone (no need to ask the CPU). */
-bool cpuid_filter_is_own_leaf(uint32_t leaf);
+static inline bool cpuid_filter_is_own_leaf(uint32_t leaf)
+{
+	return leaf >= 0x40000000u && leaf <= 0x4fffffffu;
+}
+/* False for a leaf the guest sees exactly as the CPU answers it (the common case). */
+static inline bool cpuid_filter_changes(uint32_t leaf)
+{
+	switch (leaf) {
+	case 1:
+	case 5:
+	case 6:
+	case 0xa:
+	case 0xb:
+	case 0x1f: return true;
+	default: return cpuid_filter_is_own_leaf(leaf);
+	}
+}
+
 /* Rewrites `r` (the host's answer for leaf/subleaf) into what the guest sees. */
 void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
                   struct cpuid_result *r);

@@ -13,12 +13,18 @@
  * clears avail, since the guest ran and every value may have changed.
  *
  * The exit-information registers are read-only: writing one is a bug.
+ * Everything here is on every exit's path, so it is inline; the VMCS is
+ * reached through arch/vmcs_access.h, which the host tests replace.
  */
 #ifndef VCPU_REG_CACHE_H
 #define VCPU_REG_CACHE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "arch/vmcs_access.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "lib/panic.h"
 
 enum reg_id {
 	/* Guest state: readable and writable. */
@@ -45,22 +51,74 @@ struct reg_cache {
 	uint64_t val[REG_COUNT];
 };
 
-/* Arch hooks: a field of the current VMCS (arch/x86/vmx/vmcs.c, or a test fake). */
-uint64_t arch_vmcs_read(uint32_t field);
-void arch_vmcs_write(uint32_t field, uint64_t value);
-
 /* The VMCS field that holds a register. */
-uint32_t reg_cache_field(enum reg_id r);
+static inline uint32_t reg_cache_field(enum reg_id r)
+{
+	static const uint32_t fields[REG_COUNT] = {
+	        [REG_RIP] = GUEST_RIP,
+	        [REG_RSP] = GUEST_RSP,
+	        [REG_RFLAGS] = GUEST_RFLAGS,
+	        [REG_CR0] = GUEST_CR0,
+	        [REG_CR3] = GUEST_CR3,
+	        [REG_CR4] = GUEST_CR4,
+	        [REG_EXIT_QUALIFICATION] = EXIT_QUALIFICATION,
+	        [REG_EXIT_INSTRUCTION_LEN] = VM_EXIT_INSTRUCTION_LEN,
+	        [REG_EXIT_INTR_INFO] = VM_EXIT_INTR_INFO,
+	        [REG_GUEST_PHYSICAL_ADDRESS] = GUEST_PHYSICAL_ADDRESS,
+	};
+
+	return fields[r];
+}
+
+/* The avail/dirty invariant. */
+static inline bool reg_cache_valid(const struct reg_cache *c)
+{
+	return !(c->dirty & ~c->avail) && !(c->dirty & REG_READ_ONLY) && !(c->avail & ~REG_ALL);
+}
 
 /* Forgets everything: for a VMCS whose guest state was just written directly. */
-void reg_cache_reset(struct reg_cache *c);
-uint64_t reg_cache_read(struct reg_cache *c, enum reg_id r);
-void reg_cache_write(struct reg_cache *c, enum reg_id r, uint64_t value);
+static inline void reg_cache_reset(struct reg_cache *c)
+{
+	c->avail = 0;
+	c->dirty = 0;
+}
+
+static inline uint64_t reg_cache_read(struct reg_cache *c, enum reg_id r)
+{
+	if (!(c->avail & REG_BIT(r))) {
+		c->val[r] = arch_vmcs_read(reg_cache_field(r));
+		c->avail |= REG_BIT(r);
+	}
+	return c->val[r];
+}
+
+static inline void reg_cache_write(struct reg_cache *c, enum reg_id r, uint64_t value)
+{
+	CHECK(!(REG_BIT(r) & REG_READ_ONLY)); /* r is a constant: checked at compile time */
+	c->val[r] = value;
+	c->avail |= REG_BIT(r);
+	c->dirty |= REG_BIT(r);
+}
+
 /* Before VM entry: VMWRITEs the dirty registers, clears dirty. */
-void reg_cache_flush(struct reg_cache *c);
+static inline void reg_cache_flush(struct reg_cache *c)
+{
+	/* The invariant; reg_cache_write() already keeps read-only registers clean. */
+	CHECK(!(c->dirty & ~c->avail));
+	for (uint32_t d = c->dirty; d; d &= d - 1) {
+		enum reg_id r = (enum reg_id)__builtin_ctz(d);
+
+		arch_vmcs_write(reg_cache_field(r), c->val[r]);
+	}
+	c->dirty = 0;
+}
+
 /* After VM exit: nothing cached is current any more. */
-void reg_cache_after_exit(struct reg_cache *c);
-/* The avail/dirty invariant. */
-bool reg_cache_valid(const struct reg_cache *c);
+static inline void reg_cache_after_exit(struct reg_cache *c)
+{
+	/* flush() ran before the entry: nothing can still be dirty. */
+	CHECK(c->dirty == 0);
+	c->avail = 0;
+}
 
 #endif

@@ -19,20 +19,8 @@
 #define INTR_INFO_DELIVER_CODE (1u << 11)
 #define AR_DPL_SHIFT           5
 
+/* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
 int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
-
-void vcpu_skip_instruction(struct vcpu *v)
-{
-	/*
-	 * Blocking by STI/MOV SS is left as it is: at worst the shadow covers
-	 * one more instruction, and it never breaks a VM-entry check (blocking
-	 * by STI implies IF=1). Event injection reads the field itself.
-	 */
-	uint64_t rip = reg_cache_read(&v->regs, REG_RIP);
-
-	reg_cache_write(&v->regs, REG_RIP,
-	                rip + reg_cache_read(&v->regs, REG_EXIT_INSTRUCTION_LEN));
-}
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -69,17 +57,20 @@ void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct percpu *cpu = this_cpu();
-	uint64_t exited_at = 0;
-	struct umbra_exit_counts *bucket = NULL;
+	/* Umbra's time from each exit to the next entry goes to that exit's bucket. */
+	struct umbra_exit_counts *bucket = &cpu->vmx_acct_unattributed;
+	uint64_t exited_at = rdtsc();
 
 	vm->state = VM_RUNNING;
+	/*
+	 * CR2 is not in the VMCS. Umbra never takes a page fault (memory is
+	 * identity-mapped; a host #PF is fatal), so the guest's CR2 stays in
+	 * the register across exits: it is swapped only around the run.
+	 */
+	write_cr2(v->cr2);
 	while (vm->state != VM_ENDED) {
 		reg_cache_flush(&v->regs);
-		loaded_vmcs_sync_host_state(&v->vmcs);
-		if (read_cr2() != v->cr2)
-			write_cr2(v->cr2);
-		if (bucket)
-			bucket->l0_cycles += rdtsc() - exited_at;
+		bucket->l0_cycles += rdtsc() - exited_at;
 
 		int fail = vmx_vcpu_enter(&v->gprs, &v->vmcs, v->vmcs.launched);
 
@@ -98,25 +89,22 @@ void vcpu_run(struct vcpu *v)
 			break;
 		}
 		v->vmcs.launched = true;
-		v->cr2 = read_cr2();
 		reg_cache_after_exit(&v->regs);
 
-		/* The exit reason: read once, counted in its own bucket. */
-		cpu->vmx_acct = &cpu->vmx_acct_unattributed;
-		v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		/* The exit reason: read once, and counted in the bucket it selects. */
+		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
 		uint32_t basic = v->exit_reason & 0xffff;
 
 		bucket = &vm->stats.reason[basic < UMBRA_EXIT_REASONS ? basic : 0];
-		cpu->vmx_acct = bucket;
 		bucket->exits++;
 		bucket->vmreads++;
-		cpu->vmx_acct_unattributed.vmreads--;
+		cpu->vmx_acct = bucket;
 		vm->stats.total_exits++;
 
 		vmx_handle_exit(v);
 	}
-	if (bucket)
-		bucket->l0_cycles += rdtsc() - exited_at;
+	v->cr2 = read_cr2();
+	bucket->l0_cycles += rdtsc() - exited_at;
 	cpu->vmx_acct = &cpu->vmx_acct_unattributed;
 	vm_console_flush(vm);
 }

@@ -25,8 +25,19 @@ struct vcpu {
 /* Runs the vCPU on this CPU until its VM ends. */
 void vcpu_run(struct vcpu *v);
 
-/* Moves RIP past the instruction that caused the current exit. */
-void vcpu_skip_instruction(struct vcpu *v);
+/*
+ * Moves RIP past the instruction that caused the current exit (on most
+ * exits' path, so inline). Blocking by STI/MOV SS is left as it is: at worst
+ * the shadow covers one more instruction, and it never breaks a VM-entry
+ * check (blocking by STI implies IF=1).
+ */
+static inline void vcpu_skip_instruction(struct vcpu *v)
+{
+	uint64_t rip = reg_cache_read(&v->regs, REG_RIP);
+
+	reg_cache_write(&v->regs, REG_RIP,
+	                rip + reg_cache_read(&v->regs, REG_EXIT_INSTRUCTION_LEN));
+}
 
 /* Makes the next VM entry deliver a hardware exception to the guest. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

@@ -7,7 +7,6 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/panic.h"
-#include "vcpu/reg_cache.h"
 
 int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id)
 {
@@ -31,6 +30,8 @@ void loaded_vmcs_load(struct loaded_vmcs *v)
 	if (vmptrld(v->vmcs_pa) < 0)
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
 	v->cpu = (int32_t)this_cpu()->index;
+	/* Host state depends on the CPU only: checked when the VMCS arrives, not per entry. */
+	loaded_vmcs_sync_host_state(v);
 }
 
 void loaded_vmcs_clear(struct loaded_vmcs *v)
@@ -62,15 +63,4 @@ void loaded_vmcs_sync_host_state(struct loaded_vmcs *v)
 		vmcs_writel(HOST_GS_BASE, gs);
 		v->host_state.gs_base = gs;
 	}
-}
-
-/* The register cache's hooks (vcpu/reg_cache.h): the current VMCS, counted. */
-uint64_t arch_vmcs_read(uint32_t field)
-{
-	return __vmcs_read(field);
-}
-
-void arch_vmcs_write(uint32_t field, uint64_t value)
-{
-	__vmcs_write(field, value);
 }

@@ -38,7 +38,10 @@ struct loaded_vmcs {
 
 /* Allocates and initialises a VMCS (revision id, shadows zeroed). */
 int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id);
-/* VMPTRLD on this CPU (VMCLEAR first if it was current elsewhere is the caller's job). */
+/*
+ * VMPTRLD on this CPU (VMCLEAR first if it was current elsewhere is the
+ * caller's job), then the host state this CPU needs, each field only if it changed.
+ */
 void loaded_vmcs_load(struct loaded_vmcs *v);
 /* VMCLEAR: not current anywhere, next entry is a VMLAUNCH. */
 void loaded_vmcs_clear(struct loaded_vmcs *v);

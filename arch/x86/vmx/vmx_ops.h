@@ -31,7 +31,8 @@ static inline void vmx_count_write(void)
 	this_cpu()->vmx_acct->vmwrites++;
 }
 
-static inline uint64_t __vmcs_read(uint32_t field)
+/* For the one read whose bucket is not known until it is done: the exit reason. */
+static inline uint64_t vmcs_read_uncounted(uint32_t field)
 {
 	uint64_t v;
 	bool fail;
@@ -39,6 +40,13 @@ static inline uint64_t __vmcs_read(uint32_t field)
 	__asm__ volatile("vmread %2, %0" : "=r"(v), "=@ccbe"(fail) : "r"((uint64_t)field) : "cc");
 	if (__builtin_expect(fail, 0))
 		panic("VMREAD of field 0x%x failed", field);
+	return v;
+}
+
+static inline uint64_t __vmcs_read(uint32_t field)
+{
+	uint64_t v = vmcs_read_uncounted(field);
+
 	vmx_count_read();
 	return v;
 }

@@ -1,0 +1,23 @@
+/*
+ * The register cache's access to the current VMCS (vcpu/reg_cache.h),
+ * inline: it is on every exit's path. The host tests put a fake VMCS here
+ * instead (tests/host/fake/arch/vmcs_access.h), by include path.
+ */
+#ifndef ARCH_VMCS_ACCESS_H
+#define ARCH_VMCS_ACCESS_H
+
+#include <stdint.h>
+
+#include "arch/x86/vmx/vmx_ops.h"
+
+static inline uint64_t arch_vmcs_read(uint32_t field)
+{
+	return __vmcs_read(field);
+}
+
+static inline void arch_vmcs_write(uint32_t field, uint64_t value)
+{
+	__vmcs_write(field, value);
+}
+
+#endif
