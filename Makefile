@@ -98,7 +98,10 @@ $(ELF): $(BUILD)/umbra.stage1.elf $(BUILD)/symtab.o
 		{ echo "symbol table moved code: $@ differs from $<" >&2; rm -f $@; exit 1; }
 
 # The sub-make decides what to rebuild; the ISO follows the payloads' mtimes.
-payloads $(GUEST)/%.elf: FORCE
+payloads: FORCE
+	@$(MAKE) --no-print-directory -C tests/guest BUILD=$(abspath $(GUEST))
+
+$(GUEST)/%.elf: FORCE
 	@$(MAKE) --no-print-directory -C tests/guest BUILD=$(abspath $(GUEST))
 
 $(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh $(DEFAULT_PAYLOADS)

@@ -43,6 +43,8 @@ END {
 	ok = 1
 	printf "targets for a CPUID exit:\n"
 	ok = target("VMWRITEs per exit", wr["cpuid"], 1) && ok
+	# The exit reason, the guest RIP and the instruction length: the least a
+	# correct skip of a CPUID can read (the length varies with prefixes).
 	ok = target("VMREADs per exit", rd["cpuid"], 2) && ok
 	ok = target("major-control VMWRITEs per exit", ctl["cpuid"], 0) && ok
 	ok = target("L0 instructions per exit", cost["cpuid"], 200) && ok

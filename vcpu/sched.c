@@ -22,20 +22,44 @@ static const char *verdict_name(enum vm_verdict v)
 	return v == VM_PASS ? "pass" : v == VM_FAIL ? "fail" : "error";
 }
 
+/* "umbra: stats <vm> <REASON> ..." for a VM, "umbra: stats-all <REASON> ..." for all (who NULL). */
+static void print_counts(const char *who, uint32_t reason, const struct umbra_exit_counts *c)
+{
+	console_printf("umbra: stats%s%s %s exits=%lu vmreads=%lu vmwrites=%lu "
+	               "control_vmwrites=%lu vmwrites_skipped=%lu l0_cycles=%lu\n",
+	               who ? " " : "-all", who ? who : "", vmx_exit_reason_name(reason), c->exits,
+	               c->vmreads, c->vmwrites, c->control_vmwrites, c->vmwrites_skipped,
+	               c->l0_cycles);
+}
+
 static void vm_report(struct vm *vm)
 {
-	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++) {
-		const struct umbra_exit_counts *c = &vm->stats.reason[r];
-
-		if (!c->exits)
-			continue;
-		console_printf("umbra: stats %s %s exits=%lu vmreads=%lu vmwrites=%lu "
-		               "control_vmwrites=%lu vmwrites_skipped=%lu l0_cycles=%lu\n",
-		               vm->name, vmx_exit_reason_name(r), c->exits, c->vmreads, c->vmwrites,
-		               c->control_vmwrites, c->vmwrites_skipped, c->l0_cycles);
-	}
+	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++)
+		if (vm->stats.reason[r].exits)
+			print_counts(vm->name, r, &vm->stats.reason[r]);
 	console_printf("umbra: vm %s exit=%ld verdict=%s reason=%s\n", vm->name,
 	               (long)vm->exit_code, verdict_name(vm->verdict), vm->end_reason);
+}
+
+/* Every VM's statistics added up, per exit reason. */
+static void report_totals(void)
+{
+	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++) {
+		struct umbra_exit_counts t = {0, 0, 0, 0, 0, 0};
+
+		for (uint32_t i = 0; i < vm_count; i++) {
+			const struct umbra_exit_counts *c = &vms[i].stats.reason[r];
+
+			t.exits += c->exits;
+			t.vmreads += c->vmreads;
+			t.vmwrites += c->vmwrites;
+			t.vmwrites_skipped += c->vmwrites_skipped;
+			t.l0_cycles += c->l0_cycles;
+			t.control_vmwrites += c->control_vmwrites;
+		}
+		if (t.exits)
+			print_counts(NULL, r, &t);
+	}
 }
 
 void sched_create_vms(const struct boot_info *bi)
@@ -125,5 +149,6 @@ struct sched_result sched_wait_all(void)
 		else
 			r.fail++;
 	}
+	report_totals();
 	return r;
 }

@@ -22,7 +22,7 @@ void sched_start(void);
 void sched_ap_wait_and_run(void);
 /* Any CPU in VMX operation: runs VMs until none is left to start. */
 void sched_run_vms(void);
-/* BSP: waits until every VM has ended; the totals. */
+/* BSP: waits until every VM has ended, prints the statistics of all VMs added up; the totals. */
 struct sched_result sched_wait_all(void);
 
 #endif

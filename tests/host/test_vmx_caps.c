@@ -560,6 +560,24 @@ static void test_predicates_use_allowed1(void **state)
 	assert_false(cpu_has_vmx_activity_hlt());
 }
 
+/* IA32_FEATURE_CONTROL: when VMXON may run, and what Umbra writes first. */
+static void test_feature_control(void **state)
+{
+	(void)state;
+	/* Unlocked: Umbra may enable it, and writes the lock with VMXON outside SMX. */
+	assert_true(vmx_feature_control_allows(0));
+	assert_int_equal(vmx_feature_control_to_write(0), 0x5);
+	assert_int_equal(vmx_feature_control_to_write(0x2), 0x7); /* SMX bit kept */
+	/* Locked with VMX outside SMX: fine, nothing to write. */
+	assert_true(vmx_feature_control_allows(0x5));
+	assert_int_equal(vmx_feature_control_to_write(0x5), 0x5);
+	/* Locked off by the firmware (only in SMX, or not at all): refused, never rewritten. */
+	assert_false(vmx_feature_control_allows(0x1));
+	assert_false(vmx_feature_control_allows(0x3));
+	assert_int_equal(vmx_feature_control_to_write(0x1), 0x1);
+	assert_int_equal(vmx_feature_control_to_write(0x3), 0x3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +598,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_predicates_invept_invvpid_need_both_bits, setup),
 	        cmocka_unit_test_setup(test_predicates_follow_decode_gating, setup),
 	        cmocka_unit_test_setup(test_predicates_use_allowed1, setup),
+	        cmocka_unit_test(test_feature_control),
 	};
 	return cmocka_run_group_tests_name("vmx_caps", tests, NULL, NULL);
 }

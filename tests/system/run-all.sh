@@ -42,6 +42,7 @@ payload_passes() {
 DEFAULT_PAYLOAD_CHECKS=(
 	"has:^\\[exitbench\\] # bench exit=cpuid iterations=1000 "
 	"has:^umbra: stats basic CPUID exits=[1-9][0-9]* vmreads="
+	"has:^umbra: stats-all CPUID exits=[1-9][0-9]* vmreads="
 	"last:^umbra: summary cpus=4 vmx=4 vms=4 pass=4 fail=0\$"
 )
 for vm in basic exitbench basic-small basic-large; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done

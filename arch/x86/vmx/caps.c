@@ -66,6 +66,18 @@ int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap, uint
 	return 0;
 }
 
+bool vmx_feature_control_allows(uint64_t fc)
+{
+	return !(fc & FEATURE_CONTROL_LOCKED) || (fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+}
+
+uint64_t vmx_feature_control_to_write(uint64_t fc)
+{
+	if (fc & FEATURE_CONTROL_LOCKED)
+		return fc;
+	return fc | FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
+}
+
 uint64_t vmx_fixed_cr(uint64_t value, uint64_t fixed0, uint64_t fixed1)
 {
 	return (value | fixed0) & fixed1;

@@ -127,6 +127,18 @@ static inline bool vmx_caps_allowed1(uint64_t cap, uint32_t bits)
 int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap, uint32_t *out,
                         uint32_t *missing);
 
+/* IA32_FEATURE_CONTROL (MSR 0x3a) bits (SDM Vol. 4). */
+#define FEATURE_CONTROL_LOCKED            (1ULL << 0)
+#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ULL << 2)
+
+/* True if VMXON may run outside SMX: unlocked (we can enable it), or locked with it enabled. */
+bool vmx_feature_control_allows(uint64_t fc);
+/*
+ * The value to write before VMXON: an unlocked MSR gets VMXON-outside-SMX
+ * and the lock (the SDM's recipe; a reset clears it); a locked one stays.
+ */
+uint64_t vmx_feature_control_to_write(uint64_t fc);
+
 /* CR0/CR4 forced to VMX's fixed bits: (value | fixed0) & fixed1. */
 uint64_t vmx_fixed_cr(uint64_t value, uint64_t fixed0, uint64_t fixed1);
 /* True if value already honours the fixed bits. */

@@ -11,14 +11,6 @@
 #include "lib/console.h"
 #include "lib/phys_mem.h"
 
-#define FEATURE_CONTROL_LOCKED            (1ULL << 0)
-#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ULL << 2)
-
-static bool feature_control_allows_vmx(uint64_t fc)
-{
-	return !(fc & FEATURE_CONTROL_LOCKED) || (fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
-}
-
 bool vmx_platform_check(void)
 {
 	struct vmx_cap_msrs raw;
@@ -30,7 +22,7 @@ bool vmx_platform_check(void)
 		return false;
 	}
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	if (!feature_control_allows_vmx(fc)) {
+	if (!vmx_feature_control_allows(fc)) {
 		console_printf("umbra: vmx: VMX is disabled and locked by the firmware "
 		               "(IA32_FEATURE_CONTROL, MSR 0x3a = 0x%lx): enable Intel VT-x in the "
 		               "firmware setup and power-cycle\n",
@@ -72,11 +64,11 @@ bool vmx_cpu_enable(void)
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	uint64_t cr0, cr4, pa;
 
-	if (!(fc & FEATURE_CONTROL_LOCKED)) {
-		fc |= FEATURE_CONTROL_VMXON_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
+	if (vmx_feature_control_to_write(fc) != fc) {
+		fc = vmx_feature_control_to_write(fc);
 		wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
 	}
-	if (!feature_control_allows_vmx(fc)) {
+	if (!vmx_feature_control_allows(fc)) {
 		console_printf("umbra: cpu %u: VMX locked off (IA32_FEATURE_CONTROL = 0x%lx)\n",
 		               cpu->index, fc);
 		return false;
