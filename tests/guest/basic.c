@@ -2,11 +2,19 @@
  * The virtual platform as a guest sees it: Umbra's CPUID leaves and
  * filtering, COM1, every hypercall and its errors, the exit statistics,
  * and the RAM the memory map promises. Bare (QEMU -kernel, GRUB) the tests
- * that need Umbra skip and the rest still run.
+ * that need Umbra skip and the rest still run. Built twice: `basic` with a
+ * Multiboot1 header, `basic_mb2` with a Multiboot2 one (PAYLOAD_MULTIBOOT).
  */
 #include "payload.h"
 
+/* The Makefile says which header it linked: mb1_header.S (1) or mb2_header.S (2). */
+#if PAYLOAD_MULTIBOOT == 2
+PAYLOAD("basic_mb2");
+#elif PAYLOAD_MULTIBOOT == 1
 PAYLOAD("basic");
+#else
+#error "build with -DPAYLOAD_MULTIBOOT=1 or 2 (the Makefile does)"
+#endif
 
 #define COM1_LSR           0x3fd
 #define UART_LSR_THRE      0x20
@@ -22,6 +30,17 @@ PAYLOAD("basic");
 #define HIGH_RAM_START (1ULL << 20)
 
 static struct umbra_exit_stats stats_a, stats_b;
+
+/* basic_mb2 is this file with a Multiboot2 header: Umbra must start it by that protocol. */
+TEST(boot_protocol)
+{
+	unsigned int got = bootinfo_protocol();
+
+	printf("# started by Multiboot%u, built for Multiboot%d\n", got, PAYLOAD_MULTIBOOT);
+	REQUIRE_UMBRA();
+	CHECK(got == PAYLOAD_MULTIBOOT, "started by Multiboot%u, want Multiboot%d", got,
+	      PAYLOAD_MULTIBOOT);
+}
 
 TEST(boot_loader_is_umbra)
 {

@@ -1,8 +1,9 @@
 /*
- * The Multiboot1 command line and boot loader name, copied at start-up (the
- * info block lies in RAM the tests may overwrite), and key=value look-ups
- * in the command line as Umbra parses it: space-separated words, sizes with
- * an optional K, M or G suffix.
+ * What the Multiboot loader told us, copied at start-up (the info block lies
+ * in RAM the tests may overwrite): which protocol started us, the command
+ * line and the boot loader name, from a Multiboot1 info block or Multiboot2
+ * tags. Then key=value look-ups in the command line as Umbra parses it:
+ * space-separated words, sizes with an optional K, M or G suffix.
  */
 #include "boot/multiboot.h"
 #include "internal.h"
@@ -10,37 +11,94 @@
 
 #define CMDLINE_MAX     256
 #define LOADER_NAME_MAX 64
+/* A Multiboot2 tag: u32 type, u32 size (header included, not padded), body. */
+#define MB2_TAG_HDR_SIZE 8
 
+static unsigned int protocol;
 static char cmdline[CMDLINE_MAX];
 static char loader_name[LOADER_NAME_MAX];
 
-static uint32_t info_u32(uint32_t info_pa, unsigned int off)
+static uint32_t info_u32(uint64_t pa)
 {
-	return *(const volatile uint32_t *)(uintptr_t)(info_pa + off);
+	return *(const volatile uint32_t *)(uintptr_t)pa;
 }
 
-/* Copies the NUL-terminated string at pa, cut to fit. */
-static void copy_string(char *dst, size_t size, uint32_t pa)
+/* Copies the NUL-terminated string at pa, cut to fit (and to max bytes of source). */
+static void copy_string(char *dst, size_t size, uint64_t pa, size_t max)
 {
 	const volatile char *s = (const volatile char *)(uintptr_t)pa;
 	size_t i;
 
-	for (i = 0; i + 1 < size && s[i]; i++)
+	for (i = 0; i + 1 < size && i < max && s[i]; i++)
 		dst[i] = s[i];
 	dst[i] = '\0';
 }
 
-void bootinfo_init(uint32_t info_pa)
+/*
+ * Walks the tags after the 8-byte header (u32 total_size, u32 reserved),
+ * each 8-aligned, to the end tag, never past total_size: a tag that does
+ * not fit ends the walk as the end tag would.
+ */
+uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size)
 {
-	uint32_t flags = info_u32(info_pa, MULTIBOOT1_INFO_OFF_FLAGS);
+	uint64_t total = info_u32(info_pa);
+	uint64_t off = sizeof(struct multiboot2_info_header);
+
+	while (off + MB2_TAG_HDR_SIZE <= total) {
+		uint32_t t = info_u32(info_pa + off), sz = info_u32(info_pa + off + 4);
+
+		if (t == MULTIBOOT2_TAG_END || sz < MB2_TAG_HDR_SIZE || sz > total - off)
+			break;
+		if (t == type) {
+			*size = sz;
+			return info_pa + off;
+		}
+		off += ((uint64_t)sz + 7) & ~7ULL; /* the next tag is 8-aligned */
+	}
+	return 0;
+}
+
+static void bootinfo_init_mb1(uint32_t info_pa)
+{
+	uint32_t flags = info_u32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
 	uint32_t pa;
 
-	pa = info_u32(info_pa, MULTIBOOT1_INFO_OFF_CMDLINE);
+	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_CMDLINE);
 	if ((flags & MULTIBOOT1_INFO_CMDLINE) && pa)
-		copy_string(cmdline, sizeof(cmdline), pa);
-	pa = info_u32(info_pa, MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
+		copy_string(cmdline, sizeof(cmdline), pa, SIZE_MAX);
+	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
 	if ((flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) && pa)
-		copy_string(loader_name, sizeof(loader_name), pa);
+		copy_string(loader_name, sizeof(loader_name), pa, SIZE_MAX);
+}
+
+static void bootinfo_init_mb2(uint32_t info_pa)
+{
+	uint64_t tag;
+	uint32_t size;
+
+	/* The string fills the tag after its header, NUL included. */
+	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_CMDLINE, &size);
+	if (tag)
+		copy_string(cmdline, sizeof(cmdline), tag + MB2_TAG_HDR_SIZE,
+		            size - MB2_TAG_HDR_SIZE);
+	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_BOOT_LOADER_NAME, &size);
+	if (tag)
+		copy_string(loader_name, sizeof(loader_name), tag + MB2_TAG_HDR_SIZE,
+		            size - MB2_TAG_HDR_SIZE);
+}
+
+void bootinfo_init(unsigned int multiboot, uint32_t info_pa)
+{
+	protocol = multiboot;
+	if (multiboot == 2)
+		bootinfo_init_mb2(info_pa);
+	else
+		bootinfo_init_mb1(info_pa);
+}
+
+unsigned int bootinfo_protocol(void)
+{
+	return protocol;
 }
 
 const char *bootinfo_cmdline(void)

@@ -1,19 +1,17 @@
 /*
- * Payload entry from a Multiboot1 loader (GRUB `multiboot`, QEMU -kernel,
- * Umbra): 32-bit flat protected mode, paging off, EAX = magic, EBX = info.
- * We clear bss, take our own stack and GDT, identity-map the first 4 GiB
- * with 2 MiB pages, enter long mode and call payload_start(magic, info),
- * which checks the magic (C can report on serial, asm cannot cheaply).
+ * Payload entry from a Multiboot1 or Multiboot2 loader (GRUB `multiboot` or
+ * `multiboot2`, QEMU -kernel, Umbra): 32-bit flat protected mode, paging
+ * off, EAX = magic, EBX = info. Both protocols start a kernel in this same
+ * state, so one entry serves both; the header that picks the protocol is in
+ * mb1_header.S or mb2_header.S, and payload_start tells them apart by the
+ * magic. We clear bss, take our own stack and GDT, identity-map the first
+ * 4 GiB with 2 MiB pages, enter long mode and call payload_start(magic,
+ * info), which checks the magic (C can report on serial, asm cannot cheaply).
  *
  * Under Umbra every step here is an ordinary guest action: LGDT/LIDT and
  * segment loads run natively, the CR4 write (PAE only) does not exit, the
  * EFER write (LME only) and the CR0.PG write exit and are emulated.
  */
-#include "boot/multiboot.h"
-
-#define MB1_FLAGS (MULTIBOOT1_HEADER_PAGE_ALIGN | MULTIBOOT1_HEADER_MEMORY_INFO | \
-		   MULTIBOOT1_HEADER_AOUT_KLUDGE)
-
 #define SEL_CODE32 0x08
 #define SEL_DATA 0x10
 #define SEL_CODE64 0x18
@@ -24,19 +22,6 @@
 #define CR0_PE_PG 0x80000001
 #define PTE_PW 0x03		/* present, writable */
 #define PDE_2M 0x83		/* present, writable, 2 MiB page */
-
-	.section .mb_header, "a"
-	.balign 4
-mb1_header:
-	.long MULTIBOOT1_HEADER_MAGIC
-	.long MB1_FLAGS
-	.long -(MULTIBOOT1_HEADER_MAGIC + MB1_FLAGS)
-	/* a.out kludge: QEMU's loader refuses ELF64, so give addresses directly. */
-	.long mb1_header	/* header_addr */
-	.long __image_start	/* load_addr */
-	.long __load_end	/* load_end_addr */
-	.long __image_end	/* bss_end_addr */
-	.long entry32		/* entry_addr */
 
 	.section .text.entry, "ax"
 	.code32

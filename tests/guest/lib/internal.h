@@ -5,9 +5,18 @@
 #include <stdint.h>
 
 void idt_init(void);
-/* Copy what the payload needs from the Multiboot1 info block. */
-void bootinfo_init(uint32_t info_pa);
+/*
+ * Copy what the payload needs from the Multiboot info at info_pa: a
+ * Multiboot1 info block or Multiboot2 tags, as `multiboot` (1 or 2, from
+ * the magic) says. bootinfo_init comes first: mem_init reads the protocol.
+ */
+void bootinfo_init(unsigned int multiboot, uint32_t info_pa);
 void mem_init(uint32_t info_pa);
+/*
+ * Multiboot2: the address of the first tag of `type` in the info at
+ * info_pa, and its size (header included) in *size; 0 if there is none.
+ */
+uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size);
 void mem_describe(void);
 void umbra_init(void);
 /* The 0x40000000 signature, unprintable bytes as '?'; "none" without the hypervisor bit. */

@@ -1,7 +1,8 @@
 /*
- * Usable RAM as the Multiboot1 loader describes it: the memory map (type 1
- * entries), else mem_lower/mem_upper. Copied at start-up, sorted and merged,
- * since the info block itself lies in RAM the tests may overwrite.
+ * Usable RAM as the Multiboot loader describes it: the memory map (type 1
+ * entries), else mem_lower/mem_upper (Multiboot2: the memory map tag, else
+ * the basic meminfo tag). Copied at start-up, sorted and merged, since the
+ * info block itself lies in RAM the tests may overwrite.
  */
 #include "boot/multiboot.h"
 #include "internal.h"
@@ -9,10 +10,18 @@
 
 #define KIB               1024ULL
 #define HIGH_MEMORY_START (1ULL << 20)
-/* Offsets inside one memory map entry, after its `size` field. */
+/* Offsets inside one Multiboot1 memory map entry, after its `size` field. */
 #define MMAP_OFF_BASE   4
 #define MMAP_OFF_LENGTH 12
 #define MMAP_OFF_TYPE   20
+/* Multiboot2: the tags' bodies (after u32 type, u32 size), and a map entry's fields. */
+#define MB2_MEMINFO_OFF_LOWER   8
+#define MB2_MEMINFO_OFF_UPPER   12
+#define MB2_MMAP_OFF_ENTRY_SIZE 8
+#define MB2_ENTRY_OFF_LENGTH    8
+#define MB2_ENTRY_OFF_TYPE      16
+/* base, length, type: what an entry of any entry_size holds at least. */
+#define MB2_ENTRY_MIN 20
 
 struct mem_range mem_usable[MEM_MAX_RANGES];
 unsigned int mem_usable_count;
@@ -65,7 +74,7 @@ static void mem_add(uint64_t start, uint64_t end)
 	mem_usable_count++;
 }
 
-void mem_init(uint32_t info_pa)
+static void mem_init_mb1(uint32_t info_pa)
 {
 	uint32_t flags = rd32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
 
@@ -87,6 +96,46 @@ void mem_init(uint32_t info_pa)
 		        HIGH_MEMORY_START + rd32(info_pa + MULTIBOOT1_INFO_OFF_MEM_UPPER) * KIB);
 		mem_source = "mem_lower/mem_upper";
 	}
+}
+
+static void mem_init_mb2(uint32_t info_pa)
+{
+	uint64_t tag;
+	uint32_t size;
+
+	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_MMAP, &size);
+	if (tag && size >= MULTIBOOT2_TAG_MMAP_HDR_SIZE) {
+		uint32_t entry_size = rd32(tag + MB2_MMAP_OFF_ENTRY_SIZE);
+		uint64_t end = tag + size;
+
+		/* entry_size may grow in later versions: step by it, read the fields we know. */
+		if (entry_size >= MB2_ENTRY_MIN) {
+			for (uint64_t p = tag + MULTIBOOT2_TAG_MMAP_HDR_SIZE; p + entry_size <= end;
+			     p += entry_size) {
+				uint64_t base = rd64(p), len = rd64(p + MB2_ENTRY_OFF_LENGTH);
+
+				if (rd32(p + MB2_ENTRY_OFF_TYPE) == MULTIBOOT_MEMORY_AVAILABLE)
+					mem_add(base, base + len);
+			}
+			mem_source = "memory map tag";
+			return;
+		}
+	}
+	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_BASIC_MEMINFO, &size);
+	if (tag && size >= MULTIBOOT2_TAG_BASIC_MEMINFO_SIZE) {
+		mem_add(0, rd32(tag + MB2_MEMINFO_OFF_LOWER) * KIB);
+		mem_add(HIGH_MEMORY_START,
+		        HIGH_MEMORY_START + rd32(tag + MB2_MEMINFO_OFF_UPPER) * KIB);
+		mem_source = "basic meminfo tag";
+	}
+}
+
+void mem_init(uint32_t info_pa)
+{
+	if (bootinfo_protocol() == 2)
+		mem_init_mb2(info_pa);
+	else
+		mem_init_mb1(info_pa);
 }
 
 void mem_describe(void)

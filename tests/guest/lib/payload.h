@@ -67,7 +67,7 @@ void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit codes (port 0xF4): the harness reads them from QEMU or Umbra. */
 #define PAYLOAD_PASS      0
 #define PAYLOAD_FAIL      1
-#define PAYLOAD_ERROR     2 /* not booted by a Multiboot1 loader */
+#define PAYLOAD_ERROR     2 /* not booted by a Multiboot1 or Multiboot2 loader */
 #define PAYLOAD_EXCEPTION 3 /* an unexpected exception ended the run */
 
 /* Ends the run: drains COM1, port 0xF4, then Bochs' shutdown port, then halts. */
@@ -81,7 +81,12 @@ int payload_exit_code(int verdict);
 
 /* ---- boot information ---- */
 
-/* The Multiboot1 command line (QEMU and GRUB put the file name first) and loader name. */
+/*
+ * The Multiboot protocol that started the payload: 1 or 2 (the magic in
+ * EAX). The linked header decides it: mb1_header.S or mb2_header.S.
+ */
+unsigned int bootinfo_protocol(void);
+/* The command line (Multiboot1 loaders put the file name first) and loader name. */
 const char *bootinfo_cmdline(void);
 const char *bootinfo_loader_name(void); /* "Umbra" under Umbra */
 /* key=value from the command line into val; false if absent or longer than size - 1. */
@@ -125,7 +130,7 @@ struct mem_range {
 	uint64_t start, end; /* [start, end) */
 };
 
-/* Usable RAM from the Multiboot1 info (memory map, else mem_lower/upper). */
+/* Usable RAM from the Multiboot info (memory map, else mem_lower/upper or basic meminfo). */
 extern struct mem_range mem_usable[MEM_MAX_RANGES];
 extern unsigned int mem_usable_count;
 /* The end of the highest usable range: the RAM size as Umbra gives it. */

@@ -1,8 +1,8 @@
 /*
- * From entry.S to the tests: check that a Multiboot1 loader started us,
- * copy what we need out of its info block (the tests may overwrite all
- * other RAM), describe the machine as KTAP diagnostics, run the tests and
- * report the verdict on port 0xF4.
+ * From entry.S to the tests: check that a Multiboot1 or Multiboot2 loader
+ * started us (the magic says which), copy what we need out of its info
+ * (the tests may overwrite all other RAM), describe the machine as KTAP
+ * diagnostics, run the tests and report the verdict on port 0xF4.
  */
 #include "boot/multiboot.h"
 #include "internal.h"
@@ -20,15 +20,21 @@ __attribute__((weak)) int payload_exit_code(int verdict)
 
 void payload_start(uint32_t magic, uint32_t info)
 {
+	unsigned int multiboot;
+
 	serial_init();
 	idt_init();
-	if (magic != MULTIBOOT1_BOOTLOADER_MAGIC) {
+	if (magic == MULTIBOOT1_BOOTLOADER_MAGIC) {
+		multiboot = 1;
+	} else if (magic == MULTIBOOT2_BOOTLOADER_MAGIC) {
+		multiboot = 2;
+	} else {
 		/* Nothing from the loader can be trusted: say why, before any KTAP. */
-		printf("# %s: not started by a Multiboot1 loader (EAX 0x%x)\n", payload_name,
-		       magic);
+		printf("# %s: not started by a Multiboot1 or Multiboot2 loader (EAX 0x%x)\n",
+		       payload_name, magic);
 		payload_exit(PAYLOAD_ERROR);
 	}
-	bootinfo_init(info);
+	bootinfo_init(multiboot, info);
 	mem_init(info);
 	umbra_init();
 
