@@ -11,6 +11,10 @@ SRC_DIRS := boot arch/x86 arch/x86/vmx lib vcpu nested ept
 # asm_offsets.c is compiled to assembly only, for its numbers.
 SRCS := $(filter-out arch/x86/asm_offsets.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
+# The framebuffer console's 8x16 font, from Debian's console-setup-linux,
+# made into C at build time (scripts/psf-to-c.py; generated, not committed).
+FB_FONT ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
+OBJS += $(BUILD)/obj/fb_font.o
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
@@ -29,7 +33,7 @@ LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \
 ELF := $(BUILD)/umbra.elf
 # Self-test payloads (tests/guest/): the default ISO runs those boot/grub.cfg names.
 GUEST := $(BUILD)/guest
-DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/exitbench.elf
+DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/basic_mb2.elf $(GUEST)/exitbench.elf
 ISO := $(BUILD)/umbra.iso
 PXE := $(BUILD)/pxe
 CPUS ?= 4
@@ -70,6 +74,15 @@ $(BUILD)/obj/%.o: %.c linker.ld | $(NEWLIB)/lib/libc.a
 $(BUILD)/obj/%.o: %.S $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
+
+# Depends on the font only if it exists: else the script says which package is missing.
+$(BUILD)/fb_font.c: scripts/psf-to-c.py $(wildcard $(FB_FONT))
+	@mkdir -p $(dir $@)
+	python3 scripts/psf-to-c.py $(FB_FONT) $@
+
+$(BUILD)/obj/fb_font.o: $(BUILD)/fb_font.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # Struct offsets for assembly, from the compiler (arch/x86/asm_offsets.c).
 $(ASM_OFFSETS): arch/x86/asm_offsets.c | $(NEWLIB)/lib/libc.a

@@ -22,6 +22,19 @@ mb2_header:
 	.short 0
 	.long 12
 	.long 2
+	/*
+	 * Framebuffer tag, optional, no preferred mode (0x0x0): we can draw on
+	 * an RGB framebuffer too (arch/x86/fb_console.c). Without it GRUB forces
+	 * text mode whatever gfxpayload says; with it, GRUB sets gfxpayload=auto
+	 * when `multiboot2` runs: our grub.cfg files set text on the next line.
+	 */
+	.balign 8
+	.short MULTIBOOT2_HEADER_TAG_FRAMEBUFFER
+	.short MULTIBOOT2_HEADER_TAG_OPTIONAL
+	.long 20
+	.long 0
+	.long 0
+	.long 0
 	.balign 8
 	.short MULTIBOOT2_HEADER_TAG_END
 	.short 0

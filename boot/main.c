@@ -8,6 +8,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
+#include "arch/x86/fb_console.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
@@ -91,7 +92,7 @@ static void boot_info_load(uint32_t magic, uint64_t info_pa)
 		panic("bad boot information: %s", boot_info.error);
 }
 
-/* The console on screen too, unless `screen=0`: where the loader left text mode. */
+/* The console on screen too, unless `screen=0`: the loader's text mode or RGB framebuffer. */
 static void screen_init(void)
 {
 	const struct boot_framebuffer *fb = &boot_info.fb;
@@ -104,10 +105,20 @@ static void screen_init(void)
 		vga_text_init(VGA_TEXT_DEFAULT_ADDR, VGA_TEXT_DEFAULT_COLS, VGA_TEXT_DEFAULT_ROWS,
 		              VGA_TEXT_DEFAULT_COLS * 2);
 		break;
+	case BOOT_FB_RGB:
+		if (fb_console_init(fb)) {
+			console_printf("umbra: console on serial and a %ux%ux%u RGB framebuffer "
+			               "(%ux%u characters)\n",
+			               fb->width, fb->height, fb->bpp, fb_console_cols(),
+			               fb_console_rows());
+			return;
+		}
+		/* fall through */
 	default:
-		console_printf("umbra: screen: %ux%u graphics framebuffer is not supported; "
-		               "console on serial only\n",
-		               fb->width, fb->height);
+		console_printf("umbra: screen: %ux%ux%u %s framebuffer not supported (RGB 16/24/32 "
+		               "bpp below 4 GiB is); console on serial only\n",
+		               fb->width, fb->height, fb->bpp,
+		               fb->type == BOOT_FB_RGB ? "RGB" : "indexed-colour");
 		return;
 	}
 	console_printf("umbra: console on serial and screen\n");

@@ -106,9 +106,10 @@ static void mb_sort_mem(struct boot_info *bi)
 
 /*
  * Framebuffer info, laid out alike in the MB2 tag body and the MB1 block
- * (from its framebuffer_addr field). `len` bytes are readable at p.
+ * (from its framebuffer_addr field) up to the colour info, which is at
+ * color_off. `len` bytes are readable at p.
  */
-static void mb_framebuffer(struct boot_info *bi, const uint8_t *p, uint32_t len)
+static void mb_framebuffer(struct boot_info *bi, const uint8_t *p, uint32_t len, uint32_t color_off)
 {
 	struct boot_framebuffer *fb = &bi->fb;
 	uint8_t type;
@@ -122,14 +123,17 @@ static void mb_framebuffer(struct boot_info *bi, const uint8_t *p, uint32_t len)
 	fb->height = rd32(p + 16);
 	fb->bpp = p[20];
 	type = p[21];
-	if (type == MULTIBOOT_FRAMEBUFFER_RGB && len >= MULTIBOOT_FRAMEBUFFER_RGB_INFO_SIZE) {
+	if (type == MULTIBOOT_FRAMEBUFFER_RGB &&
+	    len >= color_off + MULTIBOOT_FRAMEBUFFER_RGB_COLOR_SIZE) {
+		const uint8_t *c = p + color_off;
+
 		fb->type = BOOT_FB_RGB;
-		fb->red_pos = p[22];
-		fb->red_size = p[23];
-		fb->green_pos = p[24];
-		fb->green_size = p[25];
-		fb->blue_pos = p[26];
-		fb->blue_size = p[27];
+		fb->red_pos = c[0];
+		fb->red_size = c[1];
+		fb->green_pos = c[2];
+		fb->green_size = c[3];
+		fb->blue_pos = c[4];
+		fb->blue_size = c[5];
 	} else if (type == MULTIBOOT_FRAMEBUFFER_EGA_TEXT) {
 		fb->type = BOOT_FB_EGA_TEXT;
 	} else if (type == MULTIBOOT_FRAMEBUFFER_INDEXED) {
@@ -224,7 +228,9 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		}
 		return 0;
 	}
-	case MULTIBOOT2_TAG_FRAMEBUFFER: mb_framebuffer(bi, tag + 8, size - 8); return 0;
+	case MULTIBOOT2_TAG_FRAMEBUFFER:
+		mb_framebuffer(bi, tag + 8, size - 8, MULTIBOOT2_FRAMEBUFFER_COLOR_OFF);
+		return 0;
 	default: return 0;
 	}
 }
@@ -410,7 +416,8 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 	loader = rd32(p + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
 	if (flags & MULTIBOOT1_INFO_FRAMEBUFFER)
 		mb_framebuffer(out, p + MULTIBOOT1_INFO_OFF_FRAMEBUFFER,
-		               MULTIBOOT1_INFO_SIZE - MULTIBOOT1_INFO_OFF_FRAMEBUFFER);
+		               MULTIBOOT1_INFO_SIZE - MULTIBOOT1_INFO_OFF_FRAMEBUFFER,
+		               MULTIBOOT1_FRAMEBUFFER_COLOR_OFF);
 	/* Reserve the whole block even though only its head is parsed. */
 	out->info_start = info_pa;
 	out->info_end = info_pa + MULTIBOOT1_INFO_SIZE;

@@ -112,7 +112,7 @@
 #define MULTIBOOT1_INFO_OFF_MMAP_LENGTH      44
 #define MULTIBOOT1_INFO_OFF_MMAP_ADDR        48
 #define MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME 64
-#define MULTIBOOT1_INFO_OFF_FRAMEBUFFER      88  /* same layout as the MB2 tag's body */
+#define MULTIBOOT1_INFO_OFF_FRAMEBUFFER      88  /* the MB2 tag's body, less its 2 reserved bytes */
 #define MULTIBOOT1_INFO_SIZE                 116 /* whole block, framebuffer fields included */
 
 #define MULTIBOOT1_MODULE_SIZE     16 /* u32 mod_start, mod_end, string, reserved */
@@ -123,9 +123,15 @@
 #define MULTIBOOT_FRAMEBUFFER_INDEXED  0
 #define MULTIBOOT_FRAMEBUFFER_RGB      1
 #define MULTIBOOT_FRAMEBUFFER_EGA_TEXT 2
-/* addr u64, pitch, width, height u32, bpp u8, type u8, 2 reserved, then RGB field positions. */
-#define MULTIBOOT_FRAMEBUFFER_INFO_SIZE     22
-#define MULTIBOOT_FRAMEBUFFER_RGB_INFO_SIZE 28
+/*
+ * addr u64, pitch, width, height u32, bpp u8, type u8, then the colour info
+ * (RGB: position and size of red, green, blue): at 22 in the MB1 block, at 24
+ * in the MB2 tag body, which has 2 reserved bytes before it (GRUB, the spec).
+ */
+#define MULTIBOOT_FRAMEBUFFER_INFO_SIZE      22
+#define MULTIBOOT1_FRAMEBUFFER_COLOR_OFF     22
+#define MULTIBOOT2_FRAMEBUFFER_COLOR_OFF     24
+#define MULTIBOOT_FRAMEBUFFER_RGB_COLOR_SIZE 6
 
 /* Memory map types (both protocols). */
 #define MULTIBOOT_MEMORY_AVAILABLE        1

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/fb_console.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/vga_text.h"
@@ -31,6 +32,7 @@ static void console_emit(const char *s, size_t len)
 		serial_putc(s[i]);
 		outb(DEBUGCON_PORT, (uint8_t)s[i]);
 		vga_text_putc(s[i]);
+		fb_console_putc(s[i]);
 	}
 }
 

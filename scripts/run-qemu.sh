@@ -2,17 +2,18 @@
 # Boots Umbra in QEMU and always ends.
 #   run-qemu.sh --iso FILE | --pxe TFTP_DIR [--bootfile PATH]
 #               | --kernel ELF [--append CMDLINE] [--initrd "MOD ARGS,MOD ARGS"]
-#               [--cpu MODEL] [--cpus N] [--screen-dump FILE] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
+#               [--cpu MODEL] [--cpus N] [--screen-dump FILE | --screen-ppm FILE] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
 # With --accel auto (default) it uses KVM with nested VMX when the host offers
 # it, else TCG (no VMX: Umbra refuses cleanly). The console lands in
 # OUT/serial.log; OUT/exit-code holds Umbra's isa-debug-exit code (0 pass,
 # 1 fail, 2 error) or "none" if QEMU ended another way.
 # --screen-dump: no exit device; once Umbra's summary (or a panic) is on the
 # serial console, the VGA text screen is saved to FILE as text (80x25) and
-# QEMU is stopped.
+# QEMU is stopped. --screen-ppm: the same, but the screen as QEMU shows it
+# (graphics modes too), saved by the monitor's screendump as a PPM image.
 set -euo pipefail
 
-screen_dump= kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 out=build/run-qemu timeout=300 accel=auto follow=0
+screen_dump= screen_ppm= kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 out=build/run-qemu timeout=300 accel=auto follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2; shift ;;
 	--cpu) cpu_model=$2; shift ;;
 	--screen-dump) screen_dump=$2; shift ;;
+	--screen-ppm) screen_ppm=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -72,7 +74,7 @@ if [ -n "$kernel" ]; then
 fi
 
 exit_args=(-device isa-debug-exit,iobase=0xf4,iosize=1)
-if [ -n "$screen_dump" ]; then
+if [ -n "$screen_dump$screen_ppm" ]; then
 	exit_args=(-chardev "pipe,id=mon0,path=$out/mon" -mon chardev=mon0,mode=readline)
 	rm -f "$out/mon.in" "$out/mon.out"
 	mkfifo "$out/mon.in" "$out/mon.out"
@@ -84,7 +86,7 @@ if [ "$follow" = 1 ]; then
 	tail_pid=$!
 fi
 status=0
-if [ -z "$screen_dump" ]; then
+if [ -z "$screen_dump$screen_ppm" ]; then
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" \
 		-m 512 "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
 		"${exit_args[@]}" </dev/null >"$out/qemu.out" 2>&1 || status=$?
@@ -101,13 +103,17 @@ else
 		sleep 0.1
 	done
 	sleep 0.2
-	echo "pmemsave 0xb8000 4000 \"$out/screen.bin\"" >&3
+	if [ -n "$screen_ppm" ]; then
+		echo "screendump \"$screen_ppm\"" >&3
+	else
+		echo "pmemsave 0xb8000 4000 \"$out/screen.bin\"" >&3
+	fi
 	sleep 0.5
 	echo quit >&3
 	exec 3>&-
 	wait "$qemu_pid" || status=$?
 	# Every other byte is a character (the others are attributes), 80 a row.
-	od -An -v -tu1 -w2 "$out/screen.bin" |
+	[ -z "$screen_dump" ] || od -An -v -tu1 -w2 "$out/screen.bin" |
 		awk '{ printf "%c", ($1 >= 32 && $1 < 127) ? $1 : 32 } NR % 80 == 0 { print "" }' \
 			>"$screen_dump"
 fi

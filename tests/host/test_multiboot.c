@@ -221,11 +221,15 @@ static void test_mb2_minimal(void **state)
 	assert_error(boot_info_validate(&bi), BOOT_EINVAL, "no usable memory");
 }
 
-/* Framebuffer tag body: addr, pitch, width, height, bpp, type, reserved, RGB fields. */
+/*
+ * Framebuffer tag body as GRUB writes it: addr, pitch, width, height, bpp,
+ * type, 2 reserved bytes, then (RGB) the colour fields: RGB565 here, so that
+ * every position and size differs.
+ */
 static uint32_t mb2_fb(uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h, uint8_t bpp,
                        uint8_t type)
 {
-	uint8_t body[28] = {0};
+	uint8_t body[30] = {0};
 
 	put64(body, addr);
 	put32(body + 8, pitch);
@@ -233,8 +237,9 @@ static uint32_t mb2_fb(uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h, ui
 	put32(body + 16, h);
 	body[20] = bpp;
 	body[21] = type;
-	body[22] = 16, body[23] = 8, body[24] = 8, body[25] = 8, body[26] = 0, body[27] = 8;
-	return mb2_tag(MULTIBOOT2_TAG_FRAMEBUFFER, body, type == 1 ? 28 : 24);
+	body[22] = 0xee, body[23] = 0xee; /* reserved: must not be read as colours */
+	body[24] = 11, body[25] = 5, body[26] = 5, body[27] = 6, body[28] = 0, body[29] = 5;
+	return mb2_tag(MULTIBOOT2_TAG_FRAMEBUFFER, body, type == 1 ? 30 : 24);
 }
 
 static void test_mb2_framebuffer(void **state)
@@ -251,14 +256,18 @@ static void test_mb2_framebuffer(void **state)
 	assert_int_equal(bi.fb.pitch, 160);
 
 	mb2_begin();
-	mb2_fb(0xfd000000ULL, 3200, 800, 600, 32, MULTIBOOT_FRAMEBUFFER_RGB);
+	mb2_fb(0xfd000000ULL, 1600, 800, 600, 16, MULTIBOOT_FRAMEBUFFER_RGB);
 	mb2_end();
 	assert_int_equal(mb2_parse(), 0);
 	assert_int_equal(bi.fb.type, BOOT_FB_RGB);
 	assert_int_equal(bi.fb.addr, 0xfd000000ULL);
-	assert_int_equal(bi.fb.bpp, 32);
-	assert_int_equal(bi.fb.red_pos, 16);
-	assert_int_equal(bi.fb.blue_size, 8);
+	assert_int_equal(bi.fb.bpp, 16);
+	assert_int_equal(bi.fb.red_pos, 11);
+	assert_int_equal(bi.fb.red_size, 5);
+	assert_int_equal(bi.fb.green_pos, 5);
+	assert_int_equal(bi.fb.green_size, 6);
+	assert_int_equal(bi.fb.blue_pos, 0);
+	assert_int_equal(bi.fb.blue_size, 5);
 
 	/* No framebuffer tag: the loader did not say. */
 	mb2_begin();
@@ -760,6 +769,25 @@ static void test_mb1_framebuffer(void **state)
 	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
 	assert_int_equal(bi.fb.addr, 0xb8000);
 	assert_int_equal(bi.fb.height, 25);
+
+	/* RGB: MB1 has no reserved bytes, the colour fields follow the type at 110. */
+	pput64(MB1_INFO + MULTIBOOT1_INFO_OFF_FRAMEBUFFER, 0xfd000000ULL);
+	pput32(MB1_INFO + 96, 3072);
+	pput32(MB1_INFO + 100, 1024);
+	pput32(MB1_INFO + 104, 768);
+	phys[MB1_INFO + 108] = 24;
+	phys[MB1_INFO + 109] = MULTIBOOT_FRAMEBUFFER_RGB;
+	memcpy(&phys[MB1_INFO + 110], (const uint8_t[]){0, 8, 8, 8, 16, 8}, 6);
+	assert_int_equal(mb1_parse(), 0);
+	assert_int_equal(bi.fb.type, BOOT_FB_RGB);
+	assert_int_equal(bi.fb.bpp, 24);
+	assert_int_equal(bi.fb.pitch, 3072);
+	assert_int_equal(bi.fb.red_pos, 0);
+	assert_int_equal(bi.fb.red_size, 8);
+	assert_int_equal(bi.fb.green_pos, 8);
+	assert_int_equal(bi.fb.green_size, 8);
+	assert_int_equal(bi.fb.blue_pos, 16);
+	assert_int_equal(bi.fb.blue_size, 8);
 }
 
 static void test_mb1_with_mmap(void **state)

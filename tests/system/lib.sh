@@ -99,6 +99,24 @@ run_qemu() {
 	check_case "$name" "$dir" "$status" "$@"
 }
 
+# run_qemu_fb NAME FONT ARGS... -- CHECKS...: run_qemu, the screen saved as
+# OUTDIR/screen.ppm and read back cell by cell against the PSF FONT's glyphs
+# (tests/system/fb-to-text.py) into OUTDIR/screen.txt; the reader's verdict is
+# in OUTDIR/fb-to-text.log ("fb-to-text: ok ..." when every cell is a glyph).
+run_qemu_fb() {
+	local name=$1 font=$2 args=() status=0
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	local dir=$BUILD/system/$name
+	rm -f "$dir/screen.ppm" "$dir/screen.txt" "$dir/fb-to-text.log"
+	"$ROOT/scripts/run-qemu.sh" "${args[@]}" --screen-ppm "$dir/screen.ppm" --out "$dir" \
+		--timeout "${QEMU_TIMEOUT:-120}" >/dev/null 2>&1 || status=$?
+	python3 "$ROOT/tests/system/fb-to-text.py" "$dir/screen.ppm" "$font" "$dir/screen.txt" \
+		>"$dir/fb-to-text.log" 2>&1
+	check_case "$name" "$dir" "$status" "$@"
+}
+
 # compare_bare PAYLOAD BARE_DIR UMBRA_DIR: every test the payload passed bare
 # (not skipped) passes under Umbra too, with the same number and name.
 compare_bare() {

@@ -21,7 +21,7 @@ echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
 ISO=$BUILD/system/boot-test.iso
 # The network-boot tree `make pxe` builds, from the same inputs.
 GUEST=$BUILD/guest
-DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/exitbench.elf")
+DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/basic_mb2.elf" "$GUEST/exitbench.elf")
 "$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" \
 	"${DEFAULT_PAYLOADS[@]}" || exit 1
 PXE=$BUILD/system/pxe
@@ -45,7 +45,7 @@ DEFAULT_PAYLOAD_CHECKS=(
 	"has:^umbra: stats-all CPUID exits=[1-9][0-9]* vmreads="
 	"last:^umbra: summary cpus=4 vmx=4 vms=4 pass=4 fail=0\$"
 )
-for vm in basic exitbench basic-small basic-large; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
+for vm in basic exitbench basic-mb2 basic-large; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
 ENDED_CHECKS=()
 payload_passes ENDED_CHECKS survivor
 
@@ -171,6 +171,17 @@ if want qemu-screen; then
 	run_qemu qemu-screen --iso "$ISO" --accel tcg --cpus 2 --screen-dump "$BUILD/system/qemu-screen/screen.txt" -- \
 		"$(summary 2)" "in:screen.txt:^umbra: error: no guests can run on this machine .*\$" \
 		"in:screen.txt:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0 *\$"
+fi
+if want qemu-fb; then
+	# A graphics mode (grub-fb.cfg): the console drawn on the RGB framebuffer, read
+	# back exactly against the font the Makefile builds in (its FB_FONT).
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/fb.iso" "$ROOT/tests/system/grub-fb.cfg" "$ELF" || exit 1
+	FB_MODE="1024x768x32 RGB framebuffer \\(128x48 characters\\)\$"
+	run_qemu_fb qemu-fb "${FB_FONT:-/usr/share/consolefonts/Lat15-Fixed16.psf.gz}" \
+		--iso "$BUILD/system/fb.iso" --accel tcg --cpus 2 -- "$(summary 2)" \
+		"has:^umbra: console on serial and a $FB_MODE" "in:fb-to-text.log:^fb-to-text: ok " \
+		"in:screen.txt:^umbra: console on serial and a $FB_MODE" \
+		"in:screen.txt:^umbra: summary cpus=2 vmx=0 vms=0 pass=0 fail=0\$" "not:panic|exception"
 fi
 if want qemu-gdb; then
 	# make debug: a hardware breakpoint in 64-bit code hits, with symbols and source.
