@@ -68,7 +68,7 @@ void vcpu_run(struct vcpu *v)
 	 * the register across exits: it is swapped only around the run.
 	 */
 	write_cr2(v->cr2);
-	while (vm->state != VM_ENDED) {
+	while (vm->state != VM_ENDED && !v->yield) {
 		reg_cache_flush(&v->regs);
 		bucket->l0_cycles += rdtsc() - exited_at;
 

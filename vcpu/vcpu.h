@@ -20,9 +20,14 @@ struct vcpu {
 	uint64_t cr2;         /* not in the VMCS: swapped around VM entry */
 	uint32_t exit_reason; /* read once per exit */
 	uint64_t efer;        /* the guest's EFER as it wrote it */
+	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
+	uint32_t cpu; /* the CPU it is placed on */
+	bool sliced;  /* shares its CPU: the current slice ends it */
+	bool yield;   /* the slice ended: back to the scheduler */
+	uint64_t spurious_timer_exits;
 };
 
-/* Runs the vCPU on this CPU until its VM ends. */
+/* Runs the vCPU on this CPU (its VMCS current, its slice begun) until its slice or its VM ends. */
 void vcpu_run(struct vcpu *v);
 
 /*

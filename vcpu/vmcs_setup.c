@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"
+#include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
 #define AR_CODE32     0xc09b /* present, DPL 0, exec/read accessed, 32-bit, 4 KiB granularity */
@@ -90,6 +91,9 @@ int vmcs_setup_global(void)
 	              vmx_caps.entry_ctls, &base.entry);
 	if (err)
 		return -1;
+	/* The slice mechanism's controls: chosen from the same capabilities (slice_init). */
+	base.pin |= slice_pin_controls();
+	base.exit |= slice_exit_controls();
 	/* Deny by default: every port and MSR exits unless allowed below. */
 	base.io_bitmap_a = phys_alloc(1, FRAME_SIZE);
 	base.io_bitmap_b = phys_alloc(1, FRAME_SIZE);

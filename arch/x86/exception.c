@@ -44,6 +44,11 @@ void trap_dispatch(struct trap_frame *frame)
 	}
 	if (frame->vector == VECTOR_SPURIOUS)
 		return;
+	/* A wake-up, or a slice that ended while the host ran: what they say is already known. */
+	if (frame->vector == VECTOR_WAKEUP || frame->vector == VECTOR_SLICE) {
+		lapic_eoi();
+		return;
+	}
 	/* No device interrupts are routed to the host yet: note and acknowledge. */
 	console_printf("umbra: cpu %u: unexpected interrupt vector %lu\n", this_cpu_index_safe(),
 	               frame->vector);

@@ -5,11 +5,15 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 
-#define LAPIC_REG_ID       0x20
-#define LAPIC_REG_EOI      0xb0
-#define LAPIC_REG_SVR      0xf0
-#define LAPIC_REG_ICR_LOW  0x300
-#define LAPIC_REG_ICR_HIGH 0x310
+#define LAPIC_REG_ID        0x20
+#define LAPIC_REG_EOI       0xb0
+#define LAPIC_REG_SVR       0xf0
+#define LAPIC_REG_ICR_LOW   0x300
+#define LAPIC_REG_ICR_HIGH  0x310
+#define LAPIC_REG_LVT_TIMER 0x320
+
+#define LVT_TIMER_TSC_DEADLINE (2U << 17)
+#define MSR_IA32_TSC_DEADLINE  0x6e0
 
 #define SVR_ENABLE           (1U << 8)
 #define ICR_FIXED            (0U << 8)
@@ -101,4 +105,17 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t page)
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector)
 {
 	lapic_send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+bool lapic_deadline_timer_init(uint8_t vector)
+{
+	if (!cpu_has_tsc_deadline())
+		return false;
+	lapic_write(LAPIC_REG_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | vector);
+	return true;
+}
+
+void lapic_deadline_arm(uint64_t tsc)
+{
+	wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
 }

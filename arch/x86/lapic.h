@@ -17,4 +17,9 @@ void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 
+/* The timer in TSC-deadline mode (needs CPUID.1:ECX.TSC_DEADLINE), raising `vector`. */
+bool lapic_deadline_timer_init(uint8_t vector);
+/* One interrupt when the TSC reaches `tsc` (0 disarms). */
+void lapic_deadline_arm(uint64_t tsc);
+
 #endif

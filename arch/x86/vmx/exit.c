@@ -4,6 +4,7 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/exits.h"
+#include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
 #define EPT_QUAL_READ         (1u << 0)
@@ -96,9 +97,12 @@ static void handle_ept_violation(struct vcpu *v)
 
 static void handle_external_interrupt(struct vcpu *v)
 {
-	(void)v;
-	/* Acknowledged on exit; nothing is routed to the host yet but IPIs. */
+	/* Acknowledged on exit ("ack interrupt on exit"): the vector is in the exit information. */
+	uint8_t vector =
+	        (uint8_t)(reg_cache_read(&v->regs, REG_EXIT_INTR_INFO) & INTR_INFO_VECTOR_MASK);
+
 	lapic_eoi();
+	slice_host_interrupt(v, vector);
 }
 
 void vmx_handle_exit(struct vcpu *v)
@@ -147,6 +151,7 @@ void vmx_handle_exit(struct vcpu *v)
 	case EXIT_REASON_IO_INSTRUCTION: vcpu_exit_io(v); return;
 	case EXIT_REASON_MSR_READ: vcpu_exit_msr(v, false); return;
 	case EXIT_REASON_MSR_WRITE: vcpu_exit_msr(v, true); return;
+	case EXIT_REASON_PREEMPTION_TIMER: slice_exit_preemption_timer(v); return;
 	case EXIT_REASON_EPT_VIOLATION: handle_ept_violation(v); return;
 	case EXIT_REASON_XSETBV: vcpu_exit_xsetbv(v); return;
 	default:

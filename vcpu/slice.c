@@ -1,0 +1,100 @@
+/* vCPU time slices on the hardware: see slice.h. */
+#include "vcpu/slice.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/cmdline.h"
+#include "lib/console.h"
+#include "vcpu/vcpu.h"
+
+#define SLICE_MS_DEFAULT 10
+#define SLICE_MS_MAX     1000
+
+static enum slice_mode mode = SLICE_NONE;
+static uint64_t slice_tsc;
+static uint32_t timer_value;
+
+void slice_init(const char *cmdline)
+{
+	uint64_t ms = SLICE_MS_DEFAULT;
+	struct slice_caps caps = {
+	        .allow_timer = cmdline_get_bool(cmdline, "preemption_timer", true),
+	        .timer = cpu_has_vmx_preemption_timer(),
+	        .timer_save = cpu_has_vmx_save_preemption_timer(),
+	        .timer_max_ms =
+	                vmx_preemption_timer_max_ms(vmx_caps.preemption_timer_rate, tsc_khz()),
+	        .tsc_deadline = cpu_has_tsc_deadline(),
+	};
+
+	if (cmdline_get_u64(cmdline, "slice_ms", &ms) && (ms == 0 || ms > SLICE_MS_MAX)) {
+		console_printf("umbra: sched: slice_ms=%lu is out of range (1 to %u): using %u\n",
+		               ms, SLICE_MS_MAX, SLICE_MS_DEFAULT);
+		ms = SLICE_MS_DEFAULT;
+	}
+	mode = slice_choose_mode(&caps);
+	slice_tsc = ms * tsc_khz();
+	timer_value = slice_timer_value(slice_tsc, vmx_caps.preemption_timer_rate);
+	console_printf("umbra: sched: %lu ms slices, ended by %s (preemption timer: %s, max "
+	               "delay %lu ms)\n",
+	               ms, slice_mode_name(mode),
+	               !caps.timer         ? "absent"
+	               : !caps.timer_save  ? "cannot save its value"
+	               : !caps.allow_timer ? "off by preemption_timer=0"
+	                                   : "usable",
+	               caps.timer_max_ms);
+}
+
+enum slice_mode slice_mode(void)
+{
+	return mode;
+}
+
+uint32_t slice_pin_controls(void)
+{
+	return mode == SLICE_PREEMPTION_TIMER ? PIN_BASED_VMX_PREEMPTION_TIMER : 0;
+}
+
+uint32_t slice_exit_controls(void)
+{
+	/* Saved on exit, the timer counts guest time across exits with no VMWRITE. */
+	return mode == SLICE_PREEMPTION_TIMER ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0;
+}
+
+void slice_cpu_init(void)
+{
+	if (mode == SLICE_LAPIC_DEADLINE)
+		lapic_deadline_timer_init(VECTOR_SLICE);
+}
+
+void slice_begin(struct vcpu *v, bool alone)
+{
+	v->sliced = !alone;
+	v->yield = false;
+	if (mode == SLICE_PREEMPTION_TIMER)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+		             alone ? SLICE_TIMER_SOFT_DISABLED : timer_value);
+	else if (mode == SLICE_LAPIC_DEADLINE)
+		lapic_deadline_arm(alone ? 0 : rdtsc() + slice_tsc);
+}
+
+void slice_exit_preemption_timer(struct vcpu *v)
+{
+	if (v->sliced) {
+		v->yield = true;
+		return;
+	}
+	/* Soft-disabled and still expired (after minutes of guest time): start again. */
+	v->spurious_timer_exits++;
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, SLICE_TIMER_SOFT_DISABLED);
+}
+
+void slice_host_interrupt(struct vcpu *v, uint8_t vector)
+{
+	if (vector == VECTOR_SLICE && v->sliced)
+		v->yield = true;
+}

@@ -1,0 +1,31 @@
+/*
+ * vCPU time slices on the hardware (the policy is slice_policy.h). The
+ * preemption timer stays on in the pin-based controls once set up: each
+ * switch-in programs the slice, or the timer's maximum ("soft-disabled")
+ * when the vCPU has its CPU to itself, and an expiry then is ignored.
+ */
+#ifndef VCPU_SLICE_H
+#define VCPU_SLICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/slice_policy.h"
+
+struct vcpu;
+
+/* BSP, once, after the VMX capabilities and the TSC rate: slice_ms=, preemption_timer=. */
+void slice_init(const char *cmdline);
+enum slice_mode slice_mode(void);
+/* Controls every vCPU's VMCS gets for the chosen mode. */
+uint32_t slice_pin_controls(void);
+uint32_t slice_exit_controls(void);
+/* Every CPU that runs vCPUs. */
+void slice_cpu_init(void);
+/* Before running v (its VMCS current): a slice, or none when it runs alone. */
+void slice_begin(struct vcpu *v, bool alone);
+/* Exit handlers: each may end the slice (v->yield). */
+void slice_exit_preemption_timer(struct vcpu *v);
+void slice_host_interrupt(struct vcpu *v, uint8_t vector);
+
+#endif
