@@ -27,6 +27,7 @@
 #include "lib/frame_alloc.h"
 #include "lib/phys_mem.h"
 #include "vcpu/sched.h"
+#include "vcpu/slice.h"
 #include "vcpu/vmcs_setup.h"
 #include "lib/panic.h"
 
@@ -230,7 +231,11 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	bsp->online = true;
 	console_printf("umbra: local APIC in %s mode\n", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	cpu_report_online(bsp);
-	vmx_usable = vmx_platform_check() && vmcs_setup_global() == 0;
+	vmx_usable = vmx_platform_check();
+	if (vmx_usable) {
+		slice_init(boot_info.cmdline);
+		vmx_usable = vmcs_setup_global() == 0;
+	}
 	if (vmx_usable)
 		vmx_cpu_enable();
 

@@ -2,9 +2,11 @@
 # make bench: runs the exitbench payload under Umbra in Bochs and prints the
 # cost of each kind of VM exit. Under Bochs the guest's RDTSC advances one
 # per instruction, so every figure is an instruction count and repeats
-# exactly from run to run. docs/performance.md explains the columns.
+# exactly from run to run. Then the scheduler's figures: a context switch's
+# cost (one CPU) and fairness (16 VMs on 4 CPUs). docs/performance.md
+# explains them.
 #   scripts/bench.sh BUILD_DIR
-set -euo pipefail
+set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$1" && pwd)
 out=$BUILD/bench
@@ -22,5 +24,21 @@ if ! grep -q '^umbra: vm exitbench exit=0 verdict=pass' "$out/console.log"; then
 	grep -E '^\[exitbench\]|^umbra: (vm|summary|panic)' "$out/console.log" >&2 || tail -20 "$out/console.log" >&2
 	exit 1
 fi
-scripts_awk=$ROOT/scripts/bench-table.awk
-awk -f "$scripts_awk" "$out/console.log"
+awk -f "$ROOT/scripts/bench-table.awk" "$out/console.log"
+status=$?
+
+# The scheduler: two VMs on one CPU (switch cost), 16 VMs on four (fairness).
+bochs_run() { # NAME CFG CPUS
+	"$ROOT/scripts/make-iso.sh" "$out/$1.iso" "$ROOT/$2" "$BUILD/umbra.elf" "$BUILD/guest/sched.elf"
+	"$ROOT/scripts/run-bochs.sh" --iso "$out/$1.iso" --cpus "$3" --out "$out/$1" --timeout 600
+	tr -d '\r' <"$out/$1/serial.log" >"$out/$1.log"
+	grep -q '^umbra: summary .* fail=0$' "$out/$1.log" || {
+		echo "bench: the $1 run did not pass; see $out/$1.log" >&2
+		exit 1
+	}
+}
+bochs_run switch tests/bench/grub-switch.cfg 1
+bochs_run fairness tests/system/grub-sched.cfg 4
+ROOT=$ROOT FAIRNESS_LOG=$out/fairness.log awk -f "$ROOT/scripts/bench-sched.awk" \
+	"$out/switch.log" "$out/fairness.log" || status=1
+exit $status

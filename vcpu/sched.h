@@ -1,7 +1,8 @@
 /*
- * Which CPU runs which VM. For now every CPU in VMX operation takes the
- * next VM that has not run yet and runs it to its end (one VM per CPU at a
- * time, no preemption).
+ * Which CPU runs which vCPU. Each VM's vCPU is placed on a CPU in VMX
+ * operation, in turn, and stays there; each CPU runs its vCPUs round robin,
+ * a time slice each (vcpu/slice.c), and a vCPU alone on its CPU runs with
+ * no slice. A CPU with nothing left to run halts until every VM has ended.
  */
 #ifndef VCPU_SCHED_H
 #define VCPU_SCHED_H
@@ -16,11 +17,11 @@ struct sched_result {
 
 /* BSP: makes a VM of every module; a module that cannot be one is reported and counted as failed. */
 void sched_create_vms(const struct boot_info *bi);
-/* BSP: lets the waiting APs start taking VMs. */
+/* BSP: places the vCPUs and lets the waiting APs start running theirs. */
 void sched_start(void);
 /* APs: wait for sched_start(), then run VMs. */
 void sched_ap_wait_and_run(void);
-/* Any CPU in VMX operation: runs VMs until none is left to start. */
+/* Any CPU in VMX operation: runs its vCPUs until their VMs end, then waits for all VMs. */
 void sched_run_vms(void);
 /* BSP: waits until every VM has ended, prints the statistics of all VMs added up; the totals. */
 struct sched_result sched_wait_all(void);

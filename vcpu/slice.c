@@ -75,6 +75,7 @@ void slice_begin(struct vcpu *v, bool alone)
 {
 	v->sliced = !alone;
 	v->yield = false;
+	v->slice_end = alone ? UINT64_MAX : rdtsc() + slice_tsc;
 	if (mode == SLICE_PREEMPTION_TIMER)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 		             alone ? SLICE_TIMER_SOFT_DISABLED : timer_value);

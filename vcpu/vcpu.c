@@ -102,9 +102,10 @@ void vcpu_run(struct vcpu *v)
 		vm->stats.total_exits++;
 
 		vmx_handle_exit(v);
+		if (exited_at >= v->slice_end)
+			v->yield = true;
 	}
 	v->cr2 = read_cr2();
 	bucket->l0_cycles += rdtsc() - exited_at;
 	cpu->vmx_acct = &cpu->vmx_acct_unattributed;
-	vm_console_flush(vm);
 }

@@ -22,8 +22,15 @@ struct vcpu {
 	uint64_t efer;        /* the guest's EFER as it wrote it */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
 	uint32_t cpu; /* the CPU it is placed on */
+	bool set_up;  /* its VMCS holds its controls, host and entry state */
 	bool sliced;  /* shares its CPU: the current slice ends it */
 	bool yield;   /* the slice ended: back to the scheduler */
+	/*
+	 * TSC at which the slice ends in wall time (UINT64_MAX: no slice). The
+	 * timer counts guest time only; time Umbra spends on the vCPU's exits
+	 * is its too, so each exit also checks this.
+	 */
+	uint64_t slice_end;
 	uint64_t spurious_timer_exits;
 };
 

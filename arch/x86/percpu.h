@@ -17,6 +17,8 @@
 
 enum ist_index { IST_DOUBLE_FAULT = 1, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 3 };
 
+struct loaded_vmcs;
+
 struct percpu {
 	struct percpu *self; /* must stay first: read as %gs:0 */
 	uint32_t index;
@@ -29,6 +31,7 @@ struct percpu {
 	struct umbra_exit_counts *vmx_acct;
 	struct umbra_exit_counts vmx_acct_unattributed;
 	uint64_t vmxon_pa;
+	struct loaded_vmcs *current_vmcs; /* the VMCS VMPTRLD made current here */
 	bool vmx_on;
 	struct gdt_table gdt;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -72,6 +72,8 @@ run_bochs() {
 	local dir=$BUILD/system/$name
 	"$ROOT/scripts/run-bochs.sh" "${args[@]}" --out "$dir" --timeout "${BOCHS_TIMEOUT:-600}" \
 		>/dev/null 2>&1 || status=$?
+	# The scheduler's fairness, for the checks that read it (in:fairness.txt:...).
+	case_log "$dir" | awk -f "$ROOT/scripts/sched-fairness.awk" >"$dir/fairness.txt" 2>&1 || true
 	check_case "$name" "$dir" "$status" "$@"
 }
 

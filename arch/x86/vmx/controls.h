@@ -18,6 +18,7 @@
 			return;                                                        \
 		}                                                                      \
 		vmcs_write32(field, val);                                              \
+		v->control_writes.name++;                                              \
 		this_cpu()->vmx_acct->control_vmwrites++;                              \
 		v->controls_shadow.name = val;                                         \
 	}                                                                              \

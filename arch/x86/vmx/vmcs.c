@@ -27,9 +27,14 @@ int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t re
 
 void loaded_vmcs_load(struct loaded_vmcs *v)
 {
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->current_vmcs == v)
+		return;
 	if (vmptrld(v->vmcs_pa) < 0)
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
-	v->cpu = (int32_t)this_cpu()->index;
+	v->cpu = (int32_t)cpu->index;
+	cpu->current_vmcs = v;
 	/* Host state depends on the CPU only: checked when the VMCS arrives, not per entry. */
 	loaded_vmcs_sync_host_state(v);
 }
@@ -38,6 +43,8 @@ void loaded_vmcs_clear(struct loaded_vmcs *v)
 {
 	if (vmclear(v->vmcs_pa) < 0)
 		panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+	if (this_cpu()->current_vmcs == v)
+		this_cpu()->current_vmcs = NULL;
 	v->cpu = -1;
 	v->launched = false;
 }

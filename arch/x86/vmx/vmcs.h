@@ -33,6 +33,8 @@ struct loaded_vmcs {
 	int32_t cpu; /* where it is current, -1 if nowhere */
 	bool launched;
 	struct vmcs_controls_shadow controls_shadow;
+	/* VMWRITEs each control field got (the shadows skip the rest): the evidence. */
+	struct vmcs_controls_shadow control_writes;
 	struct vmcs_host_state host_state;
 };
 

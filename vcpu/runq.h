@@ -1,0 +1,30 @@
+/*
+ * A CPU's run queue: the vCPUs placed on it, taken in turn (round robin).
+ * Pure (host-tested); only its own CPU changes it, so it needs no lock.
+ */
+#ifndef VCPU_RUNQ_H
+#define VCPU_RUNQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RUNQ_MAX 64
+
+struct vcpu;
+
+struct runq {
+	struct vcpu *v[RUNQ_MAX];
+	uint32_t count;
+	uint32_t next; /* index of the vCPU whose turn is next */
+	/* Context switches on this CPU, and TSC ticks from one vCPU's slice to the next's. */
+	uint64_t switches, switch_cycles;
+};
+
+/* Appends v (it gets its first turn after those already there). False if full. */
+bool runq_add(struct runq *q, struct vcpu *v);
+/* The vCPU whose turn it is (NULL if none); the next call gives the one after it. */
+struct vcpu *runq_pick(struct runq *q);
+/* Removes v; the others keep their order and the turn passes to v's successor. */
+void runq_remove(struct runq *q, struct vcpu *v);
+
+#endif
