@@ -22,16 +22,14 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 
 static int64_t hc_exit_stats(struct vm *vm, uint64_t gpa, uint64_t size)
 {
-	void *p;
+	struct umbra_exit_stats *p;
 
-	if (size < sizeof(vm->stats))
+	if (size < sizeof(*p))
 		return UMBRA_EINVAL;
-	p = vm_gpa_to_ptr(vm, gpa, sizeof(vm->stats));
+	p = vm_gpa_to_ptr(vm, gpa, sizeof(*p));
 	if (!p)
 		return UMBRA_EFAULT;
-	vm->stats.version = UMBRA_ABI_VERSION;
-	vm->stats.reasons = UMBRA_EXIT_REASONS;
-	memcpy(p, &vm->stats, sizeof(vm->stats));
+	vm_stats(vm, p);
 	return 0;
 }
 

@@ -38,11 +38,11 @@ static void print_counts(const char *who, uint32_t reason, const struct umbra_ex
 	               c->l0_cycles);
 }
 
-static void vm_report(struct vm *vm)
+static void vm_report(const struct vm *vm, const struct umbra_exit_stats *stats)
 {
-	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++)
-		if (vm->stats.reason[r].exits)
-			print_counts(vm->name, r, &vm->stats.reason[r]);
+	for (uint32_t r = 0; stats && r < UMBRA_EXIT_REASONS; r++)
+		if (stats->reason[r].exits)
+			print_counts(vm->name, r, &stats->reason[r]);
 	console_printf("umbra: vm %s exit=%ld verdict=%s reason=%s\n", vm->name,
 	               (long)vm->exit_code, verdict_name(vm->verdict), vm->end_reason);
 }
@@ -50,22 +50,15 @@ static void vm_report(struct vm *vm)
 /* Every VM's statistics added up, per exit reason. */
 static void report_totals(void)
 {
-	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++) {
-		struct umbra_exit_counts t = {0, 0, 0, 0, 0, 0};
+	static struct umbra_exit_stats all, one;
 
-		for (uint32_t i = 0; i < vm_count; i++) {
-			const struct umbra_exit_counts *c = &vms[i].stats.reason[r];
-
-			t.exits += c->exits;
-			t.vmreads += c->vmreads;
-			t.vmwrites += c->vmwrites;
-			t.vmwrites_skipped += c->vmwrites_skipped;
-			t.l0_cycles += c->l0_cycles;
-			t.control_vmwrites += c->control_vmwrites;
-		}
-		if (t.exits)
-			print_counts(NULL, r, &t);
+	for (uint32_t i = 0; i < vm_count; i++) {
+		vm_stats(&vms[i], &one);
+		vm_stats_add(&all, &one);
 	}
+	for (uint32_t r = 0; r < UMBRA_EXIT_REASONS; r++)
+		if (all.reason[r].exits)
+			print_counts(NULL, r, &all.reason[r]);
 }
 
 void sched_create_vms(const struct boot_info *bi)
@@ -84,7 +77,7 @@ void sched_create_vms(const struct boot_info *bi)
 			console_printf("umbra: error: module %u ('%s'): %s\n", i,
 			               bi->modules[i].cmdline, err);
 			vm_end_error(vm, "bad module: %s", err);
-			vm_report(vm);
+			vm_report(vm, NULL);
 			failed_to_create++;
 			continue;
 		}
@@ -96,13 +89,13 @@ void sched_create_vms(const struct boot_info *bi)
 	}
 }
 
+/* The VM's memory, once every vCPU's CPU has let go of it. */
 static void vm_release(struct vm *vm)
 {
-	struct frame_alloc *fa;
+	struct frame_alloc *fa = phys_lock();
 
-	loaded_vmcs_clear(&vm->vcpu.vmcs);
-	fa = phys_lock();
-	loaded_vmcs_free(&vm->vcpu.vmcs, fa);
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		loaded_vmcs_free(&vm->vcpus[i].vmcs, fa);
 	ept_destroy(&vm->ept, fa);
 	phys_unlock(fa);
 	phys_free(vm->ram_hpa, vm->ram_size / FRAME_SIZE);
@@ -116,22 +109,49 @@ static void wake_other_cpus(void)
 			lapic_send_fixed(percpu_area[sched_cpus[i]].apic_id, VECTOR_WAKEUP);
 }
 
-/* On the CPU that ran the VM's vCPU (its VMCS is active there). */
+/* The VM has ended: its other vCPUs leave guest mode, wherever they run. */
+static void vm_kick_vcpus(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		uint32_t cpu = vm->vcpus[i].cpu;
+
+		if (cpu != this_cpu()->index)
+			lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
+	}
+}
+
 static void vm_finish(struct vm *vm)
 {
-	const struct loaded_vmcs *c = &vm->vcpu.vmcs;
+	struct umbra_exit_stats stats;
 
 	vm_console_flush(vm);
-	vm_report(vm);
-	console_printf("umbra: vmcs %s control_vmwrites pin=%u exec=%u secondary=%u entry=%u "
-	               "exit=%u spurious_timer_exits=%lu\n",
-	               vm->name, c->control_writes.pin, c->control_writes.exec,
-	               c->control_writes.secondary_exec, c->control_writes.entry,
-	               c->control_writes.exit, vm->vcpu.spurious_timer_exits);
+	vm_stats(vm, &stats);
+	vm_report(vm, &stats);
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		const struct vmcs_controls_shadow *w = &v->vmcs.control_writes;
+
+		console_printf("umbra: vmcs %s.%u control_vmwrites pin=%u exec=%u secondary=%u "
+		               "entry=%u exit=%u spurious_timer_exits=%lu\n",
+		               vm->name, v->id, w->pin, w->exec, w->secondary_exec, w->entry,
+		               w->exit, v->spurious_timer_exits);
+	}
 	vm_release(vm);
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */
 	if (__atomic_add_fetch(&ended_count, 1, __ATOMIC_ACQ_REL) == vm_count)
 		wake_other_cpus();
+}
+
+/* On v's CPU, after its VM ended: its VMCS is let go here; the last vCPU finishes the VM. */
+static void vcpu_finish(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (!__atomic_exchange_n(&vm->kicked, true, __ATOMIC_ACQ_REL))
+		vm_kick_vcpus(vm);
+	loaded_vmcs_clear(&v->vmcs);
+	if (__atomic_add_fetch(&vm->vcpus_done, 1, __ATOMIC_ACQ_REL) == vm->vcpu_count)
+		vm_finish(vm);
 }
 
 /* Makes v's VMCS current here and starts its slice; the first time, sets it up. */
@@ -140,18 +160,37 @@ static void switch_to(struct vcpu *v, bool alone)
 	struct vm *vm = v->vm;
 
 	loaded_vmcs_load(&v->vmcs);
-	if (!v->vmcs.launched && !v->set_up) {
+	if (!v->set_up) {
 		vmcs_setup_vcpu(v, vm->entry, vm->entry_magic, vm->entry_info);
 		v->set_up = true;
 	}
 	slice_begin(v, alone);
 }
 
-/* Nothing to run here: halt until an interrupt (a wake-up IPI) says otherwise. */
-static void idle_until_all_ended(void)
+/* The next vCPU here that can run, or whose VM has ended (to let go of it); NULL if none. */
+static struct vcpu *pick(struct runq *q, uint32_t *runnable)
 {
-	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	struct vcpu *found = NULL;
+
+	*runnable = 0;
+	for (uint32_t i = 0; i < q->count; i++) {
+		struct vcpu *v = q->v[i];
+
+		*runnable += v->state == VCPU_RUNNABLE || v->vm->state == VM_ENDED;
+	}
+	for (uint32_t i = 0; i < q->count && !found; i++) {
+		struct vcpu *v = runq_pick(q);
+
+		if (v->state == VCPU_RUNNABLE || v->vm->state == VM_ENDED)
+			found = v;
+	}
+	return found;
+}
+
+/* Halts until an interrupt: a wake-up IPI says something changed. */
+static void idle_wait(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
 void sched_run_vms(void)
@@ -161,38 +200,50 @@ void sched_run_vms(void)
 
 	slice_cpu_init();
 	while (q->count) {
-		struct vcpu *v = runq_pick(q);
+		uint32_t runnable;
+		struct vcpu *v = pick(q, &runnable);
 
-		switch_to(v, q->count == 1);
+		if (!v) {
+			idle_wait();
+			continue;
+		}
+		if (v->vm->state == VM_ENDED) {
+			runq_remove(q, v);
+			vcpu_finish(v);
+			continue;
+		}
+		switch_to(v, runnable == 1);
 		if (yielded_at) {
 			q->switches++;
 			q->switch_cycles += rdtsc() - yielded_at;
 		}
 		vcpu_run(v);
-		yielded_at = 0;
-		if (v->vm->state == VM_ENDED) {
-			runq_remove(q, v);
-			vm_finish(v->vm);
-			continue;
-		}
-		yielded_at = rdtsc();
+		yielded_at = v->vm->state == VM_ENDED ? 0 : rdtsc();
 	}
-	idle_until_all_ended();
+	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
+		idle_wait();
 }
 
-/* Places the VMs' vCPUs on the CPUs in VMX operation, in turn. */
+/* Places every VM's vCPUs on the CPUs in VMX operation, in turn. */
 void sched_start(void)
 {
+	uint32_t next = 0;
+
 	for (uint32_t i = 0; i < MAX_CPUS; i++)
 		if (percpu_area[i].online && percpu_area[i].vmx_on)
 			sched_cpus[sched_cpu_count++] = i;
 	for (uint32_t i = 0; i < vm_count; i++) {
-		struct vcpu *v = &vms[i].vcpu;
+		for (uint32_t j = 0; j < vms[i].vcpu_count; j++) {
+			struct vcpu *v = &vms[i].vcpus[j];
 
-		v->cpu = sched_cpus[i % sched_cpu_count];
-		runq_add(&runqs[v->cpu], v);
+			v->cpu = sched_cpus[next++ % sched_cpu_count];
+			/* The boot vCPU starts at the kernel's entry; the others wait for a SIPI. */
+			v->state = j == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+			runq_add(&runqs[v->cpu], v);
+		}
 	}
-	console_printf("umbra: sched: %u VMs on %u CPUs\n", vm_count, sched_cpu_count);
+	console_printf("umbra: sched: %u VMs (%u vCPUs) on %u CPUs\n", vm_count, next,
+	               sched_cpu_count);
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 }
 

@@ -95,11 +95,11 @@ void vcpu_run(struct vcpu *v)
 		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
 		uint32_t basic = v->exit_reason & 0xffff;
 
-		bucket = &vm->stats.reason[basic < UMBRA_EXIT_REASONS ? basic : 0];
+		bucket = &v->stats.reason[basic < UMBRA_EXIT_REASONS ? basic : 0];
 		bucket->exits++;
 		bucket->vmreads++;
 		cpu->vmx_acct = bucket;
-		vm->stats.total_exits++;
+		v->stats.total_exits++;
 
 		vmx_handle_exit(v);
 		if (exited_at >= v->slice_end)

@@ -7,24 +7,35 @@
 
 #include "arch/x86/vmx/vmcs.h"
 #include "vcpu/reg_cache.h"
+#include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu_gprs.h"
 
 struct vm;
+
+/* What a vCPU is doing when it is not in guest mode. */
+enum vcpu_state {
+	VCPU_RUNNABLE,  /* ready for its CPU */
+	VCPU_HALTED,    /* HLT: waits for an interrupt */
+	VCPU_WAIT_SIPI, /* an AP after INIT (or from power-on): waits for a SIPI */
+};
 
 struct vcpu {
 	struct vcpu_gprs gprs;
 	struct reg_cache regs; /* VMCS-held registers, read lazily */
 	struct loaded_vmcs vmcs;
 	struct vm *vm;
-	uint32_t id;
+	uint32_t id;   /* its index in the VM, and its APIC ID */
+	uint16_t vpid; /* one per vCPU: vCPUs sharing a CPU never share TLB entries */
+	struct umbra_exit_stats stats;
 	uint64_t cr2;         /* not in the VMCS: swapped around VM entry */
 	uint32_t exit_reason; /* read once per exit */
 	uint64_t efer;        /* the guest's EFER as it wrote it */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
 	uint32_t cpu; /* the CPU it is placed on */
-	bool set_up;  /* its VMCS holds its controls, host and entry state */
-	bool sliced;  /* shares its CPU: the current slice ends it */
-	bool yield;   /* the slice ended: back to the scheduler */
+	volatile enum vcpu_state state;
+	bool set_up; /* its VMCS holds its controls, host and entry state */
+	bool sliced; /* shares its CPU: the current slice ends it */
+	bool yield;  /* the slice ended: back to the scheduler */
 	/*
 	 * TSC at which the slice ends in wall time (UINT64_MAX: no slice). The
 	 * timer counts guest time only; time Umbra spends on the vCPU's exits

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ept/ept.h"
+#include "lib/spinlock.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
 
@@ -18,6 +19,7 @@
 #define VM_REASON_MAX       160
 #define VM_CONSOLE_LINE_MAX 256
 #define VM_MAX              32
+#define VM_VCPU_MAX         8
 #define VM_DEFAULT_RAM      (32ULL << 20)
 #define VM_MIN_RAM          (2ULL << 20)
 
@@ -40,11 +42,13 @@ struct vm {
 	uint32_t index;
 	uint64_t ram_hpa, ram_size;
 	struct ept ept;
-	uint16_t vpid;
-	struct vcpu vcpu;
+	struct vcpu vcpus[VM_VCPU_MAX];
+	uint32_t vcpu_count;
+	uint32_t vcpus_done;  /* vCPUs whose CPU has let go of them after the VM ended */
+	bool kicked;          /* its vCPUs were told to leave guest mode */
+	struct spinlock lock; /* the console line, the UART, how the VM ends */
 	struct vm_console console;
 	struct vm_uart uart;
-	struct umbra_exit_stats stats;
 	volatile enum vm_state state;
 	enum vm_verdict verdict;
 	int64_t exit_code;                       /* -1 when Umbra ended it */
@@ -59,6 +63,11 @@ void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 void vm_end_with_code(struct vm *vm, int64_t code, const char *how);
 /* Umbra ends the VM: an error, with a reason. */
 void vm_end_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* This VM's exit statistics: its vCPUs' added up. */
+void vm_stats(const struct vm *vm, struct umbra_exit_stats *out);
+/* Adds the counts of `from` to `to`. */
+void vm_stats_add(struct umbra_exit_stats *to, const struct umbra_exit_stats *from);
 
 /* Bytes the guest sends to its console (UART, port 0xE9, hypercall). */
 void vm_console_putc(struct vm *vm, char c);

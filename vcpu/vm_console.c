@@ -6,7 +6,8 @@
 #include "lib/console.h"
 #include "vcpu/vm.h"
 
-void vm_console_flush(struct vm *vm)
+/* Under vm->lock. */
+static void flush_locked(struct vm *vm)
 {
 	struct vm_console *c = &vm->console;
 
@@ -16,23 +17,32 @@ void vm_console_flush(struct vm *vm)
 	c->len = 0;
 }
 
+void vm_console_flush(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	flush_locked(vm);
+	spin_unlock(&vm->lock);
+}
+
 void vm_console_putc(struct vm *vm, char ch)
 {
 	struct vm_console *c = &vm->console;
 
+	if (ch == '\r')
+		return;
+	spin_lock(&vm->lock); /* the VM's vCPUs share its line */
 	if (ch == '\n') {
 		/* An empty line is still a line. */
 		if (c->len == 0)
 			console_printf("[%s] \n", vm->name);
-		vm_console_flush(vm);
-		return;
+		flush_locked(vm);
+	} else {
+		/* Unprintable bytes would garble the host console and its readers. */
+		if ((unsigned char)ch < 0x20 || (unsigned char)ch > 0x7e)
+			ch = '?';
+		c->line[c->len++] = ch;
+		if (c->len == sizeof(c->line))
+			flush_locked(vm);
 	}
-	if (ch == '\r')
-		return;
-	/* Unprintable bytes would garble the host console and its readers. */
-	if ((unsigned char)ch < 0x20 || (unsigned char)ch > 0x7e)
-		ch = '?';
-	c->line[c->len++] = ch;
-	if (c->len == sizeof(c->line))
-		vm_console_flush(vm);
+	spin_unlock(&vm->lock);
 }

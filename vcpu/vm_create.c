@@ -20,7 +20,7 @@
 #define MB1_MAGIC     0x2badb002u
 #define MB2_MAGIC     0x36d76289u
 
-static const char *const known_keys[] = {"name", "mem"};
+static const char *const known_keys[] = {"name", "mem", "vcpus"};
 
 /*
  * Every key=value word before "--" must be one Umbra knows; a leading file
@@ -89,6 +89,15 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t e
 		return -1;
 	}
 	vm->ram_size = (mem + RAM_ALIGN - 1) & ~(RAM_ALIGN - 1);
+
+	uint64_t vcpus = 1;
+
+	if (cmdline_get(cmdline, "vcpus", val, sizeof(val)) &&
+	    (!cmdline_parse_u64(val, &vcpus) || vcpus < 1 || vcpus > VM_VCPU_MAX)) {
+		snprintf(err, err_size, "vcpus=%s is out of range (1 to %u)", val, VM_VCPU_MAX);
+		return -1;
+	}
+	vm->vcpu_count = (uint32_t)vcpus;
 	return 0;
 }
 
@@ -105,8 +114,6 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	memset(vm, 0, sizeof(*vm));
 	vm->index = index;
 	vm->exit_code = -1;
-	vm->vpid = (uint16_t)(index + 1); /* VPID 0 is the host's */
-	vm->vcpu.vm = vm;
 	snprintf(vm->name, sizeof(vm->name), "vm%u", index);
 	if (parse_cmdline(vm, mod->cmdline, err, err_size) < 0)
 		return -1;
@@ -126,7 +133,16 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	if (!ept_err)
 		ept_err = ept_map(&vm->ept, fa, 0, vm->ram_hpa, vm->ram_size,
 		                  EPT_READ | EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB);
-	int vmcs_err = ept_err ? 0 : loaded_vmcs_alloc(&vm->vcpu.vmcs, fa, vmx_caps.revision_id);
+	int vmcs_err = 0;
+
+	for (uint32_t i = 0; i < vm->vcpu_count && !ept_err && !vmcs_err; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->vpid = (uint16_t)(1 + index * VM_VCPU_MAX + i); /* VPID 0 is the host's */
+		vmcs_err = loaded_vmcs_alloc(&v->vmcs, fa, vmx_caps.revision_id);
+	}
 
 	phys_unlock(fa);
 	if (ept_err || vmcs_err) {

@@ -217,7 +217,7 @@ void vmcs_setup_vcpu(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t in
 	vmcs_write64(IO_BITMAP_B, base.io_bitmap_b);
 	vmcs_write64(MSR_BITMAP, base.msr_bitmap);
 	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
-	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vm->vpid);
+	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 	setup_host_state(v);
 	setup_guest_state(v, entry, magic, info_gpa);
 }

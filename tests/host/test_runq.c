@@ -28,10 +28,10 @@ static void expect_picks(const int *want, int n)
 	for (int i = 0; i < n; i++)
 		assert_ptr_equal(runq_pick(&q), V(want[i]));
 }
-#define EXPECT_PICKS(...)                                               \
-	do {                                                            \
-		const int w_[] = {__VA_ARGS__};                         \
-		expect_picks(w_, (int)(sizeof(w_) / sizeof(w_[0])));    \
+#define EXPECT_PICKS(...)                                            \
+	do {                                                         \
+		const int w_[] = {__VA_ARGS__};                      \
+		expect_picks(w_, (int)(sizeof(w_) / sizeof(w_[0]))); \
 	} while (0)
 
 static void test_empty(void **state)
@@ -74,7 +74,7 @@ static void test_remove_keeps_the_turn(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++)
 		runq_add(&q, V(i));
-	EXPECT_PICKS(0, 1); /* 2's turn next */
+	EXPECT_PICKS(0, 1);    /* 2's turn next */
 	runq_remove(&q, V(0)); /* before the turn */
 	EXPECT_PICKS(2, 3, 1);
 	runq_remove(&q, V(2)); /* the one whose turn is next */

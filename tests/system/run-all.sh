@@ -103,7 +103,7 @@ if want bochs-sched; then
 		"$GUEST/sched.elf" || exit 1
 	SCHED_CHECKS=("last:^umbra: summary cpus=4 vmx=4 vms=16 pass=16 fail=0\$" "not:panic|exception"
 		"has:^umbra: sched: 10 ms slices, ended by the VMX preemption timer"
-		"count:16:^umbra: vmcs sched[0-9]+ control_vmwrites pin=1 "
+		"count:16:^umbra: vmcs sched[0-9]+\\.0 control_vmwrites pin=1 "
 		"count:4:^umbra: sched cpu=[0-3] switches=[1-9][0-9]* ")
 	for i in $(seq 0 15); do payload_passes SCHED_CHECKS "sched$i"; done
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
