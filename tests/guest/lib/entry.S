@@ -5,8 +5,10 @@
  * state, so one entry serves both; the header that picks the protocol is in
  * mb1_header.S or mb2_header.S, and payload_start tells them apart by the
  * magic. We clear bss, take our own stack and GDT, identity-map the first
- * 4 GiB with 2 MiB pages, enter long mode and call payload_start(magic,
- * info), which checks the magic (C can report on serial, asm cannot cheaply).
+ * 4 GiB with 2 MiB pages (the local APIC's page uncached), enter long mode
+ * and call payload_start(magic, info), which checks the magic (C can report
+ * on serial, asm cannot cheaply). APs started by lib/smp.c reuse this GDT
+ * (its selectors are also in trampoline.S) and these page tables.
  *
  * Under Umbra every step here is an ordinary guest action: LGDT/LIDT and
  * segment loads run natively, the CR4 write (PAE only) does not exit, the
@@ -22,6 +24,8 @@
 #define CR0_PE_PG 0x80000001
 #define PTE_PW 0x03		/* present, writable */
 #define PDE_2M 0x83		/* present, writable, 2 MiB page */
+#define PDE_PWT_PCD 0x18	/* write-through, cache disable: UC with the reset PAT */
+#define LAPIC_MMIO 0xfee00000	/* the local APIC's registers (xAPIC mode) */
 
 	.section .text.entry, "ax"
 	.code32
@@ -74,6 +78,8 @@ entry32:
 	incl %ecx
 	cmpl $2048, %ecx
 	jb 3b
+	/* The local APIC's 2 MiB page is MMIO: uncached, as the SDM requires. */
+	orl $PDE_PWT_PCD, pd + (LAPIC_MMIO >> 21) * 8
 
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax

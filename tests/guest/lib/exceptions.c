@@ -1,12 +1,15 @@
 /*
- * The IDT (vectors 0-31; interrupts stay off) and the exception handler:
- * an exception inside catch_exception() resumes its caller, any other one
- * is a KTAP failure that ends the run with PAYLOAD_EXCEPTION.
+ * The IDT and the exception handler: vectors 0-31 are exceptions (stubs in
+ * exceptions.S), 32-255 interrupts (stubs in interrupts.S, dispatched by
+ * interrupts.c). An exception inside catch_exception() resumes its caller,
+ * any other one is a KTAP failure that ends the run with PAYLOAD_EXCEPTION.
+ * catch_exception() is for the BSP only: APs share the IDT, not the state.
  */
 #include "internal.h"
 #include "payload.h"
 
-#define IDT_VECTORS    32
+#define IDT_VECTORS    32 /* exceptions */
+#define IDT_ENTRIES    256
 #define SEL_CODE64     0x18
 #define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
 #define VECTOR_PF      14
@@ -42,7 +45,7 @@ extern const uint64_t exc_stub_table[IDT_VECTORS];
 int exc_run(struct exc_jmp *j, void (*fn)(void *), void *arg);
 void exc_handle(struct exc_frame *f);
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
 static struct exc_jmp *armed;
 static bool reporting;
 
@@ -59,14 +62,20 @@ const char *exception_name(unsigned int vector)
 
 void idt_init(void)
 {
-	struct desc_ptr p = {sizeof(idt) - 1, (uintptr_t)idt};
-
-	for (int i = 0; i < IDT_VECTORS; i++) {
-		uint64_t a = exc_stub_table[i];
+	for (int i = 0; i < IDT_ENTRIES; i++) {
+		uint64_t a =
+		        i < IDT_VECTORS ? exc_stub_table[i] : irq_stub_table[i - IRQ_VECTOR_FIRST];
 
 		idt[i] = (struct idt_gate){(uint16_t)a,         SEL_CODE64,          GATE_INTERRUPT,
 		                           (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
 	}
+	idt_load();
+}
+
+void idt_load(void)
+{
+	struct desc_ptr p = {sizeof(idt) - 1, (uintptr_t)idt};
+
 	lidt(&p);
 }
 

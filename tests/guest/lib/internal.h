@@ -4,7 +4,12 @@
 
 #include <stdint.h>
 
+/* Fills the IDT (exceptions 0-31, interrupts 32-255) and loads it. */
 void idt_init(void);
+/* Loads the IDT idt_init filled on this CPU (an AP). */
+void idt_load(void);
+/* The stubs for vectors 32-255 (interrupts.S), in vector order. */
+extern const uint64_t irq_stub_table[256 - 32];
 /*
  * Copy what the payload needs from the Multiboot info at info_pa: a
  * Multiboot1 info block or Multiboot2 tags, as `multiboot` (1 or 2, from

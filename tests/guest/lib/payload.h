@@ -1,7 +1,8 @@
 /*
  * The self-test payload library: KTAP tests over COM1, a small formatter,
- * exception catching, the machine's memory map and the Umbra guest ABI.
- * tests/guest/README.md describes how a payload uses it.
+ * exception catching, interrupt handlers, TSC time, the machine's memory
+ * map and the Umbra guest ABI. The local APIC driver is apic.h, AP
+ * start-up smp.h. tests/guest/README.md describes how a payload uses it.
  */
 #ifndef GUEST_LIB_PAYLOAD_H
 #define GUEST_LIB_PAYLOAD_H
@@ -121,6 +122,90 @@ struct exc_info {
  */
 int catch_exception(void (*fn)(void *), void *arg, struct exc_info *info);
 const char *exception_name(unsigned int vector);
+
+/* ---- interrupts (vectors 32-255; 0-31 are exceptions) ---- */
+
+#define IRQ_VECTOR_FIRST 32
+#define IRQ_VECTORS      256
+
+/*
+ * A handler runs with interrupts off (interrupt gates, no nesting), on the
+ * CPU that took the interrupt; it sends its own EOI (apic_eoi()) if the
+ * source wants one. All CPUs share one table: install handlers before
+ * starting APs, and use smp_this_cpu() (smp.h) inside for per-CPU state.
+ */
+typedef void (*irq_handler_t)(unsigned int vector);
+
+/* Installs fn for vector (32-255; NULL: deliveries are only counted, as unhandled). */
+void irq_set_handler(unsigned int vector, irq_handler_t fn);
+/* Deliveries of vector so far, on all CPUs, handled or not. */
+uint64_t irq_count(unsigned int vector);
+/* Deliveries with no handler installed, and (if not NULL) the last such vector. */
+uint64_t irq_unhandled(unsigned int *last_vector);
+
+static inline void irq_enable(void)
+{
+	sti();
+}
+
+static inline void irq_disable(void)
+{
+	cli();
+}
+
+static inline bool irq_enabled(void)
+{
+	return read_rflags() & RFLAGS_IF;
+}
+
+/*
+ * STI; HLT; CLI: waits for an interrupt and runs its handler, then returns
+ * with interrupts off. Called with interrupts off, it cannot miss one that
+ * arrives after the caller last looked (STI's shadow covers the HLT):
+ *   irq_disable(); while (!done) halt_until_interrupt();
+ * With nothing to wake it, it never returns.
+ */
+void halt_until_interrupt(void);
+
+/*
+ * The 8259 PICs (ports 0x20/0x21, 0xA0/0xA1): initialised (ICW1-4) to raise
+ * vectors vector_base .. vector_base + 15, all masked. Call it before
+ * enabling interrupts: a BIOS may leave IRQ 0 unmasked on vector 8.
+ */
+void pic_init_masked(uint8_t vector_base);
+
+/* ---- time (the TSC) ---- */
+
+/*
+ * The TSC's frequency: CPUID 0x15 (crystal and ratio), else CPUID 0x16's
+ * base frequency, else an assumed upper bound (TSC_HZ_ASSUMED_MAX), since
+ * a guest without those leaves (Umbra's) has nothing to measure against.
+ * tsc_hz_source() says which.
+ */
+#define TSC_HZ_ASSUMED_MAX 5000000000ULL
+uint64_t tsc_hz(void);
+const char *tsc_hz_source(void);
+/*
+ * TSC ticks that last at least `us` microseconds: from tsc_hz(), with 25%
+ * added when that is CPUID 0x16's nominal frequency. For the SDM's minimum
+ * delays and for timeouts, never for measuring.
+ */
+uint64_t tsc_ticks_at_least_us(uint64_t us);
+/* Spins for at least `us` microseconds. */
+void tsc_delay_us(uint64_t us);
+
+/*
+ * Evaluates cond until it holds or `ticks` TSC ticks have passed; true if
+ * it held. Interrupts stay as they are (enable them to wait for one).
+ */
+#define spin_until(cond, ticks)                                 \
+	({                                                      \
+		uint64_t __end = rdtsc() + (ticks);             \
+		bool __held;                                    \
+		while (!(__held = !!(cond)) && rdtsc() < __end) \
+			cpu_relax();                            \
+		__held;                                         \
+	})
 
 /* ---- memory ---- */
 

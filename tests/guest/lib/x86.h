@@ -1,11 +1,22 @@
-/* CPU primitives for payloads: port I/O, CPUID, MSRs, control registers, TSC. */
+/*
+ * CPU primitives for payloads: port I/O, CPUID, MSRs, control registers,
+ * TSC, descriptor tables, interrupt flag.
+ */
 #ifndef GUEST_LIB_X86_H
 #define GUEST_LIB_X86_H
 
 #include <stdint.h>
 
-#define CPUID_1_ECX_VMX        (1u << 5)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_VMX          (1u << 5)
+#define CPUID_1_ECX_X2APIC       (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR   (1u << 31)
+#define CPUID_1_EDX_APIC         (1u << 9)
+
+#define MSR_EFER  0xc0000080
+#define RFLAGS_IF (1ULL << 9)
+#define CR0_PG    (1ULL << 31)
+#define CR0_PE    (1ULL << 0)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -59,12 +70,74 @@ static inline uint64_t rdtsc_ordered(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Plain RDTSC: for time stamps inside interrupt handlers and wait loops. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t read_cr0(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+/* Interrupts on / off (the "memory" clobber keeps accesses on their side). */
+static inline void sti(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void cli(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" : : : "memory");
+}
+
+static inline void mfence(void)
+{
+	__asm__ volatile("mfence" : : : "memory");
 }
 
 struct desc_ptr {
@@ -75,6 +148,11 @@ struct desc_ptr {
 static inline void lidt(const struct desc_ptr *p)
 {
 	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
+}
+
+static inline void sgdt(struct desc_ptr *p)
+{
+	__asm__ volatile("sgdt %0" : "=m"(*p) : : "memory");
 }
 
 static inline __attribute__((noreturn)) void halt_forever(void)
