@@ -33,7 +33,8 @@ LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,-z,max-page-size=0x1000 \
 ELF := $(BUILD)/umbra.elf
 # Self-test payloads (tests/guest/): the default ISO runs those boot/grub.cfg names.
 GUEST := $(BUILD)/guest
-DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/basic_mb2.elf $(GUEST)/exitbench.elf
+DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/basic_mb2.elf $(GUEST)/exitbench.elf \
+	$(GUEST)/smp.elf
 ISO := $(BUILD)/umbra.iso
 PXE := $(BUILD)/pxe
 CPUS ?= 4

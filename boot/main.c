@@ -15,6 +15,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/pic.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vga_text.h"
@@ -210,6 +211,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	gdt_load(bsp);
 	idt_init();
 	idt_load();
+	pic_disable();
 	console_printf("umbra: Umbra hypervisor starting\n");
 	cpu_features_read();
 	cpu_features_report();

@@ -1,5 +1,6 @@
 /* CPUID exits: the host's answer, filtered for the guest. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "vcpu/cpuid_filter.h"
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
@@ -20,7 +21,8 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
                                                           uint32_t subleaf)
 {
 	struct cpuid_result r = {0, 0, 0, 0};
-	struct cpuid_guest g = {.apic_id = v->id, .osxsave = false};
+	struct cpuid_guest g = {
+	        .apic_id = v->id, .osxsave = false, .tsc_mhz = (uint32_t)(tsc_khz() / 1000)};
 
 	if (!cpuid_filter_is_own_leaf(leaf)) {
 		struct cpuid_regs h = cpuid_count(leaf, subleaf);

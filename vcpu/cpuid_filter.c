@@ -40,17 +40,30 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 	case 1:
 		/*
 		 * Hidden: VMX (not offered yet), what Umbra does not virtualise
-		 * (the local APIC and its modes, MONITOR/MWAIT, power and
-		 * thermal control, SMX, DCA, perfmon capabilities).
+		 * (MONITOR/MWAIT, power and thermal control, SMX, DCA, perfmon
+		 * capabilities). Shown whatever the host has: the virtual local
+		 * APIC, its x2APIC mode and TSC-deadline timer (vcpu/vlapic.c).
 		 */
 		r->ecx &= ~(LEAF1_ECX_MONITOR | LEAF1_ECX_VMX | LEAF1_ECX_SMX | LEAF1_ECX_EST |
-		            LEAF1_ECX_TM2 | LEAF1_ECX_PDCM | LEAF1_ECX_DCA | LEAF1_ECX_X2APIC |
-		            LEAF1_ECX_TSC_DEADLINE | LEAF1_ECX_OSXSAVE);
-		r->ecx |= LEAF1_ECX_HYPERVISOR;
+		            LEAF1_ECX_TM2 | LEAF1_ECX_PDCM | LEAF1_ECX_DCA | LEAF1_ECX_OSXSAVE);
+		r->ecx |= LEAF1_ECX_HYPERVISOR | LEAF1_ECX_X2APIC | LEAF1_ECX_TSC_DEADLINE;
 		if (g->osxsave)
 			r->ecx |= LEAF1_ECX_OSXSAVE;
-		r->edx &= ~(LEAF1_EDX_APIC | LEAF1_EDX_ACPI | LEAF1_EDX_TM | LEAF1_EDX_PBE);
+		r->edx &= ~(LEAF1_EDX_ACPI | LEAF1_EDX_TM | LEAF1_EDX_PBE);
+		r->edx |= LEAF1_EDX_APIC;
 		r->ebx = (r->ebx & 0x00ffffff) | (g->apic_id << 24);
+		return;
+	case 0x15: /* TSC/crystal ratio: the host's may not be the TSC the guest sees */
+		memset(r, 0, sizeof(*r));
+		return;
+	case 0x16:
+		/* The TSC rate Umbra measured, as the base (and maximum) frequency in MHz. */
+		if (g->tsc_mhz) {
+			r->eax = g->tsc_mhz;
+			r->ebx = g->tsc_mhz;
+			r->ecx = 0;
+			r->edx = 0;
+		}
 		return;
 	case 5:   /* MONITOR/MWAIT */
 	case 6:   /* thermal and power management */

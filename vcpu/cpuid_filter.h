@@ -12,6 +12,7 @@ struct cpuid_result {
 struct cpuid_guest {
 	uint32_t apic_id; /* the vCPU's */
 	bool osxsave;     /* the guest's CR4.OSXSAVE */
+	uint32_t tsc_mhz; /* the TSC rate Umbra measured (0: unknown) */
 };
 
 /* True if the leaf is answered by Umbra alone (no need to ask the CPU). */
@@ -28,6 +29,8 @@ static inline bool cpuid_filter_changes(uint32_t leaf)
 	case 6:
 	case 0xa:
 	case 0xb:
+	case 0x15:
+	case 0x16:
 	case 0x1f: return true;
 	default: return cpuid_filter_is_own_leaf(leaf);
 	}

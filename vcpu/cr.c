@@ -11,14 +11,16 @@
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-#define VECTOR_GP        13
-#define CR_QUAL_CR(q)    ((q)&15)
-#define CR_QUAL_TYPE(q)  (((q) >> 4) & 3)
-#define CR_QUAL_GPR(q)   (((q) >> 8) & 15)
-#define CR_TYPE_MOV_TO   0
-#define CR_TYPE_MOV_FROM 1
-#define CR4_PAE_BIT      (1ULL << 5)
-#define PDPTE_ALIGN_MASK 0xffffffe0ULL
+#define VECTOR_GP          13
+#define CR_QUAL_CR(q)      ((q)&15)
+#define CR_QUAL_TYPE(q)    (((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)     (((q) >> 8) & 15)
+#define CR_TYPE_MOV_TO     0
+#define CR_TYPE_MOV_FROM   1
+#define CR4_PAE_BIT        (1ULL << 5)
+#define PDPTE_ALIGN_MASK   0xffffffe0ULL
+#define AR_TYPE_MASK       0xfu
+#define AR_TYPE_TSS64_BUSY 0xbu
 
 /* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
 static bool load_pdptrs(struct vcpu *v)
@@ -33,6 +35,20 @@ static bool load_pdptrs(struct vcpu *v)
 	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
 	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
 	return true;
+}
+
+/*
+ * IA-32e mode needs TR to be a 64-bit busy TSS (a VM-entry check), but a
+ * CPU enters long mode with whatever TR holds: an AP from real mode still
+ * has its 16-bit one. Only the type is fixed, as the guest cannot see it
+ * until it loads its own TR.
+ */
+static void long_mode_tr_fixup(void)
+{
+	uint32_t ar = vmcs_read32(GUEST_TR_AR_BYTES);
+
+	if ((ar & AR_TYPE_MASK) != AR_TYPE_TSS64_BUSY)
+		vmcs_write32(GUEST_TR_AR_BYTES, (ar & ~AR_TYPE_MASK) | AR_TYPE_TSS64_BUSY);
 }
 
 static bool guest_write_cr0(struct vcpu *v, uint64_t val)
@@ -54,6 +70,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 		if (pg && lme) {
 			efer |= EFER_LMA;
 			entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+			long_mode_tr_fixup();
 		} else {
 			entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 		}

@@ -7,7 +7,6 @@
 #include "vcpu/vcpu.h"
 
 void vcpu_exit_cpuid(struct vcpu *v);
-void vcpu_exit_hlt(struct vcpu *v);
 void vcpu_exit_hypercall(struct vcpu *v);
 void vcpu_exit_cr_access(struct vcpu *v);
 void vcpu_exit_io(struct vcpu *v);

@@ -1,8 +1,9 @@
 /*
  * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
  * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
- * VM with the value written), port 0x80 (POST/delay: ignored). Every other
- * port is forbidden and ends the VM.
+ * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
+ * PICs (vpic.c: programmable, silent). Every other port is forbidden and
+ * ends the VM.
  */
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
@@ -67,6 +68,12 @@ static void uart_write(struct vm *vm, unsigned int reg, uint8_t val)
 /* Returns false if the port is not part of the VM's platform. */
 static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 {
+	uint8_t byte;
+
+	if (vpic_in(&vm->pic, port, &byte)) {
+		*val = byte;
+		return true;
+	}
 	if (port >= COM1_BASE && port <= COM1_LAST)
 		*val = uart_read(vm, port - COM1_BASE);
 	else if (port == UMBRA_DEBUGCON_PORT)
@@ -80,6 +87,8 @@ static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 
 static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 {
+	if (vpic_out(&vm->pic, port, (uint8_t)val))
+		return true;
 	if (port >= COM1_BASE && port <= COM1_LAST)
 		uart_write(vm, port - COM1_BASE, (uint8_t)val);
 	else if (port == UMBRA_DEBUGCON_PORT)

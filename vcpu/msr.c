@@ -6,6 +6,7 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "vcpu/exits.h"
+#include "vcpu/lapic_access.h"
 #include "vcpu/vm.h"
 
 #define MSR_IA32_PLATFORM_ID     0x17
@@ -53,6 +54,18 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+
+	if (vcpu_lapic_msr(v, msr, write, &val)) {
+		/* #GP leaves RIP and the registers as they were. */
+		if (v->exception_injected)
+			return;
+		if (!write) {
+			v->gprs.rax = (uint32_t)val;
+			v->gprs.rdx = val >> 32;
+		}
+		vcpu_skip_instruction(v);
+		return;
+	}
 
 	if (write) {
 		bool ok;

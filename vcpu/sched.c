@@ -1,6 +1,7 @@
 #include "vcpu/sched.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -8,6 +9,7 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"
+#include "vcpu/events.h"
 #include "vcpu/runq.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
@@ -154,42 +156,65 @@ static void vcpu_finish(struct vcpu *v)
 		vm_finish(vm);
 }
 
-/* Makes v's VMCS current here and starts its slice; the first time, sets it up. */
+/*
+ * Makes v's VMCS current here and starts its slice; the first time, sets it
+ * up (the boot vCPU at the kernel's entry); after a SIPI, starts it there.
+ */
 static void switch_to(struct vcpu *v, bool alone)
 {
 	struct vm *vm = v->vm;
 
 	loaded_vmcs_load(&v->vmcs);
 	if (!v->set_up) {
-		vmcs_setup_vcpu(v, vm->entry, vm->entry_magic, vm->entry_info);
+		vmcs_setup_vcpu(v);
+		if (v->id == 0)
+			vmcs_guest_multiboot(v, vm->entry, vm->entry_magic, vm->entry_info);
 		v->set_up = true;
+	}
+	if (v->start_at_sipi) {
+		v->start_at_sipi = false;
+		vmcs_guest_sipi(v, v->sipi_vector);
 	}
 	slice_begin(v, alone);
 }
 
-/* The next vCPU here that can run, or whose VM has ended (to let go of it); NULL if none. */
-static struct vcpu *pick(struct runq *q, uint32_t *runnable)
+/*
+ * The next vCPU here that can run, or whose VM has ended (to let go of it);
+ * NULL if none. *wake is the soonest TSC at which a halted vCPU's timer
+ * makes it runnable.
+ */
+static struct vcpu *pick(struct runq *q, uint64_t *wake)
 {
+	uint64_t now = rdtsc();
 	struct vcpu *found = NULL;
 
-	*runnable = 0;
+	*wake = UINT64_MAX;
 	for (uint32_t i = 0; i < q->count; i++) {
-		struct vcpu *v = q->v[i];
-
-		*runnable += v->state == VCPU_RUNNABLE || v->vm->state == VM_ENDED;
-	}
-	for (uint32_t i = 0; i < q->count && !found; i++) {
 		struct vcpu *v = runq_pick(q);
+		bool ready = v->vm->state == VM_ENDED || vcpu_ready(v, now);
 
-		if (v->state == VCPU_RUNNABLE || v->vm->state == VM_ENDED)
+		if (ready && !found)
 			found = v;
+		if (!ready && v->state == VCPU_HALTED && v->timer_next < *wake)
+			*wake = v->timer_next;
 	}
+	/* The loop went once round: start the next turn after the one found. */
+	while (found && q->v[(q->next + q->count - 1) % q->count] != found)
+		runq_pick(q);
 	return found;
 }
 
-/* Halts until an interrupt: a wake-up IPI says something changed. */
-static void idle_wait(void)
+/* Halts until an interrupt: a wake-up IPI, or the timer for `wake` (UINT64_MAX: none). */
+static void idle_wait(uint64_t wake)
 {
+	if (wake != UINT64_MAX) {
+		/* Without a TSC-deadline timer nothing would wake us in time: look again soon. */
+		if (!cpu_has_tsc_deadline()) {
+			cpu_relax();
+			return;
+		}
+		lapic_deadline_arm(wake);
+	}
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
@@ -200,11 +225,16 @@ void sched_run_vms(void)
 
 	slice_cpu_init();
 	while (q->count) {
-		uint32_t runnable;
-		struct vcpu *v = pick(q, &runnable);
+		uint64_t wake;
+		struct vcpu *v;
+
+		/* Cleared before looking: a vCPU woken from now on sets it again (events.c). */
+		__atomic_store_n(&this_cpu()->resched, false, __ATOMIC_SEQ_CST);
+		v = pick(q, &wake);
 
 		if (!v) {
-			idle_wait();
+			idle_wait(wake);
+			yielded_at = 0; /* idle time is no switch's */
 			continue;
 		}
 		if (v->vm->state == VM_ENDED) {
@@ -212,16 +242,24 @@ void sched_run_vms(void)
 			vcpu_finish(v);
 			continue;
 		}
-		switch_to(v, runnable == 1);
+		/*
+		 * Alone means the only vCPU placed here: one that waits (halted,
+		 * for a SIPI) may be woken at any moment, and its wake-up IPI alone
+		 * is not enough under Bochs (docs/bochs.md), so the runner keeps
+		 * its slices and the scheduler looks again at each one's end.
+		 */
+		switch_to(v, q->count == 1);
 		if (yielded_at) {
 			q->switches++;
 			q->switch_cycles += rdtsc() - yielded_at;
 		}
+		__atomic_store_n(&this_cpu()->running, v, __ATOMIC_RELEASE);
 		vcpu_run(v);
+		__atomic_store_n(&this_cpu()->running, NULL, __ATOMIC_RELEASE);
 		yielded_at = v->vm->state == VM_ENDED ? 0 : rdtsc();
 	}
 	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
-		idle_wait();
+		idle_wait(UINT64_MAX);
 }
 
 /* Places every VM's vCPUs on the CPUs in VMX operation, in turn. */
@@ -239,6 +277,7 @@ void sched_start(void)
 			v->cpu = sched_cpus[next++ % sched_cpu_count];
 			/* The boot vCPU starts at the kernel's entry; the others wait for a SIPI. */
 			v->state = j == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+			vcpu_events_reset(v, j == 0);
 			runq_add(&runqs[v->cpu], v);
 		}
 	}

@@ -67,35 +67,54 @@ uint32_t slice_exit_controls(void)
 
 void slice_cpu_init(void)
 {
-	if (mode == SLICE_LAPIC_DEADLINE)
+	/* Also wakes an idle CPU for a halted vCPU's timer (sched.c), whatever ends slices. */
+	if (cpu_has_tsc_deadline())
 		lapic_deadline_timer_init(VECTOR_SLICE);
+}
+
+void slice_arm(struct vcpu *v, uint64_t now)
+{
+	uint64_t next = v->slice_end < v->timer_next ? v->slice_end : v->timer_next;
+
+	v->next_event = next;
+	if (mode == SLICE_PREEMPTION_TIMER) {
+		uint32_t value = SLICE_TIMER_SOFT_DISABLED;
+
+		if (next != UINT64_MAX)
+			value = slice_timer_value(next > now ? next - now : 0,
+			                          vmx_caps.preemption_timer_rate);
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);
+	} else if (mode == SLICE_LAPIC_DEADLINE) {
+		lapic_deadline_arm(next == UINT64_MAX ? 0 : next);
+	}
 }
 
 void slice_begin(struct vcpu *v, bool alone)
 {
-	v->sliced = !alone;
+	uint64_t now = rdtsc();
+
 	v->yield = false;
-	v->slice_end = alone ? UINT64_MAX : rdtsc() + slice_tsc;
-	if (mode == SLICE_PREEMPTION_TIMER)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
-		             alone ? SLICE_TIMER_SOFT_DISABLED : timer_value);
-	else if (mode == SLICE_LAPIC_DEADLINE)
-		lapic_deadline_arm(alone ? 0 : rdtsc() + slice_tsc);
+	v->slice_end = alone ? UINT64_MAX : now + slice_tsc;
+	slice_arm(v, now);
+}
+
+void slice_event(struct vcpu *v, uint64_t now)
+{
+	if (now >= v->slice_end)
+		v->yield = true;
+	/* The local APIC timer is due: the injection path fires it and re-arms. */
+	if (now >= v->timer_next)
+		v->irq_hint = true;
 }
 
 void slice_exit_preemption_timer(struct vcpu *v)
 {
-	if (v->sliced) {
-		v->yield = true;
+	uint64_t now = rdtsc();
+
+	/* Expired for a reason slice_event() handles after this exit: nothing more. */
+	if (now >= v->next_event)
 		return;
-	}
 	/* Soft-disabled and still expired (after minutes of guest time): start again. */
 	v->spurious_timer_exits++;
-	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, SLICE_TIMER_SOFT_DISABLED);
-}
-
-void slice_host_interrupt(struct vcpu *v, uint8_t vector)
-{
-	if (vector == VECTOR_SLICE && v->sliced)
-		v->yield = true;
+	slice_arm(v, now);
 }

@@ -24,8 +24,14 @@ uint32_t slice_exit_controls(void);
 void slice_cpu_init(void);
 /* Before running v (its VMCS current): a slice, or none when it runs alone. */
 void slice_begin(struct vcpu *v, bool alone);
-/* Exit handlers: each may end the slice (v->yield). */
+/*
+ * Programs the timer for v's next event, the sooner of its slice's end and
+ * its local APIC timer (v->next_event); soft-disabled when there is none.
+ */
+void slice_arm(struct vcpu *v, uint64_t now);
+/* After an exit at `now` >= v->next_event: the slice is over, or the APIC timer is due. */
+void slice_event(struct vcpu *v, uint64_t now);
+/* The preemption timer's exit: a spurious one (soft-disabled, yet expired) re-arms it. */
 void slice_exit_preemption_timer(struct vcpu *v);
-void slice_host_interrupt(struct vcpu *v, uint8_t vector);
 
 #endif

@@ -12,6 +12,8 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "vcpu/events.h"
+#include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
 #define INTR_INFO_VALID        (1u << 31)
@@ -26,8 +28,9 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 
-	(void)v; /* the VMCS is the current one; VM exits clear the field's valid bit */
-
+	/* Until the entry that delivers it (events.c clears it), interrupts wait behind it. */
+	v->exception_injected = true;
+	v->irq_hint = true;
 	if (has_error) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
@@ -69,6 +72,11 @@ void vcpu_run(struct vcpu *v)
 	 */
 	write_cr2(v->cr2);
 	while (vm->state != VM_ENDED && !v->yield) {
+		if (__builtin_expect(v->irq_hint, 0)) {
+			vcpu_events_before_entry(v, exited_at);
+			if (v->yield)
+				break;
+		}
 		reg_cache_flush(&v->regs);
 		bucket->l0_cycles += rdtsc() - exited_at;
 
@@ -95,15 +103,18 @@ void vcpu_run(struct vcpu *v)
 		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
 		uint32_t basic = v->exit_reason & 0xffff;
 
-		bucket = &v->stats.reason[basic < UMBRA_EXIT_REASONS ? basic : 0];
+		/* Reasons the SDM may add later share bucket 0. */
+		bucket = v->stats.reason;
+		if (__builtin_expect(basic < UMBRA_EXIT_REASONS, 1))
+			bucket += basic;
 		bucket->exits++;
 		bucket->vmreads++;
 		cpu->vmx_acct = bucket;
 		v->stats.total_exits++;
 
 		vmx_handle_exit(v);
-		if (exited_at >= v->slice_end)
-			v->yield = true;
+		if (__builtin_expect(exited_at >= v->next_event, 0))
+			slice_event(v, exited_at);
 	}
 	v->cr2 = read_cr2();
 	bucket->l0_cycles += rdtsc() - exited_at;

@@ -6,9 +6,11 @@
 #include <stdint.h>
 
 #include "arch/x86/vmx/vmcs.h"
+#include "lib/spinlock.h"
 #include "vcpu/reg_cache.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu_gprs.h"
+#include "vcpu/vlapic.h"
 
 struct vm;
 
@@ -34,7 +36,6 @@ struct vcpu {
 	uint32_t cpu; /* the CPU it is placed on */
 	volatile enum vcpu_state state;
 	bool set_up; /* its VMCS holds its controls, host and entry state */
-	bool sliced; /* shares its CPU: the current slice ends it */
 	bool yield;  /* the slice ended: back to the scheduler */
 	/*
 	 * TSC at which the slice ends in wall time (UINT64_MAX: no slice). The
@@ -42,7 +43,20 @@ struct vcpu {
 	 * is its too, so each exit also checks this.
 	 */
 	uint64_t slice_end;
+	uint64_t next_event; /* min(slice_end, timer_next): the one TSC compare each exit makes */
 	uint64_t spurious_timer_exits;
+	/* Interrupts (vcpu/events.c); `lock` guards what other vCPUs change: lapic, the wake-ups. */
+	struct spinlock lock;
+	struct vlapic lapic;
+	bool irq_hint;       /* the local APIC may have an interrupt to inject */
+	bool halted_with_if; /* HLT with interrupts enabled: an interrupt wakes it */
+	bool init_pending;   /* INIT arrived: back to waiting for a SIPI */
+	bool sipi_pending;   /* a SIPI arrived while waiting for one */
+	uint8_t sipi_vector;
+	int16_t injected;        /* the vector injected at the last VM entry, -1 if none */
+	bool exception_injected; /* this exit injects an exception (cleared at entry) */
+	bool start_at_sipi;      /* runnable again after a SIPI: its state is set at switch-in */
+	uint64_t timer_next;     /* TSC of the local APIC timer's next expiry (UINT64_MAX: none) */
 };
 
 /* Runs the vCPU on this CPU (its VMCS current, its slice begun) until its slice or its VM ends. */

@@ -11,6 +11,7 @@
 
 #include "ept/ept.h"
 #include "lib/spinlock.h"
+#include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
 
@@ -46,9 +47,10 @@ struct vm {
 	uint32_t vcpu_count;
 	uint32_t vcpus_done;  /* vCPUs whose CPU has let go of them after the VM ended */
 	bool kicked;          /* its vCPUs were told to leave guest mode */
-	struct spinlock lock; /* the console line, the UART, how the VM ends */
+	struct spinlock lock; /* the console line, how the VM ends */
 	struct vm_console console;
 	struct vm_uart uart;
+	struct vpic pic;
 	volatile enum vm_state state;
 	enum vm_verdict verdict;
 	int64_t exit_code;                       /* -1 when Umbra ended it */

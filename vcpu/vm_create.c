@@ -115,6 +115,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	vm->index = index;
 	vm->exit_code = -1;
 	snprintf(vm->name, sizeof(vm->name), "vm%u", index);
+	vpic_reset(&vm->pic);
 	if (parse_cmdline(vm, mod->cmdline, err, err_size) < 0)
 		return -1;
 	if (guest_image_parse(file, file_size, vm->ram_size, &img) < 0) {

@@ -14,12 +14,17 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define AR_CODE32     0xc09b /* present, DPL 0, exec/read accessed, 32-bit, 4 KiB granularity */
-#define AR_DATA32     0xc093 /* present, DPL 0, read/write accessed, 32-bit, 4 KiB granularity */
-#define AR_TSS32_BUSY 0x8b   /* present, 32-bit busy TSS */
-#define AR_UNUSABLE   0x10000
-#define PAT_POWER_ON  0x0007040600070406ULL
-#define DR7_RESET     0x400
+#define AR_CODE32      0xc09b /* present, DPL 0, exec/read accessed, 32-bit, 4 KiB granularity */
+#define AR_DATA32      0xc093 /* present, DPL 0, read/write accessed, 32-bit, 4 KiB granularity */
+#define AR_TSS32_BUSY  0x8b   /* present, 32-bit busy TSS */
+#define AR_UNUSABLE    0x10000
+#define AR_TSS16_BUSY  0x83 /* present, 16-bit busy TSS */
+#define AR_CODE16_REAL 0x9b /* present, DPL 0, exec/read accessed, 16-bit, byte granularity */
+#define AR_DATA16_REAL 0x93 /* present, DPL 0, read/write accessed, 16-bit, byte granularity */
+#define CR0_NW         (1UL << 29)
+#define CR0_CD         (1UL << 30)
+#define PAT_POWER_ON   0x0007040600070406ULL
+#define DR7_RESET      0x400
 
 /* Guest CR0 bits Umbra owns: paging changes need the IA-32e entry control kept in step. */
 #define CR0_HOST_OWNED (CR0_PG | CR0_NE)
@@ -152,59 +157,91 @@ static void setup_host_state(struct vcpu *v)
 	loaded_vmcs_sync_host_state(&v->vmcs);
 }
 
-static void setup_segment(uint32_t sel_field, uint16_t sel, uint32_t ar)
+static void setup_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
+                          uint32_t ar)
 {
 	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
 	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
 
 	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
-	__vmcs_write(GUEST_ES_BASE + 2 * i, 0);
-	__vmcs_write(GUEST_ES_LIMIT + 2 * i, 0xffffffff);
+	__vmcs_write(GUEST_ES_BASE + 2 * i, base);
+	__vmcs_write(GUEST_ES_LIMIT + 2 * i, limit);
 	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
 }
 
-static void setup_guest_state(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info)
+/* State common to both starts: paging off, no long mode, nothing pending. */
+static void setup_common_guest_state(struct vcpu *v, uint64_t cr0_shadow)
 {
-	uint64_t cr0 = CR0_PE | CR0_ET | CR0_NE;
-
-	setup_segment(GUEST_ES_SELECTOR, 0x10, AR_DATA32);
-	setup_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
-	setup_segment(GUEST_SS_SELECTOR, 0x10, AR_DATA32);
-	setup_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
-	setup_segment(GUEST_FS_SELECTOR, 0x10, AR_DATA32);
-	setup_segment(GUEST_GS_SELECTOR, 0x10, AR_DATA32);
 	vmcs_write16(GUEST_LDTR_SELECTOR, 0);
 	vmcs_write32(GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
 	vmcs_write16(GUEST_TR_SELECTOR, 0);
-	vmcs_write32(GUEST_TR_LIMIT, 0xff);
-	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
-	/* Multiboot leaves GDTR/IDTR undefined: the guest loads its own. */
-	vmcs_write32(GUEST_GDTR_LIMIT, 0);
-	vmcs_write32(GUEST_IDTR_LIMIT, 0);
-
-	/* The guest sees CR0 as a loader leaves it; NE and VMXE are forced underneath. */
+	vmcs_writel(GUEST_TR_BASE, 0);
+	/* The guest sees CR0 as its protocol leaves it; NE and VMXE are forced underneath. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
-	vmcs_writel(CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmcs_writel(CR0_READ_SHADOW, cr0_shadow);
 	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED);
 	vmcs_writel(CR4_READ_SHADOW, 0);
-	vmcs_writel(GUEST_CR0, cr0);
+	vmcs_writel(GUEST_CR0, (cr0_shadow & (CR0_PE | CR0_ET)) | CR0_NE);
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_writel(GUEST_CR4, CR4_VMXE);
 	vmcs_writel(GUEST_DR7, DR7_RESET);
 	vmcs_writel(GUEST_RFLAGS, 0x2);
-	vmcs_writel(GUEST_RIP, entry);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
-	v->gprs.rax = magic;
-	v->gprs.rbx = info;
+	entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+	memset(&v->gprs, 0, sizeof(v->gprs));
 	v->efer = 0;
+	/* Written straight to the VMCS: nothing cached is current, nothing pending for it. */
+	reg_cache_reset(&v->regs);
 }
 
-void vmcs_setup_vcpu(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info_gpa)
+void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info)
+{
+	setup_segment(GUEST_ES_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	setup_segment(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE32);
+	setup_segment(GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	setup_segment(GUEST_DS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	setup_segment(GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	setup_segment(GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write32(GUEST_TR_LIMIT, 0xff);
+	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
+	/* Multiboot leaves GDTR/IDTR undefined: the guest loads its own. */
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0);
+	setup_common_guest_state(v, CR0_PE | CR0_ET);
+	vmcs_writel(GUEST_RIP, entry);
+	v->gprs.rax = magic;
+	v->gprs.rbx = info;
+}
+
+void vmcs_guest_sipi(struct vcpu *v, uint8_t vector)
+{
+	static const uint32_t data_segs[] = {GUEST_ES_SELECTOR, GUEST_SS_SELECTOR,
+	                                     GUEST_DS_SELECTOR, GUEST_FS_SELECTOR,
+	                                     GUEST_GS_SELECTOR};
+
+	/* Real mode at vector:0000, as INIT then SIPI leave an AP (SDM "MP Initialization"). */
+	setup_segment(GUEST_CS_SELECTOR, (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff,
+	              AR_CODE16_REAL);
+	for (unsigned int i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++)
+		setup_segment(data_segs[i], 0, 0, 0xffff, AR_DATA16_REAL);
+	vmcs_write32(GUEST_TR_LIMIT, 0xffff);
+	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS16_BUSY);
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+	setup_common_guest_state(v, CR0_CD | CR0_NW | CR0_ET);
+	vmcs_writel(GUEST_RIP, 0);
+}
+
+void vmcs_setup_vcpu(struct vcpu *v)
 {
 	struct loaded_vmcs *vmcs = &v->vmcs;
 
@@ -219,5 +256,4 @@ void vmcs_setup_vcpu(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t in
 	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 	setup_host_state(v);
-	setup_guest_state(v, entry, magic, info_gpa);
 }

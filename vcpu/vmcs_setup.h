@@ -9,13 +9,17 @@
 /* BSP, once: the controls every VM gets, adjusted to this CPU, and the shared bitmaps. */
 int vmcs_setup_global(void);
 
+/* The vCPU's VMCS must be current: its controls (shadowed setters) and this CPU's host state. */
+void vmcs_setup_vcpu(struct vcpu *v);
+
 /*
- * The vCPU's VMCS must be current. Writes controls (through the shadowed
- * setters), this CPU's host state, and the guest state of a Multiboot
- * entry: 32-bit flat protected mode, paging off, EIP = entry,
- * EAX = magic, EBX = info.
+ * Guest state, written straight to the current VMCS (the register cache is
+ * reset). A Multiboot entry: 32-bit flat protected mode, paging off,
+ * EIP = entry, EAX = magic, EBX = info.
  */
-void vmcs_setup_vcpu(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info_gpa);
+void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info_gpa);
+/* An AP after INIT and a SIPI: real mode, CS:IP = vector << 8 : 0. */
+void vmcs_guest_sipi(struct vcpu *v, uint8_t vector);
 
 /* Guest MSRs a VM may use directly (the bitmap lets them through). */
 void vmcs_msr_bitmap_allow(uint32_t msr, bool read, bool write);

@@ -18,6 +18,7 @@
 enum ist_index { IST_DOUBLE_FAULT = 1, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 3 };
 
 struct loaded_vmcs;
+struct vcpu;
 
 struct percpu {
 	struct percpu *self; /* must stay first: read as %gs:0 */
@@ -32,6 +33,8 @@ struct percpu {
 	struct umbra_exit_counts vmx_acct_unattributed;
 	uint64_t vmxon_pa;
 	struct loaded_vmcs *current_vmcs; /* the VMCS VMPTRLD made current here */
+	volatile bool resched; /* a vCPU placed here became runnable: the running one yields */
+	struct vcpu *running;  /* the vCPU in vcpu_run() here, if any */
 	bool vmx_on;
 	struct gdt_table gdt;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

@@ -46,27 +46,29 @@ static void test_leaf1_hides_vmx_sets_hypervisor(void **state)
 
 	cpuid_filter(1, 0, &guest, &r);
 	assert_int_equal(r.eax, 0x50654);
-	assert_int_equal(r.ecx & (1u << 5), 0);  /* VMX */
-	assert_int_equal(r.ecx & (1u << 3), 0);  /* MONITOR */
-	assert_int_equal(r.ecx & (1u << 21), 0); /* x2APIC */
-	assert_int_equal(r.ecx & (1u << 27), 0); /* OSXSAVE follows the guest's CR4 */
+	assert_int_equal(r.ecx & (1u << 5), 0);      /* VMX */
+	assert_int_equal(r.ecx & (1u << 3), 0);      /* MONITOR */
+	assert_int_not_equal(r.ecx & (1u << 21), 0); /* x2APIC: the virtual APIC has it */
+	assert_int_not_equal(r.ecx & (1u << 24), 0); /* TSC-deadline too */
+	assert_int_equal(r.ecx & (1u << 27), 0);     /* OSXSAVE follows the guest's CR4 */
 	assert_int_not_equal(r.ecx & (1u << 31), 0);
 	assert_int_not_equal(r.ecx & (1u << 0), 0); /* SSE3 and the like stay */
-	assert_int_equal(r.edx & (1u << 9), 0);     /* APIC */
+	assert_int_not_equal(r.edx & (1u << 9), 0); /* APIC */
 	assert_int_not_equal(r.edx & (1u << 0), 0); /* FPU stays */
 	assert_int_equal(r.ebx >> 24, 3);           /* initial APIC ID = the vCPU's */
 	assert_int_equal(r.ebx & 0xffffff, 0x100800);
-	/* Exactly these hidden, nothing more: MONITOR, VMX, SMX, EST, TM2, PDCM, DCA, x2APIC,
-	 * TSC-deadline, OSXSAVE in ECX; APIC, ACPI, TM, PBE in EDX. */
-	assert_int_equal(r.ecx, (0x7ffefbffu & ~0x092481e8u) | (1u << 31));
-	assert_int_equal(r.edx, 0xbfebfbffu & ~0xa0400200u);
+	/* Exactly these hidden, nothing more: MONITOR, VMX, SMX, EST, TM2, PDCM, DCA,
+	 * OSXSAVE in ECX; ACPI, TM, PBE in EDX. Shown: x2APIC, TSC-deadline, APIC. */
+	assert_int_equal(r.ecx,
+	                 (0x7ffefbffu & ~0x080481e8u) | (1u << 31) | (1u << 21) | (1u << 24));
+	assert_int_equal(r.edx, (0xbfebfbffu & ~0xa0400000u) | (1u << 9));
 
 	struct cpuid_guest xsave_on = {.apic_id = 0, .osxsave = true};
 
 	r = (struct cpuid_result){0, 0, 0, 0};
 	cpuid_filter(1, 0, &xsave_on, &r);
 	assert_int_not_equal(r.ecx & (1u << 27), 0);
-	assert_int_equal(r.ecx, (1u << 31) | (1u << 27));
+	assert_int_equal(r.ecx, (1u << 31) | (1u << 27) | (1u << 21) | (1u << 24));
 	assert_int_equal(r.ebx, 0);
 
 	/* The APIC ID replaces bits 31:24 only, whatever the host had there. */
@@ -103,11 +105,34 @@ static void test_other_leaves_pass_through(void **state)
 	assert_int_equal(r.eax, 0x80000008);
 }
 
+/* Leaf 0x16 reports the TSC rate Umbra measured; leaf 0x15 (the host's crystal ratio) is empty. */
+static void test_tsc_frequency_leaves(void **state)
+{
+	(void)state;
+	struct cpuid_guest g = {.apic_id = 0, .osxsave = false, .tsc_mhz = 20};
+	struct cpuid_result r = {3500, 3900, 100, 0};
+
+	assert_true(cpuid_filter_changes(0x16));
+	cpuid_filter(0x16, 0, &g, &r);
+	assert_int_equal(r.eax, 20);
+	assert_int_equal(r.ebx, 20);
+	assert_int_equal(r.ecx, 0);
+	/* Unknown rate: the host's answer stands. */
+	g.tsc_mhz = 0;
+	r = (struct cpuid_result){3500, 3900, 100, 0};
+	cpuid_filter(0x16, 0, &g, &r);
+	assert_int_equal(r.eax, 3500);
+	r = (struct cpuid_result){2, 176, 24000000, 0};
+	cpuid_filter(0x15, 0, &g, &r);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signature_and_version_leaves),
 	        cmocka_unit_test(test_leaf1_hides_vmx_sets_hypervisor),
+	        cmocka_unit_test(test_tsc_frequency_leaves),
 	        cmocka_unit_test(test_unvirtualised_leaves_are_empty),
 	        cmocka_unit_test(test_other_leaves_pass_through),
 	};

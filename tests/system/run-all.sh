@@ -21,7 +21,7 @@ echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
 ISO=$BUILD/system/boot-test.iso
 # The network-boot tree `make pxe` builds, from the same inputs.
 GUEST=$BUILD/guest
-DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/basic_mb2.elf" "$GUEST/exitbench.elf")
+DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/basic_mb2.elf" "$GUEST/exitbench.elf" "$GUEST/smp.elf")
 "$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" \
 	"${DEFAULT_PAYLOADS[@]}" || exit 1
 PXE=$BUILD/system/pxe
@@ -43,9 +43,10 @@ DEFAULT_PAYLOAD_CHECKS=(
 	"has:^\\[exitbench\\] # bench exit=cpuid iterations=1000 "
 	"has:^umbra: stats basic CPUID exits=[1-9][0-9]* vmreads="
 	"has:^umbra: stats-all CPUID exits=[1-9][0-9]* vmreads="
-	"last:^umbra: summary cpus=4 vmx=4 vms=4 pass=4 fail=0\$"
+	"last:^umbra: summary cpus=4 vmx=4 vms=5 pass=5 fail=0\$"
+	"has:^umbra: sched: 5 VMs \\(8 vCPUs\\) on 4 CPUs\$"
 )
-for vm in basic exitbench basic-mb2 basic-large; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
+for vm in basic exitbench basic-mb2 basic-large smp; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
 ENDED_CHECKS=()
 payload_passes ENDED_CHECKS survivor
 
@@ -109,14 +110,28 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
-for p in basic exitbench exitcode; do
+for p in basic exitbench exitcode apic smp; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
-		# tests that need Umbra skip, the others must pass there too.
-		run_qemu "qemu-bare-$p" --kernel "$GUEST/$p.elf" --accel tcg --cpus 1 \
-			--append "name=bare mem=64M" -- "has:^KTAP version 1\$" "not:^not ok " exit:0
+		# tests that need Umbra skip, the others must pass there too. smp gets
+		# four CPUs, as under Umbra.
+		run_qemu "qemu-bare-$p" --kernel "$GUEST/$p.elf" --accel tcg --cpus 4 \
+			--append "name=bare mem=64M -- cpus=4" -- "has:^KTAP version 1\$" "not:^not ok " exit:0
 	fi
 done
+if want bochs-apic; then
+	# Kernels written for real machines, unchanged: a local APIC (timers, EOI,
+	# TPR, IPIs, xAPIC <-> x2APIC, HLT), and SMP guests that start their APs
+	# by INIT-SIPI-SIPI, in xAPIC and in x2APIC mode, sharing 4 CPUs.
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/apic.iso" "$ROOT/tests/system/grub-apic.cfg" "$ELF" \
+		"$GUEST/apic.elf" "$GUEST/smp.elf" || exit 1
+	APIC_CHECKS=("last:^umbra: summary cpus=4 vmx=4 vms=3 pass=3 fail=0\$" "not:panic|exception"
+		"has:^umbra: sched: 3 VMs \\(9 vCPUs\\) on 4 CPUs\$"
+		"has:^\\[smp\\] # cpu 3 \\(APIC ID 3\\): started"
+		"has:^\\[smp-x2apic\\] # 4 CPUs, x2APIC mode")
+	for vm in apic smp smp-x2apic; do payload_passes APIC_CHECKS "$vm"; done
+	run_bochs bochs-apic --iso "$BUILD/system/apic.iso" --cpus 4 -- "${APIC_CHECKS[@]}"
+fi
 if want compare-bare-basic; then
 	# Every test that passes bare passes under Umbra too (same name, same number).
 	compare_bare basic "$BUILD/system/qemu-bare-basic" "$BUILD/system/bochs-payloads"

@@ -4,6 +4,8 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/exits.h"
+#include "vcpu/events.h"
+#include "vcpu/lapic_access.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
@@ -81,10 +83,15 @@ const char *vmx_exit_reason_name(uint32_t basic)
 	return "UNKNOWN";
 }
 
-static void handle_ept_violation(struct vcpu *v)
+/* Out of line, like every handler: the dispatch stays a jump table with tail calls. */
+static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS);
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+
+	/* The xAPIC page is not in the EPT: its reads and writes land here. */
+	if (!(qual & EPT_QUAL_FETCH) && vcpu_lapic_mmio(v, gpa))
+		return;
 	const char *access = (qual & EPT_QUAL_FETCH)   ? "instruction fetch"
 	                     : (qual & EPT_QUAL_WRITE) ? "write"
 	                                               : "read";
@@ -95,14 +102,19 @@ static void handle_ept_violation(struct vcpu *v)
 	             reg_cache_read(&v->regs, REG_RIP));
 }
 
-static void handle_external_interrupt(struct vcpu *v)
+static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)
 {
-	/* Acknowledged on exit ("ack interrupt on exit"): the vector is in the exit information. */
-	uint8_t vector =
-	        (uint8_t)(reg_cache_read(&v->regs, REG_EXIT_INTR_INFO) & INTR_INFO_VECTOR_MASK);
+	/*
+	 * Acknowledged on exit ("ack interrupt on exit"). Umbra's own vectors
+	 * only wake or kick: what they announce is read from shared state.
+	 */
+	struct percpu *cpu = this_cpu();
 
 	lapic_eoi();
-	slice_host_interrupt(v, vector);
+	if (cpu->resched) {
+		cpu->resched = false;
+		v->yield = true;
+	}
 }
 
 void vmx_handle_exit(struct vcpu *v)
@@ -125,6 +137,7 @@ void vmx_handle_exit(struct vcpu *v)
 		return;
 	case EXIT_REASON_CPUID: vcpu_exit_cpuid(v); return;
 	case EXIT_REASON_HLT: vcpu_exit_hlt(v); return;
+	case EXIT_REASON_INTERRUPT_WINDOW: vcpu_exit_interrupt_window(v); return;
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
 	case EXIT_REASON_MONITOR_INSTRUCTION:

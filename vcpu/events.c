@@ -1,0 +1,252 @@
+/* Interrupts between vCPUs and into the guest, HLT, INIT and SIPI: see events.h. */
+#include "vcpu/events.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "vcpu/slice.h"
+#include "vcpu/vm.h"
+
+#define INTR_INFO_VALID          (1u << 31)
+#define INTR_INFO_TYPE_MASK      (7u << 8)
+#define INTR_TYPE_EXT_INTR       (0u << 8)
+#define INTR_INFO_DELIVER_CODE   (1u << 11)
+#define INTERRUPTIBILITY_STI_MOVSS 3u
+
+void vcpu_events_reset(struct vcpu *v, bool bsp)
+{
+	vlapic_reset(&v->lapic, v->id, bsp);
+	v->irq_hint = false;
+	v->init_pending = false;
+	v->sipi_pending = false;
+	v->injected = -1;
+	v->timer_next = UINT64_MAX;
+}
+
+/*
+ * v's CPU should look at it: stop halting, or leave guest mode and let the
+ * scheduler see v (the vCPU running there may have had the CPU to itself).
+ */
+static void kick(struct vcpu *v)
+{
+	struct percpu *cpu = &percpu_area[v->cpu];
+
+	struct vcpu *running;
+
+	__atomic_store_n(&cpu->resched, true, __ATOMIC_SEQ_CST);
+	/*
+	 * The IPI makes a vCPU in guest mode exit; one in Umbra between exits
+	 * sees its hint before entering (Bochs does not exit at VM entry for
+	 * an interrupt that arrived in between when the guest has IF=0).
+	 */
+	running = __atomic_load_n(&cpu->running, __ATOMIC_ACQUIRE);
+	if (running)
+		running->irq_hint = true;
+	if (v->cpu != this_cpu()->index)
+		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
+}
+
+void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
+{
+	struct vm *vm = src->vm;
+
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		bool wake = true;
+
+		spin_lock(&t->lock);
+		if (!vlapic_icr_targets(&t->lapic, icr)) {
+			spin_unlock(&t->lock);
+			continue;
+		}
+		switch (icr->mode) {
+		case VLAPIC_DM_FIXED:
+		case VLAPIC_DM_LOWEST:
+			vlapic_accept_fixed(&t->lapic, icr->vector);
+			t->irq_hint = true;
+			break;
+		case VLAPIC_DM_INIT:
+			/* INIT level de-assert only mattered to old APICs: ignored, as on hardware. */
+			if (icr->level) {
+				t->init_pending = true;
+				t->irq_hint = true; /* what makes its CPU look */
+			} else {
+				wake = false;
+			}
+			break;
+		case VLAPIC_DM_SIPI:
+			/*
+			 * A SIPI counts only while the target waits for one; an INIT
+			 * its CPU has not applied yet counts as applied (hardware
+			 * applies it at once).
+			 */
+			if ((t->state == VCPU_WAIT_SIPI || t->init_pending) && !t->sipi_pending) {
+				t->sipi_pending = true;
+				t->sipi_vector = icr->vector;
+			} else {
+				wake = false;
+			}
+			break;
+		default: /* NMI and SMI are not virtualised: dropped */ wake = false; break;
+		}
+		spin_unlock(&t->lock);
+		if (wake && t != src)
+			kick(t);
+		/* Lowest priority: one target is enough (the first, as arbitration allows). */
+		if (icr->mode == VLAPIC_DM_LOWEST)
+			break;
+	}
+}
+
+void vcpu_lapic_changed(struct vcpu *v, uint64_t now)
+{
+	uint64_t next = vlapic_timer_next(&v->lapic);
+
+	if (next != v->timer_next) {
+		v->timer_next = next;
+		slice_arm(v, now);
+	}
+	/* A write may have unmasked or raised something (TPR, EOI, self-IPI). */
+	v->irq_hint = true;
+}
+
+/* Under v->lock: fires a due timer. */
+static void timer_due_locked(struct vcpu *v, uint64_t now)
+{
+	if (now < v->timer_next)
+		return;
+	vlapic_timer_update(&v->lapic, now);
+	v->timer_next = vlapic_timer_next(&v->lapic);
+	v->irq_hint = true;
+}
+
+bool vcpu_ready(struct vcpu *v, uint64_t now)
+{
+	bool ready;
+
+	spin_lock(&v->lock);
+	if (v->init_pending) {
+		/* INIT: the APIC keeps its ID and base; the vCPU waits for a SIPI. */
+		v->init_pending = false;
+		v->sipi_pending = false;
+		vlapic_init_signal(&v->lapic);
+		v->timer_next = UINT64_MAX;
+		v->state = VCPU_WAIT_SIPI;
+	}
+	if (v->state == VCPU_WAIT_SIPI && v->sipi_pending) {
+		v->sipi_pending = false;
+		v->start_at_sipi = true;
+		v->state = VCPU_RUNNABLE;
+	}
+	timer_due_locked(v, now);
+	if (v->state == VCPU_HALTED && v->halted_with_if && vlapic_pending(&v->lapic) >= 0)
+		v->state = VCPU_RUNNABLE;
+	ready = v->state == VCPU_RUNNABLE;
+	spin_unlock(&v->lock);
+	return ready;
+}
+
+static void vcpu_events_after_exit(struct vcpu *v)
+{
+	uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	/* The exit interrupted the injected interrupt's delivery: deliver it again. */
+	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR)
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_DELIVER_CODE);
+	v->injected = -1;
+}
+
+void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
+{
+	int vector;
+
+	/* A vCPU placed here became runnable: the scheduler decides who runs. */
+	if (__atomic_load_n(&this_cpu()->resched, __ATOMIC_ACQUIRE)) {
+		v->yield = true;
+		return;
+	}
+	/* The last entry injected an interrupt: its delivery may not have completed. */
+	if (v->injected >= 0)
+		vcpu_events_after_exit(v);
+
+	if (v->init_pending) {
+		v->yield = true; /* the scheduler applies it (vcpu_ready) */
+		return;
+	}
+	spin_lock(&v->lock);
+	timer_due_locked(v, now);
+	vector = vlapic_pending(&v->lapic);
+	spin_unlock(&v->lock);
+	slice_arm(v, now);
+	if (vector < 0) {
+		v->irq_hint = v->exception_injected = false;
+		return;
+	}
+	/* An exception this exit injects goes first; the interrupt waits for its entry. */
+	if (v->exception_injected) {
+		v->exception_injected = false;
+		exec_controls_setbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+		return;
+	}
+	if ((reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
+	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI_MOVSS)) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+		             INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
+		spin_lock(&v->lock);
+		vlapic_ack(&v->lapic, (uint8_t)vector);
+		spin_unlock(&v->lock);
+		v->injected = (int16_t)vector; /* irq_hint stays set: checked after the exit */
+		return;
+	}
+	exec_controls_setbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+void vcpu_exit_interrupt_window(struct vcpu *v)
+{
+	exec_controls_clearbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+	v->irq_hint = true;
+}
+
+/* True if some vCPU of the VM could still run, or be woken by something of its own. */
+static bool vm_can_progress(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *o = &vm->vcpus[i];
+
+		if (o->state == VCPU_RUNNABLE || o->sipi_pending || o->init_pending ||
+		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX))
+			return true;
+	}
+	return false;
+}
+
+void vcpu_exit_hlt(struct vcpu *v)
+{
+	uint64_t rflags = reg_cache_read(&v->regs, REG_RFLAGS);
+	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	bool wake;
+
+	vcpu_skip_instruction(v);
+	/* HLT completed: an STI or MOV SS shadow before it is over. */
+	if (blocking & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~INTERRUPTIBILITY_STI_MOVSS);
+	spin_lock(&v->lock);
+	wake = (rflags & RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0;
+	if (!wake) {
+		v->state = VCPU_HALTED;
+		v->halted_with_if = rflags & RFLAGS_IF;
+	}
+	spin_unlock(&v->lock);
+	if (wake)
+		return;
+	v->yield = true;
+	if (!vm_can_progress(v->vm))
+		vm_end_error(v->vm, "every vCPU halted with nothing to wake it (last HLT at rip 0x%lx, "
+		             "interrupts %s)",
+		             reg_cache_read(&v->regs, REG_RIP), rflags & RFLAGS_IF ? "on" : "off");
+}

@@ -1,0 +1,179 @@
+/* xAPIC MMIO and APIC MSR exits: see lapic_access.h. */
+#include "vcpu/lapic_access.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "vcpu/events.h"
+#include "vcpu/guest_walk.h"
+#include "vcpu/mmio_decode.h"
+#include "vcpu/vm.h"
+
+#define VECTOR_GP       13
+#define AR_L            (1u << 13) /* CS: 64-bit code */
+#define AR_DB           (1u << 14) /* CS: 32-bit default operand size */
+#define EFER_LMA_BIT    (1ULL << 10)
+#define REG_NUMBER_RSP  4
+#define PAGE_MASK_4K    0xfffULL
+
+static bool read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa, sizeof(*val));
+
+	if (!p)
+		return false;
+	*val = *p;
+	return true;
+}
+
+/* RSP is in the VMCS, the other GPRs in vcpu->gprs. */
+static uint64_t gpr_get(struct vcpu *v, unsigned int n)
+{
+	return n == REG_NUMBER_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
+}
+
+static void gpr_set(struct vcpu *v, unsigned int n, uint64_t val)
+{
+	if (n == REG_NUMBER_RSP)
+		reg_cache_write(&v->regs, REG_RSP, val);
+	else
+		*vcpu_gpr(&v->gprs, n) = val;
+}
+
+/* The guest's paging state, for walking its page tables. */
+static void guest_paging(struct vcpu *v, struct guest_paging *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cr0 = reg_cache_read(&v->regs, REG_CR0);
+	p->cr3 = reg_cache_read(&v->regs, REG_CR3);
+	p->cr4 = reg_cache_read(&v->regs, REG_CR4);
+	p->efer = vmcs_read64(GUEST_IA32_EFER);
+	p->cpl = (uint8_t)vcpu_cpl(v);
+	/* PAE without long mode: the CPU uses the PDPTEs VM entry loaded. */
+	if ((p->cr0 & GUEST_CR0_PG) && (p->cr4 & GUEST_CR4_PAE) && !(p->efer & EFER_LMA_BIT)) {
+		p->pdptes_valid = true;
+		p->pdpte[0] = vmcs_read64(GUEST_PDPTR0);
+		p->pdpte[1] = vmcs_read64(GUEST_PDPTR1);
+		p->pdpte[2] = vmcs_read64(GUEST_PDPTR2);
+		p->pdpte[3] = vmcs_read64(GUEST_PDPTR3);
+	}
+}
+
+/*
+ * Copies the instruction bytes at the guest's RIP (up to 15, fewer where a
+ * page is missing). Returns how many, or a guest_walk() error.
+ */
+static int fetch_instruction(struct vcpu *v, const struct guest_paging *p, uint8_t *buf)
+{
+	uint64_t linear = vmcs_readl(GUEST_CS_BASE) + reg_cache_read(&v->regs, REG_RIP);
+	size_t got = 0;
+
+	while (got < MMIO_INSN_MAX_LEN) {
+		uint64_t gpa;
+		int rc = guest_walk(p, linear + got, GUEST_ACC_FETCH, &gpa, read_guest64, v->vm);
+		size_t chunk = PAGE_MASK_4K + 1 - ((linear + got) & PAGE_MASK_4K);
+		const uint8_t *src;
+
+		if (rc < 0)
+			return got ? (int)got : rc;
+		if (chunk > MMIO_INSN_MAX_LEN - got)
+			chunk = MMIO_INSN_MAX_LEN - got;
+		src = vm_gpa_to_ptr(v->vm, gpa, chunk);
+		if (!src)
+			return (int)got;
+		memcpy(buf + got, src, chunk);
+		got += chunk;
+	}
+	return (int)got;
+}
+
+static enum mmio_cpu_mode cpu_mode(const struct guest_paging *p)
+{
+	uint32_t ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (!(p->cr0 & GUEST_CR0_PE))
+		return MMIO_MODE_16;
+	if ((p->efer & EFER_LMA_BIT) && (ar & AR_L))
+		return MMIO_MODE_64;
+	return (ar & AR_DB) ? MMIO_MODE_32 : MMIO_MODE_16;
+}
+
+bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
+{
+	struct guest_paging p;
+	struct mmio_insn insn;
+	struct vlapic_icr icr;
+	uint8_t bytes[MMIO_INSN_MAX_LEN];
+	uint64_t now = rdtsc();
+	bool send = false;
+	int n, rc;
+
+	if (!vlapic_enabled(&v->lapic) || vlapic_x2apic_mode(&v->lapic) ||
+	    (gpa & ~PAGE_MASK_4K) != vlapic_mmio_base(&v->lapic))
+		return false;
+	guest_paging(v, &p);
+	n = fetch_instruction(v, &p, bytes);
+	if (n < 0) {
+		vm_end_error(v->vm, "local APIC access at rip 0x%lx: cannot fetch the instruction (%s)",
+		             reg_cache_read(&v->regs, REG_RIP), guest_walk_error(n));
+		return true;
+	}
+	rc = mmio_decode(bytes, (size_t)n, cpu_mode(&p), &insn);
+	if (rc < 0) {
+		vm_end_error(v->vm, "local APIC access at rip 0x%lx: unsupported instruction "
+		             "%02x %02x %02x %02x (%s)",
+		             reg_cache_read(&v->regs, REG_RIP), bytes[0], bytes[1], bytes[2], bytes[3],
+		             insn.error ? insn.error : mmio_decode_error(rc));
+		return true;
+	}
+	/* Registers are 32 bits wide at 16-byte offsets; other accesses hit the same register. */
+	if (insn.dir == MMIO_DIR_WRITE) {
+		uint64_t val = insn.has_imm ? insn.imm : mmio_insn_store_value(&insn, gpr_get(v, insn.reg));
+
+		spin_lock(&v->lock);
+		send = vlapic_mmio_write(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), (uint32_t)val, now,
+		                         &icr);
+		spin_unlock(&v->lock);
+	} else {
+		uint32_t val;
+
+		spin_lock(&v->lock);
+		val = vlapic_mmio_read(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), now);
+		spin_unlock(&v->lock);
+		gpr_set(v, insn.reg, mmio_insn_load_result(&insn, gpr_get(v, insn.reg), val));
+	}
+	if (send)
+		vcpu_deliver_icr(v, &icr);
+	vcpu_lapic_changed(v, now);
+	reg_cache_write(&v->regs, REG_RIP, reg_cache_read(&v->regs, REG_RIP) + insn.len);
+	return true;
+}
+
+bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	struct vlapic_icr icr;
+	bool send = false;
+	uint64_t now;
+	int rc;
+
+	if (msr != VLAPIC_MSR_APIC_BASE && msr != VLAPIC_MSR_TSC_DEADLINE &&
+	    (msr < VLAPIC_MSR_X2APIC_FIRST || msr > VLAPIC_MSR_X2APIC_LAST))
+		return false;
+	now = rdtsc();
+	spin_lock(&v->lock);
+	if (write)
+		rc = vlapic_msr_write(&v->lapic, msr, *val, now, &icr, &send);
+	else
+		rc = vlapic_msr_read(&v->lapic, msr, now, val);
+	spin_unlock(&v->lock);
+	if (rc == VLAPIC_GP) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return true;
+	}
+	if (send)
+		vcpu_deliver_icr(v, &icr);
+	if (write)
+		vcpu_lapic_changed(v, now);
+	return true;
+}
