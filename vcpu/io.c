@@ -70,16 +70,14 @@ static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 {
 	uint8_t byte;
 
-	if (vpic_in(&vm->pic, port, &byte)) {
-		*val = byte;
-		return true;
-	}
 	if (port >= COM1_BASE && port <= COM1_LAST)
 		*val = uart_read(vm, port - COM1_BASE);
 	else if (port == UMBRA_DEBUGCON_PORT)
 		*val = UMBRA_DEBUGCON_PORT; /* as QEMU's and Bochs' debug consoles answer */
 	else if (port == POST_PORT)
 		*val = 0xff;
+	else if (vpic_in(&vm->pic, port, &byte))
+		*val = byte;
 	else
 		return false;
 	return true;
@@ -87,15 +85,13 @@ static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 
 static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 {
-	if (vpic_out(&vm->pic, port, (uint8_t)val))
-		return true;
 	if (port >= COM1_BASE && port <= COM1_LAST)
 		uart_write(vm, port - COM1_BASE, (uint8_t)val);
 	else if (port == UMBRA_DEBUGCON_PORT)
 		vm_console_putc(vm, (char)val);
 	else if (port == UMBRA_EXIT_PORT)
 		vm_end_with_code(vm, (uint8_t)val, "exit port 0xf4 code");
-	else if (port != POST_PORT)
+	else if (port != POST_PORT && !vpic_out(&vm->pic, port, (uint8_t)val))
 		return false;
 	return true;
 }

@@ -240,6 +240,7 @@ void sched_run_vms(void)
 		if (v->vm->state == VM_ENDED) {
 			runq_remove(q, v);
 			vcpu_finish(v);
+			yielded_at = 0; /* reporting an ended VM is no switch's either */
 			continue;
 		}
 		/*
