@@ -12,10 +12,10 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define INTR_INFO_VALID          (1u << 31)
-#define INTR_INFO_TYPE_MASK      (7u << 8)
-#define INTR_TYPE_EXT_INTR       (0u << 8)
-#define INTR_INFO_DELIVER_CODE   (1u << 11)
+#define INTR_INFO_VALID            (1u << 31)
+#define INTR_INFO_TYPE_MASK        (7u << 8)
+#define INTR_TYPE_EXT_INTR         (0u << 8)
+#define INTR_INFO_DELIVER_CODE     (1u << 11)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
 
 void vcpu_events_reset(struct vcpu *v, bool bsp)
@@ -246,7 +246,8 @@ void vcpu_exit_hlt(struct vcpu *v)
 		return;
 	v->yield = true;
 	if (!vm_can_progress(v->vm))
-		vm_end_error(v->vm, "every vCPU halted with nothing to wake it (last HLT at rip 0x%lx, "
+		vm_end_error(v->vm,
+		             "every vCPU halted with nothing to wake it (last HLT at rip 0x%lx, "
 		             "interrupts %s)",
 		             reg_cache_read(&v->regs, REG_RIP), rflags & RFLAGS_IF ? "on" : "off");
 }

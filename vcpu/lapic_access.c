@@ -10,12 +10,12 @@
 #include "vcpu/mmio_decode.h"
 #include "vcpu/vm.h"
 
-#define VECTOR_GP       13
-#define AR_L            (1u << 13) /* CS: 64-bit code */
-#define AR_DB           (1u << 14) /* CS: 32-bit default operand size */
-#define EFER_LMA_BIT    (1ULL << 10)
-#define REG_NUMBER_RSP  4
-#define PAGE_MASK_4K    0xfffULL
+#define VECTOR_GP      13
+#define AR_L           (1u << 13) /* CS: 64-bit code */
+#define AR_DB          (1u << 14) /* CS: 32-bit default operand size */
+#define EFER_LMA_BIT   (1ULL << 10)
+#define REG_NUMBER_RSP 4
+#define PAGE_MASK_4K   0xfffULL
 
 static bool read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
 {
@@ -115,25 +115,28 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 	guest_paging(v, &p);
 	n = fetch_instruction(v, &p, bytes);
 	if (n < 0) {
-		vm_end_error(v->vm, "local APIC access at rip 0x%lx: cannot fetch the instruction (%s)",
+		vm_end_error(v->vm,
+		             "local APIC access at rip 0x%lx: cannot fetch the instruction (%s)",
 		             reg_cache_read(&v->regs, REG_RIP), guest_walk_error(n));
 		return true;
 	}
 	rc = mmio_decode(bytes, (size_t)n, cpu_mode(&p), &insn);
 	if (rc < 0) {
-		vm_end_error(v->vm, "local APIC access at rip 0x%lx: unsupported instruction "
+		vm_end_error(v->vm,
+		             "local APIC access at rip 0x%lx: unsupported instruction "
 		             "%02x %02x %02x %02x (%s)",
-		             reg_cache_read(&v->regs, REG_RIP), bytes[0], bytes[1], bytes[2], bytes[3],
-		             insn.error ? insn.error : mmio_decode_error(rc));
+		             reg_cache_read(&v->regs, REG_RIP), bytes[0], bytes[1], bytes[2],
+		             bytes[3], insn.error ? insn.error : mmio_decode_error(rc));
 		return true;
 	}
 	/* Registers are 32 bits wide at 16-byte offsets; other accesses hit the same register. */
 	if (insn.dir == MMIO_DIR_WRITE) {
-		uint64_t val = insn.has_imm ? insn.imm : mmio_insn_store_value(&insn, gpr_get(v, insn.reg));
+		uint64_t val = insn.has_imm ? insn.imm
+		                            : mmio_insn_store_value(&insn, gpr_get(v, insn.reg));
 
 		spin_lock(&v->lock);
-		send = vlapic_mmio_write(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), (uint32_t)val, now,
-		                         &icr);
+		send = vlapic_mmio_write(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), (uint32_t)val,
+		                         now, &icr);
 		spin_unlock(&v->lock);
 	} else {
 		uint32_t val;

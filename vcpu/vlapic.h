@@ -33,40 +33,40 @@
 #define VLAPIC_MSR_X2APIC_LAST  0x8ff
 
 /* Register offsets in the xAPIC page (x2APIC MSR = 0x800 + offset / 16). */
-#define VLAPIC_REG_ID         0x020
-#define VLAPIC_REG_VERSION    0x030
-#define VLAPIC_REG_TPR        0x080
-#define VLAPIC_REG_APR        0x090
-#define VLAPIC_REG_PPR        0x0a0
-#define VLAPIC_REG_EOI        0x0b0
-#define VLAPIC_REG_RRD        0x0c0
-#define VLAPIC_REG_LDR        0x0d0
-#define VLAPIC_REG_DFR        0x0e0
-#define VLAPIC_REG_SVR        0x0f0
-#define VLAPIC_REG_ISR0       0x100 /* 8 registers, 0x10 apart */
-#define VLAPIC_REG_TMR0       0x180
-#define VLAPIC_REG_IRR0       0x200
-#define VLAPIC_REG_ESR        0x280
-#define VLAPIC_REG_LVT_CMCI   0x2f0
-#define VLAPIC_REG_ICR_LOW    0x300
-#define VLAPIC_REG_ICR_HIGH   0x310
-#define VLAPIC_REG_LVT_TIMER  0x320
-#define VLAPIC_REG_LVT_THERM  0x330
-#define VLAPIC_REG_LVT_PMC    0x340
-#define VLAPIC_REG_LVT_LINT0  0x350
-#define VLAPIC_REG_LVT_LINT1  0x360
-#define VLAPIC_REG_LVT_ERROR  0x370
-#define VLAPIC_REG_TIMER_ICR  0x380
-#define VLAPIC_REG_TIMER_CCR  0x390
-#define VLAPIC_REG_TIMER_DCR  0x3e0
-#define VLAPIC_REG_SELF_IPI   0x3f0 /* x2APIC only */
+#define VLAPIC_REG_ID        0x020
+#define VLAPIC_REG_VERSION   0x030
+#define VLAPIC_REG_TPR       0x080
+#define VLAPIC_REG_APR       0x090
+#define VLAPIC_REG_PPR       0x0a0
+#define VLAPIC_REG_EOI       0x0b0
+#define VLAPIC_REG_RRD       0x0c0
+#define VLAPIC_REG_LDR       0x0d0
+#define VLAPIC_REG_DFR       0x0e0
+#define VLAPIC_REG_SVR       0x0f0
+#define VLAPIC_REG_ISR0      0x100 /* 8 registers, 0x10 apart */
+#define VLAPIC_REG_TMR0      0x180
+#define VLAPIC_REG_IRR0      0x200
+#define VLAPIC_REG_ESR       0x280
+#define VLAPIC_REG_LVT_CMCI  0x2f0
+#define VLAPIC_REG_ICR_LOW   0x300
+#define VLAPIC_REG_ICR_HIGH  0x310
+#define VLAPIC_REG_LVT_TIMER 0x320
+#define VLAPIC_REG_LVT_THERM 0x330
+#define VLAPIC_REG_LVT_PMC   0x340
+#define VLAPIC_REG_LVT_LINT0 0x350
+#define VLAPIC_REG_LVT_LINT1 0x360
+#define VLAPIC_REG_LVT_ERROR 0x370
+#define VLAPIC_REG_TIMER_ICR 0x380
+#define VLAPIC_REG_TIMER_CCR 0x390
+#define VLAPIC_REG_TIMER_DCR 0x3e0
+#define VLAPIC_REG_SELF_IPI  0x3f0 /* x2APIC only */
 
 #define VLAPIC_LVT_COUNT 7 /* CMCI, timer, thermal, PMC, LINT0, LINT1, error */
 
 /* Results of accesses. */
-#define VLAPIC_OK    0
-#define VLAPIC_GP    (-1) /* the access raises #GP (x2APIC rules, reserved bits, wrong mode) */
-#define VLAPIC_IGNORE 1   /* no such register in this mode: reads 0, writes dropped */
+#define VLAPIC_OK     0
+#define VLAPIC_GP     (-1) /* the access raises #GP (x2APIC rules, reserved bits, wrong mode) */
+#define VLAPIC_IGNORE 1    /* no such register in this mode: reads 0, writes dropped */
 
 enum vlapic_delivery {
 	VLAPIC_DM_FIXED = 0,
@@ -88,12 +88,12 @@ enum vlapic_shorthand {
 struct vlapic_icr {
 	enum vlapic_delivery mode;
 	uint8_t vector;
-	bool logical;  /* destination mode */
-	bool level;    /* level assert (INIT de-assert has level=0: ignored by receivers) */
+	bool logical; /* destination mode */
+	bool level;   /* level assert (INIT de-assert has level=0: ignored by receivers) */
 	enum vlapic_shorthand shorthand;
 	uint32_t dest; /* 8-bit xAPIC or 32-bit x2APIC destination */
 	uint32_t source_id;
-	bool x2apic;   /* the sender was in x2APIC mode (destination format) */
+	bool x2apic; /* the sender was in x2APIC mode (destination format) */
 };
 
 enum vlapic_timer_mode {
@@ -103,8 +103,8 @@ enum vlapic_timer_mode {
 };
 
 struct vlapic {
-	uint32_t id;         /* the vCPU's APIC ID */
-	uint64_t apic_base;  /* IA32_APIC_BASE */
+	uint32_t id;        /* the vCPU's APIC ID */
+	uint64_t apic_base; /* IA32_APIC_BASE */
 	uint32_t tpr, ldr, dfr, svr, esr, esr_pending, icr_low, icr_high;
 	uint32_t lvt[VLAPIC_LVT_COUNT];
 	uint32_t irr[8], isr[8], tmr[8];
@@ -119,9 +119,9 @@ struct vlapic {
 void vlapic_reset(struct vlapic *a, uint32_t id, bool bsp);
 void vlapic_init_signal(struct vlapic *a);
 
-bool vlapic_enabled(const struct vlapic *a);      /* IA32_APIC_BASE.EN */
-bool vlapic_x2apic_mode(const struct vlapic *a);  /* EN and EXTD */
-bool vlapic_sw_enabled(const struct vlapic *a);   /* SVR bit 8 */
+bool vlapic_enabled(const struct vlapic *a);     /* IA32_APIC_BASE.EN */
+bool vlapic_x2apic_mode(const struct vlapic *a); /* EN and EXTD */
+bool vlapic_sw_enabled(const struct vlapic *a);  /* SVR bit 8 */
 /* The guest-physical page of the xAPIC registers (meaningful in xAPIC mode). */
 uint64_t vlapic_mmio_base(const struct vlapic *a);
 

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 struct vpic_chip {
-	uint8_t imr;       /* OCW1: the interrupt mask */
-	uint8_t icw_step;  /* 0: operating; 2, 3, 4: the ICW expected next */
+	uint8_t imr;      /* OCW1: the interrupt mask */
+	uint8_t icw_step; /* 0: operating; 2, 3, 4: the ICW expected next */
 	bool need_icw4, single;
 	uint8_t vector_base; /* ICW2 */
-	uint8_t read_isr;  /* OCW3: the command port reads ISR (1) or IRR (0) */
+	uint8_t read_isr;    /* OCW3: the command port reads ISR (1) or IRR (0) */
 };
 
 struct vpic {
