@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "lib/bytes.h"
 #include "lib/fmt.h"
 
 #define MB2_INFO_MAX       (1024 * 1024) /* larger is garbage, not a real loader */
@@ -22,22 +23,6 @@
 #define MB1_STR_CHUNK      64   /* reads never cross a 64-byte (so page) boundary */
 #define RSDP_V1_SIZE       20
 #define RSDP_V2_SIZE       36
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static int mb_fail(struct boot_info *bi, int err, const char *fmt, const uint64_t *nums,
                    const char *str)

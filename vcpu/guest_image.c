@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "lib/bytes.h"
 #include "lib/fmt.h"
 
 /* The few ELF fields used here (System V ABI, x86 and x86-64 supplements). */
@@ -40,30 +41,6 @@ struct gi_elf {
 	uint64_t e_entry;
 	uint64_t vaddr[GUEST_IMAGE_MAX_SEGMENTS]; /* p_vaddr of each img->seg[] */
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* Writes prefix then the formatted message into img->error; returns -1. */
 static int gi_fail(struct guest_image *img, const char *prefix, const char *fmt,

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/bytes.h"
+#include "lib/fmt.h"
+
 #define ACPI_RSDP_V1_LEN  20
 #define ACPI_RSDP_V2_LEN  36
 #define ACPI_RSDP_MAX_LEN 4096
@@ -34,30 +37,6 @@ struct acpi_root {
 	uint64_t rsdt;
 };
 
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static bool acpi_sum_ok(const uint8_t *p, uint64_t len)
 {
 	uint8_t sum = 0;
@@ -67,47 +46,12 @@ static bool acpi_sum_ok(const uint8_t *p, uint64_t len)
 	return sum == 0;
 }
 
-/*
- * Records the first problem only: later ones are usually consequences.
- * "%u"/"%x" take the next of nums, "%s" takes str (no stdio here).
- */
+/* Notes a problem in out->error: fmt_print()'s "%u", "%x" and "%s". */
 static void acpi_note(struct acpi_cpus *out, const char *fmt, const uint64_t *nums, const char *str)
 {
-	char *dst = out->error;
-	size_t cap = sizeof(out->error), n = 0;
-
-	if (!dst || dst[0])
-		return;
-	while (*fmt && n + 1 < cap) {
-		char tmp[24];
-		size_t k = 0;
-
-		if (fmt[0] == '%' && fmt[1] == 's') {
-			for (const char *s = str ? str : ""; *s && n + 1 < cap; s++)
-				dst[n++] = *s;
-			fmt += 2;
-			continue;
-		}
-		if (fmt[0] == '%' && (fmt[1] == 'u' || fmt[1] == 'x') && nums) {
-			uint64_t v = *nums++;
-			unsigned int base = fmt[1] == 'u' ? 10 : 16;
-
-			do {
-				tmp[k++] = "0123456789abcdef"[v % base];
-				v /= base;
-			} while (v);
-			if (base == 16) {
-				tmp[k++] = 'x';
-				tmp[k++] = '0';
-			}
-			while (k && n + 1 < cap)
-				dst[n++] = tmp[--k];
-			fmt += 2;
-			continue;
-		}
-		dst[n++] = *fmt++;
-	}
-	dst[n] = '\0';
+	/* The first problem only: later ones are usually its consequences. */
+	if (!out->error[0])
+		fmt_print(out->error, sizeof(out->error), fmt, nums, str);
 }
 
 /* Validates the RSDP at pa; on success fills root. out may be NULL (scans). */
