@@ -73,7 +73,9 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 		case VLAPIC_DM_INIT:
 			/* INIT level de-assert only mattered to old APICs: ignored, as on hardware. */
 			if (icr->level) {
+				/* An INIT also cancels a SIPI its CPU has not applied yet. */
 				t->init_pending = true;
+				t->sipi_pending = false;
 				t->irq_hint = true; /* what makes its CPU look */
 			} else {
 				wake = false;
@@ -131,9 +133,11 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 
 	spin_lock(&v->lock);
 	if (v->init_pending) {
-		/* INIT: the APIC keeps its ID and base; the vCPU waits for a SIPI. */
+		/*
+		 * INIT: the APIC keeps its ID and base; the vCPU waits for a SIPI
+		 * (one may already be pending: it came after this INIT).
+		 */
 		v->init_pending = false;
-		v->sipi_pending = false;
 		vlapic_init_signal(&v->lapic);
 		v->timer_next = UINT64_MAX;
 		v->state = VCPU_WAIT_SIPI;
