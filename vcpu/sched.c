@@ -91,18 +91,6 @@ void sched_create_vms(const struct boot_info *bi)
 	}
 }
 
-/* The VM's memory, once every vCPU's CPU has let go of it. */
-static void vm_release(struct vm *vm)
-{
-	struct frame_alloc *fa = phys_lock();
-
-	for (uint32_t i = 0; i < vm->vcpu_count; i++)
-		loaded_vmcs_free(&vm->vcpus[i].vmcs, fa);
-	ept_destroy(&vm->ept, fa);
-	phys_unlock(fa);
-	phys_free(vm->ram_hpa, vm->ram_size / FRAME_SIZE);
-}
-
 /* Every CPU that runs vCPUs, except this one. */
 static void wake_other_cpus(void)
 {
@@ -138,7 +126,7 @@ static void vm_finish(struct vm *vm)
 		               vm->name, v->id, w->pin, w->exec, w->secondary_exec, w->entry,
 		               w->exit, v->spurious_timer_exits);
 	}
-	vm_release(vm);
+	vm_free(vm); /* every vCPU's CPU has let go of its VMCS */
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */
 	if (__atomic_add_fetch(&ended_count, 1, __ATOMIC_ACQ_REL) == vm_count)
 		wake_other_cpus();

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/phys_mem.h"
+
 void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
@@ -73,4 +75,17 @@ void vm_stats(const struct vm *vm, struct umbra_exit_stats *out)
 	out->reasons = UMBRA_EXIT_REASONS;
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		vm_stats_add(out, &vm->vcpus[i].stats);
+}
+
+void vm_free(struct vm *vm)
+{
+	struct frame_alloc *fa = phys_lock();
+
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		loaded_vmcs_free(&vm->vcpus[i].vmcs, fa);
+	ept_destroy(&vm->ept, fa);
+	phys_unlock(fa);
+	if (vm->ram_hpa)
+		phys_free(vm->ram_hpa, vm->ram_size / FRAME_SIZE);
+	vm->ram_hpa = 0;
 }

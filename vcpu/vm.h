@@ -66,6 +66,12 @@ void vm_end_with_code(struct vm *vm, int64_t code, const char *how);
 /* Umbra ends the VM: an error, with a reason. */
 void vm_end_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Gives back the VM's memory: VMCS pages, EPT tables, RAM (what was
+ * allocated; the rest is zero). No VMCS of its may be active on any CPU.
+ */
+void vm_free(struct vm *vm);
+
 /* This VM's exit statistics: its vCPUs' added up. */
 void vm_stats(const struct vm *vm, struct umbra_exit_stats *out);
 /* Adds the counts of `from` to `to`. */

@@ -148,6 +148,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	phys_unlock(fa);
 	if (ept_err || vmcs_err) {
 		snprintf(err, err_size, "not enough host memory for its EPT and VMCS");
+		vm_free(vm);
 		return -1;
 	}
 
@@ -166,6 +167,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	}
 	if (!info) {
 		snprintf(err, err_size, "no room below 1 MiB for its boot information");
+		vm_free(vm);
 		return -1;
 	}
 	vm->entry = img.entry;
