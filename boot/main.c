@@ -228,6 +228,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 
 	cmdline_get_u64(boot_info.cmdline, "test_fault", &test_fault_cpu);
 	lapic_select_mode(cmdline_get_bool(boot_info.cmdline, "x2apic", true));
+	console_set_debug(cmdline_get_bool(boot_info.cmdline, "debug", false));
 	cpu_local_init(bsp);
 	percpu_count = 1;
 	bsp->online = true;

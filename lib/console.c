@@ -115,3 +115,23 @@ int console_printf(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+static bool debug_on;
+
+void console_set_debug(bool on)
+{
+	debug_on = on;
+}
+
+int console_debugf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!debug_on)
+		return 0;
+	va_start(ap, fmt);
+	n = console_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}

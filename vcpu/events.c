@@ -51,9 +51,29 @@ static void kick(struct vcpu *v)
 		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
 }
 
+/* What hardware ignores silently is noted at debug level. */
+static void note_ignored_icr(const struct vcpu *src, const struct vlapic_icr *icr, uint32_t targets)
+{
+	static const char *const modes[8] = {"fixed", "lowest", "SMI",  "reserved(3)",
+	                                     "NMI",   "INIT",   "SIPI", "reserved(7)"};
+
+	if (icr->mode == VLAPIC_DM_SMI || icr->mode == VLAPIC_DM_NMI || icr->mode == 3 ||
+	    icr->mode == 7)
+		console_debugf("umbra: debug: vm %s vcpu %u: %s IPI (vector 0x%x) dropped: not "
+		               "virtualised\n",
+		               src->vm->name, src->id, modes[icr->mode & 7], icr->vector);
+	else if (!targets && icr->shorthand == VLAPIC_SH_NONE)
+		console_debugf(
+		        "umbra: debug: vm %s vcpu %u: %s IPI to %s destination 0x%x: no such "
+		        "vCPU, ignored\n",
+		        src->vm->name, src->id, modes[icr->mode & 7],
+		        icr->logical ? "logical" : "physical", icr->dest);
+}
+
 void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 {
 	struct vm *vm = src->vm;
+	uint32_t targets = 0;
 
 	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *t = &vm->vcpus[i];
@@ -64,6 +84,7 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 			spin_unlock(&t->lock);
 			continue;
 		}
+		targets++;
 		switch (icr->mode) {
 		case VLAPIC_DM_FIXED:
 		case VLAPIC_DM_LOWEST:
@@ -103,6 +124,7 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 		if (icr->mode == VLAPIC_DM_LOWEST)
 			break;
 	}
+	note_ignored_icr(src, icr, targets);
 }
 
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now)

@@ -29,7 +29,7 @@ PXE=$BUILD/system/pxe
 # Cut inside its loadable segment: the header is found, the segment is not all there.
 head -c 8192 "$GUEST/basic.elf" >"$BUILD/system/truncated.elf"
 "$ROOT/scripts/make-iso.sh" "$BUILD/system/ended.iso" "$ROOT/tests/system/grub-ended.cfg" "$ELF" \
-	"$GUEST"/{oob_memory,triple_fault,forbidden_port,forbidden_msr,basic,exitcode}.elf \
+	"$GUEST"/{oob_memory,triple_fault,forbidden_port,forbidden_msr,basic,exitcode,smp}.elf \
 	"$BUILD/system/mod-alpha.bin" "$BUILD/system/truncated.elf" || exit 1
 
 # payload_passes ARRAY VM: appends the checks that VM's payload passed under
@@ -96,7 +96,10 @@ if want bochs-ended; then
 		"has:^umbra: vm code3 exit=3 verdict=fail reason=exit port 0xf4 code 3\$" \
 		"not:^\[(oob|triple|port|msr)\] (not )?ok 1 .*still running" \
 		"${ENDED_CHECKS[@]}" \
-		"last:^umbra: summary cpus=4 vmx=4 vms=11 pass=1 fail=10\$" "not:panic|exception"
+		"has:^umbra: debug: vm ghostap vcpu 0: INIT IPI to physical destination 0x2: no such vCPU, ignored\$" \
+		"has:^umbra: vm ghostap exit=1 verdict=fail reason=exit port 0xf4 code 1\$" \
+		"has:^\\[ghostap\\] # cpu 1 \\(APIC ID 1\\): started" \
+		"last:^umbra: summary cpus=4 vmx=4 vms=12 pass=1 fail=11\$" "not:panic|exception"
 fi
 if want bochs-sched; then
 	# 16 VMs on 4 CPUs, four to a CPU, on 10 ms slices: each passes, the preemption
