@@ -4,6 +4,7 @@
  * changes EFER.LMA and the IA-32e-mode entry control), CR0.NE and
  * CR4.VMXE (forced on underneath). Writes that touch those bits exit here.
  */
+#include "arch/x86/idt.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/controls.h"
@@ -11,7 +12,6 @@
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-#define VECTOR_GP          13
 #define CR_QUAL_CR(q)      ((q)&15)
 #define CR_QUAL_TYPE(q)    (((q) >> 4) & 3)
 #define CR_QUAL_GPR(q)     (((q) >> 8) & 15)

@@ -12,10 +12,6 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define INTR_INFO_VALID            (1u << 31)
-#define INTR_INFO_TYPE_MASK        (7u << 8)
-#define INTR_TYPE_EXT_INTR         (0u << 8)
-#define INTR_INFO_DELIVER_CODE     (1u << 11)
 #define INTERRUPTIBILITY_STI_MOVSS 3u
 
 void vcpu_events_reset(struct vcpu *v, bool bsp)

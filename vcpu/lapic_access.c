@@ -3,17 +3,17 @@
 
 #include <string.h>
 
+#include "arch/x86/idt.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/events.h"
 #include "vcpu/guest_walk.h"
 #include "vcpu/mmio_decode.h"
 #include "vcpu/vm.h"
 
-#define VECTOR_GP      13
 #define AR_L           (1u << 13) /* CS: 64-bit code */
 #define AR_DB          (1u << 14) /* CS: 32-bit default operand size */
-#define EFER_LMA_BIT   (1ULL << 10)
 #define REG_NUMBER_RSP 4
 #define PAGE_MASK_4K   0xfffULL
 
@@ -51,7 +51,7 @@ static void guest_paging(struct vcpu *v, struct guest_paging *p)
 	p->efer = vmcs_read64(GUEST_IA32_EFER);
 	p->cpl = (uint8_t)vcpu_cpl(v);
 	/* PAE without long mode: the CPU uses the PDPTEs VM entry loaded. */
-	if ((p->cr0 & GUEST_CR0_PG) && (p->cr4 & GUEST_CR4_PAE) && !(p->efer & EFER_LMA_BIT)) {
+	if ((p->cr0 & GUEST_CR0_PG) && (p->cr4 & GUEST_CR4_PAE) && !(p->efer & EFER_LMA)) {
 		p->pdptes_valid = true;
 		p->pdpte[0] = vmcs_read64(GUEST_PDPTR0);
 		p->pdpte[1] = vmcs_read64(GUEST_PDPTR1);
@@ -94,7 +94,7 @@ static enum mmio_cpu_mode cpu_mode(const struct guest_paging *p)
 
 	if (!(p->cr0 & GUEST_CR0_PE))
 		return MMIO_MODE_16;
-	if ((p->efer & EFER_LMA_BIT) && (ar & AR_L))
+	if ((p->efer & EFER_LMA) && (ar & AR_L))
 		return MMIO_MODE_64;
 	return (ar & AR_DB) ? MMIO_MODE_32 : MMIO_MODE_16;
 }

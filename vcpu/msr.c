@@ -2,6 +2,7 @@
  * MSR exits. The bitmap lets a few MSRs through (vmcs_setup.c); here a
  * handful more are emulated; any other MSR is forbidden and ends the VM.
  */
+#include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
@@ -17,7 +18,6 @@
 #define MISC_ENABLE_FAST_STRINGS 1
 #define MTRR_DEF_TYPE_WB_ENABLED 0xc06
 #define EFER_GUEST_WRITABLE      (EFER_SCE | EFER_LME | EFER_NXE)
-#define VECTOR_GP                13
 
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {

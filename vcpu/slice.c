@@ -49,11 +49,6 @@ void slice_init(const char *cmdline)
 	               caps.timer_max_ms);
 }
 
-enum slice_mode slice_mode(void)
-{
-	return mode;
-}
-
 uint32_t slice_pin_controls(void)
 {
 	return mode == SLICE_PREEMPTION_TIMER ? PIN_BASED_VMX_PREEMPTION_TIMER : 0;

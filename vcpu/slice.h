@@ -16,7 +16,6 @@ struct vcpu;
 
 /* BSP, once, after the VMX capabilities and the TSC rate: slice_ms=, preemption_timer=. */
 void slice_init(const char *cmdline);
-enum slice_mode slice_mode(void);
 /* Controls every vCPU's VMCS gets for the chosen mode. */
 uint32_t slice_pin_controls(void);
 uint32_t slice_exit_controls(void);

@@ -16,10 +16,7 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define INTR_INFO_VALID        (1u << 31)
-#define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_INFO_DELIVER_CODE (1u << 11)
-#define AR_DPL_SHIFT           5
+#define AR_DPL_SHIFT 5
 
 /* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
 int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);

@@ -29,7 +29,7 @@ struct vcpu {
 	uint32_t id;   /* its index in the VM, and its APIC ID */
 	uint16_t vpid; /* one per vCPU: vCPUs sharing a CPU never share TLB entries */
 	struct umbra_exit_stats stats;
-	uint64_t cr2;         /* not in the VMCS: swapped around VM entry */
+	uint64_t cr2;         /* not in the VMCS: swapped around each run (vcpu_run) */
 	uint32_t exit_reason; /* read once per exit */
 	uint64_t efer;        /* the guest's EFER as it wrote it */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */

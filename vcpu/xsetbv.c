@@ -1,12 +1,12 @@
 /* XSETBV exits. */
+#include "arch/x86/idt.h"
 #include "arch/x86/cpu.h"
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-#define VECTOR_GP 13
-#define XCR0_X87  1ULL
-#define XCR0_SSE  2ULL
-#define XCR0_AVX  4ULL
+#define XCR0_X87 1ULL
+#define XCR0_SSE 2ULL
+#define XCR0_AVX 4ULL
 
 void vcpu_exit_xsetbv(struct vcpu *v)
 {

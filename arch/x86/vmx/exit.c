@@ -1,5 +1,6 @@
 #include "arch/x86/vmx/exit.h"
 
+#include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
@@ -9,10 +10,9 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define EPT_QUAL_READ         (1u << 0)
-#define EPT_QUAL_WRITE        (1u << 1)
-#define EPT_QUAL_FETCH        (1u << 2)
-#define INTR_INFO_VECTOR_MASK 0xff
+#define EPT_QUAL_READ  (1u << 0)
+#define EPT_QUAL_WRITE (1u << 1)
+#define EPT_QUAL_FETCH (1u << 2)
 
 static const char *const reason_names[UMBRA_EXIT_REASONS] = {
         [0] = "EXCEPTION_NMI",
@@ -158,7 +158,7 @@ void vmx_handle_exit(struct vcpu *v)
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_VMFUNC:
 		/* VMX is not offered to this guest: the CPU it sees would raise #UD. */
-		vcpu_inject_exception(v, 6, false, 0);
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
 		return;
 	case EXIT_REASON_CR_ACCESS: vcpu_exit_cr_access(v); return;
 	case EXIT_REASON_IO_INSTRUCTION: vcpu_exit_io(v); return;

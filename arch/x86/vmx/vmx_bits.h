@@ -16,6 +16,16 @@
 /* Default1 class: reserved bits that must be 1 unless the TRUE_ MSR says otherwise. */
 #define PIN_BASED_DEFAULT1 0x00000016u
 
+/*
+ * Interruption information: the VM-entry field an injection writes, and the
+ * exit's IDT-vectoring field (SDM 25.8.3, 28.2.4).
+ */
+#define INTR_INFO_TYPE_MASK    (7u << 8)
+#define INTR_TYPE_EXT_INTR     (0u << 8)
+#define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_INFO_DELIVER_CODE (1u << 11)
+#define INTR_INFO_VALID        (1u << 31)
+
 /* Primary processor-based VM-execution controls (SDM Table 25-6). */
 #define CPU_BASED_INTR_WINDOW_EXITING         (1u << 2)
 #define CPU_BASED_USE_TSC_OFFSETTING          (1u << 3)

@@ -17,6 +17,7 @@
 
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_msrs.h"
 #include "cpl3.h"
 #include "payload.h"
 
@@ -40,39 +41,8 @@
 #define CR4_VMXE (1ULL << 13)
 #endif
 
-/* The capability MSRs (SDM Appendix A). */
-#define MSR_IA32_VMX_BASIC               0x480
-#define MSR_IA32_VMX_PINBASED_CTLS       0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS      0x482
-#define MSR_IA32_VMX_EXIT_CTLS           0x483
-#define MSR_IA32_VMX_ENTRY_CTLS          0x484
-#define MSR_IA32_VMX_MISC                0x485
-#define MSR_IA32_VMX_CR0_FIXED0          0x486
-#define MSR_IA32_VMX_CR0_FIXED1          0x487
-#define MSR_IA32_VMX_CR4_FIXED0          0x488
-#define MSR_IA32_VMX_CR4_FIXED1          0x489
-#define MSR_IA32_VMX_VMCS_ENUM           0x48a
-#define MSR_IA32_VMX_PROCBASED_CTLS2     0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP        0x48c
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS  0x48d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS      0x48f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS     0x490
-#define MSR_IA32_VMX_VMFUNC              0x491
-
-#define FEATURE_CONTROL_LOCKED            (1ULL << 0)
-#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ULL << 2)
-
-#define VMX_BASIC_REVISION_MASK    0x7fffffffULL
-#define VMX_BASIC_SHADOW_VMCS      (1ULL << 31) /* in a VMCS region's first dword */
-#define VMX_BASIC_VMCS_SIZE_SHIFT  32
-#define VMX_BASIC_VMCS_SIZE_MASK   0x1fffULL
-#define VMX_BASIC_MEMTYPE_SHIFT    50
-#define VMX_BASIC_MEMTYPE_MASK     0xfULL
-#define VMX_BASIC_TRUE_CTLS        (1ULL << 55)
-#define VMX_MISC_CR3_TARGETS_SHIFT 16
-#define VMX_MISC_CR3_TARGETS_MASK  0x1ffULL
-#define VMX_MISC_VMWRITE_ANY_FIELD (1ULL << 29)
+/* In a VMCS region's first dword: a shadow VMCS. */
+#define VMX_BASIC_SHADOW_VMCS (1ULL << 31)
 
 #define VMCS_FIELD_HIGH   1 /* access type "high": bits 63:32 of a 64-bit field */
 #define VMCS_POINTER_NONE 0xffffffffffffffffULL
