@@ -39,7 +39,7 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 	switch (leaf) {
 	case 1:
 		/*
-		 * Hidden: VMX (not offered yet), what Umbra does not virtualise
+		 * Hidden: VMX (unless the VM asked for nested VMX), what Umbra does not virtualise
 		 * (MONITOR/MWAIT, power and thermal control, SMX, DCA, perfmon
 		 * capabilities). Shown whatever the host has: the virtual local
 		 * APIC, its x2APIC mode and TSC-deadline timer (vcpu/vlapic.c).
@@ -49,6 +49,8 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 		r->ecx |= LEAF1_ECX_HYPERVISOR | LEAF1_ECX_X2APIC | LEAF1_ECX_TSC_DEADLINE;
 		if (g->osxsave)
 			r->ecx |= LEAF1_ECX_OSXSAVE;
+		if (g->vmx)
+			r->ecx |= LEAF1_ECX_VMX;
 		r->edx &= ~(LEAF1_EDX_ACPI | LEAF1_EDX_TM | LEAF1_EDX_PBE);
 		r->edx |= LEAF1_EDX_APIC;
 		r->ebx = (r->ebx & 0x00ffffff) | (g->apic_id << 24);

@@ -13,6 +13,7 @@ struct cpuid_guest {
 	uint32_t apic_id; /* the vCPU's */
 	bool osxsave;     /* the guest's CR4.OSXSAVE */
 	uint32_t tsc_mhz; /* the TSC rate Umbra measured (0: unknown) */
+	bool vmx;         /* the VM asked for nested VMX (nested=1): VMX is shown */
 };
 
 /* True if the leaf is answered by Umbra alone (no need to ask the CPU). */

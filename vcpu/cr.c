@@ -58,7 +58,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 	bool pg = val & CR0_PG, was_pg = old & CR0_PG;
 	bool lme = v->efer & EFER_LME;
 
-	if ((val >> 32) || (pg && !(val & CR0_PE)))
+	if ((val >> 32) || (pg && !(val & CR0_PE)) || !nested_l1_cr_ok(v, 0, val))
 		return false;
 	if (pg && !was_pg && lme && !(cr4 & CR4_PAE_BIT))
 		return false;
@@ -85,8 +85,8 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 {
 	bool long_mode = v->efer & EFER_LME && (reg_cache_read(&v->regs, REG_CR0) & CR0_PG);
 
-	/* VMX is not offered to the guest: setting VMXE is #GP, as without VMX. */
-	if ((val & CR4_VMXE) || (val >> 32))
+	/* VMXE only where VMX is offered (nested=1); in VMX operation the fixed bits hold. */
+	if (!nested_l1_cr_ok(v, 4, val) || (val >> 32))
 		return false;
 	if (long_mode && !(val & CR4_PAE_BIT))
 		return false;
@@ -105,6 +105,11 @@ void vcpu_exit_cr_access(struct vcpu *v)
 	if (CR_QUAL_GPR(qual) == 4) {
 		vm_end_error(v->vm, "MOV CR with RSP is not supported, rip 0x%lx",
 		             reg_cache_read(&v->regs, REG_RIP));
+		return;
+	}
+	if (v->nested.in_l2 && type == CR_TYPE_MOV_TO && (cr == 0 || cr == 4)) {
+		/* L2 changed a bit only Umbra intercepts (its L1 does not). */
+		nested_l2_cr_write(v, cr, *gpr);
 		return;
 	}
 	if (type == CR_TYPE_MOV_TO && cr == 0) {

@@ -157,6 +157,7 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 		 */
 		v->init_pending = false;
 		vlapic_init_signal(&v->lapic);
+		nested_init_signal(v);
 		v->timer_next = UINT64_MAX;
 		v->state = VCPU_WAIT_SIPI;
 	}
@@ -209,10 +210,15 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		v->irq_hint = v->exception_injected = false;
 		return;
 	}
+	/* L2 runs: the interrupt is L1's, which may have asked to get it as a VM exit. */
+	if (v->nested.in_l2 && !v->exception_injected && nested_l1_interrupt(v, (uint8_t)vector)) {
+		vcpu_events_before_entry(v, now); /* now in L1: inject what is still pending */
+		return;
+	}
 	/* An exception this exit injects goes first; the interrupt waits for its entry. */
 	if (v->exception_injected) {
 		v->exception_injected = false;
-		exec_controls_setbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+		exec_controls_setbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
 	if ((reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
@@ -225,12 +231,12 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		v->injected = (int16_t)vector; /* irq_hint stays set: checked after the exit */
 		return;
 	}
-	exec_controls_setbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+	exec_controls_setbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 void vcpu_exit_interrupt_window(struct vcpu *v)
 {
-	exec_controls_clearbit(&v->vmcs, CPU_BASED_INTR_WINDOW_EXITING);
+	exec_controls_clearbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
 	v->irq_hint = true;
 }
 

@@ -39,6 +39,9 @@ void vcpu_exit_hypercall(struct vcpu *v)
 	uint64_t nr = v->gprs.rax, a1 = v->gprs.rbx, a2 = v->gprs.rcx;
 	int64_t ret;
 
+	/* A nested-enabled VM's VMCALL that is no hypercall is the SDM's VMCALL. */
+	if (nested_vmcall(v))
+		return;
 	if (vcpu_cpl(v) != 0) {
 		ret = UMBRA_EPERM;
 	} else {

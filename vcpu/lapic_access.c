@@ -8,7 +8,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/events.h"
-#include "vcpu/guest_walk.h"
+#include "vcpu/guest_mem.h"
 #include "vcpu/mmio_decode.h"
 #include "vcpu/vm.h"
 
@@ -16,16 +16,6 @@
 #define AR_DB          (1u << 14) /* CS: 32-bit default operand size */
 #define REG_NUMBER_RSP 4
 #define PAGE_MASK_4K   0xfffULL
-
-static bool read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
-{
-	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa, sizeof(*val));
-
-	if (!p)
-		return false;
-	*val = *p;
-	return true;
-}
 
 /* RSP is in the VMCS, the other GPRs in vcpu->gprs. */
 static uint64_t gpr_get(struct vcpu *v, unsigned int n)
@@ -41,25 +31,6 @@ static void gpr_set(struct vcpu *v, unsigned int n, uint64_t val)
 		*vcpu_gpr(&v->gprs, n) = val;
 }
 
-/* The guest's paging state, for walking its page tables. */
-static void guest_paging(struct vcpu *v, struct guest_paging *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->cr0 = reg_cache_read(&v->regs, REG_CR0);
-	p->cr3 = reg_cache_read(&v->regs, REG_CR3);
-	p->cr4 = reg_cache_read(&v->regs, REG_CR4);
-	p->efer = vmcs_read64(GUEST_IA32_EFER);
-	p->cpl = (uint8_t)vcpu_cpl(v);
-	/* PAE without long mode: the CPU uses the PDPTEs VM entry loaded. */
-	if ((p->cr0 & GUEST_CR0_PG) && (p->cr4 & GUEST_CR4_PAE) && !(p->efer & EFER_LMA)) {
-		p->pdptes_valid = true;
-		p->pdpte[0] = vmcs_read64(GUEST_PDPTR0);
-		p->pdpte[1] = vmcs_read64(GUEST_PDPTR1);
-		p->pdpte[2] = vmcs_read64(GUEST_PDPTR2);
-		p->pdpte[3] = vmcs_read64(GUEST_PDPTR3);
-	}
-}
-
 /*
  * Copies the instruction bytes at the guest's RIP (up to 15, fewer where a
  * page is missing). Returns how many, or a guest_walk() error.
@@ -71,7 +42,8 @@ static int fetch_instruction(struct vcpu *v, const struct guest_paging *p, uint8
 
 	while (got < MMIO_INSN_MAX_LEN) {
 		uint64_t gpa;
-		int rc = guest_walk(p, linear + got, GUEST_ACC_FETCH, &gpa, read_guest64, v->vm);
+		int rc = guest_walk(p, linear + got, GUEST_ACC_FETCH, &gpa, vcpu_read_guest64,
+		                    v->vm);
 		size_t chunk = PAGE_MASK_4K + 1 - ((linear + got) & PAGE_MASK_4K);
 		const uint8_t *src;
 
@@ -112,7 +84,7 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 	if (!vlapic_enabled(&v->lapic) || vlapic_x2apic_mode(&v->lapic) ||
 	    (gpa & ~PAGE_MASK_4K) != vlapic_mmio_base(&v->lapic))
 		return false;
-	guest_paging(v, &p);
+	vcpu_guest_paging(v, &p);
 	n = fetch_instruction(v, &p, bytes);
 	if (n < 0) {
 		vm_end_error(v->vm,

@@ -55,6 +55,32 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
 
+	bool gp;
+
+	/* L2's MSRs that its L1 lets through: L2's state on vmcs02. */
+	if (v->nested.in_l2 && nested_l2_msr(v, msr, write, &val)) {
+		if (v->exception_injected)
+			return;
+		if (!write) {
+			v->gprs.rax = (uint32_t)val;
+			v->gprs.rdx = val >> 32;
+		}
+		vcpu_skip_instruction(v);
+		return;
+	}
+	/* IA32_FEATURE_CONTROL and the VMX capabilities of a nested-enabled VM. */
+	if (nested_msr(v, msr, write, &val, &gp)) {
+		if (gp) {
+			vcpu_inject_exception(v, VECTOR_GP, true, 0);
+			return;
+		}
+		if (!write) {
+			v->gprs.rax = (uint32_t)val;
+			v->gprs.rdx = val >> 32;
+		}
+		vcpu_skip_instruction(v);
+		return;
+	}
 	if (vcpu_lapic_msr(v, msr, write, &val)) {
 		/* #GP leaves RIP and the registers as they were. */
 		if (v->exception_injected)

@@ -140,6 +140,8 @@ static void vcpu_finish(struct vcpu *v)
 	if (!__atomic_exchange_n(&vm->kicked, true, __ATOMIC_ACQ_REL))
 		vm_kick_vcpus(vm);
 	loaded_vmcs_clear(&v->vmcs);
+	if (v->nested.vmcs02.vmcs_pa)
+		loaded_vmcs_clear(&v->nested.vmcs02);
 	if (__atomic_add_fetch(&vm->vcpus_done, 1, __ATOMIC_ACQ_REL) == vm->vcpu_count)
 		vm_finish(vm);
 }
@@ -152,7 +154,7 @@ static void switch_to(struct vcpu *v, bool alone)
 {
 	struct vm *vm = v->vm;
 
-	loaded_vmcs_load(&v->vmcs);
+	loaded_vmcs_load(v->loaded);
 	if (!v->set_up) {
 		vmcs_setup_vcpu(v);
 		if (v->id == 0)

@@ -77,11 +77,16 @@ void vcpu_run(struct vcpu *v)
 		reg_cache_flush(&v->regs);
 		bucket->l0_cycles += rdtsc() - exited_at;
 
-		int fail = vmx_vcpu_enter(&v->gprs, &v->vmcs, v->vmcs.launched);
+		int fail = vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
 
 		exited_at = rdtsc();
 		if (fail) {
 			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+			if (fail == 1 && v->nested.in_l2) {
+				/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
+				nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
+				continue;
+			}
 			if (fail == 1) {
 				uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
 
@@ -93,7 +98,7 @@ void vcpu_run(struct vcpu *v)
 			}
 			break;
 		}
-		v->vmcs.launched = true;
+		v->loaded->launched = true;
 		reg_cache_after_exit(&v->regs);
 
 		/* The exit reason: read once, and counted in the bucket it selects. */
@@ -109,7 +114,10 @@ void vcpu_run(struct vcpu *v)
 		cpu->vmx_acct = bucket;
 		v->stats.total_exits++;
 
-		vmx_handle_exit(v);
+		if (v->nested.in_l2)
+			nested_l2_exit(v);
+		else
+			vmx_handle_exit(v);
 		if (__builtin_expect(exited_at >= v->next_event, 0))
 			slice_event(v, exited_at);
 	}

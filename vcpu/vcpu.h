@@ -7,6 +7,7 @@
 
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/spinlock.h"
+#include "nested/nested.h"
 #include "vcpu/reg_cache.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu_gprs.h"
@@ -23,8 +24,9 @@ enum vcpu_state {
 
 struct vcpu {
 	struct vcpu_gprs gprs;
-	struct reg_cache regs; /* VMCS-held registers, read lazily */
-	struct loaded_vmcs vmcs;
+	struct reg_cache regs;      /* VMCS-held registers, read lazily */
+	struct loaded_vmcs vmcs;    /* vmcs01: the VMCS the VM's own code runs on */
+	struct loaded_vmcs *loaded; /* the current one: &vmcs, or the nested vmcs02 while L2 runs */
 	struct vm *vm;
 	uint32_t id;   /* its index in the VM, and its APIC ID */
 	uint16_t vpid; /* one per vCPU: vCPUs sharing a CPU never share TLB entries */
@@ -53,10 +55,11 @@ struct vcpu {
 	bool init_pending;   /* INIT arrived: back to waiting for a SIPI */
 	bool sipi_pending;   /* a SIPI arrived while waiting for one */
 	uint8_t sipi_vector;
-	int16_t injected;        /* the vector injected at the last VM entry, -1 if none */
-	bool exception_injected; /* this exit injects an exception (cleared at entry) */
-	bool start_at_sipi;      /* runnable again after a SIPI: its state is set at switch-in */
-	uint64_t timer_next;     /* TSC of the local APIC timer's next expiry (UINT64_MAX: none) */
+	int16_t injected;         /* the vector injected at the last VM entry, -1 if none */
+	bool exception_injected;  /* this exit injects an exception (cleared at entry) */
+	bool start_at_sipi;       /* runnable again after a SIPI: its state is set at switch-in */
+	uint64_t timer_next;      /* TSC of the local APIC timer's next expiry (UINT64_MAX: none) */
+	struct nested_vmx nested; /* VMX for the guest's own guests (nested=1) */
 };
 
 /* Runs the vCPU on this CPU (its VMCS current, its slice begun) until its slice or its VM ends. */

@@ -81,8 +81,10 @@ void vm_free(struct vm *vm)
 {
 	struct frame_alloc *fa = phys_lock();
 
-	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
 		loaded_vmcs_free(&vm->vcpus[i].vmcs, fa);
+		nested_vcpu_free(&vm->vcpus[i], fa);
+	}
 	ept_destroy(&vm->ept, fa);
 	phys_unlock(fa);
 	if (vm->ram_hpa)

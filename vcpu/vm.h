@@ -45,6 +45,7 @@ struct vm {
 	struct ept ept;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	uint32_t vcpu_count;
+	bool nested;          /* nested=1: its vCPUs may run hypervisors (nested/) */
 	uint32_t vcpus_done;  /* vCPUs whose CPU has let go of them after the VM ended */
 	bool kicked;          /* its vCPUs were told to leave guest mode */
 	struct spinlock lock; /* the console line, how the VM ends */

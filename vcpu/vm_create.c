@@ -20,7 +20,7 @@
 #define MB1_MAGIC     0x2badb002u
 #define MB2_MAGIC     0x36d76289u
 
-static const char *const known_keys[] = {"name", "mem", "vcpus"};
+static const char *const known_keys[] = {"name", "mem", "vcpus", "nested"};
 
 /*
  * Every key=value word before "--" must be one Umbra knows; a leading file
@@ -98,6 +98,8 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t e
 		return -1;
 	}
 	vm->vcpu_count = (uint32_t)vcpus;
+	/* Nested VMX (docs/nested.md): VMX shown to the guest, its instructions emulated. */
+	vm->nested = cmdline_get_bool(cmdline, "nested", false);
 	return 0;
 }
 
@@ -142,7 +144,11 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 		v->vm = vm;
 		v->id = i;
 		v->vpid = (uint16_t)(1 + index * VM_VCPU_MAX + i); /* VPID 0 is the host's */
+		v->loaded = &v->vmcs;
 		vmcs_err = loaded_vmcs_alloc(&v->vmcs, fa, vmx_caps.revision_id);
+		v->nested.enabled = vm->nested;
+		if (!vmcs_err && vm->nested)
+			vmcs_err = nested_vcpu_alloc(v, fa);
 	}
 
 	phys_unlock(fa);

@@ -26,15 +26,13 @@
 #define PAT_POWER_ON   0x0007040600070406ULL
 #define DR7_RESET      0x400
 
-/* Guest CR0 bits Umbra owns: paging changes need the IA-32e entry control kept in step. */
-#define CR0_HOST_OWNED (CR0_PG | CR0_NE)
-#define CR4_HOST_OWNED CR4_VMXE
-
 /* What every VM gets, computed once from the capabilities. */
-static struct {
-	uint32_t pin, exec, secondary, exit, entry;
-	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
-} base;
+static struct vmcs_base base;
+
+const struct vmcs_base *vmcs_base(void)
+{
+	return &base;
+}
 
 extern char vmx_vmexit[];
 
@@ -114,14 +112,14 @@ int vmcs_setup_global(void)
 	        MSR_GS_BASE,
 	        MSR_KERNEL_GS_BASE,
 	        MSR_IA32_PAT,
-	        0x174 /* SYSENTER_CS */,
-	        0x175 /* SYSENTER_ESP */,
-	        0x176 /* SYSENTER_EIP */,
-	        0xc0000081 /* STAR */,
-	        0xc0000082 /* LSTAR */,
-	        0xc0000083 /* CSTAR */,
-	        0xc0000084 /* SFMASK */,
-	        0xc0000103 /* TSC_AUX */,
+	        MSR_IA32_SYSENTER_CS,
+	        MSR_IA32_SYSENTER_ESP,
+	        MSR_IA32_SYSENTER_EIP,
+	        MSR_STAR,
+	        MSR_LSTAR,
+	        MSR_CSTAR,
+	        MSR_SFMASK,
+	        MSR_TSC_AUX,
 	};
 	for (unsigned int i = 0; i < sizeof(passthrough) / sizeof(passthrough[0]); i++)
 		vmcs_msr_bitmap_allow(passthrough[i], true, true);
@@ -131,7 +129,7 @@ int vmcs_setup_global(void)
 	return 0;
 }
 
-static void setup_host_state(struct vcpu *v)
+void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 {
 	struct percpu *cpu = this_cpu();
 	struct {
@@ -154,7 +152,7 @@ static void setup_host_state(struct vcpu *v)
 	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
 	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_writel(HOST_RIP, (uint64_t)vmx_vmexit);
-	loaded_vmcs_sync_host_state(&v->vmcs);
+	loaded_vmcs_sync_host_state(vmcs);
 }
 
 static void setup_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
@@ -177,9 +175,9 @@ static void setup_common_guest_state(struct vcpu *v, uint64_t cr0_shadow)
 	vmcs_write16(GUEST_TR_SELECTOR, 0);
 	vmcs_writel(GUEST_TR_BASE, 0);
 	/* The guest sees CR0 as its protocol leaves it; NE and VMXE are forced underneath. */
-	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
+	vmcs_writel(CR0_GUEST_HOST_MASK, VMCS_CR0_HOST_OWNED);
 	vmcs_writel(CR0_READ_SHADOW, cr0_shadow);
-	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED);
+	vmcs_writel(CR4_GUEST_HOST_MASK, VMCS_CR4_HOST_OWNED);
 	vmcs_writel(CR4_READ_SHADOW, 0);
 	vmcs_writel(GUEST_CR0, (cr0_shadow & (CR0_PE | CR0_ET)) | CR0_NE);
 	vmcs_writel(GUEST_CR3, 0);
@@ -255,5 +253,5 @@ void vmcs_setup_vcpu(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, base.msr_bitmap);
 	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
-	setup_host_state(v);
+	vmcs_setup_host_state(vmcs);
 }

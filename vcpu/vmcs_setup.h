@@ -4,13 +4,31 @@
 
 #include <stdint.h>
 
+#include "arch/x86/cpu.h"
 #include "vcpu/vcpu.h"
+
+/*
+ * Guest CR0/CR4 bits Umbra owns (guest/host masks): paging changes need the
+ * IA-32e entry control kept in step; NE and VMXE are forced on underneath.
+ */
+#define VMCS_CR0_HOST_OWNED (CR0_PG | CR0_NE)
+#define VMCS_CR4_HOST_OWNED CR4_VMXE
+
+/* The controls and bitmaps every vmcs01 gets (vmcs02 starts from them too). */
+struct vmcs_base {
+	uint32_t pin, exec, secondary, exit, entry;
+	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
+};
+const struct vmcs_base *vmcs_base(void);
 
 /* BSP, once: the controls every VM gets, adjusted to this CPU, and the shared bitmaps. */
 int vmcs_setup_global(void);
 
 /* The vCPU's VMCS must be current: its controls (shadowed setters) and this CPU's host state. */
 void vmcs_setup_vcpu(struct vcpu *v);
+
+/* The current VMCS's host state: this CPU's, and Umbra's exit path. */
+void vmcs_setup_host_state(struct loaded_vmcs *vmcs);
 
 /*
  * Guest state, written straight to the current VMCS (the register cache is

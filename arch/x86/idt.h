@@ -8,6 +8,7 @@
 #define VECTOR_UD            6
 #define VECTOR_DOUBLE_FAULT  8
 #define VECTOR_GP            13
+#define VECTOR_PF            14
 #define VECTOR_MACHINE_CHECK 18
 #define VECTOR_FIRST_IRQ     32
 /* Host interrupts of Umbra's own (never a guest's: guests get no host interrupts). */

@@ -4,12 +4,20 @@
 
 #define MSR_IA32_APIC_BASE       0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
+#define MSR_IA32_SYSENTER_CS     0x174
+#define MSR_IA32_SYSENTER_ESP    0x175
+#define MSR_IA32_SYSENTER_EIP    0x176
 #define MSR_IA32_PAT             0x277
 #define MSR_X2APIC_BASE          0x800
 #define MSR_EFER                 0xc0000080
+#define MSR_STAR                 0xc0000081
+#define MSR_LSTAR                0xc0000082
+#define MSR_CSTAR                0xc0000083
+#define MSR_SFMASK               0xc0000084
 #define MSR_FS_BASE              0xc0000100
 #define MSR_GS_BASE              0xc0000101
 #define MSR_KERNEL_GS_BASE       0xc0000102
+#define MSR_TSC_AUX              0xc0000103
 
 #define APIC_BASE_BSP    (1ULL << 8)
 #define APIC_BASE_X2APIC (1ULL << 10)

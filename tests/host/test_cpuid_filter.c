@@ -38,6 +38,21 @@ static void test_signature_and_version_leaves(void **state)
 	assert_false(cpuid_filter_is_own_leaf(0x50000000));
 }
 
+/* nested=1: VMX shown, the rest as for any guest. */
+static void test_leaf1_shows_vmx_when_nested(void **state)
+{
+	(void)state;
+	struct cpuid_guest nested = {.apic_id = 3, .vmx = true};
+	struct cpuid_result r = {0x50654, 0x00100800, 0x7ffefbff, 0xbfebfbff};
+	struct cpuid_result plain = r;
+
+	cpuid_filter(1, 0, &nested, &r);
+	cpuid_filter(1, 0, &guest, &plain);
+	assert_int_not_equal(r.ecx & (1u << 5), 0);
+	assert_int_equal(r.ecx, plain.ecx | (1u << 5));
+	assert_int_equal(r.edx, plain.edx);
+}
+
 static void test_leaf1_hides_vmx_sets_hypervisor(void **state)
 {
 	(void)state;
@@ -132,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signature_and_version_leaves),
 	        cmocka_unit_test(test_leaf1_hides_vmx_sets_hypervisor),
+	        cmocka_unit_test(test_leaf1_shows_vmx_when_nested),
 	        cmocka_unit_test(test_tsc_frequency_leaves),
 	        cmocka_unit_test(test_unvirtualised_leaves_are_empty),
 	        cmocka_unit_test(test_other_leaves_pass_through),

@@ -4,6 +4,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "nested/nested.h"
 #include "vcpu/exits.h"
 #include "vcpu/events.h"
 #include "vcpu/lapic_access.h"
@@ -156,10 +157,7 @@ void vmx_handle_exit(struct vcpu *v)
 	case EXIT_REASON_VMON:
 	case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID:
-	case EXIT_REASON_VMFUNC:
-		/* VMX is not offered to this guest: the CPU it sees would raise #UD. */
-		vcpu_inject_exception(v, VECTOR_UD, false, 0);
-		return;
+	case EXIT_REASON_VMFUNC: nested_exit_vmx_instruction(v, basic); return;
 	case EXIT_REASON_CR_ACCESS: vcpu_exit_cr_access(v); return;
 	case EXIT_REASON_IO_INSTRUCTION: vcpu_exit_io(v); return;
 	case EXIT_REASON_MSR_READ: vcpu_exit_msr(v, false); return;

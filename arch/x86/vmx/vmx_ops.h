@@ -98,4 +98,17 @@ static inline int vmptrld(uint64_t vmcs_pa)
 	return fail ? -1 : 0;
 }
 
+/* INVVPID of `type` for vpid (and linear address la for the individual-address type). */
+static inline void invvpid(uint64_t type, uint16_t vpid, uint64_t la)
+{
+	struct {
+		uint64_t vpid, la;
+	} desc = {vpid, la};
+	bool fail;
+
+	__asm__ volatile("invvpid %1, %2" : "=@ccbe"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	if (__builtin_expect(fail, 0))
+		panic("INVVPID type %lu of VPID %u failed", type, vpid);
+}
+
 #endif

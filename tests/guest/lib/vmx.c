@@ -314,7 +314,11 @@ static void op_run(void *p)
 		break;
 	case VMX_INSN_VMCALL:
 		/* In VMX root operation VMCALL VMfails; no hypercall registers are needed. */
-		__asm__ volatile("vmcall" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+		/* RAX names no Umbra hypercall: under Umbra this is the SDM's VMCALL. */
+		__asm__ volatile("vmcall"
+		                 : "=@ccc"(cf), "=@ccz"(zf)
+		                 : "a"(VMX_VMCALL_NOT_HYPERCALL)
+		                 : "memory");
 		break;
 	case VMX_INSN_VMLAUNCH:
 	case VMX_INSN_VMRESUME:

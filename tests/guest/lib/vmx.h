@@ -49,6 +49,8 @@
 #define VMX_ERROR_UNKNOWN 0xffffffffu /* VMfailValid, but VM_INSTRUCTION_ERROR unreadable */
 #define VMX_VECTOR_UD     6
 #define VMX_VECTOR_GP     13
+/* vmx_vmcall()'s RAX: no Umbra hypercall number (vcpu/umbra_abi.h), so not a hypercall. */
+#define VMX_VMCALL_NOT_HYPERCALL 0x564d43414c4cULL /* "VMCALL" */
 
 /* The capability MSRs, read once. An MSR the CPU lacks (#GP on RDMSR) reads 0. */
 struct vmx_caps {

@@ -1,0 +1,46 @@
+/*
+ * The checks a VM entry makes on an L1's vmcs12 (SDM Vol. 3 chapter 26,
+ * "VM Entries"), in software, before Umbra builds vmcs02 from it. Pure and
+ * host-tested: one check per SDM rule; a failing check returns the rule it
+ * enforces (a string naming the SDM section), which Umbra logs at debug
+ * level and turns into the SDM's answer:
+ *   nested_check_controls     VMfailValid(7)  (26.2.1)
+ *   nested_check_host_state   VMfailValid(8)  (26.2.2, 26.2.3)
+ *   nested_check_guest_state  VM exit 33 with *qual (26.3.1), qualification
+ *                             0 (default), 2 (PDPTE loading) or 4 (VMCS
+ *                             link pointer)
+ * The checks hold vmcs12 to what L1 was offered (l1_caps.h), not to what
+ * the host CPU would accept.
+ */
+#ifndef NESTED_ENTRY_CHECKS_H
+#define NESTED_ENTRY_CHECKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nested/l1_caps.h"
+#include "nested/vmcs12.h"
+
+#define ENTRY_QUAL_DEFAULT  0
+#define ENTRY_QUAL_PDPTE    2
+#define ENTRY_QUAL_LINK_PTR 4
+
+/* What the checks need from outside vmcs12. */
+struct nested_entry_env {
+	const struct nested_caps *caps;
+	bool l1_long_mode; /* the L1 runs in IA-32e mode (so VMX root does too) */
+	/* Reads 8 bytes of L1 guest-physical memory; false if it is not RAM. */
+	bool (*read64)(void *ctx, uint64_t gpa, uint64_t *val);
+	void *ctx;
+};
+
+const char *nested_check_controls(const struct vmcs12 *c, const struct nested_entry_env *env);
+const char *nested_check_host_state(const struct vmcs12 *c, const struct nested_entry_env *env);
+const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested_entry_env *env,
+                                     uint32_t *qual);
+
+/* Helpers the other nested code shares. */
+bool nested_canonical(uint64_t la);
+bool nested_pat_valid(uint64_t pat);
+
+#endif

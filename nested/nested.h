@@ -1,0 +1,101 @@
+/*
+ * Nested VMX: an L1 guest that runs its own hypervisor (docs/nested.md).
+ *
+ * Per vCPU, Umbra keeps what the L1's VMX operation is (VMXON region,
+ * current VMCS, the cached vmcs12) and a second hardware VMCS, vmcs02, on
+ * which the L1's guest (L2) runs. While L2 runs, vmcs02 is the vCPU's
+ * current VMCS (vcpu->loaded); every other time, vmcs01 is.
+ *
+ *   vmx_emulate.c   the VMX instructions L1 executes (exits from vmcs01)
+ *   entry_checks.c  the SDM's VM-entry checks on a vmcs12 (pure)
+ *   exit_route.c    which L2 exits L1 asked for (pure)
+ *   vmcs02.c        vmcs12 -> vmcs02 before a nested entry, dirty fields only
+ *   nested_exit.c   a nested VM exit: L2 state into vmcs12, L1's host state loaded
+ *   nested.c        per-vCPU state, MSRs, the L2-exit dispatch
+ */
+#ifndef NESTED_NESTED_H
+#define NESTED_NESTED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/vmx/vmcs.h"
+#include "nested/l1_caps.h"
+
+struct vcpu;
+struct vmcs12;
+
+struct nested_vmx {
+	bool enabled;             /* the VM asked for nested=1 */
+	bool vmxon;               /* L1 is in VMX operation */
+	bool in_l2;               /* vmcs02 is current: L2 runs */
+	bool vmcs02_set_up;       /* vmcs02 holds Umbra's constant fields */
+	uint64_t feature_control; /* IA32_FEATURE_CONTROL as L1 wrote it */
+	uint64_t vmxon_ptr;
+	uint64_t current_ptr;  /* VMX_NO_VMCS when none */
+	struct vmcs12 *vmcs12; /* the current vmcs12, cached (one host page) */
+	struct loaded_vmcs vmcs02;
+	uint16_t vpid02;      /* the VPID L2 runs with, whatever L1's is */
+	uint16_t last_vpid12; /* the L1's VPID at the last entry: a change flushes vpid02 */
+	uint64_t
+	        l1_efer_at_entry; /* L2's EFER and PAT derive from L1's without the load controls */
+	uint64_t l1_pat_at_entry;
+	/* Counters for the statistics (vm_report, make bench). */
+	uint64_t entries, reflected_exits, l0_exits_in_l2, entry_vmwrites;
+};
+
+/* The IA32_VMX_* values every L1 sees (nested_global_init). */
+extern struct nested_caps nested_caps;
+
+/* BSP, once, after vmcs_setup_global(): the L1 capabilities and vmcs02's shared bitmaps. */
+int nested_global_init(void);
+
+/* VM creation (nested=1): the vmcs12 cache and vmcs02 pages. 0, or -1 when out of memory. */
+struct frame_alloc;
+int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa);
+void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa);
+
+/* RDMSR/WRMSR by L1 of IA32_FEATURE_CONTROL and the IA32_VMX_* MSRs; false if not one of them. */
+bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp);
+
+/* The VMX instruction exits of L1 (vmx_emulate.c), and VMCALL in VMX operation. */
+void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic);
+/* VMCALL of a nested-enabled L1: true if handled (not an Umbra hypercall). */
+bool nested_vmcall(struct vcpu *v);
+
+/* The nested VM entry of VMLAUNCH/VMRESUME, after the instruction's own checks. */
+void nested_vmentry(struct vcpu *v, bool launch);
+
+/*
+ * An exit while L2 ran: reflected to L1 if it asked for it, else handled
+ * by Umbra as for any guest (with vmcs02 current).
+ */
+void nested_l2_exit(struct vcpu *v);
+
+/*
+ * A nested VM exit to L1 with this exit information (reason, qualification,
+ * interruption information): L2 state saved if L2 ran, L1's host state
+ * loaded into vmcs01, which becomes current.
+ */
+void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr_info);
+
+/* Hardware refused vmcs02 (VMfailValid err): L1 gets the failure Umbra's checks missed. */
+void nested_hw_entry_failed(struct vcpu *v, uint32_t err);
+
+/*
+ * An L1 interrupt is pending while L2 runs: if L1 asked for external-
+ * interrupt exiting, a nested VM exit delivers it (true); else it goes to L2.
+ */
+bool nested_l1_interrupt(struct vcpu *v, uint8_t vector);
+
+/* MOV to CR0/CR4 and RDMSR/WRMSR by L2 that L1 does not intercept (Umbra's masks or bitmap). */
+void nested_l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val);
+bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+
+/* INIT: Umbra does not keep L1's VMX operation across it (real CPUs block INIT there). */
+void nested_init_signal(struct vcpu *v);
+
+/* CR0/CR4 writes by L1: false (#GP) if they break VMX operation's fixed bits. */
+bool nested_l1_cr_ok(struct vcpu *v, unsigned int cr, uint64_t val);
+
+#endif

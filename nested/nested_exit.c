@@ -1,0 +1,290 @@
+/*
+ * A nested VM exit (SDM Vol. 3 chapter 28, "VM Exits", as L1's CPU would
+ * do it): L2's state from vmcs02 into vmcs12 with the exit information,
+ * then L1's host state from vmcs12 into vmcs01, which becomes current
+ * again, and L1 resumes at its HOST_RIP.
+ *
+ * The stores into vmcs12 do not mark fields dirty: vmcs02 already holds
+ * those values, so the next entry rewrites only what L1 changes.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "nested/nested.h"
+#include "nested/entry_checks.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "nested/vmx_rules.h"
+#include "vcpu/vm.h"
+#include "vcpu/vmcs_setup.h"
+
+#define ENC_TYPE(e)    (((e) >> 10) & 3u)
+#define ENC_TYPE_GUEST 2u
+#define INTR_VALID     (1u << 31)
+#define DR7_RESET      0x400ULL
+#define RFLAGS_FIXED1  0x2ULL
+#define EFER_WRITABLE  (EFER_SCE | EFER_LME | EFER_NXE)
+#define MSR_ENTRY_SIZE 16
+/* Access rights of the segments a VM exit loads (SDM 28.5.2). */
+#define AR_CODE64     0xa09bu /* present, DPL 0, execute/read accessed, L, G */
+#define AR_CODE32     0xc09bu /* present, DPL 0, execute/read accessed, D, G */
+#define AR_DATA       0xc093u /* present, DPL 0, read/write accessed, D/B, G */
+#define AR_TSS64_BUSY 0x008bu
+#define AR_UNUSABLE   0x10000u
+#define FLAT_LIMIT    0xffffffffu
+#define TSS_LIMIT     0x67u
+#define DT_LIMIT      0xffffu
+
+bool nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		if (write)
+			vmcs_write32(GUEST_SYSENTER_CS, *val);
+		else
+			*val = vmcs_read32(GUEST_SYSENTER_CS);
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		if (write)
+			vmcs_writel(GUEST_SYSENTER_ESP, *val);
+		else
+			*val = vmcs_readl(GUEST_SYSENTER_ESP);
+		return true;
+	case MSR_IA32_SYSENTER_EIP:
+		if (write)
+			vmcs_writel(GUEST_SYSENTER_EIP, *val);
+		else
+			*val = vmcs_readl(GUEST_SYSENTER_EIP);
+		return true;
+	case MSR_FS_BASE:
+		if (write)
+			vmcs_writel(GUEST_FS_BASE, *val);
+		else
+			*val = vmcs_readl(GUEST_FS_BASE);
+		return true;
+	case MSR_GS_BASE:
+		if (write)
+			vmcs_writel(GUEST_GS_BASE, *val);
+		else
+			*val = vmcs_readl(GUEST_GS_BASE);
+		return true;
+	case MSR_IA32_PAT:
+		if (!write)
+			*val = vmcs_read64(GUEST_IA32_PAT);
+		else if (nested_pat_valid(*val))
+			vmcs_write64(GUEST_IA32_PAT, *val);
+		else
+			return false;
+		return true;
+	case MSR_KERNEL_GS_BASE:
+	case MSR_STAR:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SFMASK:
+	case MSR_TSC_AUX:
+		/* Never switched by the VMCS: the register holds the running guest's value. */
+		if (write)
+			wrmsr(msr, *val);
+		else
+			*val = rdmsr(msr);
+		return true;
+	default: return false;
+	}
+}
+
+/* One entry of an MSR list: index (bits 31:0), reserved (63:32), value. */
+struct msr_entry {
+	uint32_t index, reserved;
+	uint64_t value;
+};
+
+uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		const struct msr_entry *e =
+		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
+		uint64_t value = e ? e->value : 0;
+
+		if (!e || e->reserved || !nested_msr_passthrough(e->index, true, &value)) {
+			console_debugf("%s: MSR-load list entry %u (MSR 0x%x) refused\n",
+			               v->vm->name, i, e ? e->index : 0);
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* The VM-exit MSR-store list: L2's values, vmcs02 current. False if an entry is refused. */
+static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		struct msr_entry *e =
+		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
+
+		if (!e || e->reserved || !nested_msr_passthrough(e->index, false, &e->value))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * L2's guest state, vmcs02 -> vmcs12 (SDM 28.3), and the exit information
+ * (28.2) but reason, qualification and interruption information, which the
+ * caller gives (an exit Umbra synthesises has its own).
+ */
+static void save_l2_state(struct vmcs12 *c)
+{
+	uint32_t exit = c->vm_exit_controls;
+
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
+		uint32_t enc = vmcs12_fields[i].encoding;
+
+		if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
+			continue;
+		switch (enc) {
+		case VMCS_LINK_POINTER:
+		case GUEST_IA32_PERF_GLOBAL_CTRL:
+		case GUEST_PDPTR0:
+		case GUEST_PDPTR1:
+		case GUEST_PDPTR2:
+		case GUEST_PDPTR3:
+		case GUEST_SMBASE:
+		case VMX_PREEMPTION_TIMER_VALUE: continue;
+		case GUEST_IA32_EFER:
+			if (!(exit & VM_EXIT_SAVE_IA32_EFER))
+				continue;
+			break;
+		case GUEST_IA32_PAT:
+			if (!(exit & VM_EXIT_SAVE_IA32_PAT))
+				continue;
+			break;
+		case GUEST_DR7:
+		case GUEST_IA32_DEBUGCTL:
+			if (!(exit & VM_EXIT_SAVE_DEBUG_CONTROLS))
+				continue;
+			break;
+		default: break;
+		}
+		vmcs12_set(c, i, __vmcs_read(enc));
+	}
+	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA. */
+	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
+		c->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
+	else
+		c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	c->vm_exit_intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	c->idt_vectoring_info_field = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	c->idt_vectoring_error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+	c->vm_exit_instruction_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	c->vmx_instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	c->guest_linear_address = vmcs_readl(GUEST_LINEAR_ADDRESS);
+}
+
+static void load_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
+                         uint32_t ar)
+{
+	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
+
+	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
+	__vmcs_write(GUEST_ES_BASE + 2 * i, base);
+	__vmcs_write(GUEST_ES_LIMIT + 2 * i, limit);
+	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
+}
+
+/* A data segment register after a VM exit: unusable if its selector is 0. */
+static void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
+{
+	load_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA : AR_UNUSABLE);
+}
+
+/* L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. */
+static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
+{
+	bool host64 = c->vm_exit_controls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
+	uint64_t efer;
+
+	/* L1 sees its CRs through vmcs01's masks: shadows as loaded, NE/VMXE kept underneath. */
+	vmcs_writel(CR0_READ_SHADOW, c->host_cr0);
+	vmcs_writel(GUEST_CR0, c->host_cr0 | CR0_NE);
+	vmcs_writel(CR4_READ_SHADOW, c->host_cr4);
+	vmcs_writel(GUEST_CR4, c->host_cr4 | CR4_VMXE);
+	vmcs_writel(GUEST_CR3, c->host_cr3);
+	vmcs_writel(GUEST_DR7, DR7_RESET);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, c->host_ia32_sysenter_cs);
+	vmcs_writel(GUEST_SYSENTER_ESP, c->host_ia32_sysenter_esp);
+	vmcs_writel(GUEST_SYSENTER_EIP, c->host_ia32_sysenter_eip);
+	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT)
+		vmcs_write64(GUEST_IA32_PAT, c->host_ia32_pat);
+	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_EFER)
+		efer = c->host_ia32_efer;
+	else
+		efer = (v->efer & ~(EFER_LMA | EFER_LME)) | (host64 ? EFER_LMA | EFER_LME : 0);
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	v->efer = efer & EFER_WRITABLE;
+	if (host64)
+		entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+	else
+		entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
+
+	load_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
+	             host64 ? AR_CODE64 : AR_CODE32);
+	load_data_segment(GUEST_SS_SELECTOR, c->host_ss_selector, 0);
+	load_data_segment(GUEST_DS_SELECTOR, c->host_ds_selector, 0);
+	load_data_segment(GUEST_ES_SELECTOR, c->host_es_selector, 0);
+	load_data_segment(GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
+	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
+	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
+	load_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
+	             AR_TSS64_BUSY);
+	load_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
+	vmcs_writel(GUEST_GDTR_BASE, c->host_gdtr_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, DT_LIMIT);
+	vmcs_writel(GUEST_IDTR_BASE, c->host_idtr_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, DT_LIMIT);
+
+	vmcs_writel(GUEST_RIP, c->host_rip);
+	vmcs_writel(GUEST_RSP, c->host_rsp);
+	vmcs_writel(GUEST_RFLAGS, RFLAGS_FIXED1);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr_info)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmcs12 *c = n->vmcs12;
+	bool l2_ran = n->in_l2;
+	uint32_t bad;
+
+	if (l2_ran) {
+		save_l2_state(c);
+		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
+			vm_end_error(v->vm, "VMX abort: the VM-exit MSR-store list of L1's vmcs12 "
+			                    "names an MSR Umbra cannot store (L1 triple fault)");
+			return;
+		}
+		/* Umbra's injection into L2, if cut short, is in the IDT-vectoring information now. */
+		v->injected = -1;
+		n->reflected_exits++;
+	}
+	c->vm_exit_reason = reason;
+	c->exit_qualification = qual;
+	c->vm_exit_intr_info = intr_info;
+	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
+	c->vm_entry_intr_info_field &= ~INTR_VALID;
+	n->in_l2 = false;
+	nested_switch_vmcs(v, &v->vmcs);
+	load_l1_host_state(v, c);
+	bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+	if (bad) {
+		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */
+		c->abort = 1; /* VMX-abort indicator 1: failure loading an MSR on VM exit */
+		nested_vmcs12_flush(v);
+		vm_end_error(v->vm,
+		             "VMX abort: VM-exit MSR-load entry %u refused (L1 triple fault)", bad);
+	}
+}

@@ -1,0 +1,197 @@
+/*
+ * vmcs12 -> vmcs02 before a nested VM entry. vmcs02 is the hardware VMCS
+ * L2 runs on: L1's guest state and most of its controls, merged with what
+ * Umbra needs whatever L1 asked (its host state, EPT, VPID, I/O and MSR
+ * exits checked in software, HLT/MWAIT/MONITOR exits, CR0.PG/NE and
+ * CR4.VMXE owned, external-interrupt exiting and the slice timer).
+ *
+ * Only the vmcs12 fields marked dirty are written (L1's VMWRITEs since the
+ * last entry; all of them after a VMPTRLD); the five control words go
+ * through the shadowed setters, which skip the VMWRITE when nothing
+ * changed. An L1 that only advanced the guest RIP costs one VMWRITE here.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "nested/nested.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "vcpu/guest_mem.h"
+#include "vcpu/vm.h"
+#include "vcpu/vmcs_setup.h"
+
+#define ENC_TYPE(e)      (((e) >> 10) & 3u)
+#define ENC_TYPE_CONTROL 0u
+#define ENC_TYPE_GUEST   2u
+#define PDPTE_ALIGN_MASK 0xffffffe0ULL
+#define DR7_RESET        0x400ULL
+
+/* Secondary controls L2 gets from L1 (offered in l1_caps.c); EPT, VPID, UG are Umbra's. */
+#define PROC2_FROM_L1                                                       \
+	(SECONDARY_EXEC_DESC_TABLE_EXITING | SECONDARY_EXEC_ENABLE_RDTSCP | \
+	 SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_RDRAND_EXITING |    \
+	 SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_RDSEED_EXITING)
+#define PROC2_UMBRA \
+	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_UNRESTRICTED_GUEST)
+/* Processor-based controls Umbra sets in vmcs02 whatever L1 asked (exit_route.c decides). */
+#define PROC_UMBRA                                                                     \
+	(CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING | \
+	 CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |                        \
+	 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+/* L1's controls that name L1 structures Umbra replaces with its own. */
+#define PROC_REPLACED                                                                         \
+	(CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS | \
+	 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+
+/* Every MSR access of L2 exits (exit_route.c checks L1's bitmap): one page of ones. */
+uint64_t nested_msr_bitmap02;
+
+/* Fields written once per vmcs02: Umbra's, the same for every L1. */
+static void setup_once(struct vcpu *v)
+{
+	struct loaded_vmcs *l = &v->nested.vmcs02;
+	const struct vmcs_base *b = vmcs_base();
+
+	vmcs_setup_host_state(l);
+	vmcs_write64(IO_BITMAP_A, b->io_bitmap_a);
+	vmcs_write64(IO_BITMAP_B, b->io_bitmap_b);
+	vmcs_write64(MSR_BITMAP, nested_msr_bitmap02);
+	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
+	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->nested.vpid02);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	pin_controls_set(l, b->pin);
+	exit_controls_set(l, b->exit);
+	v->nested.vmcs02_set_up = true;
+}
+
+/* The merged CR0/CR4 masks and shadows: L1's bits as L1 set them, Umbra's show L2's value. */
+static void write_cr_masks(const struct vmcs12 *c)
+{
+	vmcs_writel(CR0_GUEST_HOST_MASK, c->cr0_guest_host_mask | VMCS_CR0_HOST_OWNED);
+	vmcs_writel(CR0_READ_SHADOW, (c->cr0_read_shadow & c->cr0_guest_host_mask) |
+	                                     (c->guest_cr0 & ~c->cr0_guest_host_mask));
+	vmcs_writel(CR4_GUEST_HOST_MASK, c->cr4_guest_host_mask | VMCS_CR4_HOST_OWNED);
+	vmcs_writel(CR4_READ_SHADOW, (c->cr4_read_shadow & c->cr4_guest_host_mask) |
+	                                     (c->guest_cr4 & ~c->cr4_guest_host_mask));
+}
+
+/* L2's EFER, PAT and debug controls: vmcs12's if L1 loads them, else L1's own carry over. */
+static void write_msr_state(struct vcpu *v, const struct vmcs12 *c)
+{
+	struct nested_vmx *n = &v->nested;
+	uint64_t efer;
+
+	if (c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) {
+		efer = c->guest_ia32_efer;
+	} else {
+		efer = n->l1_efer_at_entry & ~(EFER_LMA | EFER_LME);
+		if (c->vm_entry_controls & VM_ENTRY_IA32E_MODE)
+			efer |= EFER_LMA | EFER_LME;
+	}
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write64(GUEST_IA32_PAT, c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT
+	                                     ? c->guest_ia32_pat
+	                                     : n->l1_pat_at_entry);
+	if (c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
+		vmcs_writel(GUEST_DR7, c->guest_dr7);
+		vmcs_write64(GUEST_IA32_DEBUGCTL, c->guest_ia32_debugctl);
+	} else {
+		vmcs_writel(GUEST_DR7, DR7_RESET);
+		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	}
+}
+
+/* PAE paging outside IA-32e mode: with EPT, VM entry takes the PDPTEs from vmcs02. */
+static void write_pdptes(struct vcpu *v, const struct vmcs12 *c)
+{
+	uint64_t base = c->guest_cr3 & PDPTE_ALIGN_MASK, e[4] = {0, 0, 0, 0};
+
+	if (!(c->guest_cr0 & CR0_PG) || !(c->guest_cr4 & CR4_PAE) ||
+	    (c->vm_entry_controls & VM_ENTRY_IA32E_MODE))
+		return;
+	for (int i = 0; i < 4; i++)
+		vcpu_read_guest64(v->vm, base + 8 * (uint64_t)i, &e[i]); /* checked at entry */
+	vmcs_write64(GUEST_PDPTR0, e[0]);
+	vmcs_write64(GUEST_PDPTR1, e[1]);
+	vmcs_write64(GUEST_PDPTR2, e[2]);
+	vmcs_write64(GUEST_PDPTR3, e[3]);
+}
+
+/* The controls, every entry: the setters write only what changed. */
+static void write_controls(struct vcpu *v, const struct vmcs12 *c)
+{
+	struct loaded_vmcs *l = &v->nested.vmcs02;
+	const struct vmcs_base *b = vmcs_base();
+	uint32_t proc2 = b->secondary & PROC2_UMBRA;
+
+	if (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+		proc2 |= c->secondary_vm_exec_control & PROC2_FROM_L1;
+	exec_controls_set(l, (c->cpu_based_vm_exec_control & ~PROC_REPLACED) | PROC_UMBRA |
+	                             (b->exec & ~CPU_BASED_INTR_WINDOW_EXITING));
+	secondary_exec_controls_set(l, proc2);
+	entry_controls_set(l, b->entry | (c->vm_entry_controls &
+	                                  (VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_DEBUG_CONTROLS)));
+}
+
+void vmcs02_prepare(struct vcpu *v)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	bool cr_dirty = false, msr_dirty = false, pdpte_dirty = false;
+
+	if (!v->nested.vmcs02_set_up)
+		setup_once(v);
+	for (unsigned int i = vmcs12_dirty_next(&c->dirty, 0); i < VMCS12_FIELD_COUNT;
+	     i = vmcs12_dirty_next(&c->dirty, i + 1)) {
+		uint32_t enc = vmcs12_fields[i].encoding;
+
+		vmcs12_dirty_clear(&c->dirty, i);
+		switch (enc) {
+		case CR0_GUEST_HOST_MASK:
+		case CR4_GUEST_HOST_MASK:
+		case CR0_READ_SHADOW:
+		case CR4_READ_SHADOW: cr_dirty = true; continue;
+		case GUEST_CR0:
+		case GUEST_CR4: cr_dirty = pdpte_dirty = true; break;
+		case GUEST_CR3: pdpte_dirty = true; break;
+		case VM_ENTRY_CONTROLS: msr_dirty = pdpte_dirty = true; continue;
+		case GUEST_IA32_EFER:
+		case GUEST_IA32_PAT:
+		case GUEST_IA32_DEBUGCTL:
+		case GUEST_DR7: msr_dirty = true; continue;
+		/* Umbra's own in vmcs02, or only read in software. */
+		case VMCS_LINK_POINTER:
+		case GUEST_IA32_PERF_GLOBAL_CTRL:
+		case GUEST_PDPTR0:
+		case GUEST_PDPTR1:
+		case GUEST_PDPTR2:
+		case GUEST_PDPTR3:
+		case GUEST_SMBASE:
+		case VMX_PREEMPTION_TIMER_VALUE: continue;
+		/* Control fields L2 takes as L1 wrote them. */
+		case EXCEPTION_BITMAP:
+		case PAGE_FAULT_ERROR_CODE_MASK:
+		case PAGE_FAULT_ERROR_CODE_MATCH:
+		case CR3_TARGET_COUNT:
+		case CR3_TARGET_VALUE0:
+		case CR3_TARGET_VALUE1:
+		case CR3_TARGET_VALUE2:
+		case CR3_TARGET_VALUE3:
+		case TSC_OFFSET:
+		case VM_ENTRY_INTR_INFO_FIELD:
+		case VM_ENTRY_EXCEPTION_ERROR_CODE:
+		case VM_ENTRY_INSTRUCTION_LEN: break;
+		default:
+			if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
+				continue;
+		}
+		__vmcs_write(enc, vmcs12_get(c, i));
+	}
+	if (cr_dirty)
+		write_cr_masks(c);
+	if (msr_dirty)
+		write_msr_state(v, c);
+	if (pdpte_dirty)
+		write_pdptes(v, c);
+	write_controls(v, c);
+}

@@ -1,0 +1,448 @@
+/*
+ * The VMX instructions an L1 executes: every one exits (VMX non-root
+ * operation), and Umbra does what the CPU L1 believes it has would do,
+ * rules first (vmx_rules.c, in the SDM's order), then the instruction's
+ * effect on the L1's VMX state and vmcs12 cache.
+ */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "nested/nested.h"
+#include "nested/entry_checks.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "nested/vmx_operand.h"
+#include "nested/vmx_rules.h"
+#include "vcpu/guest_mem.h"
+#include "vcpu/umbra_abi.h"
+#include "vcpu/vm.h"
+#include "vcpu/vmcs_setup.h"
+
+#define RFLAGS_CF      (1ULL << 0)
+#define RFLAGS_ZF      (1ULL << 6)
+#define RFLAGS_VM      (1ULL << 17)
+#define RFLAGS_ARITH   0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
+#define AR_L           (1u << 13)
+#define BLOCK_MOV_SS   (1u << 1)
+#define REG_NUMBER_RSP 4
+#define SEG_FS         4
+#define INV_DESC_SIZE  16
+#define VPID_MASK      0xffffULL
+
+static uint64_t gpr_get(struct vcpu *v, unsigned int n)
+{
+	return n == REG_NUMBER_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
+}
+
+static void gpr_set(struct vcpu *v, unsigned int n, uint64_t val)
+{
+	if (n == REG_NUMBER_RSP)
+		reg_cache_write(&v->regs, REG_RSP, val);
+	else
+		*vcpu_gpr(&v->gprs, n) = val;
+}
+
+static bool long_mode_64(void)
+{
+	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (vmcs_read32(GUEST_CS_AR_BYTES) & AR_L);
+}
+
+uint64_t nested_l1_cr0(struct vcpu *v)
+{
+	uint64_t shadow = vmcs_readl(CR0_READ_SHADOW);
+
+	return (reg_cache_read(&v->regs, REG_CR0) & ~VMCS_CR0_HOST_OWNED) |
+	       (shadow & VMCS_CR0_HOST_OWNED);
+}
+
+uint64_t nested_l1_cr4(struct vcpu *v)
+{
+	uint64_t shadow = vmcs_readl(CR4_READ_SHADOW);
+
+	return (reg_cache_read(&v->regs, REG_CR4) & ~VMCS_CR4_HOST_OWNED) |
+	       (shadow & VMCS_CR4_HOST_OWNED);
+}
+
+/* The L1's state as the rules read it. */
+static void l1_state(struct vcpu *v, struct vmx_l1_state *s)
+{
+	const struct nested_vmx *n = &v->nested;
+	uint64_t cr0 = nested_l1_cr0(v), cr4 = nested_l1_cr4(v);
+	uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+
+	s->cr0_pe = cr0 & CR0_PE;
+	s->cr4_vmxe = cr4 & CR4_VMXE;
+	s->rflags_vm = reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_VM;
+	s->compat_mode = (efer & EFER_LMA) && !(vmcs_read32(GUEST_CS_AR_BYTES) & AR_L);
+	s->cpl = (uint8_t)vcpu_cpl(v);
+	s->in_vmx = n->vmxon;
+	s->vmxon_ptr = n->vmxon_ptr;
+	s->current_vmcs = n->current_ptr;
+	s->maxphyaddr = nested_caps.maxphyaddr;
+	s->feature_control_ok = (n->feature_control & FEATURE_CONTROL_LOCKED) &&
+	                        (n->feature_control & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+	s->cr_fixed_ok = vmx_cr_valid(cr0, nested_caps_get(&nested_caps, MSR_IA32_VMX_CR0_FIXED0),
+	                              nested_caps_get(&nested_caps, MSR_IA32_VMX_CR0_FIXED1)) &&
+	                 vmx_cr_valid(cr4, nested_caps_get(&nested_caps, MSR_IA32_VMX_CR4_FIXED0),
+	                              nested_caps_get(&nested_caps, MSR_IA32_VMX_CR4_FIXED1));
+}
+
+/* VMsucceed, VMfailInvalid, VMfailValid: RFLAGS, then past the instruction. */
+static void set_flags(struct vcpu *v, uint64_t flags)
+{
+	uint64_t rf = reg_cache_read(&v->regs, REG_RFLAGS);
+
+	reg_cache_write(&v->regs, REG_RFLAGS, (rf & ~RFLAGS_ARITH) | flags);
+	vcpu_skip_instruction(v);
+}
+
+void nested_vmx_succeed(struct vcpu *v)
+{
+	set_flags(v, 0);
+}
+
+void nested_vmx_fail(struct vcpu *v, uint32_t error)
+{
+	if (v->nested.current_ptr == VMX_NO_VMCS) {
+		set_flags(v, RFLAGS_CF);
+		return;
+	}
+	v->nested.vmcs12->vm_instruction_error = error;
+	set_flags(v, RFLAGS_ZF);
+}
+
+/* Applies a rule's outcome; true if the instruction goes on (VMX_OUT_OK). */
+static bool apply(struct vcpu *v, struct vmx_outcome o)
+{
+	switch (o.kind) {
+	case VMX_OUT_OK: return true;
+	case VMX_OUT_UD: vcpu_inject_exception(v, VECTOR_UD, false, 0); return false;
+	case VMX_OUT_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return false;
+	case VMX_OUT_FAIL_INVALID: set_flags(v, RFLAGS_CF); return false;
+	case VMX_OUT_FAIL_VALID: nested_vmx_fail(v, o.error); return false;
+	}
+	return false;
+}
+
+/* The memory operand's linear address (64-bit mode ignores the ES/CS/SS/DS bases). */
+static uint64_t operand_address(struct vcpu *v, const struct vmx_insn_info *ii)
+{
+	uint64_t gpr[VCPU_GPR_COUNT], base = 0;
+
+	for (unsigned int i = 0; i < VCPU_GPR_COUNT; i++)
+		gpr[i] = gpr_get(v, i);
+	if (!long_mode_64() || ii->segment >= SEG_FS)
+		base = __vmcs_read(GUEST_ES_BASE + 2u * ii->segment);
+	return vmx_operand_linear(ii, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION), base, gpr);
+}
+
+static void insn_info(struct vmx_insn_info *ii)
+{
+	vmx_insn_info_decode(vmcs_read32(VMX_INSTRUCTION_INFO), ii);
+}
+
+/* Reads the memory operand; false after injecting the fault. */
+static bool read_mem(struct vcpu *v, const struct vmx_insn_info *ii, void *buf, size_t len)
+{
+	uint64_t la = operand_address(v, ii);
+	int rc = vcpu_linear_read(v, la, buf, len);
+
+	if (rc < 0) {
+		vcpu_inject_access_fault(v, la, rc, GUEST_ACC_READ);
+		return false;
+	}
+	return true;
+}
+
+static bool write_mem(struct vcpu *v, const struct vmx_insn_info *ii, const void *buf, size_t len)
+{
+	uint64_t la = operand_address(v, ii);
+	int rc = vcpu_linear_write(v, la, buf, len);
+
+	if (rc < 0) {
+		vcpu_inject_access_fault(v, la, rc, GUEST_ACC_WRITE);
+		return false;
+	}
+	return true;
+}
+
+/* The 64-bit pointer operand of VMXON, VMCLEAR and VMPTRLD. */
+static bool read_pointer(struct vcpu *v, uint64_t *ptr)
+{
+	struct vmx_insn_info ii;
+
+	insn_info(&ii);
+	return read_mem(v, &ii, ptr, sizeof(*ptr));
+}
+
+/* A region's first dword; memory that is not RAM reads as all ones, as unbacked memory does. */
+static uint32_t region_revision(struct vcpu *v, uint64_t ptr)
+{
+	const uint32_t *p = vm_gpa_to_ptr(v->vm, ptr, sizeof(*p));
+
+	return p ? *p : UINT32_MAX;
+}
+
+void nested_vmcs12_flush(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	void *p;
+
+	if (n->current_ptr == VMX_NO_VMCS)
+		return;
+	p = vm_gpa_to_ptr(v->vm, n->current_ptr, sizeof(struct vmcs12));
+	if (p)
+		memcpy(p, n->vmcs12, sizeof(struct vmcs12));
+}
+
+static void emulate_vmxon(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmx_l1_state s;
+	uint64_t ptr;
+
+	l1_state(v, &s);
+	/* The checks before the operand is read (a valid-looking region stands in). */
+	if (!apply(v, vmx_check_vmxon(&s, 0, VMCS12_REVISION_ID, VMCS12_REVISION_ID)))
+		return;
+	if (!read_pointer(v, &ptr))
+		return;
+	if (!apply(v, vmx_check_vmxon(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID)))
+		return;
+	n->vmxon = true;
+	n->vmxon_ptr = ptr;
+	n->current_ptr = VMX_NO_VMCS;
+	nested_vmx_succeed(v);
+}
+
+static void emulate_vmxoff(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmx_l1_state s;
+
+	l1_state(v, &s);
+	if (!apply(v, vmx_check_common(&s)))
+		return;
+	nested_vmcs12_flush(v);
+	n->vmxon = false;
+	n->current_ptr = VMX_NO_VMCS;
+	nested_vmx_succeed(v);
+}
+
+static void emulate_vmclear(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmx_l1_state s;
+	uint64_t ptr;
+	uint32_t *launch;
+
+	l1_state(v, &s);
+	if (!apply(v, vmx_check_common(&s)) || !read_pointer(v, &ptr))
+		return;
+	if (!apply(v, vmx_check_vmclear(&s, ptr)))
+		return;
+	if (ptr == n->current_ptr) {
+		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
+		nested_vmcs12_flush(v);
+		n->current_ptr = VMX_NO_VMCS;
+	} else {
+		/* Not cached: its launch state is in L1 memory (if it is RAM at all). */
+		launch = vm_gpa_to_ptr(v->vm, ptr + offsetof(struct vmcs12, launch_state),
+		                       sizeof(*launch));
+		if (launch)
+			*launch = VMCS12_LAUNCH_CLEAR;
+	}
+	nested_vmx_succeed(v);
+}
+
+static void emulate_vmptrld(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmx_l1_state s;
+	uint64_t ptr;
+	const void *region;
+
+	l1_state(v, &s);
+	if (!apply(v, vmx_check_common(&s)) || !read_pointer(v, &ptr))
+		return;
+	if (!apply(v,
+	           vmx_check_vmptrld(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID, false)))
+		return;
+	if (ptr != n->current_ptr) {
+		region = vm_gpa_to_ptr(v->vm, ptr, sizeof(struct vmcs12));
+		if (!region) {
+			/* Unreachable: a region that is not RAM fails the revision check. */
+			nested_vmx_fail(v, VMXERR_VMPTRLD_INCORRECT_REVISION_ID);
+			return;
+		}
+		nested_vmcs12_flush(v);
+		memcpy(n->vmcs12, region, sizeof(struct vmcs12));
+		if (n->vmcs12->launch_state != VMCS12_LAUNCH_LAUNCHED)
+			n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
+		/* vmcs02 was not built from it: every field must reach vmcs02 at the next entry. */
+		vmcs12_dirty_set_all(&n->vmcs12->dirty);
+		n->current_ptr = ptr;
+	}
+	nested_vmx_succeed(v);
+}
+
+static void emulate_vmptrst(struct vcpu *v)
+{
+	struct vmx_l1_state s;
+	struct vmx_insn_info ii;
+	uint64_t ptr = v->nested.current_ptr;
+
+	l1_state(v, &s);
+	if (!apply(v, vmx_check_common(&s)))
+		return;
+	insn_info(&ii);
+	if (write_mem(v, &ii, &ptr, sizeof(ptr)))
+		nested_vmx_succeed(v);
+}
+
+static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmx_l1_state s;
+	struct vmx_insn_info ii;
+	bool is64 = long_mode_64();
+	size_t size = is64 ? 8 : 4;
+	uint64_t field, val = 0;
+	int err;
+
+	l1_state(v, &s);
+	if (!apply(v, vmx_check_common(&s)))
+		return;
+	if (n->current_ptr == VMX_NO_VMCS) {
+		apply(v, vmx_check_vmread_vmwrite(&s, 0));
+		return;
+	}
+	insn_info(&ii);
+	field = gpr_get(v, ii.reg2);
+	if (!is64)
+		field = (uint32_t)field;
+	if (write) {
+		if (ii.mem) {
+			if (!read_mem(v, &ii, &val, size))
+				return;
+		} else {
+			val = gpr_get(v, ii.reg1);
+		}
+		if (!is64)
+			val = (uint32_t)val;
+		err = vmcs12_write(n->vmcs12, field, val,
+		                   nested_caps_get(&nested_caps, MSR_IA32_VMX_MISC) &
+		                           VMX_MISC_VMWRITE_ANY_FIELD);
+		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
+			return;
+	} else {
+		err = vmcs12_read(n->vmcs12, field, &val);
+		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
+			return;
+		if (ii.mem) {
+			if (!write_mem(v, &ii, &val, size))
+				return;
+		} else {
+			gpr_set(v, ii.reg1, is64 ? val : (uint32_t)val);
+		}
+	}
+	nested_vmx_succeed(v);
+}
+
+static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
+{
+	struct vmx_l1_state s;
+	struct vmx_outcome o;
+	bool mov_ss = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCK_MOV_SS;
+
+	l1_state(v, &s);
+	o = vmx_check_common(&s);
+	if (o.kind == VMX_OUT_OK)
+		o = vmx_check_vmlaunch_vmresume(&s, launch,
+		                                s.current_vmcs != VMX_NO_VMCS &&
+		                                        v->nested.vmcs12->launch_state ==
+		                                                VMCS12_LAUNCH_LAUNCHED,
+		                                mov_ss);
+	if (apply(v, o))
+		nested_vmentry(v, launch);
+}
+
+/* INVVPID: flushes vpid02, which stands for every VPID of the L1 (a superset is allowed). */
+static void emulate_invvpid(struct vcpu *v)
+{
+	struct vmx_l1_state s;
+	struct vmx_insn_info ii;
+	uint64_t desc[2], type;
+	uint32_t types = nested_caps_invvpid_types(&nested_caps);
+
+	l1_state(v, &s);
+	if (!types) {
+		/* VPID is not offered: INVVPID does not exist. */
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
+		return;
+	}
+	if (!apply(v, vmx_check_common(&s)))
+		return;
+	insn_info(&ii);
+	type = gpr_get(v, ii.reg2);
+	if (!long_mode_64())
+		type = (uint32_t)type;
+	/* The type is checked before the descriptor is read (SDM INVVPID pseudo-code). */
+	if (!apply(v, vmx_check_invalidate(&s, type, types)))
+		return;
+	if (!read_mem(v, &ii, desc, INV_DESC_SIZE))
+		return;
+	if ((desc[0] & ~VPID_MASK) || (type != INVVPID_ALL_CONTEXT && (desc[0] & VPID_MASK) == 0) ||
+	    (type == INVVPID_INDIVIDUAL_ADDR && !nested_canonical(desc[1]))) {
+		nested_vmx_fail(v, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+		return;
+	}
+	nested_flush_vpid02(v);
+	nested_vmx_succeed(v);
+}
+
+void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
+{
+	if (!v->nested.enabled) {
+		/* VMX is not offered to this guest: the CPU it sees would raise #UD. */
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
+		return;
+	}
+	switch (basic) {
+	case EXIT_REASON_VMON: emulate_vmxon(v); return;
+	case EXIT_REASON_VMOFF: emulate_vmxoff(v); return;
+	case EXIT_REASON_VMCLEAR: emulate_vmclear(v); return;
+	case EXIT_REASON_VMPTRLD: emulate_vmptrld(v); return;
+	case EXIT_REASON_VMPTRST: emulate_vmptrst(v); return;
+	case EXIT_REASON_VMREAD: emulate_vmread_vmwrite(v, false); return;
+	case EXIT_REASON_VMWRITE: emulate_vmread_vmwrite(v, true); return;
+	case EXIT_REASON_VMLAUNCH: emulate_vmlaunch_vmresume(v, true); return;
+	case EXIT_REASON_VMRESUME: emulate_vmlaunch_vmresume(v, false); return;
+	case EXIT_REASON_INVVPID: emulate_invvpid(v); return;
+	default:
+		/* INVEPT and VMFUNC: EPT and VM functions are not offered (l1_caps.h). */
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
+	}
+}
+
+bool nested_vmcall(struct vcpu *v)
+{
+	struct vmx_l1_state s;
+	struct vmx_outcome o;
+
+	/* Umbra's hypercalls keep working in and out of VMX operation (vcpu/umbra_abi.h). */
+	if (!v->nested.enabled || v->gprs.rax < UMBRA_HC_COUNT)
+		return false;
+	/* Any other VMCALL is the SDM's: #UD outside VMX operation, VMfail(1) in it. */
+	l1_state(v, &s);
+	o = vmx_check_common(&s);
+	if (o.kind == VMX_OUT_OK)
+		o = vmx_fail(&s, VMXERR_VMCALL_IN_ROOT);
+	apply(v, o);
+	return true;
+}

@@ -1,0 +1,327 @@
+/*
+ * Host tests of nested/entry_checks.c: starting from a valid vmcs12 (a
+ * 64-bit L2 and a 64-bit L1 host, as the payloads build them), one field
+ * broken at a time; each must fail on the SDM rule it breaks, and only there.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "nested/entry_checks.h"
+#include "skylake_vmx.h"
+
+#define AR_CODE64 0xa09bu
+#define AR_DATA   0xc093u
+#define AR_TSS64  0x008bu
+#define AR_UNUSE  0x10000u
+#define PAT_WB    0x0007040600070406ULL
+#define EFER_64   0xd01ULL /* SCE, LME, LMA, NXE */
+
+static struct nested_caps caps;
+static struct vmcs12 c;
+static uint64_t memory[512]; /* L1 "RAM" at guest-physical 0x10000 */
+static struct nested_entry_env env;
+
+static bool read64(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	(void)ctx;
+	if (gpa < 0x10000 || gpa + 8 > 0x10000 + sizeof(memory))
+		return false;
+	*val = memory[(gpa - 0x10000) / 8];
+	return true;
+}
+
+static int setup(void **state)
+{
+	struct vmx_cap_msrs raw;
+
+	(void)state;
+	skylake(&raw);
+	vmx_caps_decode(&vmx_caps, &raw);
+	nested_caps_init(&caps, &vmx_caps, 39);
+	env = (struct nested_entry_env){&caps, true, read64, NULL};
+	memset(memory, 0, sizeof(memory));
+	memset(&c, 0, sizeof(c));
+	c.pin_based_vm_exec_control = 0x16;
+	c.cpu_based_vm_exec_control = 0x04006172 | CPU_BASED_HLT_EXITING;
+	c.vm_exit_controls = 0x00036dfb | VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_PAT |
+	                     VM_EXIT_LOAD_IA32_EFER;
+	c.vm_entry_controls = 0x000011fb | VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_PAT |
+	                      VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_DEBUG_CONTROLS;
+	c.host_cr0 = c.guest_cr0 = 0x80000031;
+	c.host_cr4 = c.guest_cr4 = 0x2020;
+	c.host_cr3 = c.guest_cr3 = 0x20000;
+	c.host_cs_selector = 0x08;
+	c.host_ss_selector = c.host_ds_selector = c.host_es_selector = 0x10;
+	c.host_tr_selector = 0x28;
+	c.host_rip = 0x100000;
+	c.guest_cs_selector = 0x08;
+	c.guest_ss_selector = c.guest_ds_selector = c.guest_es_selector = 0x10;
+	c.guest_tr_selector = 0x28;
+	c.guest_cs_limit = c.guest_ss_limit = c.guest_ds_limit = c.guest_es_limit = 0xffffffff;
+	c.guest_fs_limit = c.guest_gs_limit = 0xffffffff;
+	c.guest_cs_ar_bytes = AR_CODE64;
+	c.guest_ss_ar_bytes = c.guest_ds_ar_bytes = c.guest_es_ar_bytes = AR_DATA;
+	c.guest_fs_ar_bytes = c.guest_gs_ar_bytes = AR_DATA;
+	c.guest_tr_ar_bytes = AR_TSS64;
+	c.guest_tr_limit = 0x67;
+	c.guest_ldtr_ar_bytes = AR_UNUSE;
+	c.guest_gdtr_limit = c.guest_idtr_limit = 0xfff;
+	c.guest_rflags = 0x2;
+	c.guest_rip = 0x200000;
+	c.guest_dr7 = 0x400;
+	c.guest_ia32_pat = c.host_ia32_pat = PAT_WB;
+	c.guest_ia32_efer = c.host_ia32_efer = EFER_64;
+	c.vmcs_link_pointer = ~0ULL;
+	return 0;
+}
+
+static void expect_rule(const char *got, const char *prefix)
+{
+	if (!got)
+		fail_msg("passed, want a failure on rule %s", prefix);
+	if (strncmp(got, prefix, strlen(prefix)) != 0)
+		fail_msg("failed on \"%s\", want rule %s", got, prefix);
+}
+
+static void test_valid(void **state)
+{
+	uint32_t q = 99;
+
+	(void)state;
+	assert_null(nested_check_controls(&c, &env));
+	assert_null(nested_check_host_state(&c, &env));
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	assert_int_equal(q, 0);
+}
+
+static void test_controls(void **state)
+{
+	(void)state;
+	c.pin_based_vm_exec_control |= PIN_BASED_VMX_PREEMPTION_TIMER; /* not offered */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: pin-based");
+	setup(NULL);
+	c.cpu_based_vm_exec_control &= ~0x2u; /* a must-be-1 bit */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: processor-based");
+	setup(NULL);
+	c.cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	c.secondary_vm_exec_control = SECONDARY_EXEC_ENABLE_EPT;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: secondary");
+	/* Without "activate secondary controls" the field is ignored. */
+	c.cpu_based_vm_exec_control &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	assert_null(nested_check_controls(&c, &env));
+	setup(NULL);
+	c.cr3_target_count = 1;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: CR3-target count");
+	setup(NULL);
+	c.cpu_based_vm_exec_control |= CPU_BASED_USE_IO_BITMAPS;
+	c.io_bitmap_a = 0x10800;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: I/O bitmap");
+	setup(NULL);
+	c.cpu_based_vm_exec_control |= CPU_BASED_USE_MSR_BITMAPS;
+	c.msr_bitmap = 1ULL << 39;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: MSR bitmap");
+	setup(NULL);
+	c.cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	c.secondary_vm_exec_control = SECONDARY_EXEC_ENABLE_VPID;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: enable VPID with VPID 0");
+	c.virtual_processor_id = 1;
+	assert_null(nested_check_controls(&c, &env));
+	setup(NULL);
+	c.vm_exit_controls |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.2: VM-exit controls");
+	setup(NULL);
+	c.vm_exit_msr_load_count = 1;
+	c.vm_exit_msr_load_addr = 0x10008;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.2: VM-exit MSR-load");
+	setup(NULL);
+	c.vm_entry_controls |= VM_ENTRY_SMM;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: VM-entry controls");
+	setup(NULL);
+	c.vm_entry_msr_load_count = 2;
+	c.vm_entry_msr_load_addr = (1ULL << 39) - 16;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: VM-entry MSR-load");
+}
+
+static void test_entry_injection(void **state)
+{
+	(void)state;
+	c.vm_entry_intr_info_field = 0x80000100 | 32; /* type 1: reserved */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: VM-entry interruption type");
+	c.vm_entry_intr_info_field = 0x80000200 | 3; /* NMI with vector 3 */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: NMI");
+	c.vm_entry_intr_info_field = 0x80000300 | 13; /* #GP without its error code */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: deliver-error-code");
+	c.vm_entry_intr_info_field = 0x80000b00 | 13;
+	assert_null(nested_check_controls(&c, &env));
+	c.vm_entry_intr_info_field = 0x80000b00 | 6; /* #UD with an error code */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: deliver-error-code");
+	c.vm_entry_intr_info_field = 0x80000400 | 0x80; /* INT 0x80, length 0 */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: software event");
+	c.vm_entry_instruction_len = 2;
+	assert_null(nested_check_controls(&c, &env));
+	c.vm_entry_intr_info_field = 0x80001000;
+	expect_rule(nested_check_controls(&c, &env),
+	            "26.2.1.3: VM-entry interruption-information bits");
+}
+
+static void test_host_state(void **state)
+{
+	(void)state;
+	c.host_cr0 &= ~1ULL;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR0");
+	setup(NULL);
+	c.host_cr4 &= ~0x2000ULL;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR4");
+	setup(NULL);
+	c.host_cr3 = 1ULL << 40;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR3");
+	setup(NULL);
+	c.host_ia32_pat = 0x02;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host IA32_PAT");
+	setup(NULL);
+	c.host_ia32_efer &= ~0x400ULL;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host IA32_EFER.LMA");
+	setup(NULL);
+	c.host_ds_selector = 0x13;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.3: host selector");
+	setup(NULL);
+	c.host_tr_selector = 0;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.3: host TR selector is 0");
+	setup(NULL);
+	c.host_cs_selector = 0;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.3: host CS selector is 0");
+	setup(NULL);
+	c.host_gs_base = 0x0000800000000000ULL;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.3: host FS/GS");
+	setup(NULL);
+	c.vm_exit_controls &= ~VM_EXIT_HOST_ADDR_SPACE_SIZE;
+	c.vm_exit_controls &= ~VM_EXIT_LOAD_IA32_EFER;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.4: host address-space size 0");
+	setup(NULL);
+	c.host_rip = 0x0000800000000000ULL;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.4: host RIP");
+	setup(NULL);
+	env.l1_long_mode = false;
+	c.vm_exit_controls &= ~(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER);
+	expect_rule(nested_check_host_state(&c, &env), "26.2.4: IA-32e controls");
+}
+
+static void test_guest_state(void **state)
+{
+	uint32_t q;
+
+	(void)state;
+	c.guest_cr0 &= ~(1ULL << 5); /* NE */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest CR0");
+	setup(NULL);
+	c.guest_cr4 &= ~0x20ULL; /* PAE in IA-32e mode */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: IA-32e mode guest");
+	setup(NULL);
+	c.guest_ia32_efer &= ~0x400ULL;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest IA32_EFER.LMA");
+	setup(NULL);
+	c.guest_dr7 = 1ULL << 32;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest IA32_DEBUGCTL");
+	setup(NULL);
+	c.guest_ss_selector = 0x13;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.RPL");
+	setup(NULL);
+	c.guest_cs_ar_bytes = 0xa093; /* a data segment in CS */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS type");
+	setup(NULL);
+	c.guest_cs_ar_bytes = AR_CODE64 | (1u << 14); /* L and D */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS.L and CS.D");
+	setup(NULL);
+	c.guest_ds_ar_bytes = 0xc092; /* not accessed */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: DS/ES/FS/GS type");
+	setup(NULL);
+	c.guest_ds_limit = 0x1000; /* G = 1 needs limit bits 11:0 all ones */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: DS/ES/FS/GS S, P");
+	setup(NULL);
+	c.guest_tr_ar_bytes = 0x0083; /* 16-bit busy TSS in IA-32e mode */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: TR type");
+	setup(NULL);
+	c.guest_ldtr_ar_bytes = 0x0082;
+	c.guest_ldtr_selector = 0x4;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: LDTR selector TI");
+	setup(NULL);
+	c.guest_gdtr_limit = 0x10000;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.3: GDTR/IDTR limit");
+	setup(NULL);
+	c.guest_rip = 0x0000800000000000ULL;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: guest RIP");
+	setup(NULL);
+	c.guest_rflags = 0; /* bit 1 clear: the vmx_insn payload's case */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: guest RFLAGS");
+	assert_int_equal(q, 0);
+	setup(NULL);
+	c.vm_entry_intr_info_field = 0x80000000 | 0x20; /* external interrupt, IF = 0 */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: injecting an external");
+	setup(NULL);
+	c.guest_activity_state = VMX_ACTIVITY_HLT; /* not offered */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: activity state");
+	setup(NULL);
+	c.guest_interruptibility_info = 1; /* STI blocking with IF = 0 */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: blocking by STI with");
+	setup(NULL);
+	c.guest_interruptibility_info = 3;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: blocking by STI and");
+}
+
+static void test_link_pointer_and_pdptes(void **state)
+{
+	uint32_t q;
+
+	(void)state;
+	c.vmcs_link_pointer = 0x10000; /* RAM, but not a VMCS of the right revision */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: VMCS link pointer");
+	assert_int_equal(q, ENTRY_QUAL_LINK_PTR);
+	memory[0] = VMCS12_REVISION_ID;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.vmcs_link_pointer = 0x50000; /* not RAM */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: VMCS link pointer");
+	/* A 32-bit PAE L2: its PDPTEs at CR3 are checked (qualification 2). */
+	setup(NULL);
+	c.vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	c.guest_ia32_efer = 0;
+	c.guest_cs_ar_bytes = 0xc09b;
+	c.guest_tr_ar_bytes = 0x008b;
+	c.guest_cr3 = 0x10000;
+	memory[1] = 0x21001; /* present, fine */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	memory[2] = 0x22001 | (1ULL << 6); /* present with reserved bit 6 */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.6");
+	assert_int_equal(q, ENTRY_QUAL_PDPTE);
+}
+
+static void test_helpers(void **state)
+{
+	(void)state;
+	assert_true(nested_canonical(0x00007fffffffffffULL));
+	assert_true(nested_canonical(0xffff800000000000ULL));
+	assert_false(nested_canonical(0x0000800000000000ULL));
+	assert_true(nested_pat_valid(PAT_WB));
+	assert_false(nested_pat_valid(0x03));
+	assert_false(nested_pat_valid(0x08ULL << 56));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup(test_valid, setup),
+	        cmocka_unit_test_setup(test_controls, setup),
+	        cmocka_unit_test_setup(test_entry_injection, setup),
+	        cmocka_unit_test_setup(test_host_state, setup),
+	        cmocka_unit_test_setup(test_guest_state, setup),
+	        cmocka_unit_test_setup(test_link_pointer_and_pdptes, setup),
+	        cmocka_unit_test(test_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
