@@ -13,6 +13,8 @@
 #define RFLAGS_IF     (1ULL << 9)
 #define RFLAGS_VM     (1ULL << 17)
 
+#define LINEAR_BITS 48
+
 #define SEL_RPL_TI 7u
 #define SEL_TI     4u
 
@@ -422,9 +424,12 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 	if (why)
 		return why;
 	/* 26.3.1.4: RIP and RFLAGS. */
-	if (ia32e && (c->guest_cs_ar_bytes & AR_L) ? !nested_canonical(c->guest_rip)
-	                                           : (c->guest_rip >> 32) != 0)
-		return "26.3.1.4: guest RIP not canonical (64-bit) or above 4 GiB";
+	/* 64-bit code: bits 63:N alike, N = 48 linear-address bits (not canonical: 63:47). */
+	if (ia32e && (c->guest_cs_ar_bytes & AR_L)
+	            ? ((int64_t)c->guest_rip >> LINEAR_BITS) != 0 &&
+	                      ((int64_t)c->guest_rip >> LINEAR_BITS) != -1
+	            : (c->guest_rip >> 32) != 0)
+		return "26.3.1.4: guest RIP bits 63:48 differ (64-bit) or RIP above 4 GiB";
 	if ((c->guest_rflags & RFLAGS_RSVD) || !(c->guest_rflags & RFLAGS_FIXED1))
 		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
 	if (ia32e && (c->guest_rflags & RFLAGS_VM))

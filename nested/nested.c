@@ -152,7 +152,8 @@ static bool l1_read64(void *ctx, uint64_t gpa, uint64_t *val)
 /* A VM entry that fails on guest state or MSR loading: a VM exit to L1 with bit 31 set. */
 static void entry_failure_exit(struct vcpu *v, uint32_t reason, uint64_t qual, const char *why)
 {
-	console_debugf("%s: nested VM entry failed: %s (exit reason %u, qualification %lu)\n",
+	console_debugf("umbra: debug: vm %s: nested VM entry failed: %s (exit reason %u, "
+	               "qualification %lu)\n",
 	               v->vm->name, why, reason, qual);
 	nested_vmexit(v, VM_ENTRY_FAILURE | reason, qual, 0);
 }
@@ -169,13 +170,15 @@ void nested_vmentry(struct vcpu *v, bool launch)
 
 	why = nested_check_controls(c, &env);
 	if (why) {
-		console_debugf("%s: %s: %s\n", v->vm->name, launch ? "VMLAUNCH" : "VMRESUME", why);
+		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
+		               launch ? "VMLAUNCH" : "VMRESUME", why);
 		nested_vmx_fail(v, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 		return;
 	}
 	why = nested_check_host_state(c, &env);
 	if (why) {
-		console_debugf("%s: %s: %s\n", v->vm->name, launch ? "VMLAUNCH" : "VMRESUME", why);
+		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
+		               launch ? "VMLAUNCH" : "VMRESUME", why);
 		nested_vmx_fail(v, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
 		return;
 	}
@@ -218,7 +221,7 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
 	struct nested_vmx *n = &v->nested;
 
 	/* Umbra's checks let through what the CPU refused: L1 gets the CPU's answer. */
-	console_printf("umbra: %s: nested VM entry: the CPU refused vmcs02 (error %u) after "
+	console_printf("umbra: vm %s: nested VM entry: the CPU refused vmcs02 (error %u) after "
 	               "Umbra's checks passed it\n",
 	               v->vm->name, err);
 	n->in_l2 = false;
@@ -247,7 +250,7 @@ void nested_l2_exit(struct vcpu *v)
 
 	if (reason & VM_ENTRY_FAILURE) {
 		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
-		console_printf("umbra: %s: nested VM entry: the CPU refused L2's guest state "
+		console_printf("umbra: vm %s: nested VM entry: the CPU refused L2's guest state "
 		               "(reason %u) after Umbra's checks passed it\n",
 		               v->vm->name, e.reason);
 		c->launch_state = VMCS12_LAUNCH_CLEAR;

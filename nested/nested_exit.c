@@ -107,8 +107,12 @@ uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
 		uint64_t value = e ? e->value : 0;
 
-		if (!e || e->reserved || !nested_msr_passthrough(e->index, true, &value)) {
-			console_debugf("%s: MSR-load list entry %u (MSR 0x%x) refused\n",
+		/* SDM 26.4 and 28.6: FS/GS base and the x2APIC MSRs may not be in a load list. */
+		if (!e || e->reserved || e->index == MSR_FS_BASE || e->index == MSR_GS_BASE ||
+		    (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
+		    !nested_msr_passthrough(e->index, true, &value)) {
+			console_debugf("umbra: debug: vm %s: nested: MSR-load list entry %u (MSR "
+			               "0x%x) refused\n",
 			               v->vm->name, i, e ? e->index : 0);
 			return i + 1;
 		}
@@ -123,7 +127,8 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 		struct msr_entry *e =
 		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
 
-		if (!e || e->reserved || !nested_msr_passthrough(e->index, false, &e->value))
+		if (!e || e->reserved || (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
+		    !nested_msr_passthrough(e->index, false, &e->value))
 			return false;
 	}
 	return true;

@@ -46,13 +46,7 @@ PAYLOAD("vmx_insn");
 #define CANONICAL_ADDR                     0x1000ULL
 #define NONCANONICAL_ADDR                  0x0000800000000000ULL
 
-/*
- * Bochs 2.7 gives this VMCS revision identifier; with it, bare (not under
- * Umbra), a test tolerates a Bochs bug listed in README.md, and only that.
- */
-#define BOCHS_VMCS_REVISION 0x2b
-
-/* The Bochs bugs README.md lists, as the tests name them. */
+/* The Bochs bugs docs/bochs.md lists, as the tests name them. */
 #define BUG_VMCALL_DUAL_MONITOR "VMCALL in VMX root skips the dual-monitor check"
 #define BUG_INV_TYPE_32BIT      "INVEPT/INVVPID read bits 31:0 of the type register only (no REX.W)"
 #define BUG_SHADOW_VMCS_ENTRY   "VM entry ignores the shadow-VMCS indicator"
@@ -76,25 +70,20 @@ static bool expect(int line, const char *label, struct vmx_result got, struct vm
 }
 #define EXPECT(label, got, want) expect(__LINE__, label, got, want)
 
-static bool bare_bochs(void)
-{
-	return !on_umbra() && vmx_caps()->revision == BOCHS_VMCS_REVISION;
-}
-
 /*
  * As expect(), but bare on Bochs the outcome `bochs` is tolerated too: a
- * Bochs bug that README.md lists, named by `bug`.
+ * Bochs bug that docs/bochs.md lists, named by `bug`.
  */
 static bool expect_bochs(int line, const char *label, struct vmx_result got, struct vmx_result want,
                          struct vmx_result bochs, const char *bug)
 {
 	char w[48];
 
-	if (!vmx_result_equal(got, want) && bare_bochs() && vmx_result_equal(got, bochs)) {
+	if (!vmx_result_equal(got, want) && vmx_bare_bochs() && vmx_result_equal(got, bochs)) {
 		vmx_outcome_print(label, got);
 		vmx_result_format(w, sizeof(w), want);
-		printf("# %s: tolerated Bochs bug (README.md): %s; the SDM says %s\n", label, bug,
-		       w);
+		printf("# %s: tolerated Bochs bug (docs/bochs.md): %s; the SDM says %s\n", label,
+		       bug, w);
 		return true;
 	}
 	return expect(line, label, got, want);

@@ -254,8 +254,11 @@ static void test_guest_state(void **state)
 	c.guest_gdtr_limit = 0x10000;
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.3: GDTR/IDTR limit");
 	setup(NULL);
-	c.guest_rip = 0x0000800000000000ULL;
+	c.guest_rip = 0x8000000000000000ULL;
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: guest RIP");
+	/* Not canonical, but bits 63:48 alike: VM entry lets it through (the fetch faults). */
+	c.guest_rip = 0x0000800000000000ULL;
+	assert_null(nested_check_guest_state(&c, &env, &q));
 	setup(NULL);
 	c.guest_rflags = 0; /* bit 1 clear: the vmx_insn payload's case */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: guest RFLAGS");

@@ -74,6 +74,8 @@ run_bochs() {
 		>/dev/null 2>&1 || status=$?
 	# The scheduler's fairness, for the checks that read it (in:fairness.txt:...).
 	case_log "$dir" | awk -f "$ROOT/scripts/sched-fairness.awk" >"$dir/fairness.txt" 2>&1 || true
+	# A case's own work on the finished run, for in:FILE checks ($AFTER_RUN DIR).
+	[ -n "${AFTER_RUN:-}" ] && "$AFTER_RUN" "$dir"
 	check_case "$name" "$dir" "$status" "$@"
 }
 

@@ -248,6 +248,11 @@ static const char *const insn_names[VMX_INSNS] = {
         "vmwrite", "vmlaunch", "vmresume", "invept",  "invvpid", "vmcall",
 };
 
+bool vmx_bare_bochs(void)
+{
+	return !on_umbra() && vmx_caps()->revision == VMX_BOCHS_REVISION;
+}
+
 const char *vmx_insn_name(enum vmx_insn insn)
 {
 	return insn < VMX_INSNS ? insn_names[insn] : "?";

@@ -1,0 +1,333 @@
+/*
+ * The checks a VM entry makes (SDM Vol. 3 chapter 26), one at a time:
+ * starting each time from a complete, valid VMCS (the one vmx_insn's L2
+ * runs on), one field is made invalid and VMLAUNCH must give the SDM's
+ * answer: VMfailValid(7) for a control (26.2.1), VMfailValid(8) for host
+ * state (26.2.2-26.2.4), a VM exit with reason 33 and its qualification for
+ * guest state (26.3.1), reason 34 with the failing entry's index for the
+ * VM-entry MSR-load list (26.4).
+ *
+ * Runs bare on Bochs and as an L1 under Umbra (nested=1): "# outcome"
+ * lines for the harness to compare (tests/system/).
+ */
+#include "vmx.h"
+
+PAYLOAD("vmx_entry_checks");
+
+#define SLOT_VMXON 0
+#define SLOT_VMCS  1
+#define SLOT_ZERO  2 /* a page that is no VMCS (revision 0) */
+
+#define NONCANONICAL 0x0000800000000000ULL
+/* Guest RIP is held to bits 63:N alike (N = 48), not to canonical form (SDM 26.3.1.4). */
+#define RIP_BITS_63_48_DIFFER 0x8000000000000000ULL
+#define RFLAGS_BIT3           (1ULL << 3)
+#define RFLAGS_VM             (1ULL << 17)
+#define EFER_LMA_BIT          (1ULL << 10)
+#define AR_DATA_RW            0xc093u
+#define AR_SS_DPL3            0xc0f3u
+#define AR_TSS16_BUSY         0x83u
+#define AR_TSS16_AVAIL        0x81u
+#define ACTIVITY_BAD          4
+#define MSR_X2APIC_TPR        0x808
+#define MSR_LSTAR             0xc0000082
+
+enum want_kind { WANT_FAIL, WANT_EXIT };
+
+struct entry_case {
+	const char *name;
+	const char *
+	        bochs_bug; /* bare on Bochs, a VM entry that succeeds is tolerated (docs/bochs.md) */
+	void (*apply)(void); /* breaks one field of the current, valid VMCS */
+	enum want_kind kind;
+	uint32_t error; /* WANT_FAIL: the VM-instruction error; WANT_EXIT: the basic exit reason */
+	uint64_t qual;  /* WANT_EXIT */
+};
+
+static uint8_t page[4096] __attribute__((aligned(4096)));
+static struct {
+	uint32_t index, reserved;
+	uint64_t value;
+} msr_list[2] __attribute__((aligned(16)));
+
+static uint64_t vmread(uint32_t field)
+{
+	uint64_t v = 0;
+
+	vmx_vmread(field, &v);
+	return v;
+}
+
+static void write(uint32_t field, uint64_t value)
+{
+	vmx_vmwrite(field, value);
+}
+
+/* The highest control bit capability `cap` does not allow to be 1. */
+static uint32_t disallowed_bit(uint64_t cap)
+{
+	for (int b = 31; b >= 0; b--)
+		if (!vmx_controls_allow(cap, 1u << b))
+			return 1u << b;
+	return 0;
+}
+
+/* ---- controls: VMfailValid(7) ---- */
+static void pin_disallowed(void)
+{
+	write(PIN_BASED_VM_EXEC_CONTROL,
+	      vmread(PIN_BASED_VM_EXEC_CONTROL) | disallowed_bit(vmx_caps()->pin));
+}
+static void proc_must_be_one_clear(void)
+{
+	uint32_t must = (uint32_t)vmx_caps()->proc;
+
+	write(CPU_BASED_VM_EXEC_CONTROL, vmread(CPU_BASED_VM_EXEC_CONTROL) & ~(must & -must));
+}
+static void io_bitmap_misaligned(void)
+{
+	write(CPU_BASED_VM_EXEC_CONTROL,
+	      vmread(CPU_BASED_VM_EXEC_CONTROL) | CPU_BASED_USE_IO_BITMAPS);
+	write(IO_BITMAP_A, (uintptr_t)page + 0x800);
+	write(IO_BITMAP_B, (uintptr_t)page);
+}
+static void msr_bitmap_beyond_maxphyaddr(void)
+{
+	write(CPU_BASED_VM_EXEC_CONTROL,
+	      vmread(CPU_BASED_VM_EXEC_CONTROL) | CPU_BASED_USE_MSR_BITMAPS);
+	write(MSR_BITMAP, 1ULL << vmx_caps()->maxphyaddr);
+}
+static void entry_intr_reserved_type(void)
+{
+	write(VM_ENTRY_INTR_INFO_FIELD, 0x80000100u | 0x20);
+}
+static void entry_intr_gp_without_error_code(void)
+{
+	write(VM_ENTRY_INTR_INFO_FIELD, 0x80000300u | 13);
+}
+static void exit_msr_load_misaligned(void)
+{
+	write(VM_EXIT_MSR_LOAD_COUNT, 1);
+	write(VM_EXIT_MSR_LOAD_ADDR, (uintptr_t)msr_list + 8);
+}
+
+/* ---- host state: VMfailValid(8) ---- */
+static void host_cr0_pe_clear(void)
+{
+	write(HOST_CR0, vmread(HOST_CR0) & ~1ULL);
+}
+static void host_cr4_vmxe_clear(void)
+{
+	write(HOST_CR4, vmread(HOST_CR4) & ~CR4_VMXE);
+}
+static void host_cs_zero(void)
+{
+	write(HOST_CS_SELECTOR, 0);
+}
+static void host_ss_rpl3(void)
+{
+	write(HOST_SS_SELECTOR, vmread(HOST_SS_SELECTOR) | 3);
+}
+static void host_tr_ti(void)
+{
+	write(HOST_TR_SELECTOR, vmread(HOST_TR_SELECTOR) | 4);
+}
+static void host_rip_noncanonical(void)
+{
+	write(HOST_RIP, NONCANONICAL);
+}
+static void host_gs_base_noncanonical(void)
+{
+	write(HOST_GS_BASE, NONCANONICAL);
+}
+static void host_efer_lma_clear(void)
+{
+	write(VM_EXIT_CONTROLS, vmread(VM_EXIT_CONTROLS) | VM_EXIT_LOAD_IA32_EFER);
+	write(HOST_IA32_EFER, rdmsr(MSR_EFER) & ~EFER_LMA_BIT);
+}
+
+/* ---- guest state: VM exit 33 ---- */
+static void guest_cr0_ne_clear(void)
+{
+	write(GUEST_CR0, vmread(GUEST_CR0) & ~CR0_NE);
+}
+static void guest_rflags_bit3(void)
+{
+	write(GUEST_RFLAGS, vmread(GUEST_RFLAGS) | RFLAGS_BIT3);
+}
+static void guest_rflags_vm(void)
+{
+	write(GUEST_RFLAGS, vmread(GUEST_RFLAGS) | RFLAGS_VM);
+}
+static void guest_cs_data(void)
+{
+	write(GUEST_CS_AR_BYTES, AR_DATA_RW);
+}
+static void guest_ss_dpl3(void)
+{
+	write(GUEST_SS_AR_BYTES, AR_SS_DPL3);
+}
+static void guest_tr_16bit(void)
+{
+	write(GUEST_TR_AR_BYTES, AR_TSS16_BUSY);
+}
+static void guest_ldtr_bad_type(void)
+{
+	write(GUEST_LDTR_AR_BYTES, AR_TSS16_AVAIL);
+}
+static void guest_gdtr_limit_high(void)
+{
+	write(GUEST_GDTR_LIMIT, 0x10000);
+}
+static void guest_rip_bits_63_48(void)
+{
+	write(GUEST_RIP, RIP_BITS_63_48_DIFFER);
+}
+static void guest_activity_reserved(void)
+{
+	write(GUEST_ACTIVITY_STATE, ACTIVITY_BAD);
+}
+static void guest_sti_and_movss(void)
+{
+	write(GUEST_INTERRUPTIBILITY_INFO, 3);
+}
+static void guest_link_pointer_not_vmcs(void)
+{
+	write(VMCS_LINK_POINTER, vmx_region(SLOT_ZERO, 0));
+}
+static void guest_efer_lma_clear(void)
+{
+	write(VM_ENTRY_CONTROLS, vmread(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_EFER);
+	write(GUEST_IA32_EFER, rdmsr(MSR_EFER) & ~EFER_LMA_BIT);
+}
+static void guest_pat_invalid(void)
+{
+	write(VM_ENTRY_CONTROLS, vmread(VM_ENTRY_CONTROLS) | VM_ENTRY_LOAD_IA32_PAT);
+	write(GUEST_IA32_PAT, 0x02);
+}
+
+/* ---- VM-entry MSR loading: VM exit 34, qualification = the failing entry (from 1) ---- */
+static void entry_msr_load_fs_base(void)
+{
+	msr_list[0].index = MSR_FS_BASE;
+	msr_list[0].reserved = 0;
+	msr_list[0].value = 0;
+	write(VM_ENTRY_MSR_LOAD_COUNT, 1);
+	write(VM_ENTRY_MSR_LOAD_ADDR, (uintptr_t)msr_list);
+}
+static void entry_msr_load_second_x2apic(void)
+{
+	msr_list[0].index = MSR_LSTAR;
+	msr_list[0].reserved = 0;
+	msr_list[0].value = rdmsr(MSR_LSTAR);
+	msr_list[1].index = MSR_X2APIC_TPR;
+	msr_list[1].reserved = 0;
+	msr_list[1].value = 0;
+	write(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	write(VM_ENTRY_MSR_LOAD_ADDR, (uintptr_t)msr_list);
+}
+
+static void nothing(void)
+{
+}
+
+#define FAIL(n, fn, e)                         \
+	{                                      \
+		n, NULL, fn, WANT_FAIL, (e), 0 \
+	}
+#define EXIT(n, fn, r, q)                        \
+	{                                        \
+		n, NULL, fn, WANT_EXIT, (r), (q) \
+	}
+#define BUG_GUEST_RIP "VM entry does not check bits 63:48 of a 64-bit guest's RIP"
+
+static const struct entry_case cases[] = {
+        EXIT("valid", nothing, EXIT_REASON_CPUID, 0),
+        FAIL("pin_disallowed_bit", pin_disallowed, 7),
+        FAIL("proc_must_be_one_clear", proc_must_be_one_clear, 7),
+        FAIL("io_bitmap_misaligned", io_bitmap_misaligned, 7),
+        FAIL("msr_bitmap_beyond_maxphyaddr", msr_bitmap_beyond_maxphyaddr, 7),
+        FAIL("entry_intr_reserved_type", entry_intr_reserved_type, 7),
+        FAIL("entry_intr_gp_without_error_code", entry_intr_gp_without_error_code, 7),
+        FAIL("exit_msr_load_misaligned", exit_msr_load_misaligned, 7),
+        FAIL("host_cr0_pe_clear", host_cr0_pe_clear, 8),
+        FAIL("host_cr4_vmxe_clear", host_cr4_vmxe_clear, 8),
+        FAIL("host_cs_zero", host_cs_zero, 8),
+        FAIL("host_ss_rpl3", host_ss_rpl3, 8),
+        FAIL("host_tr_ti", host_tr_ti, 8),
+        FAIL("host_rip_noncanonical", host_rip_noncanonical, 8),
+        FAIL("host_gs_base_noncanonical", host_gs_base_noncanonical, 8),
+        FAIL("host_efer_lma_clear", host_efer_lma_clear, 8),
+        EXIT("guest_cr0_ne_clear", guest_cr0_ne_clear, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_rflags_bit3", guest_rflags_bit3, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_rflags_vm", guest_rflags_vm, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_cs_data", guest_cs_data, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ss_dpl3", guest_ss_dpl3, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_tr_16bit", guest_tr_16bit, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ldtr_bad_type", guest_ldtr_bad_type, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_gdtr_limit_high", guest_gdtr_limit_high, EXIT_REASON_INVALID_STATE, 0),
+        {"guest_rip_bits_63_48", BUG_GUEST_RIP, guest_rip_bits_63_48, WANT_EXIT,
+         EXIT_REASON_INVALID_STATE, 0},
+        EXIT("guest_activity_reserved", guest_activity_reserved, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_sti_and_movss", guest_sti_and_movss, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_link_pointer_not_vmcs", guest_link_pointer_not_vmcs, EXIT_REASON_INVALID_STATE,
+             4),
+        EXIT("guest_efer_lma_clear", guest_efer_lma_clear, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_pat_invalid", guest_pat_invalid, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("entry_msr_load_fs_base", entry_msr_load_fs_base, EXIT_REASON_MSR_LOAD_FAIL, 1),
+        EXIT("entry_msr_load_second_x2apic", entry_msr_load_second_x2apic,
+             EXIT_REASON_MSR_LOAD_FAIL, 2),
+};
+
+/* Each case on a fresh VMCS: VMCLEAR, VMPTRLD, the valid L2 state, then the one break. */
+TEST(entry_checks_one_field_at_a_time)
+{
+	const char *why = vmx_unavailable();
+	uint64_t pa;
+
+	if (why)
+		SKIP("%s", why);
+	vmx_leave();
+	why = vmx_enable();
+	if (why)
+		SKIP("%s", why);
+	REQUIRE(vmx_vmxon(vmx_region(SLOT_VMXON, vmx_caps()->revision)).kind == VMX_OK,
+	        "VMXON failed");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct entry_case *c = &cases[i];
+		struct vmx_vcpu v = {0};
+		struct vmx_result r;
+		uint32_t want_reason;
+
+		pa = vmx_region(SLOT_VMCS, vmx_caps()->revision);
+		REQUIRE(vmx_vmclear(pa).kind == VMX_OK && vmx_vmptrld(pa).kind == VMX_OK &&
+		                vmx_vmcs_init_l2(vmx_l2_cpuid_vmcall).kind == VMX_OK,
+		        "%s: VMCS set-up failed", c->name);
+		c->apply();
+		r = vmx_vmlaunch(&v);
+		vmx_outcome_print(c->name, r);
+		if (c->kind == WANT_FAIL) {
+			CHECK(r.kind == VMX_FAIL_VALID && r.error == c->error,
+			      "%s: want VMfailValid(%u), got kind %d error %u", c->name, c->error,
+			      r.kind, r.error);
+			continue;
+		}
+		want_reason =
+		        c->error == EXIT_REASON_CPUID ? c->error : VM_ENTRY_FAILURE | c->error;
+		if (r.kind == VMX_OK)
+			printf("# outcome %s_exit reason 0x%x qualification 0x%lx\n", c->name,
+			       v.exit_reason, v.exit_qualification);
+		if (c->bochs_bug && vmx_bare_bochs() && r.kind == VMX_OK &&
+		    !(v.exit_reason & VM_ENTRY_FAILURE)) {
+			printf("# %s: tolerated Bochs bug (docs/bochs.md): %s\n", c->name,
+			       c->bochs_bug);
+			continue;
+		}
+		CHECK(r.kind == VMX_OK && v.exit_reason == want_reason &&
+		              v.exit_qualification == c->qual,
+		      "%s: want exit 0x%x qualification 0x%lx, got kind %d reason 0x%x "
+		      "qualification 0x%lx",
+		      c->name, want_reason, c->qual, r.kind, v.exit_reason, v.exit_qualification);
+	}
+	vmx_leave();
+}
