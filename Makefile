@@ -34,7 +34,7 @@ ELF := $(BUILD)/umbra.elf
 # Self-test payloads (tests/guest/): the default ISO runs those boot/grub.cfg names.
 GUEST := $(BUILD)/guest
 DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/basic_mb2.elf $(GUEST)/exitbench.elf \
-	$(GUEST)/smp.elf
+	$(GUEST)/smp.elf $(GUEST)/nested_basic.elf
 ISO := $(BUILD)/umbra.iso
 PXE := $(BUILD)/pxe
 CPUS ?= 4

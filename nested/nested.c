@@ -41,16 +41,19 @@
 #define EFER_ALLOWED             (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 struct nested_caps nested_caps;
+/* The vmcs12 fields an L1 writes on nearly every exit (the shadowed read-write ones). */
+static struct vmcs12_dirty hot_fields;
 extern uint64_t nested_msr_bitmap02; /* vmcs02.c */
 
 int nested_global_init(void)
 {
 	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits);
+	vmcs12_dirty_of_flags(&hot_fields, VMCS12_SHADOW_RW);
 	nested_msr_bitmap02 = phys_alloc(1, FRAME_SIZE);
 	if (!nested_msr_bitmap02)
 		return -1;
 	memset((void *)nested_msr_bitmap02, 0xff, FRAME_SIZE);
-	return 0;
+	return shadow_vmcs_global_init();
 }
 
 int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
@@ -64,6 +67,8 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 		return -1;
 	memset((void *)page, 0, FRAME_SIZE);
 	n->vmcs12 = (struct vmcs12 *)page;
+	if (shadow_vmcs_alloc(n, fa) < 0)
+		return -1;
 	return loaded_vmcs_alloc(&n->vmcs02, fa, vmx_caps.revision_id);
 }
 
@@ -74,6 +79,9 @@ void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa)
 	if (n->vmcs12)
 		frame_alloc_free(fa, (uint64_t)n->vmcs12, 1);
 	n->vmcs12 = NULL;
+	if (n->shadow_pa)
+		frame_alloc_free(fa, n->shadow_pa, 1);
+	n->shadow_pa = 0;
 	loaded_vmcs_free(&n->vmcs02, fa);
 }
 
@@ -123,6 +131,9 @@ void nested_init_signal(struct vcpu *v)
 	n->vmxon = false;
 	n->in_l2 = false;
 	n->current_ptr = VMX_NO_VMCS;
+	/* vmcs01's link pointer goes back to all ones with the SIPI state: nothing shadowed. */
+	n->shadow_active = false;
+	n->l2_rare_stale = false;
 	v->loaded = &v->vmcs;
 }
 
@@ -165,9 +176,19 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm};
 	const char *why;
 	uint32_t qual, bad;
-	bool vpid12 = (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-	              (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID);
+	bool vpid12;
 
+	/* What L1 wrote through the shadow VMCS (RIP, event injection...) counts now. */
+	shadow_vmcs_save(v, &v->vmcs);
+	/*
+	 * The checks read L2's whole state. Fields L1 did not write hold what
+	 * the CPU saved at the last exit, which passed these checks then; only
+	 * when L1 wrote more than the hot fields must vmcs12 be made whole.
+	 */
+	if (vmcs12_dirty_beyond(&c->dirty, &hot_fields))
+		nested_sync_l2_rare(v);
+	vpid12 = (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	         (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID);
 	why = nested_check_controls(c, &env);
 	if (why) {
 		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,

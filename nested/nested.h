@@ -35,6 +35,10 @@ struct nested_vmx {
 	uint64_t current_ptr;  /* VMX_NO_VMCS when none */
 	struct vmcs12 *vmcs12; /* the current vmcs12, cached (one host page) */
 	struct loaded_vmcs vmcs02;
+	uint64_t shadow_pa;   /* the shadow VMCS vmcs01 links (0: the CPU has no VMCS shadowing) */
+	bool shadow_active;   /* vmcs01 shadows the current vmcs12's hot fields (shadow_vmcs.c) */
+	bool shadow_linked;   /* vmcs01 holds the VMREAD/VMWRITE bitmap addresses */
+	bool l2_rare_stale;   /* L2's rarely read guest state is still only in vmcs02 */
 	uint16_t vpid02;      /* the VPID L2 runs with, whatever L1's is */
 	uint16_t last_vpid12; /* the L1's VPID at the last entry: a change flushes vpid02 */
 	uint64_t

@@ -135,56 +135,72 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 }
 
 /*
- * L2's guest state, vmcs02 -> vmcs12 (SDM 28.3), and the exit information
- * (28.2) but reason, qualification and interruption information, which the
- * caller gives (an exit Umbra synthesises has its own).
+ * L2's guest state, vmcs02 -> vmcs12 (SDM 28.3), in two parts. On every
+ * exit, what L1 reads on nearly every exit (RIP, RSP, RFLAGS,
+ * interruptibility) and the exit information (28.2) but reason,
+ * qualification and interruption information, which the caller gives (an
+ * exit Umbra synthesises has its own). The rest ("rare": segments, control
+ * registers, descriptor tables, MSR state) stays in vmcs02 until Umbra
+ * needs vmcs12 whole: nested_sync_l2_rare().
  */
-static void save_l2_state(struct vmcs12 *c)
+static void save_l2_hot(struct vmcs12 *c)
 {
-	uint32_t exit = c->vm_exit_controls;
-
-	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
-		uint32_t enc = vmcs12_fields[i].encoding;
-
-		if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
-			continue;
-		switch (enc) {
-		case VMCS_LINK_POINTER:
-		case GUEST_IA32_PERF_GLOBAL_CTRL:
-		case GUEST_PDPTR0:
-		case GUEST_PDPTR1:
-		case GUEST_PDPTR2:
-		case GUEST_PDPTR3:
-		case GUEST_SMBASE:
-		case VMX_PREEMPTION_TIMER_VALUE: continue;
-		case GUEST_IA32_EFER:
-			if (!(exit & VM_EXIT_SAVE_IA32_EFER))
-				continue;
-			break;
-		case GUEST_IA32_PAT:
-			if (!(exit & VM_EXIT_SAVE_IA32_PAT))
-				continue;
-			break;
-		case GUEST_DR7:
-		case GUEST_IA32_DEBUGCTL:
-			if (!(exit & VM_EXIT_SAVE_DEBUG_CONTROLS))
-				continue;
-			break;
-		default: break;
-		}
-		vmcs12_set(c, i, __vmcs_read(enc));
-	}
-	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA. */
-	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
-		c->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
-	else
-		c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	c->guest_rip = vmcs_readl(GUEST_RIP);
+	c->guest_rsp = vmcs_readl(GUEST_RSP);
+	c->guest_rflags = vmcs_readl(GUEST_RFLAGS);
+	c->guest_interruptibility_info = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	c->vm_exit_intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	c->idt_vectoring_info_field = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	c->idt_vectoring_error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
 	c->vm_exit_instruction_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 	c->vmx_instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
 	c->guest_linear_address = vmcs_readl(GUEST_LINEAR_ADDRESS);
+}
+
+/* Guest fields save_l2_hot() does not save, and those never saved. */
+static bool rare_field(uint32_t enc, uint32_t exit)
+{
+	if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
+		return false;
+	switch (enc) {
+	case GUEST_RIP:
+	case GUEST_RSP:
+	case GUEST_RFLAGS:
+	case GUEST_INTERRUPTIBILITY_INFO:
+	case VMCS_LINK_POINTER:
+	case GUEST_IA32_PERF_GLOBAL_CTRL:
+	case GUEST_PDPTR0:
+	case GUEST_PDPTR1:
+	case GUEST_PDPTR2:
+	case GUEST_PDPTR3:
+	case GUEST_SMBASE:
+	case VMX_PREEMPTION_TIMER_VALUE: return false;
+	case GUEST_IA32_EFER: return exit & VM_EXIT_SAVE_IA32_EFER;
+	case GUEST_IA32_PAT: return exit & VM_EXIT_SAVE_IA32_PAT;
+	case GUEST_DR7:
+	case GUEST_IA32_DEBUGCTL: return exit & VM_EXIT_SAVE_DEBUG_CONTROLS;
+	default: return true;
+	}
+}
+
+void nested_sync_l2_rare(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmcs12 *c = n->vmcs12;
+
+	if (!n->l2_rare_stale)
+		return;
+	loaded_vmcs_load(&n->vmcs02);
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
+		if (rare_field(vmcs12_fields[i].encoding, c->vm_exit_controls))
+			vmcs12_set(c, i, __vmcs_read(vmcs12_fields[i].encoding));
+	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA. */
+	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
+		c->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
+	else
+		c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	loaded_vmcs_load(v->loaded);
+	n->l2_rare_stale = false;
 }
 
 static void load_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
@@ -266,7 +282,8 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	uint32_t bad;
 
 	if (l2_ran) {
-		save_l2_state(c);
+		save_l2_hot(c);
+		n->l2_rare_stale = true;
 		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
 			vm_end_error(v->vm, "VMX abort: the VM-exit MSR-store list of L1's vmcs12 "
 			                    "names an MSR Umbra cannot store (L1 triple fault)");
@@ -282,6 +299,8 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
 	c->vm_entry_intr_info_field &= ~INTR_VALID;
 	n->in_l2 = false;
+	/* L1 reads the exit information and L2's hot state without exits: into the shadow VMCS. */
+	shadow_vmcs_load(v, v->loaded);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c);
 	bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "lib/frame_alloc.h"
 #include "vcpu/vcpu.h"
 
 /* VMsucceed / VMfail(error) (VMfailInvalid without a current VMCS), then past the instruction. */
@@ -22,6 +23,21 @@ void nested_flush_vpid02(struct vcpu *v);
 
 /* Makes `vmcs` the vCPU's current VMCS: register cache flushed and forgotten, slice re-armed. */
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs);
+
+/* shadow_vmcs.c: hardware VMCS shadowing (see there). */
+int shadow_vmcs_global_init(void);
+int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa);
+/* vmcs12 -> shadow VMCS (every shadowed field); `back` is made current again after. */
+void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back);
+/* shadow VMCS -> vmcs12 (the fields L1 may write, dirty if changed); then `back` current. */
+void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back);
+/* One field Umbra changed in vmcs12 (an emulated VMWRITE): into the shadow too. */
+void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx);
+/* Links (on) or unlinks the shadow VMCS in vmcs01, which must be current. */
+void shadow_vmcs_activate(struct vcpu *v, bool on);
+
+/* nested_exit.c: L2's rarely read guest state, vmcs02 -> vmcs12, if not done since the exit. */
+void nested_sync_l2_rare(struct vcpu *v);
 
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);

@@ -179,6 +179,22 @@ unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from)
 	return VMCS12_FIELD_COUNT;
 }
 
+void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags)
+{
+	vmcs12_dirty_clear_all(out);
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
+		if (vmcs12_fields[i].flags & flags)
+			dirty_mark(out, i);
+}
+
+bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty *within)
+{
+	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
+		if (d->bits[w] & ~within->bits[w])
+			return true;
+	return false;
+}
+
 static void bitmap_clear(uint8_t *bitmap, uint32_t encoding)
 {
 	encoding &= 0x7fff;

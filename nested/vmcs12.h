@@ -132,6 +132,11 @@ void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx);
  */
 unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from);
 
+/* The fields whose flags include any of `flags`, as a dirty set. */
+void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags);
+/* True if d has a field that `within` does not. */
+bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty *within);
+
 /*
  * The VMREAD and VMWRITE bitmaps (VMCS12_BITMAP_SIZE bytes each) of the
  * hardware shadow VMCS Umbra links to vmcs01 for L1: bit n is encoding n

@@ -83,51 +83,6 @@
 /* The usual flags of a shadowed exit-information field. */
 #define VMCS12_RO_SHADOW_RO (VMCS12_RO | VMCS12_SHADOW_RO)
 
-/*
- * Appendix B encodings arch/x86/vmx/vmcs_fields.h does not have (yet). The
- * guard lets that file gain them; the host test checks every table encoding
- * against a literal copy of Appendix B, so a wrong value there is caught.
- */
-#ifndef VIRTUAL_APIC_PAGE_ADDR
-#define VIRTUAL_APIC_PAGE_ADDR 0x2012
-#endif
-#ifndef GUEST_IA32_PERF_GLOBAL_CTRL
-#define GUEST_IA32_PERF_GLOBAL_CTRL 0x2808
-#endif
-#ifndef HOST_IA32_PERF_GLOBAL_CTRL
-#define HOST_IA32_PERF_GLOBAL_CTRL 0x2c04
-#endif
-#ifndef TPR_THRESHOLD
-#define TPR_THRESHOLD 0x401c
-#endif
-#ifndef GUEST_SMBASE
-#define GUEST_SMBASE 0x4828
-#endif
-#ifndef CR3_TARGET_VALUE0
-#define CR3_TARGET_VALUE0 0x6008
-#endif
-#ifndef CR3_TARGET_VALUE1
-#define CR3_TARGET_VALUE1 0x600a
-#endif
-#ifndef CR3_TARGET_VALUE2
-#define CR3_TARGET_VALUE2 0x600c
-#endif
-#ifndef CR3_TARGET_VALUE3
-#define CR3_TARGET_VALUE3 0x600e
-#endif
-#ifndef IO_RCX
-#define IO_RCX 0x6402
-#endif
-#ifndef IO_RSI
-#define IO_RSI 0x6404
-#endif
-#ifndef IO_RDI
-#define IO_RDI 0x6406
-#endif
-#ifndef IO_RIP
-#define IO_RIP 0x6408
-#endif
-
 /* clang-format off */
 #define VMCS12_FIELDS(X)                                                                          \
 	/* 16-bit control (B.1.1) */                                                              \

@@ -195,6 +195,8 @@ void nested_vmcs12_flush(struct vcpu *v)
 
 	if (n->current_ptr == VMX_NO_VMCS)
 		return;
+	shadow_vmcs_save(v, &v->vmcs);
+	nested_sync_l2_rare(v);
 	p = vm_gpa_to_ptr(v->vm, n->current_ptr, sizeof(struct vmcs12));
 	if (p)
 		memcpy(p, n->vmcs12, sizeof(struct vmcs12));
@@ -229,6 +231,7 @@ static void emulate_vmxoff(struct vcpu *v)
 	if (!apply(v, vmx_check_common(&s)))
 		return;
 	nested_vmcs12_flush(v);
+	shadow_vmcs_activate(v, false);
 	n->vmxon = false;
 	n->current_ptr = VMX_NO_VMCS;
 	nested_vmx_succeed(v);
@@ -249,6 +252,7 @@ static void emulate_vmclear(struct vcpu *v)
 	if (ptr == n->current_ptr) {
 		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
 		nested_vmcs12_flush(v);
+		shadow_vmcs_activate(v, false);
 		n->current_ptr = VMX_NO_VMCS;
 	} else {
 		/* Not cached: its launch state is in L1 memory (if it is RAM at all). */
@@ -287,6 +291,8 @@ static void emulate_vmptrld(struct vcpu *v)
 		/* vmcs02 was not built from it: every field must reach vmcs02 at the next entry. */
 		vmcs12_dirty_set_all(&n->vmcs12->dirty);
 		n->current_ptr = ptr;
+		shadow_vmcs_activate(v, true);
+		shadow_vmcs_load(v, &v->vmcs);
 	}
 	nested_vmx_succeed(v);
 }
@@ -340,7 +346,11 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 		                           VMX_MISC_VMWRITE_ANY_FIELD);
 		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
 			return;
+		/* A read-only field L1 may write (IA32_VMX_MISC bit 29) may be shadowed. */
+		shadow_vmcs_write_field(v, (unsigned int)vmcs12_field_index(field & ~1ULL));
 	} else {
+		/* L1 reads what is not shadowed: L2's whole state must be in vmcs12. */
+		nested_sync_l2_rare(v);
 		err = vmcs12_read(n->vmcs12, field, &val);
 		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
 			return;

@@ -553,6 +553,24 @@ static void test_dirty(void **state)
 	                 VMCS12_FIELD_COUNT);
 }
 
+/* The hot set (shadowed read-write fields) and "dirty beyond it". */
+static void test_dirty_beyond(void **state)
+{
+	struct vmcs12_dirty hot, d;
+
+	(void)state;
+	vmcs12_dirty_of_flags(&hot, VMCS12_SHADOW_RW);
+	assert_true(vmcs12_dirty_test(&hot, VMCS12_IDX_GUEST_RIP));
+	assert_false(vmcs12_dirty_test(&hot, VMCS12_IDX_GUEST_CR3));
+	assert_false(vmcs12_dirty_test(&hot, VMCS12_IDX_VM_EXIT_REASON)); /* SHADOW_RO */
+	vmcs12_dirty_clear_all(&d);
+	assert_false(vmcs12_dirty_beyond(&d, &hot));
+	vmcs12_write(&vmcs, GUEST_RIP, 1, false);
+	assert_false(vmcs12_dirty_beyond(&vmcs.dirty, &hot));
+	vmcs12_write(&vmcs, GUEST_CR3, 0x1000, false);
+	assert_true(vmcs12_dirty_beyond(&vmcs.dirty, &hot));
+}
+
 static bool bit_set(const uint8_t *bitmap, uint32_t n)
 {
 	return (bitmap[n / 8] >> (n % 8)) & 1;
@@ -617,6 +635,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_read_only, setup),
 	        cmocka_unit_test_setup(test_dirty, setup),
 	        cmocka_unit_test_setup(test_shadow_bitmaps, setup),
+	        cmocka_unit_test_setup(test_dirty_beyond, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

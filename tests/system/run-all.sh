@@ -21,7 +21,8 @@ echo "umbra boot test module" >"$BUILD/system/mod-beta.txt"
 ISO=$BUILD/system/boot-test.iso
 # The network-boot tree `make pxe` builds, from the same inputs.
 GUEST=$BUILD/guest
-DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/basic_mb2.elf" "$GUEST/exitbench.elf" "$GUEST/smp.elf")
+DEFAULT_PAYLOADS=("$GUEST/basic.elf" "$GUEST/basic_mb2.elf" "$GUEST/exitbench.elf" "$GUEST/smp.elf"
+	"$GUEST/nested_basic.elf")
 "$ROOT/scripts/make-pxe.sh" "$BUILD/system/pxe" "$ROOT/boot/grub.cfg" "$ROOT/boot/umbra.ipxe" "$ELF" \
 	"${DEFAULT_PAYLOADS[@]}" || exit 1
 PXE=$BUILD/system/pxe
@@ -43,10 +44,10 @@ DEFAULT_PAYLOAD_CHECKS=(
 	"has:^\\[exitbench\\] # bench exit=cpuid iterations=1000 "
 	"has:^umbra: stats basic CPUID exits=[1-9][0-9]* vmreads="
 	"has:^umbra: stats-all CPUID exits=[1-9][0-9]* vmreads="
-	"last:^umbra: summary cpus=4 vmx=4 vms=5 pass=5 fail=0\$"
-	"has:^umbra: sched: 5 VMs \\(8 vCPUs\\) on 4 CPUs\$"
+	"last:^umbra: summary cpus=4 vmx=4 vms=6 pass=6 fail=0\$"
+	"has:^umbra: sched: 6 VMs \\(9 vCPUs\\) on 4 CPUs\$"
 )
-for vm in basic exitbench basic-mb2 basic-large smp; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
+for vm in basic exitbench basic-mb2 basic-large smp nested-basic; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
 ENDED_CHECKS=()
 payload_passes ENDED_CHECKS survivor
 

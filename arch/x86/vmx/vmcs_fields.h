@@ -140,4 +140,19 @@
 #define HOST_RSP                     0x6c14
 #define HOST_RIP                     0x6c16
 
+/* Fields only nested VMX names (an L1's vmcs12 may hold them). */
+#define VIRTUAL_APIC_PAGE_ADDR      0x2012
+#define GUEST_IA32_PERF_GLOBAL_CTRL 0x2808
+#define HOST_IA32_PERF_GLOBAL_CTRL  0x2c04
+#define TPR_THRESHOLD               0x401c
+#define GUEST_SMBASE                0x4828
+#define CR3_TARGET_VALUE0           0x6008
+#define CR3_TARGET_VALUE1           0x600a
+#define CR3_TARGET_VALUE2           0x600c
+#define CR3_TARGET_VALUE3           0x600e
+#define IO_RCX                      0x6402
+#define IO_RSI                      0x6404
+#define IO_RDI                      0x6406
+#define IO_RIP                      0x6408
+
 #endif

@@ -1,0 +1,137 @@
+/*
+ * Hardware VMCS shadowing for L1 (SDM Vol. 3 25.10 "VMCS Shadowing"):
+ * vmcs01 links a shadow VMCS that holds the vmcs12 fields an L1 reads or
+ * writes on nearly every exit (VMCS12_SHADOW_RO/RW in vmcs12_fields.h), so
+ * that its VMREADs and VMWRITEs of them do not exit at all. While L1 runs
+ * with a current VMCS, those fields' values are in the shadow VMCS, not
+ * in the vmcs12 cache:
+ *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD
+ *                     and after every nested VM exit;
+ *   shadow_vmcs_save  shadow -> vmcs12, the fields L1 may write (marked
+ *                     dirty if changed): before a nested VM entry and before
+ *                     the vmcs12 is written back to L1's memory.
+ * Without VMCS shadowing in the host CPU, every L1 VMREAD/VMWRITE exits and
+ * is emulated (vmx_emulate.c): slower, the same results.
+ */
+#include <string.h>
+
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/frame_alloc.h"
+#include "lib/phys_mem.h"
+#include "nested/nested.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+
+#define SHADOW_VMCS_INDICATOR (1u << 31)
+
+static uint64_t vmread_bitmap, vmwrite_bitmap;
+/* The table indices of the shadowed fields, and of those L1 may write: loops without lookups. */
+static uint8_t shadowed[VMCS12_FIELD_COUNT], writable[VMCS12_FIELD_COUNT];
+static unsigned int n_shadowed, n_writable;
+
+int shadow_vmcs_global_init(void)
+{
+	if (!cpu_has_vmx_vmcs_shadowing())
+		return 0;
+	vmread_bitmap = phys_alloc(1, FRAME_SIZE);
+	vmwrite_bitmap = phys_alloc(1, FRAME_SIZE);
+	if (!vmread_bitmap || !vmwrite_bitmap)
+		return -1;
+	vmcs12_shadow_bitmaps((uint8_t *)vmread_bitmap, (uint8_t *)vmwrite_bitmap);
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
+		if (vmcs12_fields[i].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
+			shadowed[n_shadowed++] = (uint8_t)i;
+		if (vmcs12_fields[i].flags & VMCS12_SHADOW_RW)
+			writable[n_writable++] = (uint8_t)i;
+	}
+	return 0;
+}
+
+int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa)
+{
+	uint64_t pa;
+
+	if (!vmread_bitmap)
+		return 0;
+	pa = frame_alloc_alloc(fa, 1, FRAME_SIZE);
+	if (!pa)
+		return -1;
+	memset((void *)pa, 0, FRAME_SIZE);
+	*(uint32_t *)pa = (vmx_caps.revision_id & ~SHADOW_VMCS_INDICATOR) | SHADOW_VMCS_INDICATOR;
+	if (vmclear(pa) < 0)
+		return -1;
+	n->shadow_pa = pa;
+	return 0;
+}
+
+/* Makes the shadow VMCS current (for Umbra's own VMREAD/VMWRITE of it). */
+static void shadow_current(struct nested_vmx *n)
+{
+	if (vmptrld(n->shadow_pa) < 0)
+		panic("VMPTRLD of shadow VMCS 0x%lx failed", n->shadow_pa);
+	this_cpu()->current_vmcs = NULL;
+}
+
+void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!n->shadow_active)
+		return;
+	shadow_current(n);
+	for (unsigned int k = 0; k < n_shadowed; k++)
+		__vmcs_write(vmcs12_fields[shadowed[k]].encoding,
+		             vmcs12_get(n->vmcs12, shadowed[k]));
+	loaded_vmcs_load(back);
+}
+
+void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!n->shadow_active)
+		return;
+	shadow_current(n);
+	for (unsigned int k = 0; k < n_writable; k++)
+		vmcs12_update(n->vmcs12, writable[k],
+		              __vmcs_read(vmcs12_fields[writable[k]].encoding));
+	loaded_vmcs_load(back);
+}
+
+void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!n->shadow_active ||
+	    !(vmcs12_fields[idx].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW)))
+		return;
+	shadow_current(n);
+	__vmcs_write(vmcs12_fields[idx].encoding, vmcs12_get(n->vmcs12, idx));
+	loaded_vmcs_load(v->loaded);
+}
+
+void shadow_vmcs_activate(struct vcpu *v, bool on)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!n->shadow_pa || n->shadow_active == on)
+		return;
+	/* vmcs01 is current: L1 just executed VMPTRLD, VMCLEAR or VMXOFF. */
+	if (on && !n->shadow_linked) {
+		vmcs_write64(VMREAD_BITMAP, vmread_bitmap);
+		vmcs_write64(VMWRITE_BITMAP, vmwrite_bitmap);
+		n->shadow_linked = true;
+	}
+	if (on) {
+		vmcs_write64(VMCS_LINK_POINTER, n->shadow_pa);
+		secondary_exec_controls_setbit(&v->vmcs, SECONDARY_EXEC_VMCS_SHADOWING);
+	} else {
+		/* A link pointer to a shadow VMCS without shadowing fails VM entry (SDM 26.3.1.5). */
+		secondary_exec_controls_clearbit(&v->vmcs, SECONDARY_EXEC_VMCS_SHADOWING);
+		vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	}
+	n->shadow_active = on;
+}
