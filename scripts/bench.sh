@@ -3,7 +3,8 @@
 # cost of each kind of VM exit. Under Bochs the guest's RDTSC advances one
 # per instruction, so every figure is an instruction count and repeats
 # exactly from run to run. Then the scheduler's figures: a context switch's
-# cost (one CPU) and fairness (16 VMs on 4 CPUs). docs/performance.md
+# cost (one CPU) and fairness (16 VMs on 4 CPUs). Then nested VMX: the
+# nestedbench payload bare and as an L1 of Umbra. docs/performance.md
 # explains them.
 #   scripts/bench.sh BUILD_DIR
 set -uo pipefail
@@ -41,4 +42,18 @@ bochs_run switch tests/bench/grub-switch.cfg 1
 bochs_run fairness tests/system/grub-sched.cfg 4
 ROOT=$ROOT FAIRNESS_LOG=$out/fairness.log awk -f "$ROOT/scripts/bench-sched.awk" \
 	"$out/switch.log" "$out/fairness.log" || status=1
+
+# Nested VMX: the same payload on the CPU's own VMX, then as an L1 of Umbra.
+nested_run() { # NAME CFG
+	"$ROOT/scripts/make-iso.sh" "$out/$1.iso" "$ROOT/$2" "$BUILD/umbra.elf" "$BUILD/guest/nestedbench.elf"
+	"$ROOT/scripts/run-bochs.sh" --iso "$out/$1.iso" --cpus 1 --out "$out/$1" --timeout 300
+	tr -d '\r' <"$out/$1/serial.log" >"$out/$1.log"
+	grep -q '^\(\[nestedbench\] \)\?# Totals: pass:2 fail:0' "$out/$1.log" || {
+		echo "bench: the $1 run did not pass; see $out/$1.log" >&2
+		exit 1
+	}
+}
+nested_run nested-bare tests/bench/grub-nested-bench-bare.cfg
+nested_run nested tests/bench/grub-nested-bench.cfg
+awk -f "$ROOT/scripts/bench-nested.awk" "$out/nested-bare.log" "$out/nested.log" || status=1
 exit $status

@@ -40,7 +40,7 @@ void vcpu_exit_hypercall(struct vcpu *v)
 	int64_t ret;
 
 	/* A nested-enabled VM's VMCALL that is no hypercall is the SDM's VMCALL. */
-	if (nested_vmcall(v))
+	if (__builtin_expect(v->nested.enabled, 0) && nested_vmcall(v))
 		return;
 	if (vcpu_cpl(v) != 0) {
 		ret = UMBRA_EPERM;
