@@ -64,7 +64,8 @@ static uint32_t vmcs12_max_index(void)
 	return max;
 }
 
-void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_t maxphyaddr)
+void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_t maxphyaddr,
+                      bool timer)
 {
 	bool secondary, vpid;
 	uint64_t pin, proc, exit, entry;
@@ -77,9 +78,11 @@ void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_
 	            (host->ins_outs_info ? VMX_BASIC_INS_OUTS_INFO : 0) | VMX_BASIC_TRUE_CTLS);
 
 	/* The TRUE_ MSRs: the host's must-be-1 bits (it may let some default1 bits be 0). */
-	pin = ctl_cap(host->pin_ctls, PIN_OFFERED, 0);
+	pin = ctl_cap(host->pin_ctls, PIN_OFFERED | (timer ? PIN_BASED_VMX_PREEMPTION_TIMER : 0),
+	              0);
 	proc = ctl_cap(host->proc_ctls, PROC_OFFERED, 0);
-	exit = ctl_cap(host->exit_ctls, EXIT_OFFERED, 0);
+	exit = ctl_cap(host->exit_ctls,
+	               EXIT_OFFERED | (timer ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0), 0);
 	entry = ctl_cap(host->entry_ctls, ENTRY_OFFERED, 0);
 	set(n, MSR_IA32_VMX_TRUE_PINBASED_CTLS, pin);
 	set(n, MSR_IA32_VMX_TRUE_PROCBASED_CTLS, proc);
@@ -91,8 +94,9 @@ void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_
 	set(n, MSR_IA32_VMX_EXIT_CTLS, ctl_cap(exit, ~0u, VM_EXIT_DEFAULT1));
 	set(n, MSR_IA32_VMX_ENTRY_CTLS, ctl_cap(entry, ~0u, VM_ENTRY_DEFAULT1));
 
-	/* No timer, no activity states but active, no CR3 targets, 512 MSRs per list. */
-	set(n, MSR_IA32_VMX_MISC, host->misc & MISC_OFFERED);
+	/* The timer's rate if offered; no activity states but active, no CR3 targets, 512 MSRs. */
+	set(n, MSR_IA32_VMX_MISC,
+	    host->misc & (MISC_OFFERED | (timer ? VMX_MISC_TIMER_RATE_MASK : 0)));
 	set(n, MSR_IA32_VMX_CR0_FIXED0, host->cr0_fixed0);
 	set(n, MSR_IA32_VMX_CR0_FIXED1, host->cr0_fixed1);
 	set(n, MSR_IA32_VMX_CR4_FIXED0, host->cr4_fixed0);

@@ -10,8 +10,9 @@
  * bitmaps), external-interrupt and NMI exiting, VPID with INVVPID, the
  * RDTSCP/INVPCID/WBINVD/RDRAND/RDSEED/descriptor-table secondary controls,
  * and the EFER/PAT/debug-control save and load controls.
+ * The VMX-preemption timer is offered when Umbra's slices use it too.
  * Not offered yet: EPT (shadow EPT is the next issue) and so INVEPT and
- * unrestricted guest; the VMX-preemption timer, virtual NMIs and NMI-window
+ * unrestricted guest; virtual NMIs and NMI-window
  * exiting, the TPR shadow and APIC virtualization, the monitor trap flag,
  * VMCS shadowing for L1, activity states other than active, CR3-target
  * values, VM functions, PML.
@@ -35,8 +36,13 @@ struct nested_caps {
 	uint8_t maxphyaddr; /* the physical-address width L1 sees (CPUID 0x80000008) */
 };
 
-/* The L1's MSRs from the host's capabilities; maxphyaddr is the L1's CPUID value. */
-void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_t maxphyaddr);
+/*
+ * The L1's MSRs from the host's capabilities; maxphyaddr is the L1's CPUID
+ * value; timer: offer the VMX-preemption timer (Umbra ends its slices with
+ * it, so it can run L1's beside its own: vcpu/slice.c).
+ */
+void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_t maxphyaddr,
+                      bool timer);
 
 /* RDMSR of an IA32_VMX_* MSR: false if msr is not one L1 has. */
 bool nested_caps_msr(const struct nested_caps *n, uint32_t msr, uint64_t *val);

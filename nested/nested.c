@@ -47,7 +47,8 @@ extern uint64_t nested_msr_bitmap02; /* vmcs02.c */
 
 int nested_global_init(void)
 {
-	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits);
+	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits,
+	                 slice_pin_controls() & PIN_BASED_VMX_PREEMPTION_TIMER);
 	vmcs12_dirty_of_flags(&hot_fields, VMCS12_SHADOW_RW);
 	nested_msr_bitmap02 = phys_alloc(1, FRAME_SIZE);
 	if (!nested_msr_bitmap02)
@@ -62,6 +63,7 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 	uint64_t page = frame_alloc_alloc(fa, 1, FRAME_SIZE);
 
 	n->current_ptr = VMX_NO_VMCS;
+	n->l1_timer_deadline = UINT64_MAX;
 	n->vpid02 = VPID02_BIT | v->vpid;
 	if (!page)
 		return -1;
@@ -235,6 +237,14 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->in_l2 = true;
 	n->entries++;
+	/* L1's preemption timer counts from its vmcs12 value; Umbra's slice timer takes the sooner. */
+	if (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		uint64_t now = rdtsc();
+
+		n->l1_timer_deadline = now + ((uint64_t)c->vmx_preemption_timer_value
+		                              << vmx_caps.preemption_timer_rate);
+		slice_arm(v, now);
+	}
 }
 
 void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
@@ -277,6 +287,11 @@ void nested_l2_exit(struct vcpu *v)
 		c->launch_state = VMCS12_LAUNCH_CLEAR;
 		v->nested.in_l2 = false; /* no L2 state to save: it never ran */
 		nested_vmexit(v, reason, e.qual, 0);
+		return;
+	}
+	/* The preemption timer is Umbra's and, once L1's deadline passed, L1's too. */
+	if (e.reason == EXIT_REASON_PREEMPTION_TIMER && rdtsc() >= v->nested.l1_timer_deadline) {
+		nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
 		return;
 	}
 	switch (e.reason) {

@@ -41,11 +41,12 @@ struct nested_vmx {
 	bool l2_rare_stale;   /* L2's rarely read guest state is still only in vmcs02 */
 	uint16_t vpid02;      /* the VPID L2 runs with, whatever L1's is */
 	uint16_t last_vpid12; /* the L1's VPID at the last entry: a change flushes vpid02 */
-	uint64_t
-	        l1_efer_at_entry; /* L2's EFER and PAT derive from L1's without the load controls */
-	uint64_t l1_pat_at_entry;
-	/* Counters for the statistics (vm_report, make bench). */
-	uint64_t entries, reflected_exits, l0_exits_in_l2, entry_vmwrites;
+	/* TSC at which L1's preemption timer expires while L2 runs (UINT64_MAX: none). */
+	uint64_t l1_timer_deadline;
+	/* L2's EFER and PAT derive from L1's without the load controls. */
+	uint64_t l1_efer_at_entry, l1_pat_at_entry;
+	/* Counters for the statistics (vm_report). */
+	uint64_t entries, reflected_exits, l0_exits_in_l2;
 };
 
 /* The IA32_VMX_* values every L1 sees (nested_global_init). */

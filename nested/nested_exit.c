@@ -9,6 +9,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
@@ -183,6 +184,23 @@ static bool rare_field(uint32_t enc, uint32_t exit)
 	}
 }
 
+/* L1's preemption timer: what is left of it, if L1 asked to save it (SDM 28.3.3). */
+static void save_l1_timer(struct vcpu *v, struct vmcs12 *c)
+{
+	struct nested_vmx *n = &v->nested;
+	uint64_t now = rdtsc(), left;
+
+	if (n->l1_timer_deadline == UINT64_MAX)
+		return;
+	if ((c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+	    (c->vm_exit_controls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)) {
+		left = n->l1_timer_deadline > now ? n->l1_timer_deadline - now : 0;
+		left >>= vmx_caps.preemption_timer_rate;
+		c->vmx_preemption_timer_value = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+	}
+	n->l1_timer_deadline = UINT64_MAX;
+}
+
 void nested_sync_l2_rare(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
@@ -283,6 +301,7 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 
 	if (l2_ran) {
 		save_l2_hot(c);
+		save_l1_timer(v, c);
 		n->l2_rare_stale = true;
 		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
 			vm_end_error(v->vm, "VMX abort: the VM-exit MSR-store list of L1's vmcs12 "

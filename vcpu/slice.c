@@ -71,6 +71,10 @@ void slice_arm(struct vcpu *v, uint64_t now)
 {
 	uint64_t next = v->slice_end < v->timer_next ? v->slice_end : v->timer_next;
 
+	/* In L2, the L1's own preemption timer may come first (nested/nested.c). */
+	if (v->nested.in_l2 && v->nested.l1_timer_deadline < next)
+		next = v->nested.l1_timer_deadline;
+
 	v->next_event = next;
 	if (mode == SLICE_PREEMPTION_TIMER) {
 		uint32_t value = SLICE_TIMER_SOFT_DISABLED;

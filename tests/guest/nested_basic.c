@@ -9,6 +9,10 @@
  *
  * It runs bare on Bochs and as an L1 under Umbra (nested=1); the harness
  * compares the "# outcome" lines of both runs (tests/system/).
+ *
+ * Also: the VMX-preemption timer in L2 (it expires; what is left of it is
+ * saved when another exit comes first), and an event L1 injects into L2 at
+ * VM entry, delivered through L2's own IDT.
  */
 #include "apic.h"
 #include "vmx.h"
@@ -311,4 +315,139 @@ TEST(l2_interrupt_exit_acknowledged)
 TEST(l2_interrupt_exit_left_pending)
 {
 	interrupt_exit(false);
+}
+
+/* The L2 runs with the preemption timer at `value`: its exit, and what is saved. */
+static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint32_t want_reason)
+{
+	struct vmx_vcpu v = {0};
+	const char *why;
+	uint64_t left;
+	bool save = vmx_controls_allow(vmx_caps()->exit, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+
+	if (!vmx_controls_allow(vmx_caps()->pin, PIN_BASED_VMX_PREEMPTION_TIMER))
+		SKIP("no VMX-preemption timer offered");
+	why = enter_root_with_l2(l2);
+	if (why)
+		SKIP("%s", why);
+	SETUP(vmx_vmwrite(PIN_BASED_VM_EXEC_CONTROL,
+	                  vmx_controls(vmx_caps()->pin, PIN_BASED_VMX_PREEMPTION_TIMER)));
+	SETUP(vmx_vmwrite(VM_EXIT_CONTROLS,
+	                  vmx_controls(vmx_caps()->exit,
+	                               VM_EXIT_HOST_ADDR_SPACE_SIZE |
+	                                       (save ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0))));
+	SETUP(vmx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, value));
+	vmx_outcome_print(label, vmx_vmlaunch(&v));
+	left = vmread(VMX_PREEMPTION_TIMER_VALUE);
+	printf("# outcome %s_exit reason %u saved %s\n", label, v.exit_reason,
+	       !save          ? "no"
+	       : left == 0    ? "zero"
+	       : left < value ? "less"
+	                      : "not-less");
+	CHECK(v.exit_reason == want_reason, "exit reason %u, want %u", v.exit_reason, want_reason);
+	if (save && want_reason == EXIT_REASON_PREEMPTION_TIMER)
+		CHECK(left == 0, "timer value 0x%lx saved after it expired", left);
+	else if (save)
+		CHECK(left > 0 && left < value, "timer value 0x%lx saved, started at 0x%x", left,
+		      value);
+	vmx_leave();
+}
+
+/* It expires in a spinning L2: VM exit 52. */
+TEST(l2_preemption_timer_expires)
+{
+	timer_run("l2_timer_expires", l2_spin, 2000, EXIT_REASON_PREEMPTION_TIMER);
+}
+
+/* Another exit first: the time left is saved ("save VMX-preemption timer value"). */
+TEST(l2_preemption_timer_saved)
+{
+	timer_run("l2_timer_saved", vmx_l2_cpuid_vmcall, 0x10000000, EXIT_REASON_CPUID);
+}
+
+/* L2's own IDT: one gate, for L1's injected vector, to l2_isr. */
+#define INJECT_VECTOR 0x30
+struct idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, attr;
+	uint16_t off1;
+	uint32_t off2, zero;
+} __attribute__((packed));
+static struct idt_gate l2_idt[INJECT_VECTOR + 1] __attribute__((aligned(16)));
+
+void l2_injected(void);
+void l2_isr(void);
+__asm__(".text\n"
+        ".globl l2_injected\n"
+        "l2_injected:\n"
+        "	vmcall\n" /* after the handler: R11 counts its runs */
+        ".globl l2_isr\n"
+        "l2_isr:\n"
+        "	inc %r11\n"
+        "	iretq\n");
+
+/* An external interrupt injected at VM entry reaches L2's handler, then L2 goes on. */
+TEST(l2_event_injection)
+{
+	struct vmx_vcpu v = {0};
+	const char *why = enter_root_with_l2(l2_injected);
+	uint16_t cs;
+	uint64_t isr = (uintptr_t)l2_isr;
+
+	if (why)
+		SKIP("%s", why);
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	memset(l2_idt, 0, sizeof(l2_idt));
+	l2_idt[INJECT_VECTOR] = (struct idt_gate){
+	        (uint16_t)isr, cs, 0, 0x8e, (uint16_t)(isr >> 16), (uint32_t)(isr >> 32), 0};
+	SETUP(vmx_vmwrite(GUEST_IDTR_BASE, (uintptr_t)l2_idt));
+	SETUP(vmx_vmwrite(GUEST_IDTR_LIMIT, sizeof(l2_idt) - 1));
+	SETUP(vmx_vmwrite(GUEST_RFLAGS, RFLAGS_IF_L2));
+	SETUP(vmx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO(0, INJECT_VECTOR)));
+	vmx_outcome_print("l2_injection", vmx_vmlaunch(&v));
+	printf("# outcome l2_injection_exit reason %u handler_runs %lu entry_info 0x%lx\n",
+	       v.exit_reason, v.gprs.r11, vmread(VM_ENTRY_INTR_INFO_FIELD));
+	CHECK(v.exit_reason == EXIT_REASON_VMCALL, "exit reason %u, want VMCALL", v.exit_reason);
+	CHECK(v.gprs.r11 == 1, "L2's handler ran %lu times, want 1", v.gprs.r11);
+	/* Every VM exit clears the valid bit of the injection field (SDM 28.2.1). */
+	CHECK(!(vmread(VM_ENTRY_INTR_INFO_FIELD) & 0x80000000u),
+	      "VM-entry interruption information still valid after the exit");
+	vmx_leave();
+}
+
+/*
+ * Under Umbra, VMCS shadowing is in use: L1's VMREADs of the exit
+ * information and VMWRITEs of guest RIP do not exit at all, which L1 sees in
+ * Umbra's statistics of its own VM exits; an L2 exit handled by L1 costs it
+ * exactly two (the exit reflected, its VMRESUME). Bare, there is no Umbra
+ * to ask.
+ */
+TEST(l1_vmcs_shadowing_in_use)
+{
+	static struct umbra_exit_stats s0, s1;
+	const char *why;
+	uint64_t val, exits;
+
+	if (!on_umbra())
+		SKIP("not under Umbra: no exit statistics to read");
+	why = enter_root_with_l2(l2_spin);
+	if (why)
+		SKIP("%s", why);
+	REQUIRE(umbra_exit_stats(&s0) == 0, "exit statistics");
+	for (int i = 0; i < 10; i++) {
+		vmx_vmread(VM_EXIT_REASON, &val);
+		vmx_vmread(EXIT_QUALIFICATION, &val);
+		vmx_vmwrite(GUEST_RIP, (uintptr_t)l2_spin);
+	}
+	REQUIRE(umbra_exit_stats(&s1) == 0, "exit statistics");
+	exits = s1.total_exits - s0.total_exits;
+	printf("# L1 exits for 20 VMREADs and 10 VMWRITEs: %lu (the statistics call's own: 1)\n",
+	       exits);
+	CHECK(s1.reason[EXIT_REASON_VMREAD].exits == s0.reason[EXIT_REASON_VMREAD].exits &&
+	              s1.reason[EXIT_REASON_VMWRITE].exits == s0.reason[EXIT_REASON_VMWRITE].exits,
+	      "VMREAD/VMWRITE exited %lu/%lu times",
+	      s1.reason[EXIT_REASON_VMREAD].exits - s0.reason[EXIT_REASON_VMREAD].exits,
+	      s1.reason[EXIT_REASON_VMWRITE].exits - s0.reason[EXIT_REASON_VMWRITE].exits);
+	CHECK(exits == 1, "%lu exits, want only the statistics call's", exits);
+	vmx_leave();
 }

@@ -43,7 +43,7 @@ static int setup(void **state)
 	(void)state;
 	skylake(&raw);
 	vmx_caps_decode(&vmx_caps, &raw);
-	nested_caps_init(&caps, &vmx_caps, 39);
+	nested_caps_init(&caps, &vmx_caps, 39, false);
 	env = (struct nested_entry_env){&caps, true, read64, NULL};
 	memset(memory, 0, sizeof(memory));
 	memset(&c, 0, sizeof(c));

@@ -23,7 +23,7 @@ static int setup(void **state)
 	(void)state;
 	skylake(&raw);
 	vmx_caps_decode(&vmx_caps, &raw);
-	nested_caps_init(&n, &vmx_caps, 39);
+	nested_caps_init(&n, &vmx_caps, 39, false);
 	return 0;
 }
 
@@ -113,6 +113,21 @@ static void test_not_offered(void **state)
 	assert_false(nested_caps_msr(&n, MSR_IA32_VMX_VMFUNC + 1, &v));
 }
 
+/* With Umbra's slices on the preemption timer, L1 gets it too, at the host's rate. */
+static void test_timer_offered(void **state)
+{
+	uint32_t pin, exit;
+
+	(void)state;
+	nested_caps_init(&n, &vmx_caps, 39, true);
+	pin = (uint32_t)(msr(MSR_IA32_VMX_TRUE_PINBASED_CTLS) >> 32);
+	exit = (uint32_t)(msr(MSR_IA32_VMX_TRUE_EXIT_CTLS) >> 32);
+	assert_true(pin & PIN_BASED_VMX_PREEMPTION_TIMER);
+	assert_true(exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	assert_int_equal(msr(MSR_IA32_VMX_MISC) & VMX_MISC_TIMER_RATE_MASK,
+	                 SKL_MISC & VMX_MISC_TIMER_RATE_MASK);
+}
+
 static void test_invvpid_types(void **state)
 {
 	(void)state;
@@ -147,6 +162,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_controls_consistent, setup),
 	        cmocka_unit_test_setup(test_not_offered, setup),
 	        cmocka_unit_test_setup(test_invvpid_types, setup),
+	        cmocka_unit_test_setup(test_timer_offered, setup),
 	        cmocka_unit_test_setup(test_vmcs_enum, setup),
 	        cmocka_unit_test(test_ctl_ok),
 	};
