@@ -161,21 +161,13 @@ static void save_l2_hot(struct vmcs12 *c)
 /* Guest fields save_l2_hot() does not save, and those never saved. */
 static bool rare_field(uint32_t enc, uint32_t exit)
 {
-	if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
+	if (ENC_TYPE(enc) != ENC_TYPE_GUEST || vmcs02_umbra_field(enc))
 		return false;
 	switch (enc) {
 	case GUEST_RIP:
 	case GUEST_RSP:
 	case GUEST_RFLAGS:
-	case GUEST_INTERRUPTIBILITY_INFO:
-	case VMCS_LINK_POINTER:
-	case GUEST_IA32_PERF_GLOBAL_CTRL:
-	case GUEST_PDPTR0:
-	case GUEST_PDPTR1:
-	case GUEST_PDPTR2:
-	case GUEST_PDPTR3:
-	case GUEST_SMBASE:
-	case VMX_PREEMPTION_TIMER_VALUE: return false;
+	case GUEST_INTERRUPTIBILITY_INFO: return false;
 	case GUEST_IA32_EFER: return exit & VM_EXIT_SAVE_IA32_EFER;
 	case GUEST_IA32_PAT: return exit & VM_EXIT_SAVE_IA32_PAT;
 	case GUEST_DR7:
@@ -221,21 +213,10 @@ void nested_sync_l2_rare(struct vcpu *v)
 	n->l2_rare_stale = false;
 }
 
-static void load_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
-                         uint32_t ar)
-{
-	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
-	__vmcs_write(GUEST_ES_BASE + 2 * i, base);
-	__vmcs_write(GUEST_ES_LIMIT + 2 * i, limit);
-	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
-}
-
 /* A data segment register after a VM exit: unusable if its selector is 0. */
 static void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
 {
-	load_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA : AR_UNUSABLE);
+	vmcs_write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA : AR_UNUSABLE);
 }
 
 /* L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. */
@@ -268,17 +249,17 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	else
 		entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 
-	load_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
-	             host64 ? AR_CODE64 : AR_CODE32);
+	vmcs_write_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
+	                   host64 ? AR_CODE64 : AR_CODE32);
 	load_data_segment(GUEST_SS_SELECTOR, c->host_ss_selector, 0);
 	load_data_segment(GUEST_DS_SELECTOR, c->host_ds_selector, 0);
 	load_data_segment(GUEST_ES_SELECTOR, c->host_es_selector, 0);
 	load_data_segment(GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
 	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
 	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
-	load_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
-	             AR_TSS64_BUSY);
-	load_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
+	vmcs_write_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
+	                   AR_TSS64_BUSY);
+	vmcs_write_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
 	vmcs_writel(GUEST_GDTR_BASE, c->host_gdtr_base);
 	vmcs_write32(GUEST_GDTR_LIMIT, DT_LIMIT);
 	vmcs_writel(GUEST_IDTR_BASE, c->host_idtr_base);

@@ -39,6 +39,12 @@ void shadow_vmcs_activate(struct vcpu *v, bool on);
 /* nested_exit.c: L2's rarely read guest state, vmcs02 -> vmcs12, if not done since the exit. */
 void nested_sync_l2_rare(struct vcpu *v);
 
+/*
+ * vmcs02.c: guest fields vmcs02 holds Umbra's own value of (link pointer,
+ * PDPTEs, preemption timer...): never copied between vmcs12 and vmcs02.
+ */
+bool vmcs02_umbra_field(uint32_t encoding);
+
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
 

@@ -134,6 +134,22 @@ static void write_controls(struct vcpu *v, const struct vmcs12 *c)
 	                                  (VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_DEBUG_CONTROLS)));
 }
 
+bool vmcs02_umbra_field(uint32_t encoding)
+{
+	switch (encoding) {
+	case VMCS_LINK_POINTER:           /* L1 gets no VMCS shadowing */
+	case GUEST_IA32_PERF_GLOBAL_CTRL: /* its load control is not offered */
+	case GUEST_PDPTR0:                /* from L2's CR3 (write_pdptes): L1 has no EPT */
+	case GUEST_PDPTR1:
+	case GUEST_PDPTR2:
+	case GUEST_PDPTR3:
+	case GUEST_SMBASE:               /* no SMM */
+	case VMX_PREEMPTION_TIMER_VALUE: /* Umbra's slices and L1's deadline (slice_arm) */
+		return true;
+	default: return false;
+	}
+}
+
 void vmcs02_prepare(struct vcpu *v)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
@@ -159,15 +175,6 @@ void vmcs02_prepare(struct vcpu *v)
 		case GUEST_IA32_PAT:
 		case GUEST_IA32_DEBUGCTL:
 		case GUEST_DR7: msr_dirty = true; continue;
-		/* Umbra's own in vmcs02, or only read in software. */
-		case VMCS_LINK_POINTER:
-		case GUEST_IA32_PERF_GLOBAL_CTRL:
-		case GUEST_PDPTR0:
-		case GUEST_PDPTR1:
-		case GUEST_PDPTR2:
-		case GUEST_PDPTR3:
-		case GUEST_SMBASE:
-		case VMX_PREEMPTION_TIMER_VALUE: continue;
 		/* Control fields L2 takes as L1 wrote them. */
 		case EXCEPTION_BITMAP:
 		case PAGE_FAULT_ERROR_CODE_MASK:
@@ -182,7 +189,7 @@ void vmcs02_prepare(struct vcpu *v)
 		case VM_ENTRY_EXCEPTION_ERROR_CODE:
 		case VM_ENTRY_INSTRUCTION_LEN: break;
 		default:
-			if (ENC_TYPE(enc) != ENC_TYPE_GUEST)
+			if (ENC_TYPE(enc) != ENC_TYPE_GUEST || vmcs02_umbra_field(enc))
 				continue;
 		}
 		__vmcs_write(enc, vmcs12_get(c, i));

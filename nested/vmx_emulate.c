@@ -23,29 +23,15 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define RFLAGS_CF      (1ULL << 0)
-#define RFLAGS_ZF      (1ULL << 6)
-#define RFLAGS_VM      (1ULL << 17)
-#define RFLAGS_ARITH   0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
-#define AR_L           (1u << 13)
-#define BLOCK_MOV_SS   (1u << 1)
-#define REG_NUMBER_RSP 4
-#define SEG_FS         4
-#define INV_DESC_SIZE  16
-#define VPID_MASK      0xffffULL
-
-static uint64_t gpr_get(struct vcpu *v, unsigned int n)
-{
-	return n == REG_NUMBER_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
-}
-
-static void gpr_set(struct vcpu *v, unsigned int n, uint64_t val)
-{
-	if (n == REG_NUMBER_RSP)
-		reg_cache_write(&v->regs, REG_RSP, val);
-	else
-		*vcpu_gpr(&v->gprs, n) = val;
-}
+#define RFLAGS_CF     (1ULL << 0)
+#define RFLAGS_ZF     (1ULL << 6)
+#define RFLAGS_VM     (1ULL << 17)
+#define RFLAGS_ARITH  0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
+#define AR_L          (1u << 13)
+#define BLOCK_MOV_SS  (1u << 1)
+#define SEG_FS        4
+#define INV_DESC_SIZE 16
+#define VPID_MASK     0xffffULL
 
 static bool long_mode_64(void)
 {
@@ -135,7 +121,7 @@ static uint64_t operand_address(struct vcpu *v, const struct vmx_insn_info *ii)
 	uint64_t gpr[VCPU_GPR_COUNT], base = 0;
 
 	for (unsigned int i = 0; i < VCPU_GPR_COUNT; i++)
-		gpr[i] = gpr_get(v, i);
+		gpr[i] = vcpu_reg_read(v, i);
 	if (!long_mode_64() || ii->segment >= SEG_FS)
 		base = __vmcs_read(GUEST_ES_BASE + 2u * ii->segment);
 	return vmx_operand_linear(ii, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION), base, gpr);
@@ -329,7 +315,7 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 		return;
 	}
 	insn_info(&ii);
-	field = gpr_get(v, ii.reg2);
+	field = vcpu_reg_read(v, ii.reg2);
 	if (!is64)
 		field = (uint32_t)field;
 	if (write) {
@@ -337,7 +323,7 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 			if (!read_mem(v, &ii, &val, size))
 				return;
 		} else {
-			val = gpr_get(v, ii.reg1);
+			val = vcpu_reg_read(v, ii.reg1);
 		}
 		if (!is64)
 			val = (uint32_t)val;
@@ -358,7 +344,7 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 			if (!write_mem(v, &ii, &val, size))
 				return;
 		} else {
-			gpr_set(v, ii.reg1, is64 ? val : (uint32_t)val);
+			vcpu_reg_write(v, ii.reg1, is64 ? val : (uint32_t)val);
 		}
 	}
 	nested_vmx_succeed(v);
@@ -399,7 +385,7 @@ static void emulate_invvpid(struct vcpu *v)
 	if (!apply(v, vmx_check_common(&s)))
 		return;
 	insn_info(&ii);
-	type = gpr_get(v, ii.reg2);
+	type = vcpu_reg_read(v, ii.reg2);
 	if (!long_mode_64())
 		type = (uint32_t)type;
 	/* The type is checked before the descriptor is read (SDM INVVPID pseudo-code). */

@@ -12,24 +12,9 @@
 #include "vcpu/mmio_decode.h"
 #include "vcpu/vm.h"
 
-#define AR_L           (1u << 13) /* CS: 64-bit code */
-#define AR_DB          (1u << 14) /* CS: 32-bit default operand size */
-#define REG_NUMBER_RSP 4
-#define PAGE_MASK_4K   0xfffULL
-
-/* RSP is in the VMCS, the other GPRs in vcpu->gprs. */
-static uint64_t gpr_get(struct vcpu *v, unsigned int n)
-{
-	return n == REG_NUMBER_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
-}
-
-static void gpr_set(struct vcpu *v, unsigned int n, uint64_t val)
-{
-	if (n == REG_NUMBER_RSP)
-		reg_cache_write(&v->regs, REG_RSP, val);
-	else
-		*vcpu_gpr(&v->gprs, n) = val;
-}
+#define AR_L         (1u << 13) /* CS: 64-bit code */
+#define AR_DB        (1u << 14) /* CS: 32-bit default operand size */
+#define PAGE_MASK_4K 0xfffULL
 
 /*
  * Copies the instruction bytes at the guest's RIP (up to 15, fewer where a
@@ -103,8 +88,9 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 	}
 	/* Registers are 32 bits wide at 16-byte offsets; other accesses hit the same register. */
 	if (insn.dir == MMIO_DIR_WRITE) {
-		uint64_t val = insn.has_imm ? insn.imm
-		                            : mmio_insn_store_value(&insn, gpr_get(v, insn.reg));
+		uint64_t val = insn.has_imm
+		                       ? insn.imm
+		                       : mmio_insn_store_value(&insn, vcpu_reg_read(v, insn.reg));
 
 		spin_lock(&v->lock);
 		send = vlapic_mmio_write(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), (uint32_t)val,
@@ -116,7 +102,8 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 		spin_lock(&v->lock);
 		val = vlapic_mmio_read(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), now);
 		spin_unlock(&v->lock);
-		gpr_set(v, insn.reg, mmio_insn_load_result(&insn, gpr_get(v, insn.reg), val));
+		vcpu_reg_write(v, insn.reg,
+		               mmio_insn_load_result(&insn, vcpu_reg_read(v, insn.reg), val));
 	}
 	if (send)
 		vcpu_deliver_icr(v, &icr);

@@ -50,6 +50,19 @@ static bool efer_write(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* An emulated RDMSR/WRMSR is done: a read's value into EDX:EAX, RIP past it. */
+static void msr_done(struct vcpu *v, bool write, uint64_t val)
+{
+	/* #GP leaves RIP and the registers as they were. */
+	if (v->exception_injected)
+		return;
+	if (!write) {
+		v->gprs.rax = (uint32_t)val;
+		v->gprs.rdx = val >> 32;
+	}
+	vcpu_skip_instruction(v);
+}
+
 void vcpu_exit_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
@@ -59,37 +72,18 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 
 	/* L2's MSRs that its L1 lets through: L2's state on vmcs02. */
 	if (v->nested.in_l2 && nested_l2_msr(v, msr, write, &val)) {
-		if (v->exception_injected)
-			return;
-		if (!write) {
-			v->gprs.rax = (uint32_t)val;
-			v->gprs.rdx = val >> 32;
-		}
-		vcpu_skip_instruction(v);
+		msr_done(v, write, val);
 		return;
 	}
 	/* IA32_FEATURE_CONTROL and the VMX capabilities of a nested-enabled VM. */
 	if (nested_msr(v, msr, write, &val, &gp)) {
-		if (gp) {
+		if (gp)
 			vcpu_inject_exception(v, VECTOR_GP, true, 0);
-			return;
-		}
-		if (!write) {
-			v->gprs.rax = (uint32_t)val;
-			v->gprs.rdx = val >> 32;
-		}
-		vcpu_skip_instruction(v);
+		msr_done(v, write, val);
 		return;
 	}
 	if (vcpu_lapic_msr(v, msr, write, &val)) {
-		/* #GP leaves RIP and the registers as they were. */
-		if (v->exception_injected)
-			return;
-		if (!write) {
-			v->gprs.rax = (uint32_t)val;
-			v->gprs.rdx = val >> 32;
-		}
-		vcpu_skip_instruction(v);
+		msr_done(v, write, val);
 		return;
 	}
 
@@ -120,8 +114,6 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 			             reg_cache_read(&v->regs, REG_RIP));
 			return;
 		}
-		v->gprs.rax = (uint32_t)val;
-		v->gprs.rdx = val >> 32;
 	}
-	vcpu_skip_instruction(v);
+	msr_done(v, write, val);
 }

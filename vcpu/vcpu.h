@@ -79,6 +79,21 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 	                rip + reg_cache_read(&v->regs, REG_EXIT_INSTRUCTION_LEN));
 }
 
+/* General register n (x86 numbering) of the guest: RSP is in the VMCS, the rest in gprs. */
+#define VCPU_REG_RSP 4
+static inline uint64_t vcpu_reg_read(struct vcpu *v, unsigned int n)
+{
+	return n == VCPU_REG_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
+}
+
+static inline void vcpu_reg_write(struct vcpu *v, unsigned int n, uint64_t val)
+{
+	if (n == VCPU_REG_RSP)
+		reg_cache_write(&v->regs, REG_RSP, val);
+	else
+		*vcpu_gpr(&v->gprs, n) = val;
+}
+
 /* Makes the next VM entry deliver a hardware exception to the guest. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 

@@ -155,8 +155,8 @@ void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 	loaded_vmcs_sync_host_state(vmcs);
 }
 
-static void setup_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
-                          uint32_t ar)
+void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
+                        uint32_t ar)
 {
 	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
 	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
@@ -199,12 +199,12 @@ static void setup_common_guest_state(struct vcpu *v, uint64_t cr0_shadow)
 
 void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t magic, uint32_t info)
 {
-	setup_segment(GUEST_ES_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	setup_segment(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE32);
-	setup_segment(GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	setup_segment(GUEST_DS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	setup_segment(GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	setup_segment(GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write_segment(GUEST_ES_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write_segment(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE32);
+	vmcs_write_segment(GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write_segment(GUEST_DS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write_segment(GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
+	vmcs_write_segment(GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
 	vmcs_write32(GUEST_TR_LIMIT, 0xff);
 	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
 	/* Multiboot leaves GDTR/IDTR undefined: the guest loads its own. */
@@ -225,10 +225,10 @@ void vmcs_guest_sipi(struct vcpu *v, uint8_t vector)
 	                                     GUEST_GS_SELECTOR};
 
 	/* Real mode at vector:0000, as INIT then SIPI leave an AP (SDM "MP Initialization"). */
-	setup_segment(GUEST_CS_SELECTOR, (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff,
-	              AR_CODE16_REAL);
+	vmcs_write_segment(GUEST_CS_SELECTOR, (uint16_t)(vector << 8), (uint64_t)vector << 12,
+	                   0xffff, AR_CODE16_REAL);
 	for (unsigned int i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++)
-		setup_segment(data_segs[i], 0, 0, 0xffff, AR_DATA16_REAL);
+		vmcs_write_segment(data_segs[i], 0, 0, 0xffff, AR_DATA16_REAL);
 	vmcs_write32(GUEST_TR_LIMIT, 0xffff);
 	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS16_BUSY);
 	vmcs_writel(GUEST_GDTR_BASE, 0);

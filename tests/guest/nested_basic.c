@@ -19,9 +19,6 @@
 
 PAYLOAD("nested_basic");
 
-#define SLOT_VMXON 0
-#define SLOT_VMCS  1
-
 #define MARK_CPUID              0x5a5a1111u
 #define MARK_RDMSR              0x5a5a2222u
 #define SYSENTER_ESP_L2         0x123456789abcULL
@@ -112,27 +109,6 @@ static uint64_t vmread(uint32_t field)
 	return v;
 }
 
-/* VMX on, a fresh VMCS running `rip`, as vmx_insn's tests set it up. */
-static const char *enter_root_with_l2(void (*rip)(void))
-{
-	const char *why = vmx_unavailable();
-	uint64_t pa;
-
-	if (why)
-		return why;
-	vmx_leave();
-	why = vmx_enable();
-	if (why)
-		return why;
-	if (vmx_vmxon(vmx_region(SLOT_VMXON, vmx_caps()->revision)).kind != VMX_OK)
-		return "VMXON failed";
-	pa = vmx_region(SLOT_VMCS, vmx_caps()->revision);
-	if (vmx_vmclear(pa).kind != VMX_OK || vmx_vmptrld(pa).kind != VMX_OK ||
-	    vmx_vmcs_init_l2(rip).kind != VMX_OK)
-		return "VMCS set-up failed";
-	return NULL;
-}
-
 static void set_bit(uint8_t *bm, uint32_t bit)
 {
 	bm[bit / 8] |= (uint8_t)(1u << (bit % 8));
@@ -171,7 +147,7 @@ static void emulate(const struct step *s, struct vmx_vcpu *v)
 TEST(l2_exits_reflected)
 {
 	struct vmx_vcpu v = {0};
-	const char *why = enter_root_with_l2(l2_sequence);
+	const char *why = vmx_root_with_l2(l2_sequence);
 	uint32_t proc;
 	struct vmx_result r;
 
@@ -268,7 +244,7 @@ static void interrupt_exit(bool ack)
 
 	if (!apic_present())
 		SKIP("no local APIC");
-	why = enter_root_with_l2(l2_spin);
+	why = vmx_root_with_l2(l2_spin);
 	if (why)
 		SKIP("%s", why);
 	pic_init_masked(IRQ_VECTOR_FIRST); /* bare, the PIC's timer would come first */
@@ -327,7 +303,7 @@ static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint3
 
 	if (!vmx_controls_allow(vmx_caps()->pin, PIN_BASED_VMX_PREEMPTION_TIMER))
 		SKIP("no VMX-preemption timer offered");
-	why = enter_root_with_l2(l2);
+	why = vmx_root_with_l2(l2);
 	if (why)
 		SKIP("%s", why);
 	SETUP(vmx_vmwrite(PIN_BASED_VM_EXEC_CONTROL,
@@ -390,7 +366,7 @@ __asm__(".text\n"
 TEST(l2_event_injection)
 {
 	struct vmx_vcpu v = {0};
-	const char *why = enter_root_with_l2(l2_injected);
+	const char *why = vmx_root_with_l2(l2_injected);
 	uint16_t cs;
 	uint64_t isr = (uintptr_t)l2_isr;
 
@@ -430,7 +406,7 @@ TEST(l1_vmcs_shadowing_in_use)
 
 	if (!on_umbra())
 		SKIP("not under Umbra: no exit statistics to read");
-	why = enter_root_with_l2(l2_spin);
+	why = vmx_root_with_l2(l2_spin);
 	if (why)
 		SKIP("%s", why);
 	REQUIRE(umbra_exit_stats(&s0) == 0, "exit statistics");

@@ -16,8 +16,6 @@ PAYLOAD("nestedbench");
 #define ITERATIONS 500
 #define WARMUP     50
 #define K_FIELDS   4
-#define SLOT_VMXON 0
-#define SLOT_VMCS  1
 
 void l2_cpuid_loop(void);
 __asm__(".text\n"
@@ -64,20 +62,13 @@ static void measure(const char *name, unsigned int extra)
 {
 	struct vmx_vcpu v = {0};
 	const char *why = vmx_unavailable();
-	uint64_t pa, ticks;
+	uint64_t ticks;
 	bool umbra = on_umbra();
 
 	if (why)
 		SKIP("%s", why);
-	vmx_leave();
-	why = vmx_enable();
-	if (why)
-		SKIP("%s", why);
-	REQUIRE(vmx_vmxon(vmx_region(SLOT_VMXON, vmx_caps()->revision)).kind == VMX_OK, "VMXON");
-	pa = vmx_region(SLOT_VMCS, vmx_caps()->revision);
-	REQUIRE(vmx_vmclear(pa).kind == VMX_OK && vmx_vmptrld(pa).kind == VMX_OK &&
-	                vmx_vmcs_init_l2(l2_cpuid_loop).kind == VMX_OK,
-	        "VMCS set-up");
+	why = vmx_root_with_l2(l2_cpuid_loop);
+	REQUIRE(!why, "%s", why);
 	REQUIRE(vmx_vmlaunch(&v).kind == VMX_OK && v.exit_reason == EXIT_REASON_CPUID,
 	        "VMLAUNCH to the first CPUID");
 	REQUIRE(run(&v, WARMUP, extra) != 0, "warm-up round trips");

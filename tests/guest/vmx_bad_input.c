@@ -12,7 +12,6 @@
 PAYLOAD("vmx_bad_input");
 
 #define SLOT_VMXON 0
-#define SLOT_VMCS  1
 #define NOT_RAM    0x40000000ULL /* 1 GiB: beyond this payload's RAM, bare or as a VM */
 #define LAPIC_PAGE 0xfee00000ULL
 #define SEEDS      6
@@ -58,14 +57,6 @@ static bool enter_root(void)
 	return vmx_vmxon(vmx_region(SLOT_VMXON, vmx_caps()->revision)).kind == VMX_OK;
 }
 
-static bool fresh_l2_vmcs(void)
-{
-	uint64_t pa = vmx_region(SLOT_VMCS, vmx_caps()->revision);
-
-	return vmx_vmclear(pa).kind == VMX_OK && vmx_vmptrld(pa).kind == VMX_OK &&
-	       vmx_vmcs_init_l2(vmx_l2_cpuid_vmcall).kind == VMX_OK;
-}
-
 static bool expect(const char *label, struct vmx_result got, struct vmx_result want)
 {
 	vmx_outcome_print(label, got);
@@ -81,7 +72,7 @@ TEST(pointers_to_no_ram)
 {
 	if (!enter_root())
 		return;
-	REQUIRE(fresh_l2_vmcs(), "VMCS set-up");
+	REQUIRE(!vmx_fresh_l2_vmcs(vmx_l2_cpuid_vmcall), "VMCS set-up");
 	CHECK(expect("vmptrld_beyond_ram", vmx_vmptrld(NOT_RAM),
 	             FAIL_VALID(VMXERR_VMPTRLD_INCORRECT_REVISION_ID)),
 	      "VMPTRLD of a pointer beyond RAM");
@@ -104,7 +95,7 @@ static void garbage_round(const char *kind, uint32_t type, unsigned int seed,
 	struct vmx_result r;
 	char label[48];
 
-	REQUIRE(fresh_l2_vmcs(), "VMCS set-up");
+	REQUIRE(!vmx_fresh_l2_vmcs(vmx_l2_cpuid_vmcall), "VMCS set-up");
 	rng = 0x9e3779b97f4a7c15ULL * (seed + 1);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (type == ~0u ? ENC_TYPE(fields[i]) != TYPE_RO : ENC_TYPE(fields[i]) == type)
@@ -161,7 +152,7 @@ TEST(vmlaunch_loops)
 
 	if (!enter_root())
 		return;
-	REQUIRE(fresh_l2_vmcs(), "VMCS set-up");
+	REQUIRE(!vmx_fresh_l2_vmcs(vmx_l2_cpuid_vmcall), "VMCS set-up");
 	REQUIRE(vmx_vmlaunch(&v).kind == VMX_OK, "first VMLAUNCH");
 	for (unsigned int i = 0; i < LOOPS; i++)
 		fails += vmx_result_equal(vmx_vmlaunch(&v),
@@ -169,7 +160,7 @@ TEST(vmlaunch_loops)
 	CHECK(fails == LOOPS, "%u of %u VMLAUNCHes of a launched VMCS gave VMfailValid(4)", fails,
 	      LOOPS);
 	for (unsigned int i = 0; i < LOOPS; i++) {
-		if (!fresh_l2_vmcs())
+		if (vmx_fresh_l2_vmcs(vmx_l2_cpuid_vmcall))
 			break;
 		exits += vmx_vmlaunch(&v).kind == VMX_OK && v.exit_reason == EXIT_REASON_CPUID;
 	}

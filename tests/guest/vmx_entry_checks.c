@@ -15,7 +15,6 @@
 PAYLOAD("vmx_entry_checks");
 
 #define SLOT_VMXON 0
-#define SLOT_VMCS  1
 #define SLOT_ZERO  2 /* a page that is no VMCS (revision 0) */
 
 #define NONCANONICAL 0x0000800000000000ULL
@@ -283,7 +282,6 @@ static const struct entry_case cases[] = {
 TEST(entry_checks_one_field_at_a_time)
 {
 	const char *why = vmx_unavailable();
-	uint64_t pa;
 
 	if (why)
 		SKIP("%s", why);
@@ -299,10 +297,8 @@ TEST(entry_checks_one_field_at_a_time)
 		struct vmx_result r;
 		uint32_t want_reason;
 
-		pa = vmx_region(SLOT_VMCS, vmx_caps()->revision);
-		REQUIRE(vmx_vmclear(pa).kind == VMX_OK && vmx_vmptrld(pa).kind == VMX_OK &&
-		                vmx_vmcs_init_l2(vmx_l2_cpuid_vmcall).kind == VMX_OK,
-		        "%s: VMCS set-up failed", c->name);
+		why = vmx_fresh_l2_vmcs(vmx_l2_cpuid_vmcall);
+		REQUIRE(!why, "%s: %s", c->name, why);
 		c->apply();
 		r = vmx_vmlaunch(&v);
 		vmx_outcome_print(c->name, r);

@@ -630,6 +630,31 @@ struct vmx_result vmx_vmlaunch_after_mov_ss(struct vmx_vcpu *v)
 	return enter(v, ENTER_MOV_SS);
 }
 
+const char *vmx_fresh_l2_vmcs(void (*rip)(void))
+{
+	uint64_t pa = vmx_region(1, vmx_caps()->revision);
+
+	if (vmx_vmclear(pa).kind != VMX_OK || vmx_vmptrld(pa).kind != VMX_OK ||
+	    vmx_vmcs_init_l2(rip).kind != VMX_OK)
+		return "VMCS set-up failed";
+	return NULL;
+}
+
+const char *vmx_root_with_l2(void (*rip)(void))
+{
+	const char *why = vmx_unavailable();
+
+	if (why)
+		return why;
+	vmx_leave();
+	why = vmx_enable();
+	if (why)
+		return why;
+	if (vmx_vmxon(vmx_region(0, vmx_caps()->revision)).kind != VMX_OK)
+		return "VMXON failed";
+	return vmx_fresh_l2_vmcs(rip);
+}
+
 struct vmx_result vmx_skip_instruction(struct vmx_vcpu *v)
 {
 	return vmx_vmwrite(GUEST_RIP, v->guest_rip + v->exit_instruction_len);

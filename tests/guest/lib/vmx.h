@@ -218,6 +218,15 @@ struct vmx_result vmx_vmcs_init_l2(void (*rip)(void));
 struct vmx_result vmx_vmlaunch(struct vmx_vcpu *v);
 struct vmx_result vmx_vmresume(struct vmx_vcpu *v);
 struct vmx_result vmx_vmlaunch_after_mov_ss(struct vmx_vcpu *v);
+/*
+ * For the payloads that run L2s (vmx_region slots 0 and 1): vmx_fresh_l2_vmcs
+ * makes a fresh VMCS in slot 1 current, holding vmx_vmcs_init_l2(rip);
+ * vmx_root_with_l2 first leaves any VMX operation, enables VMX and does
+ * VMXON with slot 0. NULL on success, else why not (for a SKIP or a failure).
+ */
+const char *vmx_fresh_l2_vmcs(void (*rip)(void));
+const char *vmx_root_with_l2(void (*rip)(void));
+
 /* GUEST_RIP := v->guest_rip + v->exit_instruction_len. */
 struct vmx_result vmx_skip_instruction(struct vmx_vcpu *v);
 
