@@ -238,7 +238,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	vmx_usable = vmx_platform_check();
 	if (vmx_usable) {
 		slice_init(boot_info.cmdline);
-		vmx_usable = vmcs_setup_global() == 0 && nested_global_init() == 0;
+		vmx_usable = vmcs_setup_global() == 0 && nested_global_init(boot_info.cmdline) == 0;
 	}
 	if (vmx_usable)
 		vmx_cpu_enable();

@@ -14,6 +14,7 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"
 #include "nested/entry_checks.h"
@@ -43,10 +44,16 @@
 struct nested_caps nested_caps;
 /* The vmcs12 fields an L1 writes on nearly every exit (the shadowed read-write ones). */
 static struct vmcs12_dirty hot_fields;
+/* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
+static bool precheck;
+
+/* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
+int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
 extern uint64_t nested_msr_bitmap02; /* vmcs02.c */
 
-int nested_global_init(void)
+int nested_global_init(const char *cmdline)
 {
+	precheck = cmdline_get_bool(cmdline, "nested_precheck", false);
 	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits,
 	                 slice_pin_controls() & PIN_BASED_VMX_PREEMPTION_TIMER);
 	vmcs12_dirty_of_flags(&hot_fields, VMCS12_SHADOW_RW);
@@ -171,13 +178,45 @@ static void entry_failure_exit(struct vcpu *v, uint32_t reason, uint64_t qual, c
 	nested_vmexit(v, VM_ENTRY_FAILURE | reason, qual, 0);
 }
 
+/*
+ * The hardware pre-check: a VM entry on vmcs02 made to fail on its guest
+ * state (RFLAGS bit 1, reserved to 1, cleared), after the CPU checked the
+ * controls and the host state and before it loaded any guest state. A
+ * VMfailValid here is a case the CPU refuses that Umbra's checks let
+ * through: said on the console, and L1 gets the CPU's answer. True if the
+ * real entry may go on.
+ */
+static bool hw_precheck(struct vcpu *v, bool launch)
+{
+	struct nested_vmx *n = &v->nested;
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+	int fail;
+
+	vmcs_writel(GUEST_RFLAGS, 0);
+	fail = vmx_vcpu_enter(&v->gprs, &n->vmcs02, n->vmcs02.launched);
+	n->prechecks++;
+	if (fail == 0 &&
+	    vmcs_read32(VM_EXIT_REASON) == (VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE)) {
+		vmcs_writel(GUEST_RFLAGS, rflags);
+		return true;
+	}
+	console_printf("umbra: vm %s: nested pre-check: the CPU refused vmcs02 (%s %u) after "
+	               "Umbra's checks passed L1's %s\n",
+	               v->vm->name, fail ? "VMfail" : "exit reason",
+	               fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR) : vmcs_read32(VM_EXIT_REASON),
+	               launch ? "VMLAUNCH" : "VMRESUME");
+	nested_hw_entry_failed(v, fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR)
+	                                    : VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	return false;
+}
+
 void nested_vmentry(struct vcpu *v, bool launch)
 {
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
 	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm};
 	const char *why;
-	uint32_t qual, bad;
+	uint32_t qual, bad, err;
 	bool vpid12;
 
 	/* What L1 wrote through the shadow VMCS (RIP, event injection...) counts now. */
@@ -192,17 +231,15 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	vpid12 = (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
 	         (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID);
 	why = nested_check_controls(c, &env);
-	if (why) {
-		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
-		               launch ? "VMLAUNCH" : "VMRESUME", why);
-		nested_vmx_fail(v, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
-		return;
+	err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	if (!why) {
+		why = nested_check_host_state(c, &env);
+		err = VMXERR_ENTRY_INVALID_HOST_STATE_FIELD;
 	}
-	why = nested_check_host_state(c, &env);
 	if (why) {
 		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
 		               launch ? "VMLAUNCH" : "VMRESUME", why);
-		nested_vmx_fail(v, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+		nested_vmx_fail(v, err);
 		return;
 	}
 	why = nested_check_guest_state(c, &env, &qual);
@@ -228,8 +265,11 @@ void nested_vmentry(struct vcpu *v, bool launch)
 			vmcs12_write(c, GUEST_IA32_PAT, c->guest_ia32_pat, true);
 		}
 	}
+	n->entry_is_launch = launch;
 	nested_switch_vmcs(v, &n->vmcs02);
 	vmcs02_prepare(v);
+	if (precheck && !hw_precheck(v, launch))
+		return;
 	/* L1 without VPID: its L2's translations are flushed by every entry, as on hardware. */
 	if (!vpid12 || c->virtual_processor_id != n->last_vpid12)
 		nested_flush_vpid02(v);
@@ -256,7 +296,9 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
 	               "Umbra's checks passed it\n",
 	               v->vm->name, err);
 	n->in_l2 = false;
-	n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
+	/* A failed VMLAUNCH leaves the VMCS clear; a failed VMRESUME, launched. */
+	if (n->entry_is_launch)
+		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
 	nested_switch_vmcs(v, &v->vmcs);
 	/* vmcs01 still holds L1 at its VMLAUNCH/VMRESUME. */
 	nested_vmx_fail(v, err);

@@ -39,6 +39,7 @@ struct nested_vmx {
 	bool shadow_active;   /* vmcs01 shadows the current vmcs12's hot fields (shadow_vmcs.c) */
 	bool shadow_linked;   /* vmcs01 holds the VMREAD/VMWRITE bitmap addresses */
 	bool l2_rare_stale;   /* L2's rarely read guest state is still only in vmcs02 */
+	bool entry_is_launch; /* the nested entry under way is a VMLAUNCH (not a VMRESUME) */
 	uint16_t vpid02;      /* the VPID L2 runs with, whatever L1's is */
 	uint16_t last_vpid12; /* the L1's VPID at the last entry: a change flushes vpid02 */
 	/* TSC at which L1's preemption timer expires while L2 runs (UINT64_MAX: none). */
@@ -46,14 +47,18 @@ struct nested_vmx {
 	/* L2's EFER and PAT derive from L1's without the load controls. */
 	uint64_t l1_efer_at_entry, l1_pat_at_entry;
 	/* Counters for the statistics (vm_report). */
-	uint64_t entries, reflected_exits, l0_exits_in_l2;
+	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };
 
 /* The IA32_VMX_* values every L1 sees (nested_global_init). */
 extern struct nested_caps nested_caps;
 
-/* BSP, once, after vmcs_setup_global(): the L1 capabilities and vmcs02's shared bitmaps. */
-int nested_global_init(void);
+/*
+ * BSP, once, after vmcs_setup_global(): the L1 capabilities and vmcs02's
+ * shared bitmaps. Umbra's command line may ask for the hardware pre-check
+ * of every nested VM entry (`nested_precheck=1`, docs/nested.md).
+ */
+int nested_global_init(const char *cmdline);
 
 /* VM creation (nested=1): the vmcs12 cache and vmcs02 pages. 0, or -1 when out of memory. */
 struct frame_alloc;

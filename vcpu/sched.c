@@ -127,9 +127,10 @@ static void vm_finish(struct vm *vm)
 		               w->exit, v->spurious_timer_exits);
 		if (v->nested.enabled)
 			console_printf("umbra: nested %s.%u entries=%lu reflected_exits=%lu "
-			               "l0_exits_in_l2=%lu\n",
+			               "l0_exits_in_l2=%lu prechecks=%lu\n",
 			               vm->name, v->id, v->nested.entries,
-			               v->nested.reflected_exits, v->nested.l0_exits_in_l2);
+			               v->nested.reflected_exits, v->nested.l0_exits_in_l2,
+			               v->nested.prechecks);
 	}
 	vm_free(vm); /* every vCPU's CPU has let go of its VMCS */
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */
