@@ -38,6 +38,7 @@
 #define CR_TYPE_LMSW             3u
 #define INTR_VALID               (1u << 31)
 #define INTR_TYPE_EXT            (0u << 8)
+#define IDT_VECTORING_RESERVED   (1u << 12) /* undefined in the IDT-vectoring field */
 #define FEATURE_CONTROL_WRITABLE (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX)
 #define EFER_ALLOWED             (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
@@ -312,6 +313,27 @@ static bool l1_bitmap_bit(void *ctx, uint64_t gpa, uint32_t bit)
 	return !p || (*p >> (bit % 8)) & 1;
 }
 
+/*
+ * An exit Umbra keeps may have cut short the delivery of an event to L2
+ * (one L1 injected, or L2's own exception): the CPU reports it in the
+ * IDT-vectoring information, and the next entry delivers it again, as L1
+ * expects of the CPU (SDM 28.2.4). Umbra's own injections are events.c's.
+ */
+static void redeliver_l2_event(struct vcpu *v)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(idt & INTR_VALID) || v->injected >= 0)
+		return;
+	if (idt & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~IDT_VECTORING_RESERVED);
+	/* It goes first: an interrupt for L2 waits for its window (events.c). */
+	v->exception_injected = true;
+	v->irq_hint = true;
+}
+
 void nested_l2_exit(struct vcpu *v)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
@@ -359,6 +381,7 @@ void nested_l2_exit(struct vcpu *v)
 	}
 	/* Umbra's own: handled as for any guest, on vmcs02. */
 	v->nested.l0_exits_in_l2++;
+	redeliver_l2_event(v);
 	vmx_handle_exit(v);
 }
 
