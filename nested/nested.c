@@ -30,6 +30,7 @@
 #include "vcpu/vmcs_setup.h"
 
 #define VPID02_BIT               0x8000u
+#define VPID02_SHIFT             3 /* room for VPID_MAP_SLOTS + 1 hardware VPIDs per vCPU */
 #define CR_QUAL_CR(q)            ((q)&15u)
 #define CR_QUAL_TYPE(q)          (((q) >> 4) & 3u)
 #define CR_QUAL_GPR(q)           (((q) >> 8) & 15u)
@@ -72,7 +73,8 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 
 	n->current_ptr = VMX_NO_VMCS;
 	n->l1_timer_deadline = UINT64_MAX;
-	n->vpid02 = VPID02_BIT | v->vpid;
+	n->vpid02_base = (uint16_t)(VPID02_BIT | v->vpid << VPID02_SHIFT);
+	n->vpid02 = n->vpid02_base;
 	if (!page)
 		return -1;
 	memset((void *)page, 0, FRAME_SIZE);
@@ -147,12 +149,51 @@ void nested_init_signal(struct vcpu *v)
 	v->loaded = &v->vmcs;
 }
 
-void nested_flush_vpid02(struct vcpu *v)
+/* Every TLB entry of hardware VPID vpid (the all-context flush if the CPU has no other). */
+static void flush_vpid(uint16_t vpid)
 {
 	if (cpu_has_vmx_invvpid_single())
-		invvpid(INVVPID_SINGLE_CONTEXT, v->nested.vpid02, 0);
+		invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0);
 	else
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+}
+
+void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
+{
+	struct nested_vmx *n = &v->nested;
+	int slot = vpid_map_find(&n->vpids, vpid12);
+
+	if (type == INVVPID_ALL_CONTEXT) {
+		for (unsigned int s = 0; s < VPID_MAP_SLOTS; s++)
+			flush_vpid((uint16_t)(n->vpid02_base + s));
+		return;
+	}
+	if (slot < 0)
+		return; /* nothing of that VPID is cached under any of L2's */
+	if (type == INVVPID_INDIVIDUAL_ADDR &&
+	    (vmx_caps.ept_vpid_cap & VMX_VPID_INVVPID_INDIVIDUAL_ADDR))
+		invvpid(INVVPID_INDIVIDUAL_ADDR, (uint16_t)(n->vpid02_base + slot), la);
+	else
+		flush_vpid((uint16_t)(n->vpid02_base + slot)); /* a superset of what was asked */
+}
+
+/* L2's hardware VPID for this entry: its L1 VPID's slot, flushed if new or if L1 has none. */
+static void select_vpid02(struct vcpu *v, const struct vmcs12 *c, bool vpid12)
+{
+	struct nested_vmx *n = &v->nested;
+	uint16_t vpid = (uint16_t)(n->vpid02_base + VPID_MAP_SLOTS);
+	bool fresh = true;
+
+	/* An L1 without VPID has its L2's translations flushed by every entry, as on hardware. */
+	if (vpid12)
+		vpid = (uint16_t)(n->vpid02_base +
+		                  vpid_map_get(&n->vpids, c->virtual_processor_id, &fresh));
+	if (fresh)
+		flush_vpid(vpid);
+	if (vpid != n->vpid02) {
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vpid);
+		n->vpid02 = vpid;
+	}
 }
 
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs)
@@ -269,12 +310,9 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	n->entry_is_launch = launch;
 	nested_switch_vmcs(v, &n->vmcs02);
 	vmcs02_prepare(v);
+	select_vpid02(v, c, vpid12);
 	if (precheck && !hw_precheck(v, launch))
 		return;
-	/* L1 without VPID: its L2's translations are flushed by every entry, as on hardware. */
-	if (!vpid12 || c->virtual_processor_id != n->last_vpid12)
-		nested_flush_vpid02(v);
-	n->last_vpid12 = vpid12 ? c->virtual_processor_id : 0;
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->in_l2 = true;
 	n->entries++;

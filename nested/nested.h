@@ -21,6 +21,7 @@
 
 #include "arch/x86/vmx/vmcs.h"
 #include "nested/l1_caps.h"
+#include "nested/vpid_map.h"
 
 struct vcpu;
 struct vmcs12;
@@ -40,8 +41,10 @@ struct nested_vmx {
 	bool shadow_linked;   /* vmcs01 holds the VMREAD/VMWRITE bitmap addresses */
 	bool l2_rare_stale;   /* L2's rarely read guest state is still only in vmcs02 */
 	bool entry_is_launch; /* the nested entry under way is a VMLAUNCH (not a VMRESUME) */
-	uint16_t vpid02;      /* the VPID L2 runs with, whatever L1's is */
-	uint16_t last_vpid12; /* the L1's VPID at the last entry: a change flushes vpid02 */
+	/* L2's hardware VPIDs: vpid02_base + a vpid_map slot per L1 VPID, + VPID_MAP_SLOTS without. */
+	struct vpid_map vpids;
+	uint16_t vpid02_base;
+	uint16_t vpid02; /* the one vmcs02 holds */
 	/* TSC at which L1's preemption timer expires while L2 runs (UINT64_MAX: none). */
 	uint64_t l1_timer_deadline;
 	/* L2's EFER and PAT derive from L1's without the load controls. */

@@ -18,8 +18,8 @@ void nested_vmcs12_flush(struct vcpu *v);
 uint64_t nested_l1_cr0(struct vcpu *v);
 uint64_t nested_l1_cr4(struct vcpu *v);
 
-/* Invalidates the TLB entries of vpid02 (L2's). */
-void nested_flush_vpid02(struct vcpu *v);
+/* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
+void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
 
 /* Makes `vmcs` the vCPU's current VMCS: register cache flushed and forgotten, slice re-armed. */
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs);

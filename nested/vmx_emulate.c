@@ -368,7 +368,7 @@ static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
 		nested_vmentry(v, launch);
 }
 
-/* INVVPID: flushes vpid02, which stands for every VPID of the L1 (a superset is allowed). */
+/* INVVPID: the L1 VPIDs' hardware VPIDs are flushed (nested_invvpid). */
 static void emulate_invvpid(struct vcpu *v)
 {
 	struct vmx_l1_state s;
@@ -398,7 +398,7 @@ static void emulate_invvpid(struct vcpu *v)
 		nested_vmx_fail(v, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 		return;
 	}
-	nested_flush_vpid02(v);
+	nested_invvpid(v, type, (uint16_t)desc[0], desc[1]);
 	nested_vmx_succeed(v);
 }
 
