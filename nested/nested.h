@@ -6,12 +6,18 @@
  * which the L1's guest (L2) runs. While L2 runs, vmcs02 is the vCPU's
  * current VMCS (vcpu->loaded); every other time, vmcs01 is.
  *
+ *   l1_caps.c       the IA32_VMX_* MSRs L1 sees (pure)
  *   vmx_emulate.c   the VMX instructions L1 executes (exits from vmcs01)
+ *   vmcs12.c        the vmcs12 fields, VMREAD/VMWRITE emulation, dirty bits (pure)
+ *   shadow_vmcs.c   hardware VMCS shadowing of vmcs12's hot fields
  *   entry_checks.c  the SDM's VM-entry checks on a vmcs12 (pure)
- *   exit_route.c    which L2 exits L1 asked for (pure)
+ *   nested_entry.c  VMLAUNCH/VMRESUME: checks, vmcs02, L2's VPID, pre-check
  *   vmcs02.c        vmcs12 -> vmcs02 before a nested entry, dirty fields only
+ *   vpid_map.c      a hardware VPID per L1 VPID (pure)
+ *   exit_route.c    which L2 exits L1 asked for (pure)
+ *   l2_exit.c       L2's exits: reflected, or Umbra's own
  *   nested_exit.c   a nested VM exit: L2 state into vmcs12, L1's host state loaded
- *   nested.c        per-vCPU state, MSRs, the L2-exit dispatch
+ *   nested.c        set-up, per-vCPU state, L1's VMX MSRs and CR rules
  */
 #ifndef NESTED_NESTED_H
 #define NESTED_NESTED_H

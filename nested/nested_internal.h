@@ -18,6 +18,9 @@ void nested_vmcs12_flush(struct vcpu *v);
 uint64_t nested_l1_cr0(struct vcpu *v);
 uint64_t nested_l1_cr4(struct vcpu *v);
 
+/* nested_entry.c, at set-up: the hot fields, and whether every entry is pre-checked. */
+void nested_entry_init(bool hw_precheck_on);
+
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
 

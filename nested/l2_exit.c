@@ -1,0 +1,176 @@
+/*
+ * L2's exits: reflected to L1 when it asked for them (exit_route.c,
+ * nested_exit.c), else handled by Umbra as for any guest, on vmcs02; L1's
+ * own interrupts while L2 runs; the CR and MSR accesses of L2 that only
+ * Umbra intercepts.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "nested/entry_checks.h"
+#include "nested/exit_route.h"
+#include "nested/nested.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "vcpu/vm.h"
+
+#define CR_QUAL_TYPE(q)        (((q) >> 4) & 3u)
+#define CR_QUAL_GPR(q)         (((q) >> 8) & 15u)
+#define CR_QUAL_LMSW(q)        (((q) >> 16) & 0xffffu)
+#define CR_TYPE_LMSW           3u
+#define INTR_VALID             (1u << 31)
+#define INTR_TYPE_EXT          (0u << 8)
+#define IDT_VECTORING_RESERVED (1u << 12) /* undefined in the IDT-vectoring field */
+#define EFER_ALLOWED           (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/* The bit of an L1 bitmap page (I/O or MSR) at guest-physical gpa; missing memory reads ones. */
+static bool l1_bitmap_bit(void *ctx, uint64_t gpa, uint32_t bit)
+{
+	const uint8_t *p = vm_gpa_to_ptr(ctx, gpa + bit / 8, 1);
+
+	return !p || (*p >> (bit % 8)) & 1;
+}
+
+/*
+ * An exit Umbra keeps may have cut short the delivery of an event to L2
+ * (one L1 injected, or L2's own exception): the CPU reports it in the
+ * IDT-vectoring information, and the next entry delivers it again, as L1
+ * expects of the CPU (SDM 28.2.4). Umbra's own injections are events.c's.
+ */
+static void redeliver_l2_event(struct vcpu *v)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(idt & INTR_VALID) || v->injected >= 0)
+		return;
+	if (idt & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~IDT_VECTORING_RESERVED);
+	/* It goes first: an interrupt for L2 waits for its window (events.c). */
+	v->exception_injected = true;
+	v->irq_hint = true;
+}
+
+void nested_l2_exit(struct vcpu *v)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	uint32_t reason = v->exit_reason;
+	struct l2_exit e = {.reason = reason & 0xffff,
+	                    .qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION),
+	                    .bitmap_bit = l1_bitmap_bit,
+	                    .ctx = v->vm};
+
+	if (reason & VM_ENTRY_FAILURE) {
+		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
+		console_printf("umbra: vm %s: nested VM entry: the CPU refused L2's guest state "
+		               "(reason %u) after Umbra's checks passed it\n",
+		               v->vm->name, e.reason);
+		c->launch_state = VMCS12_LAUNCH_CLEAR;
+		v->nested.in_l2 = false; /* no L2 state to save: it never ran */
+		nested_vmexit(v, reason, e.qual, 0);
+		return;
+	}
+	/* The preemption timer is Umbra's and, once L1's deadline passed, L1's too. */
+	if (e.reason == EXIT_REASON_PREEMPTION_TIMER && rdtsc() >= v->nested.l1_timer_deadline) {
+		nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
+		return;
+	}
+	switch (e.reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		e.intr_info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
+		e.intr_error = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+		break;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE: e.msr = (uint32_t)v->gprs.rcx; break;
+	case EXIT_REASON_CR_ACCESS:
+		e.cr_value = CR_QUAL_TYPE(e.qual) == CR_TYPE_LMSW
+		                     ? CR_QUAL_LMSW(e.qual)
+		                     : *vcpu_gpr(&v->gprs, CR_QUAL_GPR(e.qual));
+		break;
+	default: break;
+	}
+	if (nested_exit_to_l1(c, &e)) {
+		nested_vmexit(v, reason, e.qual,
+		              e.reason == EXIT_REASON_EXCEPTION_NMI
+		                      ? e.intr_info
+		                      : (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
+		return;
+	}
+	/* Umbra's own: handled as for any guest, on vmcs02. */
+	v->nested.l0_exits_in_l2++;
+	redeliver_l2_event(v);
+	vmx_handle_exit(v);
+}
+
+bool nested_l1_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	uint32_t info = 0;
+
+	if (!(c->pin_based_vm_exec_control & PIN_BASED_EXT_INTR_EXITING))
+		return false;
+	/* "Acknowledge interrupt on exit": the vector is in the exit information, and taken. */
+	if (c->vm_exit_controls & VM_EXIT_ACK_INTR_ON_EXIT) {
+		info = INTR_VALID | INTR_TYPE_EXT | vector;
+		spin_lock(&v->lock);
+		vlapic_ack(&v->lapic, vector);
+		spin_unlock(&v->lock);
+	}
+	nested_vmexit(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, info);
+	return true;
+}
+
+void nested_l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
+{
+	const struct vmcs12 *c = v->nested.vmcs12;
+	uint64_t mask12 = cr == 0 ? c->cr0_guest_host_mask : c->cr4_guest_host_mask;
+	uint64_t shadow12 = cr == 0 ? c->cr0_read_shadow : c->cr4_read_shadow;
+	enum reg_id reg = cr == 0 ? REG_CR0 : REG_CR4;
+	uint32_t f0 = cr == 0 ? MSR_IA32_VMX_CR0_FIXED0 : MSR_IA32_VMX_CR4_FIXED0;
+	/* Bits L1 owns keep their value; the rest take L2's. */
+	uint64_t real = (reg_cache_read(&v->regs, reg) & mask12) | (val & ~mask12);
+
+	/* L2 runs in VMX non-root operation of L1's CPU: the fixed bits hold (SDM 24.8). */
+	if (!vmx_cr_valid(real, nested_caps_get(&nested_caps, f0),
+	                  nested_caps_get(&nested_caps, f0 + 1))) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	reg_cache_write(&v->regs, reg, real);
+	if (cr == 0)
+		vmcs_writel(CR0_READ_SHADOW, (shadow12 & mask12) | (val & ~mask12));
+	else
+		vmcs_writel(CR4_READ_SHADOW, (shadow12 & mask12) | (val & ~mask12));
+	vcpu_skip_instruction(v);
+}
+
+bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	uint64_t efer;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (!write) {
+			*val = vmcs_read64(GUEST_IA32_EFER);
+			return true;
+		}
+		efer = vmcs_read64(GUEST_IA32_EFER);
+		/* LMA is read-only and LME fixed while paging is on, which it always is in L2. */
+		if ((*val & ~EFER_ALLOWED) || ((*val ^ efer) & EFER_LME)) {
+			vcpu_inject_exception(v, VECTOR_GP, true, 0);
+			return true;
+		}
+		vmcs_write64(GUEST_IA32_EFER, (*val & ~EFER_LMA) | (efer & EFER_LMA));
+		return true;
+	default:
+		/* What Umbra lets L1 reach directly, L2 reaches too (L1 did not intercept it). */
+		if (!nested_msr_passthrough(msr, write, val))
+			return false;
+		return true;
+	}
+}

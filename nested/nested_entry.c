@@ -1,0 +1,216 @@
+/*
+ * The nested VM entry of L1's VMLAUNCH/VMRESUME: the SDM's checks on
+ * vmcs12 (entry_checks.c), the VM-entry MSR-load list, vmcs02 (vmcs02.c)
+ * and L2's hardware VPID, the optional hardware pre-check, and what
+ * happens when the CPU refuses vmcs02 all the same.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "nested/entry_checks.h"
+#include "nested/nested.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "vcpu/guest_mem.h"
+#include "vcpu/slice.h"
+#include "vcpu/vm.h"
+
+/* The vmcs12 fields an L1 writes on nearly every exit (the shadowed read-write ones). */
+static struct vmcs12_dirty hot_fields;
+/* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
+static bool precheck;
+
+/* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
+int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
+
+void nested_entry_init(bool hw_precheck_on)
+{
+	precheck = hw_precheck_on;
+	vmcs12_dirty_of_flags(&hot_fields, VMCS12_SHADOW_RW);
+}
+
+/* Every TLB entry of hardware VPID vpid (the all-context flush if the CPU has no other). */
+static void flush_vpid(uint16_t vpid)
+{
+	if (cpu_has_vmx_invvpid_single())
+		invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0);
+	else
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+}
+
+void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
+{
+	struct nested_vmx *n = &v->nested;
+	int slot = vpid_map_find(&n->vpids, vpid12);
+
+	if (type == INVVPID_ALL_CONTEXT) {
+		for (unsigned int s = 0; s < VPID_MAP_SLOTS; s++)
+			flush_vpid((uint16_t)(n->vpid02_base + s));
+		return;
+	}
+	if (slot < 0)
+		return; /* nothing of that VPID is cached under any of L2's */
+	if (type == INVVPID_INDIVIDUAL_ADDR &&
+	    (vmx_caps.ept_vpid_cap & VMX_VPID_INVVPID_INDIVIDUAL_ADDR))
+		invvpid(INVVPID_INDIVIDUAL_ADDR, (uint16_t)(n->vpid02_base + slot), la);
+	else
+		flush_vpid((uint16_t)(n->vpid02_base + slot)); /* a superset of what was asked */
+}
+
+/* L2's hardware VPID for this entry: its L1 VPID's slot, flushed if new or if L1 has none. */
+static void select_vpid02(struct vcpu *v, const struct vmcs12 *c, bool vpid12)
+{
+	struct nested_vmx *n = &v->nested;
+	uint16_t vpid = (uint16_t)(n->vpid02_base + VPID_MAP_SLOTS);
+	bool fresh = true;
+
+	/* An L1 without VPID has its L2's translations flushed by every entry, as on hardware. */
+	if (vpid12)
+		vpid = (uint16_t)(n->vpid02_base +
+		                  vpid_map_get(&n->vpids, c->virtual_processor_id, &fresh));
+	if (fresh)
+		flush_vpid(vpid);
+	if (vpid != n->vpid02) {
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vpid);
+		n->vpid02 = vpid;
+	}
+}
+
+static bool l1_read64(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	return vcpu_read_guest64(ctx, gpa, val);
+}
+
+/* A VM entry that fails on guest state or MSR loading: a VM exit to L1 with bit 31 set. */
+static void entry_failure_exit(struct vcpu *v, uint32_t reason, uint64_t qual, const char *why)
+{
+	console_debugf("umbra: debug: vm %s: nested VM entry failed: %s (exit reason %u, "
+	               "qualification %lu)\n",
+	               v->vm->name, why, reason, qual);
+	nested_vmexit(v, VM_ENTRY_FAILURE | reason, qual, 0);
+}
+
+/*
+ * The hardware pre-check: a VM entry on vmcs02 made to fail on its guest
+ * state (RFLAGS bit 1, reserved to 1, cleared), after the CPU checked the
+ * controls and the host state and before it loaded any guest state. A
+ * VMfailValid here is a case the CPU refuses that Umbra's checks let
+ * through: said on the console, and L1 gets the CPU's answer. True if the
+ * real entry may go on.
+ */
+static bool hw_precheck(struct vcpu *v, bool launch)
+{
+	struct nested_vmx *n = &v->nested;
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+	int fail;
+
+	vmcs_writel(GUEST_RFLAGS, 0);
+	fail = vmx_vcpu_enter(&v->gprs, &n->vmcs02, n->vmcs02.launched);
+	n->prechecks++;
+	if (fail == 0 &&
+	    vmcs_read32(VM_EXIT_REASON) == (VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE)) {
+		vmcs_writel(GUEST_RFLAGS, rflags);
+		return true;
+	}
+	console_printf("umbra: vm %s: nested pre-check: the CPU refused vmcs02 (%s %u) after "
+	               "Umbra's checks passed L1's %s\n",
+	               v->vm->name, fail ? "VMfail" : "exit reason",
+	               fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR) : vmcs_read32(VM_EXIT_REASON),
+	               launch ? "VMLAUNCH" : "VMRESUME");
+	nested_hw_entry_failed(v, fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR)
+	                                    : VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	return false;
+}
+
+void nested_vmentry(struct vcpu *v, bool launch)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmcs12 *c = n->vmcs12;
+	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm};
+	const char *why;
+	uint32_t qual, bad, err;
+	bool vpid12;
+
+	/* What L1 wrote through the shadow VMCS (RIP, event injection...) counts now. */
+	shadow_vmcs_save(v, &v->vmcs);
+	/*
+	 * The checks read L2's whole state. Fields L1 did not write hold what
+	 * the CPU saved at the last exit, which passed these checks then; only
+	 * when L1 wrote more than the hot fields must vmcs12 be made whole.
+	 */
+	if (vmcs12_dirty_beyond(&c->dirty, &hot_fields))
+		nested_sync_l2_rare(v);
+	vpid12 = (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	         (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID);
+	why = nested_check_controls(c, &env);
+	err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	if (!why) {
+		why = nested_check_host_state(c, &env);
+		err = VMXERR_ENTRY_INVALID_HOST_STATE_FIELD;
+	}
+	if (why) {
+		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
+		               launch ? "VMLAUNCH" : "VMRESUME", why);
+		nested_vmx_fail(v, err);
+		return;
+	}
+	why = nested_check_guest_state(c, &env, &qual);
+	if (why) {
+		entry_failure_exit(v, EXIT_REASON_INVALID_STATE, qual, why);
+		return;
+	}
+	bad = nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
+	if (bad) {
+		entry_failure_exit(v, EXIT_REASON_MSR_LOAD_FAIL, bad, "VM-entry MSR-load list");
+		return;
+	}
+	/* Without the load controls, L2 starts with L1's EFER and PAT. */
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
+		n->l1_efer_at_entry = v->efer;
+		vmcs12_write(c, GUEST_IA32_EFER, c->guest_ia32_efer, true);
+	}
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT)) {
+		uint64_t pat = vmcs_read64(GUEST_IA32_PAT);
+
+		if (pat != n->l1_pat_at_entry) {
+			n->l1_pat_at_entry = pat;
+			vmcs12_write(c, GUEST_IA32_PAT, c->guest_ia32_pat, true);
+		}
+	}
+	n->entry_is_launch = launch;
+	nested_switch_vmcs(v, &n->vmcs02);
+	vmcs02_prepare(v);
+	select_vpid02(v, c, vpid12);
+	if (precheck && !hw_precheck(v, launch))
+		return;
+	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
+	n->in_l2 = true;
+	n->entries++;
+	/* L1's preemption timer counts from its vmcs12 value; Umbra's slice timer takes the sooner. */
+	if (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		uint64_t now = rdtsc();
+
+		n->l1_timer_deadline = now + ((uint64_t)c->vmx_preemption_timer_value
+		                              << vmx_caps.preemption_timer_rate);
+		slice_arm(v, now);
+	}
+}
+
+void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
+{
+	struct nested_vmx *n = &v->nested;
+
+	/* Umbra's checks let through what the CPU refused: L1 gets the CPU's answer. */
+	console_printf("umbra: vm %s: nested VM entry: the CPU refused vmcs02 (error %u) after "
+	               "Umbra's checks passed it\n",
+	               v->vm->name, err);
+	n->in_l2 = false;
+	/* A failed VMLAUNCH leaves the VMCS clear; a failed VMRESUME, launched. */
+	if (n->entry_is_launch)
+		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
+	nested_switch_vmcs(v, &v->vmcs);
+	/* vmcs01 still holds L1 at its VMLAUNCH/VMRESUME. */
+	nested_vmx_fail(v, err);
+}
