@@ -169,8 +169,10 @@ bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		return true;
 	default:
 		/* What Umbra lets L1 reach directly, L2 reaches too (L1 did not intercept it). */
-		if (!nested_msr_passthrough(msr, write, val))
-			return false;
-		return true;
+		switch (nested_msr_passthrough(msr, write, val)) {
+		case MSR_PASS_DONE: return true;
+		case MSR_PASS_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return true;
+		default: return false;
+		}
 	}
 }

@@ -38,47 +38,70 @@
 #define TSS_LIMIT     0x67u
 #define DT_LIMIT      0xffffu
 
-bool nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val)
+/*
+ * Whether WRMSR of val to msr would succeed (the CPU's #GP rules for these
+ * MSRs): addresses canonical, reserved high halves zero. Checked before
+ * anything is written: a real WRMSR that faults would be Umbra's #GP, and a
+ * VMCS field holding such a value fails the next VM entry.
+ */
+static bool msr_value_ok(uint32_t msr, uint64_t val)
 {
+	switch (msr) {
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR: return nested_canonical(val);
+	case MSR_IA32_PAT: return nested_pat_valid(val);
+	case MSR_SFMASK:
+	case MSR_TSC_AUX: return !(val >> 32);
+	default: return true;
+	}
+}
+
+enum msr_pass nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val)
+{
+	if (write && !msr_value_ok(msr, *val))
+		return MSR_PASS_GP;
 	switch (msr) {
 	case MSR_IA32_SYSENTER_CS:
 		if (write)
 			vmcs_write32(GUEST_SYSENTER_CS, *val);
 		else
 			*val = vmcs_read32(GUEST_SYSENTER_CS);
-		return true;
+		return MSR_PASS_DONE;
 	case MSR_IA32_SYSENTER_ESP:
 		if (write)
 			vmcs_writel(GUEST_SYSENTER_ESP, *val);
 		else
 			*val = vmcs_readl(GUEST_SYSENTER_ESP);
-		return true;
+		return MSR_PASS_DONE;
 	case MSR_IA32_SYSENTER_EIP:
 		if (write)
 			vmcs_writel(GUEST_SYSENTER_EIP, *val);
 		else
 			*val = vmcs_readl(GUEST_SYSENTER_EIP);
-		return true;
+		return MSR_PASS_DONE;
 	case MSR_FS_BASE:
 		if (write)
 			vmcs_writel(GUEST_FS_BASE, *val);
 		else
 			*val = vmcs_readl(GUEST_FS_BASE);
-		return true;
+		return MSR_PASS_DONE;
 	case MSR_GS_BASE:
 		if (write)
 			vmcs_writel(GUEST_GS_BASE, *val);
 		else
 			*val = vmcs_readl(GUEST_GS_BASE);
-		return true;
+		return MSR_PASS_DONE;
 	case MSR_IA32_PAT:
-		if (!write)
-			*val = vmcs_read64(GUEST_IA32_PAT);
-		else if (nested_pat_valid(*val))
+		if (write)
 			vmcs_write64(GUEST_IA32_PAT, *val);
 		else
-			return false;
-		return true;
+			*val = vmcs_read64(GUEST_IA32_PAT);
+		return MSR_PASS_DONE;
 	case MSR_KERNEL_GS_BASE:
 	case MSR_STAR:
 	case MSR_LSTAR:
@@ -90,8 +113,8 @@ bool nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val)
 			wrmsr(msr, *val);
 		else
 			*val = rdmsr(msr);
-		return true;
-	default: return false;
+		return MSR_PASS_DONE;
+	default: return MSR_PASS_OTHER;
 	}
 }
 
@@ -111,7 +134,7 @@ uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 		/* SDM 26.4 and 28.6: FS/GS base and the x2APIC MSRs may not be in a load list. */
 		if (!e || e->reserved || e->index == MSR_FS_BASE || e->index == MSR_GS_BASE ||
 		    (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
-		    !nested_msr_passthrough(e->index, true, &value)) {
+		    nested_msr_passthrough(e->index, true, &value) != MSR_PASS_DONE) {
 			console_debugf("umbra: debug: vm %s: nested: MSR-load list entry %u (MSR "
 			               "0x%x) refused\n",
 			               v->vm->name, i, e ? e->index : 0);
@@ -129,7 +152,7 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
 
 		if (!e || e->reserved || (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
-		    !nested_msr_passthrough(e->index, false, &e->value))
+		    nested_msr_passthrough(e->index, false, &e->value) != MSR_PASS_DONE)
 			return false;
 	}
 	return true;

@@ -54,10 +54,12 @@ void vmcs02_prepare(struct vcpu *v);
 /*
  * The MSRs a guest reaches directly (vmcs_setup.c's passthrough set), read
  * or written for the guest on the current VMCS: by the MSR lists, and for
- * an L2 whose L1 does not intercept them. False if msr is not one of them
- * (or, for IA32_PAT, the value is invalid: #GP).
+ * an L2 whose L1 does not intercept them. MSR_PASS_OTHER if msr is not one
+ * of them, MSR_PASS_GP (nothing written) if WRMSR of that value would #GP
+ * (non-canonical address, reserved bits).
  */
-bool nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val);
+enum msr_pass { MSR_PASS_DONE, MSR_PASS_GP, MSR_PASS_OTHER };
+enum msr_pass nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val);
 
 /* nested_exit.c: the MSR-load list at guest-physical addr: 0, or the 1-based failing entry. */
 uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);

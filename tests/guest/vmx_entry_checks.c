@@ -214,6 +214,15 @@ static void entry_msr_load_fs_base(void)
 	write(VM_ENTRY_MSR_LOAD_COUNT, 1);
 	write(VM_ENTRY_MSR_LOAD_ADDR, (uintptr_t)msr_list);
 }
+/* A value WRMSR would refuse (#GP): a non-canonical LSTAR. */
+static void entry_msr_load_lstar_noncanonical(void)
+{
+	msr_list[0].index = MSR_LSTAR;
+	msr_list[0].reserved = 0;
+	msr_list[0].value = NONCANONICAL;
+	write(VM_ENTRY_MSR_LOAD_COUNT, 1);
+	write(VM_ENTRY_MSR_LOAD_ADDR, (uintptr_t)msr_list);
+}
 static void entry_msr_load_second_x2apic(void)
 {
 	msr_list[0].index = MSR_LSTAR;
@@ -274,6 +283,8 @@ static const struct entry_case cases[] = {
         EXIT("guest_efer_lma_clear", guest_efer_lma_clear, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_pat_invalid", guest_pat_invalid, EXIT_REASON_INVALID_STATE, 0),
         EXIT("entry_msr_load_fs_base", entry_msr_load_fs_base, EXIT_REASON_MSR_LOAD_FAIL, 1),
+        EXIT("entry_msr_load_lstar_noncanonical", entry_msr_load_lstar_noncanonical,
+             EXIT_REASON_MSR_LOAD_FAIL, 1),
         EXIT("entry_msr_load_second_x2apic", entry_msr_load_second_x2apic,
              EXIT_REASON_MSR_LOAD_FAIL, 2),
 };
