@@ -125,13 +125,15 @@ run_qemu_fb() {
 # (not skipped) passes under Umbra too, with the same number and name.
 compare_bare() {
 	local payload=$1 bare=$2 umbra=$3 why= n=0
-	local bare_ok
+	local bare_ok umbra_log
 	bare_ok=$(case_log "$bare" | grep -E '^ok [0-9]+ ' | grep -v '# SKIP' || true)
+	# Read once: grep -q on a pipe can end it early, and pipefail then calls that a miss.
+	umbra_log=$(case_log "$umbra")
 	[ -n "$bare_ok" ] || why="no passing test in the bare run"
 	while IFS= read -r line; do
 		[ -z "$line" ] && continue
 		n=$((n + 1))
-		case_log "$umbra" | grep -qxF "[$payload] $line" || { why="bare '$line' is not ok under Umbra"; break; }
+		grep -qxF "[$payload] $line" <<<"$umbra_log" || { why="bare '$line' is not ok under Umbra"; break; }
 	done <<<"$bare_ok"
 	if [ -z "$why" ]; then
 		echo "system: PASS compare-bare-$payload ($n tests that pass bare pass under Umbra)"
