@@ -472,6 +472,19 @@ static int gi_mb2_header(struct guest_image *img, const uint8_t *file, uint64_t 
 	}
 }
 
+/* A kernel without the header's address fields: it must be an ELF file, loaded as such. */
+static int gi_elf_or_fail(struct guest_image *img, const uint8_t *file, uint64_t file_size,
+                          uint64_t ram_size, bool is_elf, struct gi_elf *elf)
+{
+	if (!is_elf)
+		return gi_fail(img, "",
+		               "not an ELF file and no address fields in the Multiboot "
+		               "header",
+		               NULL, NULL);
+	memset(elf, 0, sizeof(*elf));
+	return gi_elf_load(img, file, file_size, ram_size, elf);
+}
+
 static int gi_mb1(struct guest_image *img, const uint8_t *file, uint64_t file_size,
                   uint64_t ram_size, uint64_t hdr_off, bool is_elf)
 {
@@ -500,13 +513,7 @@ static int gi_mb1(struct guest_image *img, const uint8_t *file, uint64_t file_si
 		               rd32(h + MULTIBOOT1_HEADER_OFF_BSS_END_ADDR),
 		               rd32(h + MULTIBOOT1_HEADER_OFF_ENTRY_ADDR));
 	}
-	if (!is_elf)
-		return gi_fail(img, "",
-		               "not an ELF file and no address fields in the Multiboot "
-		               "header",
-		               NULL, NULL);
-	memset(&elf, 0, sizeof(elf));
-	if (gi_elf_load(img, file, file_size, ram_size, &elf) < 0)
+	if (gi_elf_or_fail(img, file, file_size, ram_size, is_elf, &elf) < 0)
 		return -1;
 	return gi_elf_entry(img, &elf);
 }
@@ -528,13 +535,7 @@ static int gi_mb2(struct guest_image *img, const uint8_t *file, uint64_t file_si
 		return gi_flat(img, "MB2 address tag: ", file_size, ram_size, hdr_off,
 		               t.header_addr, t.load_addr, t.load_end, t.bss_end, t.entry);
 	}
-	if (!is_elf)
-		return gi_fail(img, "",
-		               "not an ELF file and no address fields in the Multiboot "
-		               "header",
-		               NULL, NULL);
-	memset(&elf, 0, sizeof(elf));
-	if (gi_elf_load(img, file, file_size, ram_size, &elf) < 0)
+	if (gi_elf_or_fail(img, file, file_size, ram_size, is_elf, &elf) < 0)
 		return -1;
 	return t.have_entry ? gi_set_entry(img, t.entry) : gi_elf_entry(img, &elf);
 }
