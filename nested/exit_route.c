@@ -13,7 +13,6 @@
 #define CR_MOV_TO        0u
 #define CR_MOV_FROM      1u
 #define CR_CLTS          2u
-#define CR_LMSW          3u
 #define CR0_TS           (1ULL << 3)
 #define LMSW_BITS        0xfULL
 #define MSR_LOW_END      0x1fffu

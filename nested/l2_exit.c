@@ -10,7 +10,6 @@
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmx_ops.h"
-#include "lib/console.h"
 #include "nested/entry_checks.h"
 #include "nested/exit_route.h"
 #include "nested/nested.h"
@@ -67,12 +66,8 @@ void nested_l2_exit(struct vcpu *v)
 
 	if (reason & VM_ENTRY_FAILURE) {
 		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
-		console_printf("umbra: vm %s: nested VM entry: the CPU refused L2's guest state "
-		               "(reason %u) after Umbra's checks passed it\n",
-		               v->vm->name, e.reason);
-		c->launch_state = VMCS12_LAUNCH_CLEAR;
-		v->nested.in_l2 = false; /* no L2 state to save: it never ran */
-		nested_vmexit(v, reason, e.qual, 0);
+		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
+		nested_vmexit(v, reason, e.qual, 0); /* not in L2: no L2 state to save */
 		return;
 	}
 	/* The preemption timer is Umbra's and, once L1's deadline passed, L1's too. */
@@ -96,9 +91,7 @@ void nested_l2_exit(struct vcpu *v)
 	}
 	if (nested_exit_to_l1(c, &e)) {
 		nested_vmexit(v, reason, e.qual,
-		              e.reason == EXIT_REASON_EXCEPTION_NMI
-		                      ? e.intr_info
-		                      : (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
+		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
 		return;
 	}
 	/* Umbra's own: handled as for any guest, on vmcs02. */

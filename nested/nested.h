@@ -55,7 +55,7 @@ struct nested_vmx {
 	uint64_t l1_timer_deadline;
 	/* L2's EFER and PAT derive from L1's without the load controls. */
 	uint64_t l1_efer_at_entry, l1_pat_at_entry;
-	/* Counters for the statistics (vm_report). */
+	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };
 

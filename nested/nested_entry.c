@@ -14,7 +14,6 @@
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "vcpu/guest_mem.h"
-#include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
 /* The vmcs12 fields an L1 writes on nearly every exit (the shadowed read-write ones). */
@@ -100,27 +99,30 @@ static void entry_failure_exit(struct vcpu *v, uint32_t reason, uint64_t qual, c
  * through: said on the console, and L1 gets the CPU's answer. True if the
  * real entry may go on.
  */
-static bool hw_precheck(struct vcpu *v, bool launch)
+static bool hw_precheck(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+	uint32_t reason, err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
 	int fail;
 
 	vmcs_writel(GUEST_RFLAGS, 0);
 	fail = vmx_vcpu_enter(&v->gprs, &n->vmcs02, n->vmcs02.launched);
 	n->prechecks++;
-	if (fail == 0 &&
-	    vmcs_read32(VM_EXIT_REASON) == (VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE)) {
-		vmcs_writel(GUEST_RFLAGS, rflags);
-		return true;
+	if (fail == 1) {
+		err = vmcs_read32(VM_INSTRUCTION_ERROR);
+		nested_entry_refused(v, "nested pre-check", "VM-instruction error", err);
+	} else {
+		/* VMfailInvalid cannot be (vmcs02 is current); the exit must be the one arranged. */
+		reason = fail ? 0 : vmcs_read32(VM_EXIT_REASON);
+		if (reason == (VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE)) {
+			vmcs_writel(GUEST_RFLAGS, rflags);
+			return true;
+		}
+		nested_entry_refused(v, "nested pre-check", "exit reason", reason);
 	}
-	console_printf("umbra: vm %s: nested pre-check: the CPU refused vmcs02 (%s %u) after "
-	               "Umbra's checks passed L1's %s\n",
-	               v->vm->name, fail ? "VMfail" : "exit reason",
-	               fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR) : vmcs_read32(VM_EXIT_REASON),
-	               launch ? "VMLAUNCH" : "VMRESUME");
-	nested_hw_entry_failed(v, fail == 1 ? vmcs_read32(VM_INSTRUCTION_ERROR)
-	                                    : VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	nested_switch_vmcs(v, &v->vmcs);
+	nested_vmx_fail(v, err);
 	return false;
 }
 
@@ -169,47 +171,52 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	/* Without the load controls, L2 starts with L1's EFER and PAT. */
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
 		n->l1_efer_at_entry = v->efer;
-		vmcs12_write(c, GUEST_IA32_EFER, c->guest_ia32_efer, true);
+		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_EFER);
 	}
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT)) {
 		uint64_t pat = vmcs_read64(GUEST_IA32_PAT);
 
 		if (pat != n->l1_pat_at_entry) {
 			n->l1_pat_at_entry = pat;
-			vmcs12_write(c, GUEST_IA32_PAT, c->guest_ia32_pat, true);
+			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_PAT);
 		}
 	}
 	n->entry_is_launch = launch;
+	/*
+	 * L1's preemption timer counts from its vmcs12 value; the switch to
+	 * vmcs02 arms the timer for the sooner of it and Umbra's slice.
+	 */
+	if (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER)
+		n->l1_timer_deadline = rdtsc() + ((uint64_t)c->vmx_preemption_timer_value
+		                                  << vmx_caps.preemption_timer_rate);
+	n->in_l2 = true;
 	nested_switch_vmcs(v, &n->vmcs02);
 	vmcs02_prepare(v);
 	select_vpid02(v, c, vpid12);
-	if (precheck && !hw_precheck(v, launch))
+	if (precheck && !hw_precheck(v))
 		return;
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
-	n->in_l2 = true;
 	n->entries++;
-	/* L1's preemption timer counts from its vmcs12 value; Umbra's slice timer takes the sooner. */
-	if (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) {
-		uint64_t now = rdtsc();
+}
 
-		n->l1_timer_deadline = now + ((uint64_t)c->vmx_preemption_timer_value
-		                              << vmx_caps.preemption_timer_rate);
-		slice_arm(v, now);
-	}
+void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code)
+{
+	struct nested_vmx *n = &v->nested;
+
+	console_printf("umbra: vm %s: %s: the CPU refused vmcs02 (%s %u) after Umbra's checks "
+	               "passed it\n",
+	               v->vm->name, when, what, code);
+	n->in_l2 = false;
+	n->l1_timer_deadline = UINT64_MAX;
+	/* A failed VMLAUNCH leaves the VMCS clear; a failed VMRESUME, launched. */
+	if (n->entry_is_launch)
+		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
 }
 
 void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
 {
-	struct nested_vmx *n = &v->nested;
-
 	/* Umbra's checks let through what the CPU refused: L1 gets the CPU's answer. */
-	console_printf("umbra: vm %s: nested VM entry: the CPU refused vmcs02 (error %u) after "
-	               "Umbra's checks passed it\n",
-	               v->vm->name, err);
-	n->in_l2 = false;
-	/* A failed VMLAUNCH leaves the VMCS clear; a failed VMRESUME, launched. */
-	if (n->entry_is_launch)
-		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
+	nested_entry_refused(v, "nested VM entry", "VM-instruction error", err);
 	nested_switch_vmcs(v, &v->vmcs);
 	/* vmcs01 still holds L1 at its VMLAUNCH/VMRESUME. */
 	nested_vmx_fail(v, err);

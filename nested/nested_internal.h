@@ -21,6 +21,14 @@ uint64_t nested_l1_cr4(struct vcpu *v);
 /* nested_entry.c, at set-up: the hot fields, and whether every entry is pre-checked. */
 void nested_entry_init(bool hw_precheck_on);
 
+/*
+ * The CPU refused vmcs02 after Umbra's checks passed it (`when`: the
+ * pre-check or the entry; `what` and `code`: its answer): said on the
+ * console, and the entry undone (not in L2, launch state as before a
+ * failed VMLAUNCH or VMRESUME). The caller gives L1 the CPU's answer.
+ */
+void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code);
+
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
 

@@ -22,7 +22,6 @@
 #include "vcpu/vmcs_setup.h"
 
 #define ENC_TYPE(e)      (((e) >> 10) & 3u)
-#define ENC_TYPE_CONTROL 0u
 #define ENC_TYPE_GUEST   2u
 #define PDPTE_ALIGN_MASK 0xffffffe0ULL
 #define DR7_RESET        0x400ULL

@@ -159,6 +159,12 @@ bool vmcs12_dirty_test(const struct vmcs12_dirty *d, unsigned int idx)
 	return idx < VMCS12_FIELD_COUNT && (d->bits[idx / 64] >> (idx % 64)) & 1;
 }
 
+void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx)
+{
+	if (idx < VMCS12_FIELD_COUNT)
+		dirty_mark(d, idx);
+}
+
 void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx)
 {
 	if (idx < VMCS12_FIELD_COUNT)

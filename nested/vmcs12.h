@@ -125,6 +125,8 @@ void vmcs12_dirty_clear_all(struct vmcs12_dirty *d);
 void vmcs12_dirty_set_all(struct vmcs12_dirty *d);
 bool vmcs12_dirty_test(const struct vmcs12_dirty *d, unsigned int idx);
 void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx);
+/* Marks a field whose vmcs02 value depends on more than vmcs12 (L1's EFER, PAT). */
+void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx);
 /*
  * The first dirty index >= from, or VMCS12_FIELD_COUNT if none:
  *   for (i = vmcs12_dirty_next(d, 0); i < VMCS12_FIELD_COUNT;

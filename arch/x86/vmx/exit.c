@@ -1,6 +1,5 @@
 #include "arch/x86/vmx/exit.h"
 
-#include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
