@@ -27,6 +27,7 @@
 #include "lib/console.h"
 #include "lib/frame_alloc.h"
 #include "lib/phys_mem.h"
+#include "vcpu/guest_cpu_state.h"
 #include "vcpu/sched.h"
 #include "vcpu/slice.h"
 #include "vcpu/vmcs_setup.h"
@@ -238,6 +239,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	vmx_usable = vmx_platform_check();
 	if (vmx_usable) {
 		slice_init(boot_info.cmdline);
+		guest_cpu_state_init();
 		vmx_usable = vmcs_setup_global() == 0 && nested_global_init(boot_info.cmdline) == 0;
 	}
 	if (vmx_usable)

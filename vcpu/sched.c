@@ -145,6 +145,7 @@ static void vcpu_finish(struct vcpu *v)
 
 	if (!__atomic_exchange_n(&vm->kicked, true, __ATOMIC_ACQ_REL))
 		vm_kick_vcpus(vm);
+	guest_cpu_state_drop(v);
 	loaded_vmcs_clear(&v->vmcs);
 	if (v->nested.vmcs02.vmcs_pa)
 		loaded_vmcs_clear(&v->nested.vmcs02);

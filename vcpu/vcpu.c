@@ -68,6 +68,7 @@ void vcpu_run(struct vcpu *v)
 	 * the register across exits: it is swapped only around the run.
 	 */
 	write_cr2(v->cr2);
+	guest_cpu_state_load(v);
 	while (vm->state != VM_ENDED && !v->yield) {
 		if (__builtin_expect(v->irq_hint, 0)) {
 			vcpu_events_before_entry(v, exited_at);

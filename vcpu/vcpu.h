@@ -8,6 +8,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/spinlock.h"
 #include "nested/nested.h"
+#include "vcpu/guest_cpu_state.h"
 #include "vcpu/reg_cache.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu_gprs.h"
@@ -31,9 +32,10 @@ struct vcpu {
 	uint32_t id;   /* its index in the VM, and its APIC ID */
 	uint16_t vpid; /* one per vCPU: vCPUs sharing a CPU never share TLB entries */
 	struct umbra_exit_stats stats;
-	uint64_t cr2;         /* not in the VMCS: swapped around each run (vcpu_run) */
-	uint32_t exit_reason; /* read once per exit */
-	uint64_t efer;        /* the guest's EFER as it wrote it */
+	uint64_t cr2;                     /* not in the VMCS: swapped around each run (vcpu_run) */
+	struct guest_cpu_state cpu_state; /* what else the VMCS does not switch */
+	uint32_t exit_reason;             /* read once per exit */
+	uint64_t efer;                    /* the guest's EFER as it wrote it */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
 	uint32_t cpu; /* the CPU it is placed on */
 	volatile enum vcpu_state state;

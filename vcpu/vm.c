@@ -83,6 +83,7 @@ void vm_free(struct vm *vm)
 
 	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
 		loaded_vmcs_free(&vm->vcpus[i].vmcs, fa);
+		guest_cpu_state_free(&vm->vcpus[i].cpu_state, fa);
 		nested_vcpu_free(&vm->vcpus[i], fa);
 	}
 	ept_destroy(&vm->ept, fa);

@@ -146,6 +146,8 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 		v->vpid = (uint16_t)(1 + index * VM_VCPU_MAX + i); /* VPID 0 is the host's */
 		v->loaded = &v->vmcs;
 		vmcs_err = loaded_vmcs_alloc(&v->vmcs, fa, vmx_caps.revision_id);
+		if (!vmcs_err)
+			vmcs_err = guest_cpu_state_alloc(&v->cpu_state, fa);
 		v->nested.enabled = vm->nested;
 		if (!vmcs_err && vm->nested)
 			vmcs_err = nested_vcpu_alloc(v, fa);

@@ -1,27 +1,21 @@
-/* XSETBV exits. */
+/* XSETBV exits: the guest's XCR0, checked by the SDM's rules before the CPU sees it. */
 #include "arch/x86/idt.h"
-#include "arch/x86/cpu.h"
 #include "vcpu/exits.h"
+#include "vcpu/guest_cpu_state.h"
 #include "vcpu/vm.h"
-
-#define XCR0_X87 1ULL
-#define XCR0_SSE 2ULL
-#define XCR0_AVX 4ULL
 
 void vcpu_exit_xsetbv(struct vcpu *v)
 {
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
-	struct cpuid_regs xs = cpuid_count(0xd, 0);
-	uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
 
-	/* SDM XSETBV: #GP for XCR != 0, x87 clear, AVX without SSE, unsupported bits. */
-	if ((uint32_t)v->gprs.rcx != 0 || !(val & XCR0_X87) ||
-	    ((val & XCR0_AVX) && !(val & XCR0_SSE)) || (val & ~supported) ||
-	    !(read_cr4() & (1ULL << 18))) {
+	/*
+	 * #UD for CR4.OSXSAVE = 0 comes before the exit (the guest's CR4 is
+	 * live); #GP for CPL > 0, XCR != 0 and a value the rules refuse.
+	 */
+	if (vcpu_cpl(v) != 0 || (uint32_t)v->gprs.rcx != 0 ||
+	    guest_cpu_state_set_xcr0(v, val) < 0) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
 		return;
 	}
-	/* The hypervisor keeps no vector state: the guest's XCR0 can be live. */
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
 	vcpu_skip_instruction(v);
 }

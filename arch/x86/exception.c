@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/extable.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -37,6 +38,13 @@ static void exception_report(const struct trap_frame *f)
 void trap_dispatch(struct trap_frame *frame)
 {
 	if (frame->vector < 32) {
+		/* A listed instruction refused a value it was given: it reports an error. */
+		uint64_t resume = extable_resume(frame->rip);
+
+		if (resume) {
+			frame->rip = resume;
+			return;
+		}
 		panic_enter();
 		exception_report(frame);
 		panic_at(frame->rip, frame->rbp, "unhandled exception %s at rip 0x%lx",

@@ -76,7 +76,11 @@ bool vmx_cpu_enable(void)
 	/* VMX operation needs CR0.NE (native FPU error reporting) on every CPU. */
 	cr0 = read_cr0() | CR0_NE;
 	cr4 = read_cr4() | CR4_VMXE;
-	/* Guests may use XSETBV, which Umbra executes for them (vcpu/halt.c). */
+	/*
+	 * Umbra switches the guests' vector state (FXSAVE/XSAVE) and executes
+	 * their XSETBV (vcpu/guest_cpu_state.c).
+	 */
+	cr4 |= CR4_OSFXSR;
 	if (cpu_features.leaf1_ecx & (1u << 26))
 		cr4 |= CR4_OSXSAVE;
 	if (!vmx_cr_valid(cr0, vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1) ||
