@@ -10,6 +10,7 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "vcpu/exits.h"
+#include "vcpu/lapic_access.h"
 #include "vcpu/vm.h"
 
 #define CR_QUAL_CR(q)      ((q)&15)
@@ -21,6 +22,9 @@
 #define PDPTE_ALIGN_MASK   0xffffffe0ULL
 #define AR_TYPE_MASK       0xfu
 #define AR_TYPE_TSS64_BUSY 0xbu
+#define AR_L               (1u << 13)
+#define CR4_PCIDE          (1ULL << 17)
+#define CR8_RESERVED       (~0xfULL)
 
 /* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
 static bool load_pdptrs(struct vcpu *v)
@@ -62,6 +66,10 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 		return false;
 	if (pg && !was_pg && lme && !(cr4 & CR4_PAE_BIT))
 		return false;
+	/* Leaving paging: never with PCIDs on, nor from 64-bit code (only compatibility mode). */
+	if (!pg && was_pg &&
+	    ((cr4 & CR4_PCIDE) || (lme && (vmcs_read32(GUEST_CS_AR_BYTES) & AR_L))))
+		return false;
 	vmcs_writel(CR0_READ_SHADOW, val);
 	reg_cache_write(&v->regs, REG_CR0, val | CR0_NE);
 	if (pg != was_pg) {
@@ -99,29 +107,30 @@ void vcpu_exit_cr_access(struct vcpu *v)
 {
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
 	unsigned int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
-	uint64_t *gpr = vcpu_gpr(&v->gprs, CR_QUAL_GPR(qual));
-	bool ok;
+	unsigned int gpr = CR_QUAL_GPR(qual);
+	uint64_t val = type == CR_TYPE_MOV_TO ? vcpu_reg_read(v, gpr) : 0;
+	bool ok = true;
 
-	if (CR_QUAL_GPR(qual) == 4) {
-		vm_end_error(v->vm, "MOV CR with RSP is not supported, rip 0x%lx",
-		             reg_cache_read(&v->regs, REG_RIP));
-		return;
-	}
 	if (v->nested.in_l2 && type == CR_TYPE_MOV_TO && (cr == 0 || cr == 4)) {
 		/* L2 changed a bit only Umbra intercepts (its L1 does not). */
-		nested_l2_cr_write(v, cr, *gpr);
+		nested_l2_cr_write(v, cr, val);
 		return;
 	}
 	if (type == CR_TYPE_MOV_TO && cr == 0) {
-		ok = guest_write_cr0(v, *gpr);
+		ok = guest_write_cr0(v, val);
 	} else if (type == CR_TYPE_MOV_TO && cr == 4) {
-		ok = guest_write_cr4(v, *gpr);
+		ok = guest_write_cr4(v, val);
 	} else if (type == CR_TYPE_MOV_TO && cr == 3) {
-		reg_cache_write(&v->regs, REG_CR3, *gpr);
-		ok = true;
+		reg_cache_write(&v->regs, REG_CR3, val);
 	} else if (type == CR_TYPE_MOV_FROM && cr == 3) {
-		*gpr = reg_cache_read(&v->regs, REG_CR3);
-		ok = true;
+		vcpu_reg_write(v, gpr, reg_cache_read(&v->regs, REG_CR3));
+	} else if (type == CR_TYPE_MOV_TO && cr == 8) {
+		/* CR8 is the local APIC's TPR: the virtual one, never the host's. */
+		ok = !(val & CR8_RESERVED);
+		if (ok)
+			vcpu_lapic_set_cr8(v, val);
+	} else if (type == CR_TYPE_MOV_FROM && cr == 8) {
+		vcpu_reg_write(v, gpr, vcpu_lapic_cr8(v));
 	} else {
 		vm_end_error(
 		        v->vm,

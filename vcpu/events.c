@@ -88,8 +88,13 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 			t->irq_hint = true;
 			break;
 		case VLAPIC_DM_INIT:
-			/* INIT level de-assert only mattered to old APICs: ignored, as on hardware. */
-			if (icr->level) {
+			/*
+			 * INIT level de-assert (level-triggered, level 0) only mattered
+			 * to old APICs: ignored, as on hardware. An edge-triggered INIT
+			 * is an INIT whatever its level bit (SDM 10.6.1: modern CPUs
+			 * ignore the bit for other modes).
+			 */
+			if (icr->level || !icr->trigger_level) {
 				/* An INIT also cancels a SIPI its CPU has not applied yet. */
 				t->init_pending = true;
 				t->sipi_pending = false;
@@ -125,7 +130,7 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now)
 {
-	uint64_t next = vlapic_timer_next(&v->lapic);
+	uint64_t next = vlapic_timer_wake(&v->lapic);
 
 	if (next != v->timer_next) {
 		v->timer_next = next;
@@ -135,14 +140,17 @@ void vcpu_lapic_changed(struct vcpu *v, uint64_t now)
 	v->irq_hint = true;
 }
 
-/* Under v->lock: fires a due timer. */
+/*
+ * Under v->lock: fires a due timer, and looks again at when the next
+ * expiry matters (its vector may have left IRR since: vlapic_timer_wake).
+ */
 static void timer_due_locked(struct vcpu *v, uint64_t now)
 {
-	if (now < v->timer_next)
-		return;
-	vlapic_timer_update(&v->lapic, now);
-	v->timer_next = vlapic_timer_next(&v->lapic);
-	v->irq_hint = true;
+	if (now >= v->timer_next) {
+		vlapic_timer_update(&v->lapic, now);
+		v->irq_hint = true;
+	}
+	v->timer_next = vlapic_timer_wake(&v->lapic);
 }
 
 bool vcpu_ready(struct vcpu *v, uint64_t now)
@@ -156,6 +164,17 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 		 * (one may already be pending: it came after this INIT).
 		 */
 		v->init_pending = false;
+		/*
+		 * The boot vCPU would restart at the reset vector, in firmware a
+		 * VM does not have: its INIT is the VM's reset, and ends it.
+		 */
+		if (v->id == 0) {
+			spin_unlock(&v->lock);
+			vm_end_error(v->vm,
+			             "reset: INIT to the boot vCPU (Umbra has no firmware to "
+			             "restart it)");
+			return true; /* picked, to be let go of (the VM has ended) */
+		}
 		vlapic_init_signal(&v->lapic);
 		nested_init_signal(v);
 		v->timer_next = UINT64_MAX;
@@ -205,13 +224,14 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 	timer_due_locked(v, now);
 	vector = vlapic_pending(&v->lapic);
 	spin_unlock(&v->lock);
-	slice_arm(v, now);
 	if (vector < 0) {
+		slice_arm(v, now);
 		v->irq_hint = v->exception_injected = false;
 		return;
 	}
 	/* L2 runs: the interrupt is L1's, which may have asked to get it as a VM exit. */
 	if (v->nested.in_l2 && !v->exception_injected && nested_l1_interrupt(v, (uint8_t)vector)) {
+		slice_arm(v, now);
 		vcpu_events_before_entry(v, now); /* now in L1: inject what is still pending */
 		return;
 	}
@@ -219,6 +239,7 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 	if (v->exception_injected) {
 		v->exception_injected = false;
 		exec_controls_setbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
+		slice_arm(v, now);
 		return;
 	}
 	if ((reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
@@ -227,11 +248,15 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		             INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
 		spin_lock(&v->lock);
 		vlapic_ack(&v->lapic, (uint8_t)vector);
+		/* Out of IRR, the timer's vector can be raised again: its next expiry counts. */
+		v->timer_next = vlapic_timer_wake(&v->lapic);
 		spin_unlock(&v->lock);
 		v->injected = (int16_t)vector; /* irq_hint stays set: checked after the exit */
+		slice_arm(v, now);
 		return;
 	}
 	exec_controls_setbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
+	slice_arm(v, now);
 }
 
 void vcpu_exit_interrupt_window(struct vcpu *v)

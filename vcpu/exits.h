@@ -12,5 +12,6 @@ void vcpu_exit_cr_access(struct vcpu *v);
 void vcpu_exit_io(struct vcpu *v);
 void vcpu_exit_msr(struct vcpu *v, bool write);
 void vcpu_exit_xsetbv(struct vcpu *v);
+void vcpu_exit_rdpmc(struct vcpu *v);
 
 #endif

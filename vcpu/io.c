@@ -65,6 +65,32 @@ static void uart_write(struct vm *vm, unsigned int reg, uint8_t val)
 	}
 }
 
+/*
+ * The emulated device a port belongs to (0: none). A multi-byte access is
+ * the platform's only if all of its ports are one device's: one that runs
+ * on into ports with nothing behind them is refused like those ports.
+ */
+static uintptr_t port_device(struct vm *vm, uint16_t port)
+{
+	bool data;
+
+	if (port >= COM1_BASE && port <= COM1_LAST)
+		return COM1_BASE;
+	if (port == UMBRA_DEBUGCON_PORT || port == UMBRA_EXIT_PORT || port == POST_PORT)
+		return port;
+	return (uintptr_t)vpic_chip_of(&vm->pic, port, &data);
+}
+
+static bool port_span_ok(struct vm *vm, uint16_t port, unsigned int size)
+{
+	uintptr_t dev = port_device(vm, port);
+
+	for (unsigned int i = 1; i < size; i++)
+		if (port_device(vm, (uint16_t)(port + i)) != dev)
+			return false;
+	return true;
+}
+
 /* Returns false if the port is not part of the VM's platform. */
 static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 {
@@ -110,7 +136,9 @@ void vcpu_exit_io(struct vcpu *v)
 		             in ? "INS" : "OUTS", port, reg_cache_read(&v->regs, REG_RIP));
 		return;
 	}
-	if (in) {
+	if (!port_span_ok(v->vm, port, size)) {
+		ok = false;
+	} else if (in) {
 		ok = port_in(v->vm, port, &val);
 		if (ok) {
 			uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;

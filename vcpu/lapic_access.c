@@ -139,3 +139,21 @@ bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		vcpu_lapic_changed(v, now);
 	return true;
 }
+
+uint64_t vcpu_lapic_cr8(struct vcpu *v)
+{
+	uint64_t cr8;
+
+	spin_lock(&v->lock);
+	cr8 = vlapic_tpr(&v->lapic) >> 4;
+	spin_unlock(&v->lock);
+	return cr8;
+}
+
+void vcpu_lapic_set_cr8(struct vcpu *v, uint64_t cr8)
+{
+	spin_lock(&v->lock);
+	vlapic_set_tpr(&v->lapic, (uint8_t)(cr8 << 4));
+	spin_unlock(&v->lock);
+	vcpu_lapic_changed(v, rdtsc()); /* a lower TPR may unblock an interrupt */
+}

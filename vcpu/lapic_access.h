@@ -18,4 +18,8 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa);
 /* An MSR exit: handles it (result or #GP) if the MSR is the APIC's. False if it is not. */
 bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 
+/* MOV from/to CR8: the TPR's priority class (bits 7:4), in 64-bit mode. */
+uint64_t vcpu_lapic_cr8(struct vcpu *v);
+void vcpu_lapic_set_cr8(struct vcpu *v, uint64_t cr8);
+
 #endif

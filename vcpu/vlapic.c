@@ -256,6 +256,16 @@ static void eoi(struct vlapic *a)
 		clear_vec(a->isr, (uint8_t)v);
 }
 
+uint8_t vlapic_tpr(const struct vlapic *a)
+{
+	return (uint8_t)a->tpr;
+}
+
+void vlapic_set_tpr(struct vlapic *a, uint8_t tpr)
+{
+	a->tpr = tpr & TPR_WRITABLE;
+}
+
 /* --- Timer (11.5.4) --- */
 
 void vlapic_timer_update(struct vlapic *a, uint64_t now)
@@ -285,6 +295,17 @@ void vlapic_timer_update(struct vlapic *a, uint64_t now)
 uint64_t vlapic_timer_next(const struct vlapic *a)
 {
 	return a->timer_deadline ? a->timer_deadline : UINT64_MAX;
+}
+
+uint64_t vlapic_timer_wake(const struct vlapic *a)
+{
+	uint32_t lvt = a->lvt[LVT_TIMER];
+	uint8_t vector = lvt & LVT_VECTOR;
+
+	if ((lvt & LVT_MASKED) || !vlapic_enabled(a) || !vlapic_sw_enabled(a) ||
+	    (a->irr[vector / 32] & (1u << (vector % 32))))
+		return UINT64_MAX;
+	return vlapic_timer_next(a);
 }
 
 /* The current count at `now`; the timer has been updated to `now`, so nothing is overdue. */
@@ -364,6 +385,7 @@ static bool send_icr(struct vlapic *a, struct vlapic_icr *icr)
 	icr->vector = lo & 0xff;
 	icr->logical = (lo >> 11) & 1;
 	icr->level = (lo >> 14) & 1;
+	icr->trigger_level = (lo >> 15) & 1;
 	icr->shorthand = (enum vlapic_shorthand)((lo >> 18) & 3);
 	icr->dest = x2 ? a->icr_high : a->icr_high >> 24;
 	icr->source_id = a->id;

@@ -88,8 +88,9 @@ enum vlapic_shorthand {
 struct vlapic_icr {
 	enum vlapic_delivery mode;
 	uint8_t vector;
-	bool logical; /* destination mode */
-	bool level;   /* level assert (INIT de-assert has level=0: ignored by receivers) */
+	bool logical;       /* destination mode */
+	bool level;         /* level: assert (1) or de-assert (0) */
+	bool trigger_level; /* trigger mode level (INIT de-assert is level-triggered with level 0) */
 	enum vlapic_shorthand shorthand;
 	uint32_t dest; /* 8-bit xAPIC or 32-bit x2APIC destination */
 	uint32_t source_id;
@@ -147,6 +148,10 @@ int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val, uint64_t now,
 /* True if the APIC `a` is a destination of `icr` (shorthands, physical, logical flat/cluster, broadcast). */
 bool vlapic_icr_targets(const struct vlapic *a, const struct vlapic_icr *icr);
 
+/* The task priority (TPR bits 7:0), as CR8 reads and writes it (bits 7:4). */
+uint8_t vlapic_tpr(const struct vlapic *a);
+void vlapic_set_tpr(struct vlapic *a, uint8_t tpr);
+
 /* A fixed interrupt arrives (from an IPI or the timer): sets IRR (ignored when software-disabled). */
 void vlapic_accept_fixed(struct vlapic *a, uint8_t vector);
 /* The vector to inject next (highest IRR whose class beats the PPR), or -1. */
@@ -158,5 +163,13 @@ void vlapic_ack(struct vlapic *a, uint8_t vector);
 void vlapic_timer_update(struct vlapic *a, uint64_t now);
 /* TSC of the next timer expiry, or UINT64_MAX if none is armed (masked timers count as armed). */
 uint64_t vlapic_timer_next(const struct vlapic *a);
+/*
+ * TSC of the next expiry the guest could see: UINT64_MAX while the timer is
+ * masked, the APIC disabled, or the timer's vector already waits in IRR
+ * (expiries coalesce there, as on hardware). Nothing need wake or stop the
+ * vCPU before it: a timer storm costs an exit per delivered interrupt,
+ * never one per period.
+ */
+uint64_t vlapic_timer_wake(const struct vlapic *a);
 
 #endif

@@ -77,7 +77,8 @@ int vmcs_setup_global(void)
 	err |= adjust("processor-based",
 	              CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
 	                      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-	                      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+	                      CPU_BASED_RDPMC_EXITING | CPU_BASED_CR8_LOAD_EXITING |
+	                      CPU_BASED_CR8_STORE_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 	              0, vmx_caps.proc_ctls, &base.exec);
 	err |= adjust("secondary",
 	              SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |

@@ -18,7 +18,7 @@ void vpic_reset(struct vpic *p)
 	p->chip[1].imr = 0xff;
 }
 
-static struct vpic_chip *chip_of(struct vpic *p, uint16_t port, bool *data)
+struct vpic_chip *vpic_chip_of(struct vpic *p, uint16_t port, bool *data)
 {
 	*data = port & 1;
 	if (port == 0x20 || port == 0x21)
@@ -31,7 +31,7 @@ static struct vpic_chip *chip_of(struct vpic *p, uint16_t port, bool *data)
 bool vpic_in(struct vpic *p, uint16_t port, uint8_t *val)
 {
 	bool data;
-	struct vpic_chip *c = chip_of(p, port, &data);
+	struct vpic_chip *c = vpic_chip_of(p, port, &data);
 
 	if (!c)
 		return false;
@@ -43,7 +43,7 @@ bool vpic_in(struct vpic *p, uint16_t port, uint8_t *val)
 bool vpic_out(struct vpic *p, uint16_t port, uint8_t val)
 {
 	bool data;
-	struct vpic_chip *c = chip_of(p, port, &data);
+	struct vpic_chip *c = vpic_chip_of(p, port, &data);
 
 	if (!c)
 		return false;

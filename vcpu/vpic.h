@@ -23,6 +23,8 @@ struct vpic {
 
 void vpic_reset(struct vpic *p);
 /* True if port is one of the PIC's; then *val / the write is handled. */
+/* The chip behind a port (*data: its data port), or NULL. */
+struct vpic_chip *vpic_chip_of(struct vpic *p, uint16_t port, bool *data);
 bool vpic_in(struct vpic *p, uint16_t port, uint8_t *val);
 bool vpic_out(struct vpic *p, uint16_t port, uint8_t val);
 

@@ -164,6 +164,7 @@ void vmx_handle_exit(struct vcpu *v)
 	case EXIT_REASON_PREEMPTION_TIMER: slice_exit_preemption_timer(v); return;
 	case EXIT_REASON_EPT_VIOLATION: handle_ept_violation(v); return;
 	case EXIT_REASON_XSETBV: vcpu_exit_xsetbv(v); return;
+	case EXIT_REASON_RDPMC: vcpu_exit_rdpmc(v); return;
 	default:
 		vm_end_error(v->vm, "unhandled VM exit %u (%s) at rip 0x%lx", basic,
 		             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
