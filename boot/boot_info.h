@@ -5,10 +5,11 @@
 #ifndef BOOT_BOOT_INFO_H
 #define BOOT_BOOT_INFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BOOT_MAX_MEM_RANGES 64
-#define BOOT_MAX_MODULES    32
+#define BOOT_MAX_MODULES    64
 #define BOOT_CMDLINE_MAX    256
 #define BOOT_LOADER_MAX     64
 #define BOOT_ERROR_MAX      128
@@ -52,9 +53,10 @@ struct boot_framebuffer {
 };
 
 struct boot_module {
-	uint64_t start; /* [start, end) physical */
+	uint64_t start; /* [start, end) physical; empty modules are kept (and refused later) */
 	uint64_t end;
 	char cmdline[BOOT_CMDLINE_MAX];
+	bool cmdline_cut; /* the loader's was longer than BOOT_CMDLINE_MAX - 1 */
 };
 
 struct boot_info {
@@ -65,6 +67,7 @@ struct boot_info {
 	uint32_t mem_count;
 	struct boot_module modules[BOOT_MAX_MODULES]; /* in loader order */
 	uint32_t module_count;
+	uint32_t modules_past_limit; /* modules the loader gave after the first BOOT_MAX_MODULES */
 	/* Physical address of the RSDP copy inside the MB2 info, 0 if none. */
 	uint64_t rsdp;
 	uint32_t rsdp_revision; /* 0: ACPI 1.0 copy (tag 14), 2: tag 15 */
@@ -93,7 +96,7 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 
 /*
  * Checks what the kernel relies on: some usable RAM, and modules that are
- * non-empty, inside RAM and disjoint. Returns 0 or BOOT_EINVAL with bi->error.
+ * inside RAM and disjoint (an empty one is the VM's problem, not the boot's). Returns 0 or BOOT_EINVAL with bi->error.
  */
 int boot_info_validate(struct boot_info *bi);
 

@@ -33,9 +33,10 @@ static int mb_fail(struct boot_info *bi, int err, const char *fmt, const uint64_
 
 /*
  * Copies the NUL-terminated string at the start of src[0, len) into dst,
- * truncated to cap - 1 bytes. False if there is no NUL within len.
+ * truncated to cap - 1 bytes (*cut, if not NULL, says whether it was).
+ * False if there is no NUL within len.
  */
-static bool mb_copy_str(char *dst, size_t cap, const uint8_t *src, size_t len)
+static bool mb_copy_str_cut(char *dst, size_t cap, const uint8_t *src, size_t len, bool *cut)
 {
 	size_t n = 0;
 
@@ -43,11 +44,18 @@ static bool mb_copy_str(char *dst, size_t cap, const uint8_t *src, size_t len)
 		n++;
 	if (n == len)
 		return false;
+	if (cut)
+		*cut = n > cap - 1;
 	if (n > cap - 1)
 		n = cap - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return true;
+}
+
+static bool mb_copy_str(char *dst, size_t cap, const uint8_t *src, size_t len)
+{
+	return mb_copy_str_cut(dst, cap, src, len, NULL);
 }
 
 static uint32_t mb_mem_type(uint32_t mb_type)
@@ -157,14 +165,16 @@ static int mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint
 		if (size < MB2_MODULE_HDR)
 			return mb_fail(bi, BOOT_EINVAL, "tag %u at %x: module tag too short", at,
 			               NULL);
-		if (bi->module_count == BOOT_MAX_MODULES)
-			return mb_fail(bi, BOOT_ENOSPC, "too many modules (max %u)",
-			               (const uint64_t[]){BOOT_MAX_MODULES}, NULL);
+		/* Those past the limit are counted, and each refused (the others run). */
+		if (bi->module_count == BOOT_MAX_MODULES) {
+			bi->modules_past_limit++;
+			return 0;
+		}
 		m = &bi->modules[bi->module_count];
 		m->start = rd32(tag + 8);
 		m->end = rd32(tag + 12);
-		if (!mb_copy_str(m->cmdline, sizeof(m->cmdline), tag + MB2_MODULE_HDR,
-		                 size - MB2_MODULE_HDR))
+		if (!mb_copy_str_cut(m->cmdline, sizeof(m->cmdline), tag + MB2_MODULE_HDR,
+		                     size - MB2_MODULE_HDR, &m->cmdline_cut))
 			return mb_fail(bi, BOOT_EINVAL,
 			               "tag %u at %x: module command line not terminated", at,
 			               NULL);
@@ -274,16 +284,19 @@ int multiboot2_parse(const void *info, uint64_t info_pa, struct boot_info *out)
 }
 
 /*
- * Copies the string at pa into dst (truncated to cap - 1). Reads in small
+ * Copies the string at pa into dst (truncated to cap - 1; *cut, if not
+ * NULL, says whether it was). Reads in small
  * chunks that never cross a page, so a string near the end of readable
  * memory still works. pa == 0 means "no string".
  */
 static int mb1_read_str(struct boot_info *bi, phys_reader_fn read, void *ctx, uint64_t pa,
-                        char *dst, size_t cap, const char *what)
+                        char *dst, size_t cap, const char *what, bool *cut)
 {
 	size_t n = 0;
 
 	dst[0] = '\0';
+	if (cut)
+		*cut = false;
 	if (pa == 0)
 		return 0;
 	for (uint64_t scanned = 0; scanned < MB1_STR_SCAN_MAX;) {
@@ -302,6 +315,8 @@ static int mb1_read_str(struct boot_info *bi, phys_reader_fn read, void *ctx, ui
 			}
 			if (n + 1 < cap)
 				dst[n++] = (char)s[i];
+			else if (cut)
+				*cut = true;
 		}
 		pa += chunk;
 		scanned += chunk;
@@ -312,9 +327,11 @@ static int mb1_read_str(struct boot_info *bi, phys_reader_fn read, void *ctx, ui
 static int mb1_modules(struct boot_info *bi, phys_reader_fn read, void *ctx, uint32_t count,
                        uint64_t addr)
 {
-	if (count > BOOT_MAX_MODULES)
-		return mb_fail(bi, BOOT_ENOSPC, "too many modules (%u, max %u)",
-		               (const uint64_t[]){count, BOOT_MAX_MODULES}, NULL);
+	/* Those past the limit are counted, and each refused (the others run). */
+	if (count > BOOT_MAX_MODULES) {
+		bi->modules_past_limit = count - BOOT_MAX_MODULES;
+		count = BOOT_MAX_MODULES;
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t pa = addr + (uint64_t)i * MULTIBOOT1_MODULE_SIZE;
 		const uint8_t *e = read(pa, MULTIBOOT1_MODULE_SIZE, ctx);
@@ -329,7 +346,7 @@ static int mb1_modules(struct boot_info *bi, phys_reader_fn read, void *ctx, uin
 		m->end = rd32(e + 4);
 		str = rd32(e + 8);
 		err = mb1_read_str(bi, read, ctx, str, m->cmdline, sizeof(m->cmdline),
-		                   "module command line");
+		                   "module command line", &m->cmdline_cut);
 		if (err)
 			return err;
 		bi->module_count++;
@@ -409,13 +426,13 @@ int multiboot1_parse(uint64_t info_pa, phys_reader_fn read, void *ctx, struct bo
 
 	if (flags & MULTIBOOT1_INFO_CMDLINE) {
 		err = mb1_read_str(out, read, ctx, cmdline, out->cmdline, sizeof(out->cmdline),
-		                   "command line");
+		                   "command line", NULL);
 		if (err)
 			return err;
 	}
 	if (flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) {
 		err = mb1_read_str(out, read, ctx, loader, out->loader, sizeof(out->loader),
-		                   "loader name");
+		                   "loader name", NULL);
 		if (err)
 			return err;
 	}
@@ -477,8 +494,6 @@ int boot_info_validate(struct boot_info *bi)
 		if (m->end < m->start)
 			return mb_fail(bi, BOOT_EINVAL, "module %u ends (%x) before it starts (%x)",
 			               (const uint64_t[]){i, m->end, m->start}, NULL);
-		if (m->end == m->start)
-			return mb_fail(bi, BOOT_EINVAL, "module %u is empty", args, NULL);
 		if (m->end > ram_end)
 			return mb_fail(bi, BOOT_EINVAL, "module %u [%x, %x) past end of memory %x",
 			               args, NULL);
@@ -487,7 +502,8 @@ int boot_info_validate(struct boot_info *bi)
 		for (uint32_t j = i + 1; j < bi->module_count; j++) {
 			const struct boot_module *a = &bi->modules[i], *b = &bi->modules[j];
 
-			if (a->start < b->end && b->start < a->end)
+			if (a->start < a->end && b->start < b->end && a->start < b->end &&
+			    b->start < a->end)
 				return mb_fail(bi, BOOT_EINVAL, "modules %u and %u overlap",
 				               (const uint64_t[]){i, j}, NULL);
 		}

@@ -101,15 +101,23 @@ bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 	return cmdline_get(cmdline, key, buf, sizeof(buf)) && cmdline_parse_u64(buf, out);
 }
 
+bool cmdline_parse_bool(const char *s, bool *out)
+{
+	if (s[0] == '\0' || !strcmp(s, "1") || !strcmp(s, "on") || !strcmp(s, "yes"))
+		*out = true;
+	else if (!strcmp(s, "0") || !strcmp(s, "off") || !strcmp(s, "no"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
 bool cmdline_get_bool(const char *cmdline, const char *key, bool dflt)
 {
 	char buf[8];
+	bool val;
 
-	if (!cmdline_get(cmdline, key, buf, sizeof(buf)))
+	if (!cmdline_get(cmdline, key, buf, sizeof(buf)) || !cmdline_parse_bool(buf, &val))
 		return dflt;
-	if (buf[0] == '\0' || !strcmp(buf, "1") || !strcmp(buf, "on") || !strcmp(buf, "yes"))
-		return true;
-	if (!strcmp(buf, "0") || !strcmp(buf, "off") || !strcmp(buf, "no"))
-		return false;
-	return dflt;
+	return val;
 }

@@ -15,6 +15,8 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t val_siz
 bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
 /* "0"/"off"/"no" are false, "1"/"on"/"yes"/bare key are true; absent or bad gives dflt. */
 bool cmdline_get_bool(const char *cmdline, const char *key, bool dflt);
+/* "", 1/on/yes or 0/off/no into *out; false for anything else. */
+bool cmdline_parse_bool(const char *s, bool *out);
 bool cmdline_parse_u64(const char *s, uint64_t *out);
 
 #endif

@@ -1,5 +1,9 @@
 #include "vcpu/sched.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/idt.h"
@@ -17,6 +21,7 @@
 #include "vcpu/vmcs_setup.h"
 
 static struct vm vms[VM_MAX];
+_Static_assert(VM_MAX >= BOOT_MAX_MODULES, "a VM for every module the boot keeps");
 static uint32_t vm_count;
 /* The CPUs in VMX operation, and the vCPUs placed on each (only it changes its queue). */
 static uint32_t sched_cpus[MAX_CPUS], sched_cpu_count;
@@ -63,6 +68,20 @@ static void report_totals(void)
 			print_counts(NULL, r, &all.reason[r]);
 }
 
+/* A module that will not run: its verdict line, as for a VM that ended. */
+static void __attribute__((format(printf, 2, 3))) refuse_module(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	char reason[VM_REASON_MAX];
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	vm_end_error(vm, "%s", reason);
+	vm_report(vm, NULL);
+	failed_to_create++;
+}
+
 void sched_create_vms(const struct boot_info *bi)
 {
 	char err[VM_REASON_MAX];
@@ -70,17 +89,13 @@ void sched_create_vms(const struct boot_info *bi)
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		struct vm *vm = &vms[vm_count];
 
-		if (vm_count == VM_MAX) {
-			console_printf("umbra: module %u not run: Umbra runs at most %u VMs\n", i,
-			               VM_MAX);
-			continue;
-		}
 		if (vm_create(vm, vm_count, &bi->modules[i], err, sizeof(err)) < 0) {
+			/* No name of its own (yet): named by its place among the modules. */
+			if (!vm->name[0])
+				snprintf(vm->name, sizeof(vm->name), "module%u", i);
 			console_printf("umbra: error: module %u ('%s'): %s\n", i,
 			               bi->modules[i].cmdline, err);
-			vm_end_error(vm, "bad module: %s", err);
-			vm_report(vm, NULL);
-			failed_to_create++;
+			refuse_module(vm, "bad module: %s", err);
 			continue;
 		}
 		console_printf("umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), boot "
@@ -88,6 +103,19 @@ void sched_create_vms(const struct boot_info *bi)
 		               vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
 		               vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
 		vm_count++;
+	}
+	/* Each module the loader gave past the limit is refused; the others run. */
+	for (uint32_t i = 0; i < bi->modules_past_limit; i++) {
+		static struct vm
+		        past; /* vms[] may be full: it has a slot per module below the limit */
+		struct vm *vm = &past;
+		uint32_t index = BOOT_MAX_MODULES + i;
+
+		memset(vm, 0, sizeof(*vm));
+		snprintf(vm->name, sizeof(vm->name), "module%u", index);
+		console_printf("umbra: error: module %u: past Umbra's limit of %u modules\n", index,
+		               BOOT_MAX_MODULES);
+		refuse_module(vm, "bad module: past Umbra's limit of %u modules", BOOT_MAX_MODULES);
 	}
 }
 

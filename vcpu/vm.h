@@ -19,7 +19,7 @@
 #define VM_CMDLINE_MAX      256
 #define VM_REASON_MAX       160
 #define VM_CONSOLE_LINE_MAX 256
-#define VM_MAX              32
+#define VM_MAX              64 /* as many as modules (BOOT_MAX_MODULES) */
 #define VM_VCPU_MAX         8
 #define VM_DEFAULT_RAM      (32ULL << 20)
 #define VM_MIN_RAM          (2ULL << 20)

@@ -22,14 +22,17 @@
 
 static const char *const known_keys[] = {"name", "mem", "vcpus", "nested"};
 
+#define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
+
 /*
- * Every key=value word before "--" must be one Umbra knows; a leading file
- * name is fine.
+ * Every key=value word before "--" must be one Umbra knows, given once; a
+ * leading file name is fine.
  */
 static int check_keys(const char *cmdline, char *err, size_t err_size)
 {
 	const char *p = cmdline;
 	bool first = true;
+	bool seen[KEY_COUNT] = {false};
 
 	while (*p) {
 		while (*p == ' ')
@@ -53,16 +56,22 @@ static int check_keys(const char *cmdline, char *err, size_t err_size)
 			snprintf(err, err_size, "unknown command-line word '%.*s'", (int)len, tok);
 			return -1;
 		}
-		bool known = false;
+		unsigned int k = 0;
 
-		for (unsigned int i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
-			known |= (size_t)(eq - tok) == strlen(known_keys[i]) &&
-			         !memcmp(tok, known_keys[i], strlen(known_keys[i]));
-		if (!known) {
+		while (k < KEY_COUNT && !((size_t)(eq - tok) == strlen(known_keys[k]) &&
+		                          !memcmp(tok, known_keys[k], strlen(known_keys[k]))))
+			k++;
+		if (k == KEY_COUNT) {
 			snprintf(err, err_size, "unknown command-line key '%.*s'", (int)(eq - tok),
 			         tok);
 			return -1;
 		}
+		/* Which of two values was meant is not Umbra's guess to make. */
+		if (seen[k]) {
+			snprintf(err, err_size, "command-line key '%s' given twice", known_keys[k]);
+			return -1;
+		}
+		seen[k] = true;
 	next:
 		first = false;
 	}
@@ -71,12 +80,19 @@ static int check_keys(const char *cmdline, char *err, size_t err_size)
 
 static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t err_size)
 {
-	char val[VM_NAME_MAX];
+	char val[VM_CMDLINE_MAX]; /* any value a command line can hold: none is cut */
 	uint64_t mem = VM_DEFAULT_RAM;
 
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cmdline);
-	if (cmdline_get(cmdline, "name", val, sizeof(val)) && val[0])
+	/* The name first: a refusal of the rest is reported under it. */
+	if (cmdline_get(cmdline, "name", val, sizeof(val))) {
+		if (!val[0] || strlen(val) >= sizeof(vm->name)) {
+			snprintf(err, err_size, "name= must have 1 to %u characters (it has %u)",
+			         (unsigned int)sizeof(vm->name) - 1, (unsigned int)strlen(val));
+			return -1;
+		}
 		snprintf(vm->name, sizeof(vm->name), "%s", val);
+	}
 	if (check_keys(cmdline, err, err_size) < 0)
 		return -1;
 	if (cmdline_get(cmdline, "mem", val, sizeof(val)) && !cmdline_parse_u64(val, &mem)) {
@@ -99,7 +115,12 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t e
 	}
 	vm->vcpu_count = (uint32_t)vcpus;
 	/* Nested VMX (docs/nested.md): VMX shown to the guest, its instructions emulated. */
-	vm->nested = cmdline_get_bool(cmdline, "nested", false);
+	vm->nested = false;
+	if (cmdline_get(cmdline, "nested", val, sizeof(val)) &&
+	    !cmdline_parse_bool(val, &vm->nested)) {
+		snprintf(err, err_size, "nested=%s is not 0 or 1", val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -116,10 +137,20 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	memset(vm, 0, sizeof(*vm));
 	vm->index = index;
 	vm->exit_code = -1;
-	snprintf(vm->name, sizeof(vm->name), "vm%u", index);
 	vpic_reset(&vm->pic);
+	if (mod->cmdline_cut) {
+		snprintf(err, err_size, "its command line is longer than %u bytes",
+		         (unsigned int)sizeof(mod->cmdline) - 1);
+		return -1;
+	}
 	if (parse_cmdline(vm, mod->cmdline, err, err_size) < 0)
 		return -1;
+	if (file_size == 0) {
+		snprintf(err, err_size, "the module is empty");
+		return -1;
+	}
+	if (!vm->name[0])
+		snprintf(vm->name, sizeof(vm->name), "vm%u", index);
 	if (guest_image_parse(file, file_size, vm->ram_size, &img) < 0) {
 		snprintf(err, err_size, "%s", img.error);
 		return -1;
