@@ -50,6 +50,8 @@ DEFAULT_PAYLOAD_CHECKS=(
 for vm in basic exitbench basic-mb2 basic-large smp nested-basic; do payload_passes DEFAULT_PAYLOAD_CHECKS $vm; done
 ENDED_CHECKS=()
 payload_passes ENDED_CHECKS survivor
+GOOD_CHECKS=()
+payload_passes GOOD_CHECKS good
 
 cpu_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ online in long mode"; }
 vmx_lines() { echo "count:$1:^umbra: cpu [0-9]+ apic=[0-9]+ in VMX operation\$"; }
@@ -101,6 +103,91 @@ if want bochs-ended; then
 		"has:^umbra: vm ghostap exit=1 verdict=fail reason=exit port 0xf4 code 1\$" \
 		"has:^\\[ghostap\\] # cpu 1 \\(APIC ID 1\\): started" \
 		"last:^umbra: summary cpus=4 vmx=4 vms=12 pass=1 fail=11\$" "not:panic|exception"
+fi
+if want bochs-hostile; then
+	# Issue 16's holes, each a guest's try at the host: every one gets the
+	# hardware's answer or ends its own VM with a clear line; Umbra prints
+	# its summary and the bystander passes.
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/hostile.iso" "$ROOT/tests/system/grub-hostile.cfg" \
+		"$ELF" "$GUEST"/{hostile,forbidden_port,self_init,basic}.elf || exit 1
+	HOSTILE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=10 pass=5 fail=5\$" "not:panic|exception"
+		"has:^\\[selfinit\\] ok 1 ap_init_to_itself_stops_it_until_sipi\$"
+		"has:^umbra: vm selfinit exit=-1 verdict=error reason=reset: INIT to the boot vCPU "
+		"has:^umbra: vm span-e9 exit=-1 verdict=error reason=forbidden I/O port 0xe9 \\(in, 4 bytes\\)"
+		"has:^umbra: vm span-3fd exit=-1 verdict=error reason=forbidden I/O port 0x3fd \\(in, 4 bytes\\)"
+		"has:^umbra: vm span-3ff exit=-1 verdict=error reason=forbidden I/O port 0x3ff \\(in, 2 bytes\\)"
+		"has:^umbra: vm span-21 exit=-1 verdict=error reason=forbidden I/O port 0x21 \\(in, 2 bytes\\)"
+		"has:^\\[hostile0\\] ok [0-9]+ rdpmc_without_counters_is_gp\$")
+	for vm in hostile0 hostile1 hostile2 hostile3 bystander; do payload_passes HOSTILE_CHECKS $vm; done
+	run_bochs bochs-hostile --iso "$BUILD/system/hostile.iso" --cpus 2 -- "${HOSTILE_CHECKS[@]}"
+fi
+if want bochs-bare-hostile; then
+	# The reference: the same tests on Bochs' own CPU, no Umbra.
+	cat >"$BUILD/system/grub-bare-hostile.cfg" <<-EOF
+		set timeout=0
+		set default=0
+		menuentry "hostile bare" {
+			multiboot /boot/hostile.elf name=bare -- seed=3
+			boot
+		}
+	EOF
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/bare-hostile.iso" "$BUILD/system/grub-bare-hostile.cfg" \
+		"$ELF" "$GUEST/hostile.elf" || exit 1
+	run_bochs bochs-bare-hostile --iso "$BUILD/system/bare-hostile.iso" --cpus 1 -- \
+		"has:^KTAP version 1\$" "not:^not ok " "has:^# Totals: pass:[1-9][0-9]* fail:0 "
+	# And an AP's INIT to itself, on two CPUs.
+	cat >"$BUILD/system/grub-bare-self_init.cfg" <<-EOF
+		set timeout=0
+		set default=0
+		menuentry "self_init bare" {
+			multiboot /boot/self_init.elf name=bare
+			boot
+		}
+	EOF
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/bare-self_init.iso" "$BUILD/system/grub-bare-self_init.cfg" \
+		"$ELF" "$GUEST/self_init.elf" || exit 1
+	run_bochs bochs-bare-self_init --iso "$BUILD/system/bare-self_init.iso" --cpus 2 -- \
+		"has:^ok 1 ap_init_to_itself_stops_it_until_sipi\$" "not:^not ok " \
+		"has:^# Totals: pass:1 fail:0 skip:1"
+fi
+if want bochs-modules; then
+	# Boot-time input a user can get wrong: an empty module, too many modules,
+	# command lines Umbra must not guess at. Each is refused with its line;
+	# the good module runs.
+	: >"$BUILD/system/empty.bin"
+	long=$(printf 'x%.0s' $(seq 4000))
+	{
+		echo "set timeout=0"
+		echo "set default=0"
+		echo "menuentry \"Umbra: bad modules\" {"
+		echo "	multiboot2 /boot/umbra.elf"
+		echo "	set gfxpayload=text"
+		echo "	module2 /boot/basic.elf name=good mem=8M"
+		echo "	module2 /boot/empty.bin name=empty"
+		echo "	module2 /boot/basic.elf name=dupkey mem=8M mem=64M"
+		echo "	module2 /boot/basic.elf name=nested2 mem=8M nested=2"
+		echo "	module2 /boot/basic.elf name= mem=8M"
+		echo "	module2 /boot/basic.elf name=$long mem=8M"
+		echo "	module2 /boot/basic.elf name=abcdefghijklmnopqrstuvwxyz0123456 mem=8M"
+		for i in $(seq 7 65); do echo "	module2 /boot/mod-beta.txt name=junk$i"; done
+		echo "	boot"
+		echo "}"
+	} >"$BUILD/system/grub-modules.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/modules.iso" "$BUILD/system/grub-modules.cfg" "$ELF" \
+		"$GUEST/basic.elf" "$BUILD/system/empty.bin" "$BUILD/system/mod-beta.txt" || exit 1
+	run_bochs bochs-modules --iso "$BUILD/system/modules.iso" --cpus 1 -- \
+		"has:^umbra: vm empty exit=-1 verdict=error reason=bad module: the module is empty\$" \
+		"has:^umbra: vm dupkey exit=-1 verdict=error reason=bad module: command-line key 'mem' given twice\$" \
+		"has:^umbra: vm nested2 exit=-1 verdict=error reason=bad module: nested=2 is not 0 or 1\$" \
+		"has:^umbra: vm module4 exit=-1 verdict=error reason=bad module: name= must have 1 to 31 characters \\(it has 0\\)\$" \
+		"has:^umbra: vm module5 exit=-1 verdict=error reason=bad module: its command line is longer than 255 bytes\$" \
+		"has:^umbra: vm module6 exit=-1 verdict=error reason=bad module: name= must have 1 to 31 characters \\(it has 33\\)\$" \
+		"has:^umbra: vm junk7 exit=-1 verdict=error reason=bad module: no Multiboot header" \
+		"has:^umbra: vm module64 exit=-1 verdict=error reason=bad module: past Umbra's limit of 64 modules\$" \
+		"has:^umbra: vm module65 exit=-1 verdict=error reason=bad module: past Umbra's limit of 64 modules\$" \
+		"has:^umbra: error: module 1 \\('name=empty'\\): the module is empty\$" \
+		"${GOOD_CHECKS[@]}" "last:^umbra: summary cpus=1 vmx=1 vms=66 pass=1 fail=65\$" \
+		"not:panic|exception"
 fi
 if want bochs-sched; then
 	# 16 VMs on 4 CPUs, four to a CPU, on 10 ms slices: each passes, the preemption
