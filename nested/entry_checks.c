@@ -252,8 +252,7 @@ static const char *check_code_data_segments(const struct vmcs12 *c, bool ia32e)
 
 	if ((c->guest_ss_selector & 3) != (c->guest_cs_selector & 3))
 		return "26.3.1.2: SS.RPL differs from CS.RPL";
-	if (cs & AR_UNUSABLE)
-		return "26.3.1.2: CS is unusable";
+	/* CS is checked whatever its unusable bit says ("if the register is CS or ... usable"). */
 	if (AR_TYPE(cs) != 9 && AR_TYPE(cs) != 11 && AR_TYPE(cs) != 13 && AR_TYPE(cs) != 15)
 		return "26.3.1.2: CS type is not an accessed code segment";
 	if (!(cs & AR_S) || !(cs & AR_P) || (cs & AR_RESERVED))

@@ -234,6 +234,12 @@ static void test_guest_state(void **state)
 	setup(NULL);
 	c.guest_cs_ar_bytes = 0xa093; /* a data segment in CS */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS type");
+	/* CS is checked as if usable, whatever bit 16 says: unusable alone is no fault. */
+	setup(NULL);
+	c.guest_cs_ar_bytes = AR_CODE64 | (1u << 16);
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_cs_ar_bytes = 0xa093 | (1u << 16);
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS type");
 	setup(NULL);
 	c.guest_cs_ar_bytes = AR_CODE64 | (1u << 14); /* L and D */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS.L and CS.D");
