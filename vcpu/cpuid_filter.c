@@ -19,11 +19,12 @@
 #define LEAF1_EDX_ACPI         (1u << 22)
 #define LEAF1_EDX_TM           (1u << 29)
 #define LEAF1_EDX_PBE          (1u << 31)
+#define LEAF7_EBX_SGX          (1u << 2)
+#define LEAF7_ECX_SGX_LC       (1u << 30)
 
 void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
                   struct cpuid_result *r)
 {
-	(void)subleaf;
 	if (cpuid_filter_is_own_leaf(leaf)) {
 		memset(r, 0, sizeof(*r));
 		if (leaf == UMBRA_CPUID_SIGNATURE_LEAF) {
@@ -67,10 +68,18 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 			r->edx = 0;
 		}
 		return;
-	case 5:   /* MONITOR/MWAIT */
-	case 6:   /* thermal and power management */
-	case 0xa: /* architectural performance monitoring */
-	case 0xb: /* x2APIC topology */
+	case 7:
+		/* SGX (and its launch control) is not virtualised. */
+		if (subleaf == 0) {
+			r->ebx &= ~LEAF7_EBX_SGX;
+			r->ecx &= ~LEAF7_ECX_SGX_LC;
+		}
+		return;
+	case 0x12: /* SGX capabilities */
+	case 5:    /* MONITOR/MWAIT */
+	case 6:    /* thermal and power management */
+	case 0xa:  /* architectural performance monitoring */
+	case 0xb:  /* x2APIC topology */
 	case 0x1f: memset(r, 0, sizeof(*r)); return;
 	default: return;
 	}

@@ -27,6 +27,8 @@ static inline bool cpuid_filter_changes(uint32_t leaf)
 	switch (leaf) {
 	case 1:
 	case 5:
+	case 7:
+	case 0x12:
 	case 6:
 	case 0xa:
 	case 0xb:

@@ -97,7 +97,7 @@ static void test_leaf1_hides_vmx_sets_hypervisor(void **state)
 static void test_unvirtualised_leaves_are_empty(void **state)
 {
 	(void)state;
-	const uint32_t leaves[] = {5, 6, 0xa, 0xb, 0x1f};
+	const uint32_t leaves[] = {5, 6, 0xa, 0xb, 0x12, 0x1f};
 
 	for (unsigned int i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		struct cpuid_result r = {1, 2, 3, 4};
@@ -110,7 +110,16 @@ static void test_unvirtualised_leaves_are_empty(void **state)
 static void test_other_leaves_pass_through(void **state)
 {
 	(void)state;
-	struct cpuid_result r = {0x16, 0x756e6547, 0x6c65746e, 0x49656e69};
+	struct cpuid_result r = {0, ~0u, ~0u, ~0u};
+
+	/* Leaf 7 passes, but SGX and SGX launch control (not virtualised). */
+	cpuid_filter(7, 0, &guest, &r);
+	assert_int_equal(r.ebx, ~(1u << 2));
+	assert_int_equal(r.ecx, ~(1u << 30));
+	r = (struct cpuid_result){0, ~0u, ~0u, ~0u};
+	cpuid_filter(7, 1, &guest, &r);
+	assert_int_equal(r.ebx, ~0u);
+	r = (struct cpuid_result){0x16, 0x756e6547, 0x6c65746e, 0x49656e69};
 
 	cpuid_filter(0, 0, &guest, &r);
 	assert_int_equal(r.eax, 0x16);

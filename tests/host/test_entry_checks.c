@@ -281,6 +281,12 @@ static void test_guest_state(void **state)
 	setup(NULL);
 	c.guest_interruptibility_info = 3;
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: blocking by STI and");
+	setup(NULL);
+	c.guest_interruptibility_info = 1u << 4; /* found by the vmcs12 fuzzer */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: enclave interruption");
+	c.guest_interruptibility_info = 1u << 5;
+	expect_rule(nested_check_guest_state(&c, &env, &q),
+	            "26.3.1.5: interruptibility-state bits");
 }
 
 static void test_link_pointer_and_pdptes(void **state)
