@@ -40,7 +40,7 @@ PXE := $(BUILD)/pxe
 CPUS ?= 4
 
 
-.PHONY: all iso pxe payloads bench run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: fuzz all iso pxe payloads bench run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 all: $(ELF) $(ISO)
@@ -54,6 +54,7 @@ help:
 	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
 	@echo "  make debug-bochs  Bochs' debugger with Umbra's symbols (VMX-level stepping)"
 	@echo "  make bench      exit-cost benchmark in Bochs (instructions, VMREAD/VMWRITEs per exit)"
+	@echo "  make fuzz       differential vmcs12 fuzzing, bare Bochs vs nested (FUZZ_SEED, FUZZ_COUNT)"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
@@ -154,6 +155,14 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all payloads
 	scripts/bench.sh $(BUILD)
+
+# Differential vmcs12 fuzzing at scale (make test runs 10,000 cases with seed 1):
+# FUZZ_SEED (default: the time, printed), FUZZ_COUNT cases in blocks of FUZZ_BLOCK.
+FUZZ_COUNT ?= 100000
+FUZZ_BLOCK ?= 1000
+fuzz: deps
+	@$(MAKE) --no-print-directory all payloads
+	scripts/fuzz-vmcs12.sh $(BUILD) "$(FUZZ_SEED)" $(FUZZ_COUNT) $(FUZZ_BLOCK)
 
 test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check

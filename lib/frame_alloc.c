@@ -127,9 +127,17 @@ void frame_alloc_reserve(struct frame_alloc *fa, uint64_t start, uint64_t end)
 	}
 }
 
+void frame_alloc_fail_nth(struct frame_alloc *fa, uint32_t n)
+{
+	fa->fail_in = n;
+}
+
 uint64_t frame_alloc_alloc(struct frame_alloc *fa, uint64_t frames, uint64_t align)
 {
 	uint64_t size;
+
+	if (fa->fail_in && --fa->fail_in == 0)
+		return 0;
 
 	if (frames == 0 || frames > UINT64_MAX / FRAME_SIZE)
 		return 0;

@@ -27,9 +27,16 @@ struct frame_alloc {
 	} free[FRAME_ALLOC_MAX_RANGES];
 	uint32_t count;
 	uint64_t free_frames;
+	uint32_t fail_in; /* fault injection: the fail_in-th allocation from now fails (0: none) */
 };
 
 void frame_alloc_init(struct frame_alloc *fa);
+
+/*
+ * Fault injection for tests: the n-th allocation from now returns 0 as if
+ * memory had run out (n = 0: none). Later allocations work again.
+ */
+void frame_alloc_fail_nth(struct frame_alloc *fa, uint32_t n);
 
 /*
  * Adds free RAM [start, end), rounded inward to whole frames and merged with

@@ -37,3 +37,12 @@ void phys_free(uint64_t pa, uint64_t count)
 	frame_alloc_free(fa, pa, count);
 	phys_unlock(fa);
 }
+
+uint64_t phys_free_frames(void)
+{
+	struct frame_alloc *fa = phys_lock();
+	uint64_t n = fa->free_frames;
+
+	phys_unlock(fa);
+	return n;
+}

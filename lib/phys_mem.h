@@ -16,5 +16,7 @@ void phys_unlock(struct frame_alloc *fa);
 /* Zeroed frames, or 0 if there are none. */
 uint64_t phys_alloc(uint64_t frames, uint64_t align);
 void phys_free(uint64_t pa, uint64_t frames);
+/* Frames free now (for the leak check of a run: docs/isolation.md). */
+uint64_t phys_free_frames(void);
 
 #endif

@@ -82,10 +82,14 @@ static void __attribute__((format(printf, 2, 3))) refuse_module(struct vm *vm, c
 	failed_to_create++;
 }
 
+/* Host frames free before any VM was made: all of them again once every VM has ended. */
+static uint64_t frames_before_vms;
+
 void sched_create_vms(const struct boot_info *bi)
 {
 	char err[VM_REASON_MAX];
 
+	frames_before_vms = phys_free_frames();
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		struct vm *vm = &vms[vm_count];
 
@@ -347,5 +351,8 @@ struct sched_result sched_wait_all(void)
 	}
 	report_totals();
 	report_switches();
+	/* Every VM, made or refused, gave back what it took: the leak check. */
+	console_printf("umbra: host frames free: %lu before the VMs, %lu after\n",
+	               frames_before_vms, phys_free_frames());
 	return r;
 }

@@ -20,7 +20,8 @@
 #define MB1_MAGIC     0x2badb002u
 #define MB2_MAGIC     0x36d76289u
 
-static const char *const known_keys[] = {"name", "mem", "vcpus", "nested"};
+/* fail_alloc= is a test hook: the n-th frame allocation for the VM fails (docs/isolation.md). */
+static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "fail_alloc"};
 
 #define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -78,7 +79,8 @@ static int check_keys(const char *cmdline, char *err, size_t err_size)
 	return 0;
 }
 
-static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t err_size)
+static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_alloc, char *err,
+                         size_t err_size)
 {
 	char val[VM_CMDLINE_MAX]; /* any value a command line can hold: none is cut */
 	uint64_t mem = VM_DEFAULT_RAM;
@@ -121,36 +123,26 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, char *err, size_t e
 		snprintf(err, err_size, "nested=%s is not 0 or 1", val);
 		return -1;
 	}
+	uint64_t fail = 0;
+
+	if (cmdline_get(cmdline, "fail_alloc", val, sizeof(val)) &&
+	    (!cmdline_parse_u64(val, &fail) || fail == 0 || fail > UINT32_MAX)) {
+		snprintf(err, err_size, "fail_alloc=%s is not a count from 1", val);
+		return -1;
+	}
+	*fail_alloc = (uint32_t)fail;
 	return 0;
 }
 
-int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char *err,
-              size_t err_size)
+/* Its RAM, EPT, VMCSs and state areas, the kernel and its boot information. */
+static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t file_size,
+                   char *err, size_t err_size)
 {
 	static struct guest_image img;
-	const uint8_t *file = (const uint8_t *)mod->start;
-	uint64_t file_size = mod->end - mod->start;
 	struct frame_alloc *fa;
 	uint64_t info;
 	uint32_t magic;
 
-	memset(vm, 0, sizeof(*vm));
-	vm->index = index;
-	vm->exit_code = -1;
-	vpic_reset(&vm->pic);
-	if (mod->cmdline_cut) {
-		snprintf(err, err_size, "its command line is longer than %u bytes",
-		         (unsigned int)sizeof(mod->cmdline) - 1);
-		return -1;
-	}
-	if (parse_cmdline(vm, mod->cmdline, err, err_size) < 0)
-		return -1;
-	if (file_size == 0) {
-		snprintf(err, err_size, "the module is empty");
-		return -1;
-	}
-	if (!vm->name[0])
-		snprintf(vm->name, sizeof(vm->name), "vm%u", index);
 	if (guest_image_parse(file, file_size, vm->ram_size, &img) < 0) {
 		snprintf(err, err_size, "%s", img.error);
 		return -1;
@@ -213,4 +205,41 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	vm->entry_magic = magic;
 	vm->entry_info = (uint32_t)info;
 	return 0;
+}
+
+int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char *err,
+              size_t err_size)
+{
+	const uint8_t *file = (const uint8_t *)mod->start;
+	uint64_t file_size = mod->end - mod->start;
+	uint32_t fail_alloc = 0;
+	struct frame_alloc *fa;
+	int rc;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->index = index;
+	vm->exit_code = -1;
+	vpic_reset(&vm->pic);
+	if (mod->cmdline_cut) {
+		snprintf(err, err_size, "its command line is longer than %u bytes",
+		         (unsigned int)sizeof(mod->cmdline) - 1);
+		return -1;
+	}
+	if (parse_cmdline(vm, mod->cmdline, &fail_alloc, err, err_size) < 0)
+		return -1;
+	if (file_size == 0) {
+		snprintf(err, err_size, "the module is empty");
+		return -1;
+	}
+	if (!vm->name[0])
+		snprintf(vm->name, sizeof(vm->name), "vm%u", index);
+	/* The test hook: the n-th frame allocation for this VM fails, then none (fail_alloc=). */
+	fa = phys_lock();
+	frame_alloc_fail_nth(fa, fail_alloc);
+	phys_unlock(fa);
+	rc = vm_load(vm, index, file, file_size, err, err_size);
+	fa = phys_lock();
+	frame_alloc_fail_nth(fa, 0);
+	phys_unlock(fa);
+	return rc;
 }

@@ -247,6 +247,22 @@ static void test_alloc_exhaustion(void **state)
 	assert_int_equal(frame_alloc_alloc(&fa, 16, 0), 1 * MIB);
 }
 
+/* Fault injection: exactly the n-th allocation fails, nothing is taken for it, the next works. */
+static void test_fail_nth(void **state)
+{
+	(void)state;
+	frame_alloc_add(&fa, 1 * MIB, 1 * MIB + 16 * FRAME_SIZE);
+	frame_alloc_fail_nth(&fa, 3);
+	assert_int_equal(frame_alloc_alloc(&fa, 1, 0), 1 * MIB);
+	assert_int_equal(frame_alloc_alloc(&fa, 1, 0), 1 * MIB + FRAME_SIZE);
+	assert_int_equal(frame_alloc_alloc(&fa, 1, 0), 0);
+	assert_int_equal(fa.free_frames, 14);
+	assert_int_equal(frame_alloc_alloc(&fa, 1, 0), 1 * MIB + 2 * FRAME_SIZE);
+	frame_alloc_fail_nth(&fa, 1);
+	frame_alloc_fail_nth(&fa, 0); /* disarmed before it fired */
+	assert_int_not_equal(frame_alloc_alloc(&fa, 1, 0), 0);
+}
+
 static void test_free_merges(void **state)
 {
 	(void)state;
@@ -489,6 +505,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_reserve_full_array, setup),
 	        cmocka_unit_test_setup(test_alloc_aligned, setup),
 	        cmocka_unit_test_setup(test_alloc_exhaustion, setup),
+	        cmocka_unit_test_setup(test_fail_nth, setup),
 	        cmocka_unit_test_setup(test_free_merges, setup),
 	        cmocka_unit_test_setup(test_double_free, setup),
 	        cmocka_unit_test_setup(test_full_array_alloc_and_free, setup),

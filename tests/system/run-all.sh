@@ -189,6 +189,34 @@ if want bochs-modules; then
 		"${GOOD_CHECKS[@]}" "last:^umbra: summary cpus=1 vmx=1 vms=66 pass=1 fail=65\$" \
 		"not:panic|exception"
 fi
+if want bochs-fail-alloc; then
+	# Fault injection (fail_alloc=N, docs/isolation.md): a nested 2-vCPU VM
+	# whose N-th frame allocation fails, for every allocation it makes
+	# (ALLOCS of them: N = ALLOCS + 1 runs). Each failure ends only that VM
+	# with its line, and every frame comes back (the leak check).
+	ALLOCS=14
+	{
+		echo "set timeout=0"
+		echo "set default=0"
+		echo "menuentry \"Umbra: allocation failures\" {"
+		echo "	multiboot2 /boot/umbra.elf"
+		echo "	set gfxpayload=text"
+		for i in $(seq 1 $((ALLOCS + 1))); do
+			echo "	module2 /boot/exitcode.elf name=fail$i mem=4M nested=1 vcpus=2 fail_alloc=$i"
+		done
+		echo "	module2 /boot/basic.elf name=bystander mem=16M"
+		echo "	boot"
+		echo "}"
+	} >"$BUILD/system/grub-fail-alloc.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/fail-alloc.iso" "$BUILD/system/grub-fail-alloc.cfg" \
+		"$ELF" "$GUEST/exitcode.elf" "$GUEST/basic.elf" || exit 1
+	FAIL_CHECKS=("count:$ALLOCS:^umbra: vm fail[0-9]+ exit=-1 verdict=error reason=bad module: not enough host memory"
+		"has:^umbra: host frames free: ([0-9]+) before the VMs, \\1 after\$"
+		"last:^umbra: summary cpus=2 vmx=2 vms=$((ALLOCS + 2)) pass=2 fail=$ALLOCS\$" "not:panic|exception")
+	payload_passes FAIL_CHECKS "fail$((ALLOCS + 1))"
+	payload_passes FAIL_CHECKS bystander
+	run_bochs bochs-fail-alloc --iso "$BUILD/system/fail-alloc.iso" --cpus 2 -- "${FAIL_CHECKS[@]}"
+fi
 if want bochs-sched; then
 	# 16 VMs on 4 CPUs, four to a CPU, on 10 ms slices: each passes, the preemption
 	# timer ends slices, and the VMs progress alike (make bench holds them to 1.1).
@@ -257,6 +285,19 @@ if want bochs-nested; then
 	}
 	AFTER_RUN=compare_nested run_bochs bochs-nested --iso "$BUILD/system/nested.iso" --cpus 2 -- \
 		"${NESTED_CHECKS[@]}"
+fi
+if want fuzz-vmcs12; then
+	# 10,000 seeded vmcs12 mutations, bare on Bochs and as an L1 of Umbra:
+	# the same outcomes (make fuzz runs 100,000 with a new seed).
+	if out=$("$ROOT/scripts/fuzz-vmcs12.sh" "$BUILD" 1 10000 500 2>&1); then
+		echo "system: PASS fuzz-vmcs12 ($(tail -1 <<<"$out" | sed 's/^fuzz-vmcs12: //'))"
+		PASSED=$((PASSED + 1))
+	else
+		echo "$out" | tail -40
+		echo "system: FAIL fuzz-vmcs12: bare and nested outcomes differ (above)"
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("fuzz-vmcs12")
+	fi
 fi
 if want bochs-apic; then
 	# Kernels written for real machines, unchanged: a local APIC (timers, EOI,
