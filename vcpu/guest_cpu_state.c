@@ -64,24 +64,6 @@ void guest_cpu_state_free(struct guest_cpu_state *s, struct frame_alloc *fa)
 	s->area_pa = 0;
 }
 
-#define DR_ACCESSORS(n)                                           \
-	static inline uint64_t read_dr##n(void)                   \
-	{                                                         \
-		uint64_t v;                                       \
-		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v)); \
-		return v;                                         \
-	}                                                         \
-	static inline void write_dr##n(uint64_t v)                \
-	{                                                         \
-		__asm__ volatile("mov %0, %%db" #n : : "r"(v));   \
-	}
-DR_ACCESSORS(0)
-DR_ACCESSORS(1)
-DR_ACCESSORS(2)
-DR_ACCESSORS(3)
-DR_ACCESSORS(6)
-#undef DR_ACCESSORS
-
 static void save(struct guest_cpu_state *s)
 {
 	void *area = (void *)s->area_pa;

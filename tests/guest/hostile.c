@@ -8,6 +8,7 @@
  * others run. Bare (Bochs), the same tests are the reference.
  */
 #include "apic.h"
+#include "vmx.h"
 
 PAYLOAD("hostile");
 
@@ -482,6 +483,116 @@ TEST(apic_timer_storm_with_interrupts_off_coalesces)
 	irq_disable();
 	/* However many periods expired while IF was 0: one interrupt. */
 	CHECK(storm_irqs == 1, "%lu interrupts after the storm, want 1", storm_irqs);
+}
+
+/* A scratch page for hypercalls that write: nothing else of the payload's is in reach. */
+static uint8_t scratch[2 * 4096] __attribute__((aligned(4096)));
+static struct umbra_exit_stats stats_buf;
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A guest-physical address for an argument: in the scratch page, past RAM, or absurd. */
+static uint64_t random_gpa(uint64_t r)
+{
+	switch (r % 5) {
+	case 0: return (uintptr_t)scratch + (r >> 8) % 4096;
+	case 1: return mem_ram_top() - (r >> 8) % 64; /* may run past the end */
+	case 2: return mem_ram_top() + ((r >> 8) & 0xffffff);
+	case 3: return ~0ULL - ((r >> 8) & 0xfff); /* wraps */
+	default: return (r >> 8) | (1ULL << 52);
+	}
+}
+
+/* 10,000 hypercalls with random numbers and arguments: each gets a documented answer. */
+TEST(random_hypercalls_get_documented_answers)
+{
+	uint64_t s = 0x2545f4914f6cdd1dULL ^ seed, odd = 0;
+
+	REQUIRE_UMBRA();
+	for (int i = 0; i < 10000; i++) {
+		uint64_t r = xorshift(&s), nr = r % 8, gpa = random_gpa(xorshift(&s));
+		uint64_t len = (xorshift(&s) & 1) ? (r >> 32) % 8 : (r >> 20);
+		long ret;
+
+		if (nr == UMBRA_HC_EXIT)
+			nr = UMBRA_HC_COUNT + (r >> 3) % 1000; /* unknown, never the exit */
+		if (nr == UMBRA_HC_CONSOLE_WRITE) {
+			/* Writes only what is in the scratch page: spaces (no new console lines). */
+			memset(scratch, ' ', sizeof(scratch));
+			ret = umbra_hypercall(nr, gpa, len, 0);
+			odd += !(ret == (long)len || ret == UMBRA_EINVAL || ret == UMBRA_EFAULT);
+		} else if (nr == UMBRA_HC_EXIT_STATS) {
+			if (r & 0x100)
+				gpa = (uintptr_t)&stats_buf;
+			ret = umbra_hypercall(nr, gpa, len, 0);
+			odd += !(ret == 0 || ret == UMBRA_EINVAL || ret == UMBRA_EFAULT);
+		} else if (nr == UMBRA_HC_VERSION) {
+			ret = umbra_hypercall(nr, gpa, len, 0);
+			odd += ret != UMBRA_ABI_VERSION;
+		} else {
+			ret = umbra_hypercall(nr, gpa, len, 0);
+			odd += ret != UMBRA_ENOSYS;
+		}
+	}
+	printf("\n");
+	CHECK(odd == 0, "%lu of 10000 hypercalls got an undocumented answer", odd);
+}
+
+/* At CPL 3 without VMX offered: every VMX instruction is #UD; VMCALL exits and is refused. */
+TEST(vmx_instructions_and_vmcall_at_cpl3)
+{
+	cpl3_init();
+	for (int insn = 0; insn < VMX_INSNS; insn++) {
+		uint64_t out = 0;
+		struct vmx_result r = vmx_exec_cpl3((enum vmx_insn)insn, 0, 0, &out);
+
+		if (insn == VMX_INSN_VMCALL && on_umbra())
+			continue; /* Umbra's hypercall ABI: below */
+		if (insn == VMX_INSN_VMCALL)
+			CHECK(r.kind == VMX_FAULT && r.vector == VMX_VECTOR_UD,
+			      "VMCALL at CPL 3 bare: want #UD");
+		else
+			CHECK(r.kind == VMX_FAULT && r.vector == VMX_VECTOR_UD,
+			      "%s at CPL 3: want #UD, got kind %d vector %u", vmx_insn_name(insn),
+			      r.kind, r.vector);
+	}
+}
+
+/* Self-IPIs by the thousand: with IF=0 they merge in IRR (one delivery), with IF=1 each lands. */
+#define VEC_SELF_STORM 0x44
+static volatile uint64_t self_irqs;
+
+static void self_handler(unsigned int vector)
+{
+	(void)vector;
+	self_irqs++;
+	apic_eoi();
+}
+
+TEST(self_ipi_storm)
+{
+	irq_set_handler(VEC_SELF_STORM, self_handler);
+	self_irqs = 0;
+	for (int i = 0; i < 10000; i++)
+		apic_self_ipi(VEC_SELF_STORM);
+	irq_enable();
+	tsc_delay_us(1000);
+	irq_disable();
+	CHECK(self_irqs == 1, "%lu deliveries of 10000 self-IPIs sent with IF=0, want 1",
+	      self_irqs);
+	self_irqs = 0;
+	irq_enable();
+	for (int i = 0; i < 10000; i++)
+		apic_self_ipi(VEC_SELF_STORM);
+	spin_until(self_irqs == 10000, tsc_ticks_at_least_us(1000000));
+	irq_disable();
+	CHECK(self_irqs == 10000, "%lu deliveries of 10000 self-IPIs sent with IF=1", self_irqs);
 }
 
 /* Last: this VM's values stay its own while the other copies run on its CPU. */

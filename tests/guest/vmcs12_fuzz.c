@@ -27,7 +27,6 @@
 
 PAYLOAD("vmcs12_fuzz");
 
-#define SLOT_VMXON     0
 #define NONCANONICAL   0x0000800000000000ULL
 #define MUTATIONS_MAX  3
 #define COUNT_DEFAULT  10000
@@ -315,10 +314,8 @@ TEST(vmcs12_differential_fuzz)
 {
 	uint64_t seed = 1, count = COUNT_DEFAULT, block = BLOCK_DEFAULT, verbose = 0, first = 0;
 	uint64_t hash = 0, singles = 0, entered = 0;
-	const char *why = vmx_unavailable();
+	const char *why;
 
-	if (why)
-		SKIP("%s", why);
 	cmdline_get_u64("seed", &seed);
 	cmdline_get_u64("count", &count);
 	cmdline_get_u64("block", &block);
@@ -326,12 +323,9 @@ TEST(vmcs12_differential_fuzz)
 	cmdline_get_u64("first", &first);
 	if (!block)
 		block = 1;
-	vmx_leave();
-	why = vmx_enable();
+	why = vmx_root_with_l2(vmx_l2_cpuid_vmcall);
 	if (why)
 		SKIP("%s", why);
-	REQUIRE(vmx_vmxon(vmx_region(SLOT_VMXON, vmx_caps()->revision)).kind == VMX_OK,
-	        "VMXON failed");
 	printf("# seed %lu, %lu cases from %lu, %u mutation targets\n", seed, count, first,
 	       (unsigned int)TARGETS);
 	for (uint64_t i = first; i < first + count; i++) {

@@ -73,6 +73,8 @@ BOOT_CHECKS=(
 )
 
 want() { [[ $1 =~ $ONLY ]]; }
+# Long runs (make soak) only when named: run-all.sh BUILD '^bochs-soak$'.
+want_named() { [ "$ONLY" = "^$1\$" ]; }
 
 if want bochs-smp4; then
 	run_bochs bochs-smp4 --iso "$ISO" --cpus 4 -- "${BOOT_CHECKS[@]}" "$(cpu_lines 4)" \
@@ -216,6 +218,18 @@ if want bochs-fail-alloc; then
 	payload_passes FAIL_CHECKS "fail$((ALLOCS + 1))"
 	payload_passes FAIL_CHECKS bystander
 	run_bochs bochs-fail-alloc --iso "$BUILD/system/fail-alloc.iso" --cpus 2 -- "${FAIL_CHECKS[@]}"
+fi
+if want_named bochs-soak; then
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/soak.iso" "$ROOT/tests/system/grub-soak.cfg" "$ELF" \
+		"$GUEST"/{soak,nested_basic,vmcs12_fuzz}.elf || exit 1
+	SOAK_CHECKS=("last:^umbra: summary cpus=4 vmx=4 vms=8 pass=7 fail=1\$" "not:panic|exception"
+		"has:^umbra: sched: 8 VMs \\(16 vCPUs\\) on 4 CPUs\$"
+		"has:^umbra: vm dying exit=-1 verdict=error reason=triple fault at rip 0x"
+		"has:^umbra: host frames free: ([0-9]+) before the VMs, \\1 after\$")
+	for vm in soak0 soak1 soak2 soak3 soak4 nested_basic vmcs12_fuzz; do
+		payload_passes SOAK_CHECKS $vm
+	done
+	BOCHS_TIMEOUT=3600 run_bochs bochs-soak --iso "$BUILD/system/soak.iso" --cpus 4 -- "${SOAK_CHECKS[@]}"
 fi
 if want bochs-sched; then
 	# 16 VMs on 4 CPUs, four to a CPU, on 10 ms slices: each passes, the preemption
