@@ -81,7 +81,7 @@ static uintptr_t port_device(struct vm *vm, uint16_t port)
 	return (uintptr_t)vpic_chip_of(&vm->pic, port, &data);
 }
 
-static bool port_span_ok(struct vm *vm, uint16_t port, unsigned int size)
+static __attribute__((noinline)) bool port_span_ok(struct vm *vm, uint16_t port, unsigned int size)
 {
 	uintptr_t dev = port_device(vm, port);
 
@@ -136,7 +136,7 @@ void vcpu_exit_io(struct vcpu *v)
 		             in ? "INS" : "OUTS", port, reg_cache_read(&v->regs, REG_RIP));
 		return;
 	}
-	if (!port_span_ok(v->vm, port, size)) {
+	if (size > 1 && !port_span_ok(v->vm, port, size)) {
 		ok = false;
 	} else if (in) {
 		ok = port_in(v->vm, port, &val);
