@@ -26,7 +26,9 @@ mb2_header:
 	 * Framebuffer tag, optional, no preferred mode (0x0x0): we can draw on
 	 * an RGB framebuffer too (arch/x86/fb_console.c). Without it GRUB forces
 	 * text mode whatever gfxpayload says; with it, GRUB sets gfxpayload=auto
-	 * when `multiboot2` runs: our grub.cfg files set text on the next line.
+	 * when `multiboot2` runs: our grub.cfg files set text on the next line
+	 * (left at auto, GRUB 2.06 under Bochs faults before entering us:
+	 * docs/boot.md).
 	 */
 	.balign 8
 	.short MULTIBOOT2_HEADER_TAG_FRAMEBUFFER

@@ -111,8 +111,11 @@ if want bochs-hostile; then
 	# hardware's answer or ends its own VM with a clear line; Umbra prints
 	# its summary and the bystander passes.
 	"$ROOT/scripts/make-iso.sh" "$BUILD/system/hostile.iso" "$ROOT/tests/system/grub-hostile.cfg" \
-		"$ELF" "$GUEST"/{hostile,forbidden_port,self_init,basic}.elf || exit 1
-	HOSTILE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=10 pass=5 fail=5\$" "not:panic|exception"
+		"$ELF" "$GUEST"/{hostile,forbidden_port,oob_memory,self_init,basic}.elf || exit 1
+	HOSTILE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=13 pass=5 fail=8\$" "not:panic|exception"
+		"has:^umbra: vm oob-4g exit=-1 verdict=error reason=write outside its RAM at guest-physical 0x100000000 "
+		"has:^umbra: vm oob-64g exit=-1 verdict=error reason=write outside its RAM at guest-physical 0xfffffffff "
+		"has:^umbra: vm oob-ioapic exit=-1 verdict=error reason=write outside its RAM at guest-physical 0xfec00000 "
 		"has:^\\[selfinit\\] ok 1 ap_init_to_itself_stops_it_until_sipi\$"
 		"has:^umbra: vm selfinit exit=-1 verdict=error reason=reset: INIT to the boot vCPU "
 		"has:^umbra: vm span-e9 exit=-1 verdict=error reason=forbidden I/O port 0xe9 \\(in, 4 bytes\\)"
