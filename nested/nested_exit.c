@@ -66,6 +66,14 @@ enum msr_pass nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val)
 	if (write && !msr_value_ok(msr, *val))
 		return MSR_PASS_GP;
 	switch (msr) {
+	case MSR_IA32_TSC:
+		/* L1 reads it directly (its writes are refused): the TSC as the VMCS offsets it. */
+		if (write)
+			return MSR_PASS_OTHER;
+		*val = rdtsc();
+		if (vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_USE_TSC_OFFSETTING)
+			*val += vmcs_read64(TSC_OFFSET);
+		return MSR_PASS_DONE;
 	case MSR_IA32_SYSENTER_CS:
 		if (write)
 			vmcs_write32(GUEST_SYSENTER_CS, *val);

@@ -126,7 +126,7 @@ int vmcs_setup_global(void)
 		vmcs_msr_bitmap_allow(passthrough[i], true, true);
 	/* Reads of EFER and the TSC are harmless; their writes are emulated or refused. */
 	vmcs_msr_bitmap_allow(MSR_EFER, true, false);
-	vmcs_msr_bitmap_allow(0x10 /* TSC */, true, false);
+	vmcs_msr_bitmap_allow(MSR_IA32_TSC, true, false);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_MSR_H
 #define ARCH_X86_MSR_H
 
+#define MSR_IA32_TSC             0x10
 #define MSR_IA32_APIC_BASE       0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_SYSENTER_CS     0x174
