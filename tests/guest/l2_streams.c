@@ -27,11 +27,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static uint64_t vmread(uint32_t f)
@@ -159,13 +155,6 @@ static bool handle(struct vmx_vcpu *v)
 	return true;
 }
 
-static uint64_t fold(uint64_t h, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		h = (h ^ (v & 0xff)) * 0x100000001b3ULL;
-	return h;
-}
-
 TEST(random_l2_streams)
 {
 	uint64_t seed = 1, count = 2000, block = 200, verbose = 0, hash = 0, exits_all = 0;
@@ -202,10 +191,12 @@ TEST(random_l2_streams)
 			uint64_t at_insn = v.guest_rip - (uintptr_t)code;
 
 			exits++;
-			hash = fold(fold(fold(fold(fold(hash, v.exit_reason), v.exit_qualification),
-			                      info ? 0 : v.exit_instruction_len),
-			                 info),
-			            at_insn);
+			hash = fnv1a_fold(
+			        fnv1a_fold(fnv1a_fold(fnv1a_fold(fnv1a_fold(hash, v.exit_reason),
+			                                         v.exit_qualification),
+			                              info ? 0 : v.exit_instruction_len),
+			                   info),
+			        at_insn);
 			if (verbose)
 				printf("# outcome stream%lu_exit%u reason %u qualification 0x%lx "
 				       "length "
@@ -218,7 +209,7 @@ TEST(random_l2_streams)
 		}
 		CHECK(r.kind == VMX_OK && exits < EXITS_MAX, "stream %lu: %s after %u exits", s,
 		      vmx_result_kind_name(r.kind), exits);
-		hash = fold(hash, r.kind);
+		hash = fnv1a_fold(hash, r.kind);
 		exits_all += exits;
 		if (!verbose && ((s + 1) % block == 0 || s + 1 == count)) {
 			printf("# outcome streams_block%lu 0x%016lx\n", s / block, hash);

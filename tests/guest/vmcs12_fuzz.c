@@ -160,14 +160,9 @@ static const struct target targets[] = {
 
 static uint64_t rng_state;
 
-/* splitmix64: the same sequence from the same seed on any CPU. */
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 /* The n-th set bit of mask (n taken modulo the count); 0 if the mask is empty. */
@@ -282,19 +277,11 @@ static void mutate(const struct target *t, uint64_t r, bool verbose)
 		printf("#   %s: field 0x%x := 0x%lx\n", t->name, field, v);
 }
 
-/* FNV-1a over 64-bit words. */
-static uint64_t fold(uint64_t h, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		h = (h ^ (v & 0xff)) * 0x100000001b3ULL;
-	return h;
-}
-
 /* The outcome class of one VMLAUNCH, as words (qualification dropped when asked). */
 static uint64_t classify(struct vmx_result r, const struct vmx_vcpu *v, bool with_qual, char *buf,
                          size_t size)
 {
-	uint64_t h = fold(0xcbf29ce484222325ULL, (uint64_t)r.kind << 32 | r.error);
+	uint64_t h = fnv1a_fold(0xcbf29ce484222325ULL, (uint64_t)r.kind << 32 | r.error);
 
 	if (r.kind != VMX_OK) {
 		vmx_result_format(buf, size, r);
@@ -305,7 +292,7 @@ static uint64_t classify(struct vmx_result r, const struct vmx_vcpu *v, bool wit
 
 	if ((v->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
 		info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
-	h = fold(fold(fold(h, v->exit_reason), qual), info);
+	h = fnv1a_fold(fnv1a_fold(fnv1a_fold(h, v->exit_reason), qual), info);
 	snprintf(buf, size, "exit 0x%x qualification 0x%lx info 0x%x", v->exit_reason, qual, info);
 	return h;
 }
@@ -349,7 +336,7 @@ TEST(vmcs12_differential_fuzz)
 		r = vmx_vmlaunch(&v);
 		singles += n == 1;
 		entered += r.kind == VMX_OK && !(v.exit_reason & VM_ENTRY_FAILURE);
-		hash = fold(hash, classify(r, &v, n == 1, buf, sizeof(buf)));
+		hash = fnv1a_fold(hash, classify(r, &v, n == 1, buf, sizeof(buf)));
 		if (verbose)
 			printf("# outcome fuzz%lu %s\n", i, buf);
 		if (!verbose && ((i - first + 1) % block == 0 || i + 1 == first + count)) {

@@ -248,6 +248,13 @@ static inline long umbra_hypercall(unsigned long nr, unsigned long a1, unsigned 
 /* UMBRA_HC_EXIT_STATS into *s: 0, or a negative UMBRA_E*. */
 long umbra_exit_stats(struct umbra_exit_stats *s);
 
+/* ---- seeded randomness and outcome hashes (the differential payloads) ---- */
+
+/* splitmix64: the same sequence from the same state on any CPU. */
+uint64_t splitmix64(uint64_t *state);
+/* FNV-1a over the 8 bytes of v, continuing hash h. */
+uint64_t fnv1a_fold(uint64_t h, uint64_t v);
+
 /* ---- small string helpers (no libc) ---- */
 
 void *memset(void *d, int c, size_t n);
