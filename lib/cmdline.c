@@ -7,20 +7,29 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+bool cmdline_next_word(const char **cursor, const char **word, size_t *len)
+{
+	const char *p = *cursor;
+
+	while (is_space(*p))
+		p++;
+	*word = p;
+	while (*p && !is_space(*p))
+		p++;
+	*len = (size_t)(p - *word);
+	*cursor = p;
+	/* "--" ends the words addressed to the reader: the rest is someone else's. */
+	return *len != 0 && !(*len == 2 && (*word)[0] == '-' && (*word)[1] == '-');
+}
+
 bool cmdline_get(const char *cmdline, const char *key, char *val, size_t val_size)
 {
 	size_t key_len = strlen(key);
 	const char *p = cmdline;
+	const char *tok;
+	size_t tok_len;
 
-	while (*p) {
-		while (is_space(*p))
-			p++;
-		const char *tok = p;
-
-		while (*p && !is_space(*p))
-			p++;
-		size_t tok_len = (size_t)(p - tok);
-
+	while (cmdline_next_word(&p, &tok, &tok_len)) {
 		if (tok_len < key_len || memcmp(tok, key, key_len) != 0)
 			continue;
 		if (tok_len == key_len) {

@@ -1,4 +1,4 @@
-/* Command lines of the form "key=value key2 key3=value": looking up keys. */
+/* Command lines of the form "key=value key2 key3=value -- other": looking up keys. */
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
 
@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The next whitespace-separated word at *cursor, which moves past it. False
+ * at the end and at a "--" word: what follows is not addressed to this parser.
+ */
+bool cmdline_next_word(const char **cursor, const char **word, size_t *len);
 /*
  * Copies the value of `key` (empty for a bare key) into val, NUL-terminated.
  * Returns false if the key is absent or the value does not fit.

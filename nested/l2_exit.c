@@ -85,7 +85,7 @@ void nested_l2_exit(struct vcpu *v)
 	case EXIT_REASON_CR_ACCESS:
 		e.cr_value = CR_QUAL_TYPE(e.qual) == CR_TYPE_LMSW
 		                     ? CR_QUAL_LMSW(e.qual)
-		                     : *vcpu_gpr(&v->gprs, CR_QUAL_GPR(e.qual));
+		                     : vcpu_reg_read(v, CR_QUAL_GPR(e.qual)); /* RSP too */
 		break;
 	default: break;
 	}

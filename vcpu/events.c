@@ -146,10 +146,14 @@ void vcpu_lapic_changed(struct vcpu *v, uint64_t now)
  */
 static void timer_due_locked(struct vcpu *v, uint64_t now)
 {
-	if (now >= v->timer_next) {
-		vlapic_timer_update(&v->lapic, now);
+	/*
+	 * Also when no wake-up was due (the vector still pending in IRR): an
+	 * expiry then merges into it, as on hardware, instead of firing again
+	 * after the ack.
+	 */
+	if (now >= v->timer_next)
 		v->irq_hint = true;
-	}
+	vlapic_timer_update(&v->lapic, now);
 	v->timer_next = vlapic_timer_wake(&v->lapic);
 }
 

@@ -68,7 +68,10 @@ static void save(struct guest_cpu_state *s)
 {
 	void *area = (void *)s->area_pa;
 
-	/* With the guest's XCR0 live: every component it has enabled. */
+	/*
+	 * XCR0 holds every component (see guest_cpu_state_load): SSE state is
+	 * the guest's even when its own XCR0 left it out.
+	 */
 	if (has_xsave)
 		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
 	else
@@ -83,7 +86,8 @@ static void save(struct guest_cpu_state *s)
 	s->cstar = rdmsr(MSR_CSTAR);
 	s->sfmask = rdmsr(MSR_SFMASK);
 	s->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-	s->tsc_aux = rdmsr(MSR_TSC_AUX);
+	if (cpu_has_rdtscp())
+		s->tsc_aux = rdmsr(MSR_TSC_AUX);
 }
 
 static void load(const struct guest_cpu_state *s)
@@ -96,7 +100,6 @@ static void load(const struct guest_cpu_state *s)
 		 * vCPU never enabled: nothing of the last owner's survives.
 		 * The values were checked when the guest set them.
 		 */
-		xsetbv_checked(0, xcr0_all);
 		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
 		xsetbv_checked(0, s->xcr0);
 	} else {
@@ -112,7 +115,8 @@ static void load(const struct guest_cpu_state *s)
 	wrmsr(MSR_CSTAR, s->cstar);
 	wrmsr(MSR_SFMASK, s->sfmask);
 	wrmsr(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
-	wrmsr(MSR_TSC_AUX, s->tsc_aux);
+	if (cpu_has_rdtscp())
+		wrmsr(MSR_TSC_AUX, s->tsc_aux);
 }
 
 void guest_cpu_state_load(struct vcpu *v)
@@ -121,6 +125,9 @@ void guest_cpu_state_load(struct vcpu *v)
 
 	if (*here == v)
 		return;
+	/* XSAVE and XRSTOR act on XCR0's components: give them all of them. */
+	if (has_xsave)
+		xsetbv_checked(0, xcr0_all);
 	if (*here)
 		save(&(*here)->cpu_state);
 	load(&v->cpu_state);

@@ -68,6 +68,9 @@ static void report_totals(void)
 			print_counts(NULL, r, &all.reason[r]);
 }
 
+/* Modules past the limit that get a refusal line each. */
+#define PAST_LIMIT_LISTED 64
+
 /* A module that will not run: its verdict line, as for a VM that ended. */
 static void __attribute__((format(printf, 2, 3))) refuse_module(struct vm *vm, const char *fmt, ...)
 {
@@ -108,8 +111,15 @@ void sched_create_vms(const struct boot_info *bi)
 		               vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
 		vm_count++;
 	}
-	/* Each module the loader gave past the limit is refused; the others run. */
-	for (uint32_t i = 0; i < bi->modules_past_limit; i++) {
+	/*
+	 * Each module the loader gave past the limit is refused; the others
+	 * run. A count no loader could mean (a Multiboot1 mods_count of 4e9)
+	 * gets one line for the rest, not a line each.
+	 */
+	uint32_t listed = bi->modules_past_limit < PAST_LIMIT_LISTED ? bi->modules_past_limit
+	                                                             : PAST_LIMIT_LISTED;
+
+	for (uint32_t i = 0; i < listed; i++) {
 		static struct vm
 		        past; /* vms[] may be full: it has a slot per module below the limit */
 		struct vm *vm = &past;
@@ -120,6 +130,12 @@ void sched_create_vms(const struct boot_info *bi)
 		console_printf("umbra: error: module %u: past Umbra's limit of %u modules\n", index,
 		               BOOT_MAX_MODULES);
 		refuse_module(vm, "bad module: past Umbra's limit of %u modules", BOOT_MAX_MODULES);
+	}
+	if (bi->modules_past_limit > listed) {
+		console_printf("umbra: error: %u more modules past Umbra's limit of %u, refused "
+		               "and not listed\n",
+		               bi->modules_past_limit - listed, BOOT_MAX_MODULES);
+		failed_to_create += bi->modules_past_limit - listed;
 	}
 }
 

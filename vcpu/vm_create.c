@@ -34,22 +34,13 @@ static int check_keys(const char *cmdline, char *err, size_t err_size)
 	const char *p = cmdline;
 	bool first = true;
 	bool seen[KEY_COUNT] = {false};
+	const char *tok;
+	size_t len;
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *tok = p;
-
-		while (*p && *p != ' ')
-			p++;
-		size_t len = (size_t)(p - tok);
+	/* Words after "--" are the guest's own (its kernel reads them). */
+	while (cmdline_next_word(&p, &tok, &len)) {
 		const char *eq = memchr(tok, '=', len);
 
-		if (len == 0)
-			break;
-		/* Words after "--" are the guest's own (its kernel reads them). */
-		if (len == 2 && tok[0] == '-' && tok[1] == '-')
-			break;
 		if (!eq) {
 			/* Multiboot1 loaders put the module's path first. */
 			if (first && memchr(tok, '/', len))

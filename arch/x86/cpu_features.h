@@ -51,6 +51,10 @@ static inline bool cpu_has_1g_pages(void)
 {
 	return cpu_features.ext1_edx & (1U << 26);
 }
+static inline bool cpu_has_rdtscp(void) /* and so IA32_TSC_AUX */
+{
+	return cpu_features.ext1_edx & (1U << 27);
+}
 static inline bool cpu_has_long_mode(void)
 {
 	return cpu_features.ext1_edx & (1U << 29);

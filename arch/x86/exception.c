@@ -38,8 +38,12 @@ static void exception_report(const struct trap_frame *f)
 void trap_dispatch(struct trap_frame *frame)
 {
 	if (frame->vector < 32) {
-		/* A listed instruction refused a value it was given: it reports an error. */
-		uint64_t resume = extable_resume(frame->rip);
+		/*
+		 * A listed instruction refused a value it was given (#GP, as
+		 * WRMSR and XSETBV refuse): it reports an error. Any other
+		 * fault there is a bug, reported as one.
+		 */
+		uint64_t resume = frame->vector == 13 ? extable_resume(frame->rip) : 0;
 
 		if (resume) {
 			frame->rip = resume;

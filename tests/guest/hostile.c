@@ -217,7 +217,8 @@ static void values_for_seed(struct cpu_values *c)
 {
 	uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
 
-	c->xcr0 = has_xsave() ? (xcr0_supported() & 0x7) : 0;
+	/* XCR0 = 1 too: SSE state is the guest's even when XCR0 leaves it out. */
+	c->xcr0 = has_xsave() ? ((seed & 1) ? 1 : (xcr0_supported() & 0x7)) : 0;
 	for (unsigned int i = 0; i < 4; i++)
 		c->dr[i] = (s + i * 0x1000) & 0x00007ffffffff000ULL;
 	c->dr6 = DR6_RESET | (seed & 0xf); /* B0-B3 are the guest's to write */

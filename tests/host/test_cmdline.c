@@ -47,6 +47,37 @@ static void test_get_value_too_long(void **state)
 	assert_false(cmdline_get("flag", "flag", v, 0));
 }
 
+static void test_get_stops_at_double_dash(void **state)
+{
+	(void)state;
+	char v[16];
+
+	/* The words after "--" belong to someone else (a guest's kernel). */
+	assert_false(cmdline_get("name=a -- nested=1", "nested", v, sizeof(v)));
+	assert_false(cmdline_get("-- name=a", "name", v, sizeof(v)));
+	assert_true(cmdline_get("name=a --x nested=1 -- b", "nested", v, sizeof(v)));
+	assert_string_equal(v, "1");
+	/* Tabs and newlines separate words as spaces do. */
+	assert_true(cmdline_get("a=1\tb=2\nc=3", "c", v, sizeof(v)));
+	assert_string_equal(v, "3");
+}
+
+static void test_next_word(void **state)
+{
+	(void)state;
+	const char *p = " one\ttwo -- three";
+	const char *w;
+	size_t len;
+
+	assert_true(cmdline_next_word(&p, &w, &len));
+	assert_int_equal(len, 3);
+	assert_memory_equal(w, "one", 3);
+	assert_true(cmdline_next_word(&p, &w, &len));
+	assert_memory_equal(w, "two", 3);
+	assert_false(cmdline_next_word(&p, &w, &len));
+	assert_string_equal(p, " three");
+}
+
 static void test_parse_u64(void **state)
 {
 	(void)state;
@@ -100,6 +131,8 @@ int main(void)
 	        cmocka_unit_test(test_get_values_and_bare_keys),
 	        cmocka_unit_test(test_get_does_not_match_prefixes),
 	        cmocka_unit_test(test_get_value_too_long),
+	        cmocka_unit_test(test_get_stops_at_double_dash),
+	        cmocka_unit_test(test_next_word),
 	        cmocka_unit_test(test_parse_u64),
 	        cmocka_unit_test(test_get_u64_and_bool),
 	};
