@@ -55,6 +55,9 @@ struct nested_vmx {
 	uint64_t l1_timer_deadline;
 	/* L2's EFER and PAT derive from L1's without the load controls. */
 	uint64_t l1_efer_at_entry, l1_pat_at_entry;
+	/* vmcs02's TSC offset: L1's own (a TSC it wrote) plus L1's for L2 (vmcs02.c). */
+	uint64_t tsc_offset02;
+	bool l1_tsc_offset_stale; /* L2 moved L1's TSC: vmcs01's offset is rewritten on the exit */
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };
@@ -68,6 +71,13 @@ extern struct nested_caps nested_caps;
  * of every nested VM entry (`nested_precheck=1`, docs/nested.md).
  */
 int nested_global_init(const char *cmdline);
+
+/*
+ * The vCPU's own TSC offset moved (a guest write of IA32_TSC or
+ * TSC_ADJUST) while L2 runs: vmcs02 takes the new sum now, vmcs01 when L1
+ * runs again.
+ */
+void nested_tsc_offset_moved(struct vcpu *v);
 
 /* VM creation (nested=1): the vmcs12 cache and vmcs02 pages. 0, or -1 when out of memory. */
 struct frame_alloc;

@@ -46,6 +46,32 @@
 /* Every MSR access of L2 exits (exit_route.c checks L1's bitmap): one page of ones. */
 uint64_t nested_msr_bitmap02;
 
+/* L2's TSC: L1's offset for it (if L1 uses one) on top of the vCPU's own. */
+static uint64_t tsc_offset02(const struct vcpu *v, const struct vmcs12 *c)
+{
+	uint64_t off = v->msrs.tsc_offset;
+
+	if (c->cpu_based_vm_exec_control & CPU_BASED_USE_TSC_OFFSETTING)
+		off += c->tsc_offset;
+	return off;
+}
+
+static void write_tsc_offset(struct vcpu *v, const struct vmcs12 *c, bool force)
+{
+	uint64_t off = tsc_offset02(v, c);
+
+	if (force || off != v->nested.tsc_offset02) {
+		vmcs_write64(TSC_OFFSET, off);
+		v->nested.tsc_offset02 = off;
+	}
+}
+
+void nested_tsc_offset_moved(struct vcpu *v)
+{
+	write_tsc_offset(v, v->nested.vmcs12, false);
+	v->nested.l1_tsc_offset_stale = true;
+}
+
 /* Fields written once per vmcs02: Umbra's, the same for every L1. */
 static void setup_once(struct vcpu *v)
 {
@@ -61,6 +87,7 @@ static void setup_once(struct vcpu *v)
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	pin_controls_set(l, b->pin);
 	exit_controls_set(l, b->exit);
+	write_tsc_offset(v, v->nested.vmcs12, true);
 	v->nested.vmcs02_set_up = true;
 }
 
@@ -131,6 +158,7 @@ static void write_controls(struct vcpu *v, const struct vmcs12 *c)
 	secondary_exec_controls_set(l, proc2);
 	entry_controls_set(l, b->entry | (c->vm_entry_controls &
 	                                  (VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_DEBUG_CONTROLS)));
+	write_tsc_offset(v, c, false);
 }
 
 bool vmcs02_umbra_field(uint32_t encoding)
@@ -174,6 +202,8 @@ void vmcs02_prepare(struct vcpu *v)
 		case GUEST_IA32_PAT:
 		case GUEST_IA32_DEBUGCTL:
 		case GUEST_DR7: msr_dirty = true; continue;
+		case TSC_OFFSET:
+			continue; /* with Umbra's own added (write_controls) */
 		/* Control fields L2 takes as L1 wrote them. */
 		case EXCEPTION_BITMAP:
 		case PAGE_FAULT_ERROR_CODE_MASK:
@@ -183,7 +213,6 @@ void vmcs02_prepare(struct vcpu *v)
 		case CR3_TARGET_VALUE1:
 		case CR3_TARGET_VALUE2:
 		case CR3_TARGET_VALUE3:
-		case TSC_OFFSET:
 		case VM_ENTRY_INTR_INFO_FIELD:
 		case VM_ENTRY_EXCEPTION_ERROR_CODE:
 		case VM_ENTRY_INSTRUCTION_LEN: break;

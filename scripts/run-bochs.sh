@@ -34,7 +34,7 @@ rm -f "$out/serial.log" "$out/bochs.log" "$out/bochs.out"
 	echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
 	echo "vgaromimage: file=/usr/share/vgabios/vgabios.bin"
 	# A lower ips makes the BIOS and GRUB waits (emulated time) shorter.
-	echo "cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0"
+	echo "cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0, ignore_bad_msrs=0"
 	echo "display_library: rfb, options=\"timeout=0\""
 	echo "com1: enabled=1, mode=file, dev=$out/serial.log"
 	echo "port_e9_hack: enabled=1"

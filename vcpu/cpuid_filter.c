@@ -75,6 +75,13 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 			r->ecx &= ~LEAF7_ECX_SGX_LC;
 		}
 		return;
+	case 0xd:
+		/* No supervisor state components: IA32_XSS stays 0 (vcpu/platform_msr.c). */
+		if (subleaf == 1) {
+			r->ecx = 0;
+			r->edx = 0;
+		}
+		return;
 	case 0x12: /* SGX capabilities */
 	case 5:    /* MONITOR/MWAIT */
 	case 6:    /* thermal and power management */

@@ -28,6 +28,7 @@ static inline bool cpuid_filter_changes(uint32_t leaf)
 	case 1:
 	case 5:
 	case 7:
+	case 0xd:
 	case 0x12:
 	case 6:
 	case 0xa:

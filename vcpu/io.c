@@ -2,8 +2,9 @@
  * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
  * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
  * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
- * PICs (vpic.c: programmable, silent). Every other port is forbidden and
- * ends the VM.
+ * PICs (vpic.c: programmable, silent). Any other port has nothing behind
+ * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
+ * in the VM's report; with strict=1 it ends the VM instead.
  */
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
@@ -150,10 +151,16 @@ void vcpu_exit_io(struct vcpu *v)
 		ok = port_out(v->vm, port, (uint32_t)v->gprs.rax);
 	}
 	if (!ok) {
-		vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx", port,
-		             in ? "in" : "out", size, size == 1 ? "" : "s",
-		             reg_cache_read(&v->regs, REG_RIP));
-		return;
+		if (v->vm->strict) {
+			vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx",
+			             port, in ? "in" : "out", size, size == 1 ? "" : "s",
+			             reg_cache_read(&v->regs, REG_RIP));
+			return;
+		}
+		vm_note_unknown(v->vm, in ? UNKNOWN_PORT_IN : UNKNOWN_PORT_OUT, port);
+		if (in) /* no device drives the bus: all ones */
+			v->gprs.rax = size == 4 ? 0xffffffffULL
+			                        : v->gprs.rax | ((1ULL << (size * 8)) - 1);
 	}
 	vcpu_skip_instruction(v);
 }

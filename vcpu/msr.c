@@ -1,6 +1,8 @@
 /*
- * MSR exits. The bitmap lets a few MSRs through (vmcs_setup.c); here a
- * handful more are emulated; any other MSR is forbidden and ends the VM.
+ * MSR exits. The bitmap lets a few MSRs through (vmcs_setup.c); the local
+ * APIC's, nested VMX's and the platform's (platform_msr.c) are emulated.
+ * Any other MSR does not exist on the virtual CPU: #GP, as on hardware,
+ * noted in the VM's report; with strict=1 it ends the VM instead.
  */
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
@@ -8,29 +10,10 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "vcpu/exits.h"
 #include "vcpu/lapic_access.h"
+#include "vcpu/platform_msr.h"
 #include "vcpu/vm.h"
 
-#define MSR_IA32_PLATFORM_ID     0x17
-#define MSR_IA32_BIOS_SIGN_ID    0x8b
-#define MSR_IA32_MTRRCAP         0xfe
-#define MSR_IA32_MISC_ENABLE     0x1a0
-#define MSR_IA32_MTRR_DEF_TYPE   0x2ff
-#define MISC_ENABLE_FAST_STRINGS 1
-#define MTRR_DEF_TYPE_WB_ENABLED 0xc06
-#define EFER_GUEST_WRITABLE      (EFER_SCE | EFER_LME | EFER_NXE)
-
-static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
-{
-	(void)v;
-	switch (msr) {
-	case MSR_IA32_PLATFORM_ID:
-	case MSR_IA32_BIOS_SIGN_ID:
-	case MSR_IA32_MTRRCAP: /* no variable or fixed MTRRs to program */ *val = 0; return true;
-	case MSR_IA32_MISC_ENABLE: *val = MISC_ENABLE_FAST_STRINGS; return true;
-	case MSR_IA32_MTRR_DEF_TYPE: *val = MTRR_DEF_TYPE_WB_ENABLED; return true;
-	default: return false;
-	}
-}
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* EFER: LMA follows LME and the guest's CR0.PG, and IA-32e mode follows LMA. */
 static bool efer_write(struct vcpu *v, uint64_t val)
@@ -67,7 +50,6 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
-
 	bool gp;
 
 	/* L2's MSRs that its L1 lets through: L2's state on vmcs02. */
@@ -87,33 +69,28 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 		return;
 	}
 
-	if (write) {
-		bool ok;
-
-		switch (msr) {
-		case MSR_EFER:
-			ok = efer_write(v, val);
-			if (!ok) {
-				vcpu_inject_exception(v, VECTOR_GP, true, 0);
-				return;
-			}
-			break;
-		case MSR_IA32_BIOS_SIGN_ID: /* microcode-version probe: harmless */
-			ok = true;
-			break;
-		default: ok = false;
+	switch (write ? platform_msr_write(v, msr, val) : platform_msr_read(v, msr, &val)) {
+	case PLATFORM_MSR_DONE: msr_done(v, write, val); return;
+	case PLATFORM_MSR_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return;
+	case PLATFORM_MSR_NONE: break;
+	}
+	if (write && msr == MSR_EFER) {
+		if (!efer_write(v, val)) {
+			vcpu_inject_exception(v, VECTOR_GP, true, 0);
+			return;
 		}
-		if (!ok) {
+		msr_done(v, write, val);
+		return;
+	}
+	if (v->vm->strict) {
+		if (write)
 			vm_end_error(v->vm, "forbidden MSR write 0x%x (value 0x%lx) at rip 0x%lx",
 			             msr, val, reg_cache_read(&v->regs, REG_RIP));
-			return;
-		}
-	} else {
-		if (!msr_read(v, msr, &val)) {
+		else
 			vm_end_error(v->vm, "forbidden MSR read 0x%x at rip 0x%lx", msr,
 			             reg_cache_read(&v->regs, REG_RIP));
-			return;
-		}
+		return;
 	}
-	msr_done(v, write, val);
+	vm_note_unknown(v->vm, write ? UNKNOWN_MSR_WRITE : UNKNOWN_MSR_READ, msr);
+	vcpu_inject_exception(v, VECTOR_GP, true, 0);
 }

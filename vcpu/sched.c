@@ -47,9 +47,21 @@ static void print_counts(const char *who, uint32_t reason, const struct umbra_ex
 
 static void vm_report(const struct vm *vm, const struct umbra_exit_stats *stats)
 {
+	char what[48];
+
 	for (uint32_t r = 0; stats && r < UMBRA_EXIT_REASONS; r++)
 		if (stats->reason[r].exits)
 			print_counts(vm->name, r, &stats->reason[r]);
+	/* What it touched that its platform lacks: hardware's answer was given, and is listed. */
+	for (uint32_t i = 0; i < vm->unknown.used; i++) {
+		unknown_describe(&vm->unknown.e[i], what, sizeof(what));
+		console_printf("umbra: vm %s unknown %s: %lu time%s\n", vm->name, what,
+		               (unsigned long)vm->unknown.e[i].count,
+		               vm->unknown.e[i].count == 1 ? "" : "s");
+	}
+	if (vm->unknown.unlisted)
+		console_printf("umbra: vm %s unknown: %lu more accesses not listed\n", vm->name,
+		               (unsigned long)vm->unknown.unlisted);
 	console_printf("umbra: vm %s exit=%ld verdict=%s reason=%s\n", vm->name,
 	               (long)vm->exit_code, verdict_name(vm->verdict), vm->end_reason);
 }

@@ -9,6 +9,7 @@
 #include "lib/spinlock.h"
 #include "nested/nested.h"
 #include "vcpu/guest_cpu_state.h"
+#include "vcpu/platform_msr.h"
 #include "vcpu/reg_cache.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu_gprs.h"
@@ -36,6 +37,7 @@ struct vcpu {
 	struct guest_cpu_state cpu_state; /* what else the VMCS does not switch */
 	uint32_t exit_reason;             /* read once per exit */
 	uint64_t efer;                    /* the guest's EFER as it wrote it */
+	struct platform_msrs msrs;        /* TSC offset, MTRRs, ... (platform_msr.c) */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
 	uint32_t cpu; /* the CPU it is placed on */
 	volatile enum vcpu_state state;

@@ -32,6 +32,13 @@ static void vm_end_commit(struct vm *vm, enum vm_verdict verdict, int64_t code)
 	spin_unlock(&vm->lock);
 }
 
+void vm_note_unknown(struct vm *vm, enum unknown_kind kind, uint64_t where)
+{
+	spin_lock(&vm->lock);
+	unknown_note(&vm->unknown, kind, where);
+	spin_unlock(&vm->lock);
+}
+
 void vm_end_with_code(struct vm *vm, int64_t code, const char *how)
 {
 	if (!vm_end_begin(vm))

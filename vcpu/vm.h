@@ -11,6 +11,7 @@
 
 #include "ept/ept.h"
 #include "lib/spinlock.h"
+#include "vcpu/unknown_access.h"
 #include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
@@ -45,10 +46,12 @@ struct vm {
 	struct ept ept;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	uint32_t vcpu_count;
-	bool nested;          /* nested=1: its vCPUs may run hypervisors (nested/) */
-	uint32_t vcpus_done;  /* vCPUs whose CPU has let go of them after the VM ended */
-	bool kicked;          /* its vCPUs were told to leave guest mode */
-	struct spinlock lock; /* the console line, how the VM ends */
+	bool nested;                /* nested=1: its vCPUs may run hypervisors (nested/) */
+	bool strict;                /* strict=1: an unknown MSR, port or address ends it */
+	struct unknown_log unknown; /* what it touched that its platform lacks (under lock) */
+	uint32_t vcpus_done;        /* vCPUs whose CPU has let go of them after the VM ended */
+	bool kicked;                /* its vCPUs were told to leave guest mode */
+	struct spinlock lock;       /* the console line, how the VM ends */
 	struct vm_console console;
 	struct vm_uart uart;
 	struct vpic pic;
@@ -61,6 +64,9 @@ struct vm {
 
 /* Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's RAM, else NULL. */
 void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* The guest touched an MSR, port or address its platform lacks: noted for its report. */
+void vm_note_unknown(struct vm *vm, enum unknown_kind kind, uint64_t where);
 
 /* The guest ended itself with an exit code (0 = pass). */
 void vm_end_with_code(struct vm *vm, int64_t code, const char *how);

@@ -21,7 +21,7 @@
 #define MB2_MAGIC     0x36d76289u
 
 /* fail_alloc= is a test hook: the n-th frame allocation for the VM fails (docs/isolation.md). */
-static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "fail_alloc"};
+static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "strict", "fail_alloc"};
 
 #define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -114,6 +114,13 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_allo
 		snprintf(err, err_size, "nested=%s is not 0 or 1", val);
 		return -1;
 	}
+	/* strict=1: what the platform lacks ends the VM, instead of hardware's answer. */
+	vm->strict = false;
+	if (cmdline_get(cmdline, "strict", val, sizeof(val)) &&
+	    !cmdline_parse_bool(val, &vm->strict)) {
+		snprintf(err, err_size, "strict=%s is not 0 or 1", val);
+		return -1;
+	}
 	uint64_t fail = 0;
 
 	if (cmdline_get(cmdline, "fail_alloc", val, sizeof(val)) &&
@@ -159,6 +166,7 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		v->id = i;
 		v->vpid = (uint16_t)(1 + index * VM_VCPU_MAX + i); /* VPID 0 is the host's */
 		v->loaded = &v->vmcs;
+		platform_msrs_init(&v->msrs);
 		vmcs_err = loaded_vmcs_alloc(&v->vmcs, fa, vmx_caps.revision_id);
 		if (!vmcs_err)
 			vmcs_err = guest_cpu_state_alloc(&v->cpu_state, fa);

@@ -78,7 +78,8 @@ int vmcs_setup_global(void)
 	              CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
 	                      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 	                      CPU_BASED_RDPMC_EXITING | CPU_BASED_CR8_LOAD_EXITING |
-	                      CPU_BASED_CR8_STORE_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+	                      CPU_BASED_CR8_STORE_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
+	                      CPU_BASED_USE_TSC_OFFSETTING, /* a guest may write its TSC */
 	              0, vmx_caps.proc_ctls, &base.exec);
 	err |= adjust("secondary",
 	              SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
@@ -254,5 +255,6 @@ void vmcs_setup_vcpu(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, base.msr_bitmap);
 	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
+	vmcs_write64(TSC_OFFSET, v->msrs.tsc_offset);
 	vmcs_setup_host_state(vmcs);
 }

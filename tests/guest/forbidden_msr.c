@@ -1,22 +1,28 @@
 /*
- * Umbra must end this VM: it writes IA32_TSC (MSR 0x10). Umbra's MSR bitmap
- * lets the guest read the TSC but not write it (vcpu/vmcs_setup.c), and the
- * write handler emulates only EFER and BIOS_SIGN_ID (vcpu/msr.c), so this
- * WRMSR ends the VM naming the MSR. The TSC is shared with Umbra, which
- * times exits with it, so no future Umbra should let a guest set it either.
- * (IA32_FEATURE_CONTROL, the other obvious candidate, is one nested VMX
- * will have to emulate.) We write back the value just read, so bare the
- * write changes next to nothing.
+ * An MSR the virtual CPU does not have: IA32_PERF_GLOBAL_CTRL (0x38f).
+ * Umbra offers no performance monitoring (CPUID leaf 0xA is zero), so the
+ * WRMSR gets #GP, as on a CPU without it, and the VM's report lists it.
+ * With strict=1 (grub-ended.cfg) Umbra ends the VM at the WRMSR instead,
+ * naming the MSR.
  */
 #include "payload.h"
 
 PAYLOAD("forbidden_msr");
 
-#define MSR_IA32_TSC 0x10
+#define MSR_IA32_PERF_GLOBAL_CTRL 0x38f
 
-TEST(wrmsr_tsc)
+static void wrmsr_fn(void *arg)
 {
-	printf("# expecting Umbra to end this VM: WRMSR 0x%x (IA32_TSC)\n", MSR_IA32_TSC);
-	wrmsr(MSR_IA32_TSC, rdmsr(MSR_IA32_TSC));
-	CHECK(false, "still running");
+	(void)arg;
+	wrmsr(MSR_IA32_PERF_GLOBAL_CTRL, 0);
+}
+
+TEST(wrmsr_perf_global_ctrl_faults)
+{
+	int vec;
+
+	printf("# WRMSR 0x%x (IA32_PERF_GLOBAL_CTRL): #GP, or the end of a strict=1 VM\n",
+	       MSR_IA32_PERF_GLOBAL_CTRL);
+	vec = catch_exception(wrmsr_fn, NULL, NULL);
+	CHECK(vec == 13, "WRMSR raised %s, not #GP", vec < 0 ? "nothing" : exception_name(vec));
 }

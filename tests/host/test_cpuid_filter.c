@@ -11,6 +11,21 @@
 
 static const struct cpuid_guest guest = {.apic_id = 3, .osxsave = false};
 
+static void test_xsave_leaf_has_no_supervisor_states(void **state)
+{
+	(void)state;
+	struct cpuid_result r = {0xf, 0x240, 0x100, 0x1};
+
+	assert_true(cpuid_filter_changes(0xd));
+	cpuid_filter(0xd, 1, &guest, &r);
+	assert_int_equal(r.eax, 0xf); /* XSAVEOPT, XSAVEC, XGETBV1, XSAVES as the CPU says */
+	assert_int_equal(r.ecx | r.edx, 0);
+	r = (struct cpuid_result){0x7, 0x240, 0x340, 0};
+	cpuid_filter(0xd, 0, &guest, &r); /* the user components pass */
+	assert_int_equal(r.eax, 0x7);
+	assert_int_equal(r.ecx, 0x340);
+}
+
 static void test_signature_and_version_leaves(void **state)
 {
 	(void)state;
@@ -155,6 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signature_and_version_leaves),
+	        cmocka_unit_test(test_xsave_leaf_has_no_supervisor_states),
 	        cmocka_unit_test(test_leaf1_hides_vmx_sets_hypervisor),
 	        cmocka_unit_test(test_leaf1_shows_vmx_when_nested),
 	        cmocka_unit_test(test_tsc_frequency_leaves),

@@ -144,3 +144,37 @@ compare_bare() {
 		FAILED_NAMES+=("compare-bare-$payload")
 	fi
 }
+
+# bare_vs_umbra CASE PAYLOAD DIVERGENCES MODULE... : PAYLOAD's reference run bare
+# on Bochs (bochs-bare-CASE) and an ISO of Umbra with one module2 line per
+# MODULE ($BUILD/system/CASE.iso, every payload on it); run that ISO with
+# AFTER_RUN=compare_to_bare to get compare.txt: the VM named by the first
+# MODULE's name= against the bare run, DIVERGENCES allowed
+# (tests/system/compare-outcomes.sh).
+bare_vs_umbra() {
+	local case=$1 payload=$2 m
+	BARE_DIVERGENCES=$3
+	shift 3
+	BARE_VM=$(sed -n 's/.*name=\([^ ]*\).*/\1/p' <<<"$1")
+	BARE_LOG=$BUILD/system/bochs-bare-$case/serial.log
+	printf 'set timeout=0\nset default=0\nmenuentry "%s bare" {\n\tmultiboot /boot/%s.elf name=bare\n\tboot\n}\n' \
+		"$payload" "$payload" >"$BUILD/system/grub-$case-bare.cfg"
+	{
+		printf 'set timeout=0\nset default=0\nmenuentry "%s" {\n' "$case"
+		printf '\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n'
+		for m in "$@"; do printf '\tmodule2 /boot/%s\n' "$m"; done
+		printf '\tboot\n}\n'
+	} >"$BUILD/system/grub-$case.cfg"
+	for m in "$case-bare" "$case"; do
+		"$ROOT/scripts/make-iso.sh" "$BUILD/system/$m.iso" "$BUILD/system/grub-$m.cfg" "$ELF" \
+			"$GUEST/$payload.elf" "$GUEST/basic.elf" || return 1
+	done
+	"$ROOT/scripts/run-bochs.sh" --iso "$BUILD/system/$case-bare.iso" --cpus 1 \
+		--out "$BUILD/system/bochs-bare-$case" >/dev/null 2>&1
+}
+
+# AFTER_RUN for a bare_vs_umbra case: DIR/compare.txt.
+compare_to_bare() {
+	"$ROOT/tests/system/compare-outcomes.sh" "$BARE_LOG" "$1/serial.log" "$BARE_VM" \
+		"$BARE_DIVERGENCES" >"$1/compare.txt" 2>&1
+}

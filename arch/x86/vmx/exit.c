@@ -7,6 +7,7 @@
 #include "vcpu/exits.h"
 #include "vcpu/events.h"
 #include "vcpu/lapic_access.h"
+#include "vcpu/mmio_access.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
@@ -92,14 +93,7 @@ static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
 	/* The xAPIC page is not in the EPT: its reads and writes land here. */
 	if (!(qual & EPT_QUAL_FETCH) && vcpu_lapic_mmio(v, gpa))
 		return;
-	const char *access = (qual & EPT_QUAL_FETCH)   ? "instruction fetch"
-	                     : (qual & EPT_QUAL_WRITE) ? "write"
-	                                               : "read";
-
-	vm_end_error(v->vm,
-	             "%s outside its RAM at guest-physical 0x%lx (RAM is %lu MiB), rip 0x%lx",
-	             access, gpa, (unsigned long)(v->vm->ram_size >> 20),
-	             reg_cache_read(&v->regs, REG_RIP));
+	vcpu_empty_mmio(v, gpa, qual);
 }
 
 static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)

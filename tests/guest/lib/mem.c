@@ -147,6 +147,25 @@ void mem_describe(void)
 	       payload_image_end(), mem_ram_top());
 }
 
+#define GIB       (1ULL << 30)
+#define PTE_P     1ULL
+#define PTE_RW    2ULL
+#define PTE_PS    (1ULL << 7)
+#define ADDR_MASK 0x000ffffffffff000ULL
+
+/* PML4[0]'s PDPT, entry addr / 1 GiB. */
+bool mem_map_gib(uint64_t addr)
+{
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & ADDR_MASK);
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(pml4[0] & ADDR_MASK);
+
+	if (!(cpuid(0x80000001, 0).edx & (1u << 26)) || addr >= 512 * GIB)
+		return false;
+	pdpt[addr / GIB] = (addr & ~(GIB - 1)) | PTE_PS | PTE_RW | PTE_P;
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
+	return true;
+}
+
 uint64_t mem_ram_top(void)
 {
 	return mem_usable_count ? mem_usable[mem_usable_count - 1].end : 0;

@@ -225,6 +225,11 @@ uint64_t payload_image_start(void);
 uint64_t payload_image_end(void);
 /* Only the first 4 GiB are mapped (identity, 2 MiB pages). */
 #define PAYLOAD_MAPPED_END (4ULL << 30)
+/*
+ * Maps the 1 GiB around addr (below 512 GiB) at its own address with a
+ * 1 GiB page. False without 1 GiB pages or past 512 GiB.
+ */
+bool mem_map_gib(uint64_t addr);
 
 /* ---- Umbra ---- */
 
