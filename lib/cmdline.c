@@ -22,6 +22,20 @@ bool cmdline_next_word(const char **cursor, const char **word, size_t *len)
 	return *len != 0 && !(*len == 2 && (*word)[0] == '-' && (*word)[1] == '-');
 }
 
+const char *cmdline_after_dashes(const char *cmdline)
+{
+	const char *p = cmdline, *word;
+	size_t len;
+
+	while (cmdline_next_word(&p, &word, &len))
+		;
+	if (len == 0)
+		return p; /* the end: no "--" */
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
 bool cmdline_get(const char *cmdline, const char *key, char *val, size_t val_size)
 {
 	size_t key_len = strlen(key);

@@ -11,6 +11,8 @@
  * at the end and at a "--" word: what follows is not addressed to this parser.
  */
 bool cmdline_next_word(const char **cursor, const char **word, size_t *len);
+/* What follows the first "--" word, from its next word on ("" if there is none). */
+const char *cmdline_after_dashes(const char *cmdline);
 /*
  * Copies the value of `key` (empty for a bare key) into val, NUL-terminated.
  * Returns false if the key is absent or the value does not fit.

@@ -182,17 +182,20 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		return -1;
 	}
 
+	/* Umbra's keys are not the guest's business: its command line is what follows "--". */
+	const char *guest_args = cmdline_after_dashes(vm->cmdline);
+
 	guest_image_load(&img, file, (uint8_t *)vm->ram_hpa);
 	info = guest_bootinfo_place(&img, BOOTINFO_SIZE);
 	if (info && img.protocol == GUEST_MULTIBOOT2) {
 		magic = MB2_MAGIC;
 		if (!guest_bootinfo_mb2((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, vm->cmdline))
+		                        info + BOOTINFO_SIZE, guest_args))
 			info = 0;
 	} else if (info) {
 		magic = MB1_MAGIC;
 		if (!guest_bootinfo_mb1((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, vm->cmdline))
+		                        info + BOOTINFO_SIZE, guest_args))
 			info = 0;
 	}
 	if (!info) {

@@ -62,6 +62,17 @@ static void test_get_stops_at_double_dash(void **state)
 	assert_string_equal(v, "3");
 }
 
+static void test_after_dashes(void **state)
+{
+	(void)state;
+	assert_string_equal(cmdline_after_dashes("name=a mem=8M -- seed=1 x"), "seed=1 x");
+	assert_string_equal(cmdline_after_dashes("name=a mem=8M"), "");
+	assert_string_equal(cmdline_after_dashes("name=a --"), "");
+	assert_string_equal(cmdline_after_dashes("-- a -- b"), "a -- b");
+	assert_string_equal(cmdline_after_dashes("a --x b"), "");
+	assert_string_equal(cmdline_after_dashes(""), "");
+}
+
 static void test_next_word(void **state)
 {
 	(void)state;
@@ -133,6 +144,7 @@ int main(void)
 	        cmocka_unit_test(test_get_value_too_long),
 	        cmocka_unit_test(test_get_stops_at_double_dash),
 	        cmocka_unit_test(test_next_word),
+	        cmocka_unit_test(test_after_dashes),
 	        cmocka_unit_test(test_parse_u64),
 	        cmocka_unit_test(test_get_u64_and_bool),
 	};

@@ -42,6 +42,8 @@ payload_passes() {
 		"has:^umbra: vm $2 exit=0 verdict=pass reason=exit port 0xf4 code 0\$")
 }
 DEFAULT_PAYLOAD_CHECKS=(
+	# A guest's command line is only what follows "--" on its module line.
+	"has:^\\[smp\\] # cmdline \"cpus=4\"\$" "has:^\\[exitbench\\] # cmdline \"\"\$"
 	"has:^\\[exitbench\\] # bench exit=cpuid iterations=1000 "
 	"has:^umbra: stats basic CPUID exits=[1-9][0-9]* vmreads="
 	"has:^umbra: stats-all CPUID exits=[1-9][0-9]* vmreads="
