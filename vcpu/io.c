@@ -2,16 +2,22 @@
  * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
  * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
  * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
- * PICs (vpic.c: programmable, silent). Any other port has nothing behind
+ * PICs (vpic.c: programmable, silent), PCI configuration (pci_conf.c: a
+ * host bridge), and the two ways a PC resets itself (port 0xCF9, the
+ * keyboard controller's pulse): they end the VM as a reboot would. Any other port has nothing behind
  * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
  * in the VM's report; with strict=1 it ends the VM instead.
  */
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-#define COM1_BASE 0x3f8
-#define COM1_LAST 0x3ff
-#define POST_PORT 0x80
+#define COM1_BASE          0x3f8
+#define COM1_LAST          0x3ff
+#define POST_PORT          0x80
+#define KBC_COMMAND_PORT   0x64
+#define KBC_PULSE_RESET    0xfe
+#define RESET_CONTROL_PORT 0xcf9
+#define RESET_CONTROL_CPU  (1u << 2) /* 0 -> 1 resets (bit 1: hard, or soft) */
 
 #define UART_LSR_THRE         0x20
 #define UART_LSR_TEMT         0x40
@@ -123,6 +129,35 @@ static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 	return true;
 }
 
+/* Ports outside the byte-wide devices: PCI configuration and the reset paths. True if handled. */
+static bool port_system(struct vm *vm, uint16_t port, unsigned int size, bool in, uint32_t *val)
+{
+	if (pci_conf_port(port, size)) {
+		if (in)
+			*val = pci_conf_in(&vm->pci, port, size);
+		else
+			pci_conf_out(&vm->pci, port, size, *val);
+		return true;
+	}
+	if (port == RESET_CONTROL_PORT && size == 1) {
+		if (in) {
+			*val = vm->reset_control;
+		} else {
+			if ((*val & RESET_CONTROL_CPU) && !(vm->reset_control & RESET_CONTROL_CPU))
+				vm_end_error(
+				        vm, "reset: the guest reset its machine (port 0xcf9, 0x%x)",
+				        *val & 0xff);
+			vm->reset_control = (uint8_t)*val;
+		}
+		return true;
+	}
+	if (port == KBC_COMMAND_PORT && size == 1 && !in && (*val & 0xff) == KBC_PULSE_RESET) {
+		vm_end_error(vm, "reset: the guest reset its machine (keyboard controller, 0xfe)");
+		return true;
+	}
+	return false;
+}
+
 void vcpu_exit_io(struct vcpu *v)
 {
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
@@ -137,19 +172,16 @@ void vcpu_exit_io(struct vcpu *v)
 		             in ? "INS" : "OUTS", port, reg_cache_read(&v->regs, REG_RIP));
 		return;
 	}
-	if (size > 1 && !port_span_ok(v->vm, port, size)) {
+	if (!in)
+		val = (uint32_t)v->gprs.rax;
+	if (port_system(v->vm, port, size, in, &val))
+		ok = true;
+	else if (size > 1 && !port_span_ok(v->vm, port, size))
 		ok = false;
-	} else if (in) {
+	else if (in)
 		ok = port_in(v->vm, port, &val);
-		if (ok) {
-			uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
-
-			/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
-			v->gprs.rax = size == 4 ? val : (v->gprs.rax & ~mask) | (val & mask);
-		}
-	} else {
-		ok = port_out(v->vm, port, (uint32_t)v->gprs.rax);
-	}
+	else
+		ok = port_out(v->vm, port, val);
 	if (!ok) {
 		if (v->vm->strict) {
 			vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx",
@@ -158,9 +190,13 @@ void vcpu_exit_io(struct vcpu *v)
 			return;
 		}
 		vm_note_unknown(v->vm, in ? UNKNOWN_PORT_IN : UNKNOWN_PORT_OUT, port);
-		if (in) /* no device drives the bus: all ones */
-			v->gprs.rax = size == 4 ? 0xffffffffULL
-			                        : v->gprs.rax | ((1ULL << (size * 8)) - 1);
+		val = 0xffffffffu; /* no device drives the bus: all ones */
+	}
+	if (in) {
+		uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+		v->gprs.rax = size == 4 ? val : (v->gprs.rax & ~mask) | (val & mask);
 	}
 	vcpu_skip_instruction(v);
 }

@@ -12,6 +12,7 @@
 #include "ept/ept.h"
 #include "lib/spinlock.h"
 #include "vcpu/unknown_access.h"
+#include "vcpu/pci_conf.h"
 #include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
@@ -55,6 +56,8 @@ struct vm {
 	struct vm_console console;
 	struct vm_uart uart;
 	struct vpic pic;
+	struct pci_conf pci;
+	uint8_t reset_control; /* port 0xCF9 */
 	volatile enum vm_state state;
 	enum vm_verdict verdict;
 	int64_t exit_code;                       /* -1 when Umbra ended it */

@@ -147,7 +147,7 @@ compare_bare() {
 
 # bare_vs_umbra CASE PAYLOAD DIVERGENCES MODULE... : PAYLOAD's reference run bare
 # on Bochs (bochs-bare-CASE) and an ISO of Umbra with one module2 line per
-# MODULE ($BUILD/system/CASE.iso, every payload on it); run that ISO with
+# MODULE ($BUILD/system/CASE.iso, the payloads they name on it); run that ISO with
 # AFTER_RUN=compare_to_bare to get compare.txt: the VM named by the first
 # MODULE's name= against the bare run, DIVERGENCES allowed
 # (tests/system/compare-outcomes.sh).
@@ -165,9 +165,11 @@ bare_vs_umbra() {
 		for m in "$@"; do printf '\tmodule2 /boot/%s\n' "$m"; done
 		printf '\tboot\n}\n'
 	} >"$BUILD/system/grub-$case.cfg"
+	local elfs=("$GUEST/$payload.elf")
+	for m in "$@"; do elfs+=("$GUEST/${m%% *}"); done
 	for m in "$case-bare" "$case"; do
 		"$ROOT/scripts/make-iso.sh" "$BUILD/system/$m.iso" "$BUILD/system/grub-$m.cfg" "$ELF" \
-			"$GUEST/$payload.elf" "$GUEST/basic.elf" || return 1
+			$(printf '%s\n' "${elfs[@]}" | sort -u) || return 1
 	done
 	"$ROOT/scripts/run-bochs.sh" --iso "$BUILD/system/$case-bare.iso" --cpus 1 \
 		--out "$BUILD/system/bochs-bare-$case" >/dev/null 2>&1

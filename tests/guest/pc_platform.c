@@ -1,0 +1,54 @@
+/*
+ * The PC pieces a kernel probes before anything else (issue 12): PCI
+ * configuration mechanism #1 finds a host bridge at 00:00.0 and nothing in
+ * an empty slot; and, with "-- reset=cf9" or "-- reset=kbc", the machine
+ * resets through port 0xCF9 or the keyboard controller, which under Umbra
+ * ends the VM with a "reset:" reason. Bare under QEMU (i440FX) the PCI
+ * tests see the same bridge.
+ */
+#include "payload.h"
+
+PAYLOAD("pc_platform");
+
+static uint32_t pci_read(unsigned int dev, unsigned int reg)
+{
+	uint32_t v;
+
+	__asm__ volatile("outl %0, %w1" : : "a"(0x80000000u | (dev << 11) | reg), "Nd"(0xcf8));
+	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(0xcfc));
+	return v;
+}
+
+TEST(pci_host_bridge)
+{
+	uint32_t id = pci_read(0, 0), class = pci_read(0, 8) >> 8, addr;
+
+	printf("# 00:00.0 is %04x:%04x, class %06x\n", id & 0xffff, id >> 16, class);
+	CHECK(id == 0x12378086, "00:00.0 vendor:device 0x%x, want an Intel 440FX (0x12378086)", id);
+	CHECK(class == 0x060000, "00:00.0 class 0x%x, want a host bridge (0x060000)", class);
+	__asm__ volatile("inl %w1, %0" : "=a"(addr) : "Nd"(0xcf8));
+	CHECK(addr == 0x80000008, "CONFIG_ADDRESS reads 0x%x, want what was written", addr);
+}
+
+TEST(pci_empty_slot)
+{
+	/* 00:1f.0: empty on Umbra's bus and on QEMU's 440FX machine. */
+	uint32_t id = pci_read(0x1f, 0);
+
+	CHECK(id == 0xffffffff, "00:1f.0 reads 0x%x, want all ones (no device)", id);
+}
+
+TEST(reset)
+{
+	char how[8];
+
+	if (!cmdline_get("reset", how, sizeof(how)))
+		SKIP("no reset= asked for");
+	printf("# resetting through %s: the run ends here\n", how);
+	serial_flush();
+	if (how[0] == 'c')
+		outb(0xcf9, 0x06);
+	else
+		outb(0x64, 0xfe);
+	CHECK(false, "still running after the reset");
+}
