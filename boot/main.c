@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/acpi.h"
+#include "arch/x86/cmos_clock.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/fb_console.h"
@@ -23,6 +24,7 @@
 #include "boot/boot_info.h"
 #include "boot/lowmem.h"
 #include "boot/multiboot.h"
+#include "lib/calendar.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/frame_alloc.h"
@@ -30,6 +32,7 @@
 #include "vcpu/guest_cpu_state.h"
 #include "vcpu/sched.h"
 #include "vcpu/slice.h"
+#include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 #include "nested/nested.h"
 #include "lib/panic.h"
@@ -185,6 +188,23 @@ static uint32_t cpus_start(void)
 /* Test hook: `test_fault=N` makes CPU N execute UD2 once it is online. */
 static uint64_t test_fault_cpu = UINT64_MAX;
 
+/* The host's CMOS clock, once: the wall time every VM's own clock starts from. */
+static void wall_clock_init(void)
+{
+	struct cmos_time t;
+	int64_t epoch = 0;
+
+	if (cmos_clock_read(&t)) {
+		epoch = calendar_days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 +
+		        t.minute * 60 + t.second;
+		console_printf("umbra: wall clock %04u-%02u-%02u %02u:%02u:%02u UTC (host CMOS)\n",
+		               t.year, t.month, t.day, t.hour, t.minute, t.second);
+	} else {
+		console_printf("umbra: no host CMOS clock: VM clocks start at 1970-01-01\n");
+	}
+	vm_set_wall_clock(epoch, rdtsc());
+}
+
 static void test_fault_maybe(const struct percpu *cpu)
 {
 	if (cpu->index == test_fault_cpu)
@@ -227,6 +247,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	phys_unlock(fa);
 	tsc_calibrate();
 	console_printf("umbra: TSC %lu kHz\n", tsc_khz());
+	wall_clock_init();
 
 	cmdline_get_u64(boot_info.cmdline, "test_fault", &test_fault_cpu);
 	lapic_select_mode(cmdline_get_bool(boot_info.cmdline, "x2apic", true));

@@ -13,6 +13,7 @@
 #include "lib/spinlock.h"
 #include "vcpu/unknown_access.h"
 #include "vcpu/pci_conf.h"
+#include "vcpu/rtc.h"
 #include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
@@ -57,6 +58,7 @@ struct vm {
 	struct vm_uart uart;
 	struct vpic pic;
 	struct pci_conf pci;
+	struct rtc rtc;
 	uint8_t reset_control; /* port 0xCF9 */
 	volatile enum vm_state state;
 	enum vm_verdict verdict;
@@ -64,6 +66,9 @@ struct vm {
 	uint32_t entry, entry_magic, entry_info; /* the guest's Multiboot entry state */
 	char end_reason[VM_REASON_MAX];
 };
+
+/* The wall time (seconds since 1970, UTC) at TSC tsc0: every VM's CMOS clock starts from it. */
+void vm_set_wall_clock(int64_t epoch, uint64_t tsc0);
 
 /* Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's RAM, else NULL. */
 void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86/tsc.h"
 #include "arch/x86/vmx/caps.h"
 #include "ept/ept.h"
 #include "lib/cmdline.h"
@@ -29,6 +30,15 @@ static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "stri
  * Every key=value word before "--" must be one Umbra knows, given once; a
  * leading file name is fine.
  */
+static int64_t wall_epoch;
+static uint64_t wall_tsc0;
+
+void vm_set_wall_clock(int64_t epoch, uint64_t tsc0)
+{
+	wall_epoch = epoch;
+	wall_tsc0 = tsc0;
+}
+
 static int check_keys(const char *cmdline, char *err, size_t err_size)
 {
 	const char *p = cmdline;
@@ -182,6 +192,7 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		return -1;
 	}
 
+	rtc_init(&vm->rtc, wall_epoch, wall_tsc0, tsc_khz() * 1000);
 	/* Umbra's keys are not the guest's business: its command line is what follows "--". */
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 

@@ -1,7 +1,7 @@
 /*
- * Umbra must end this VM: by default port 0x70 (the CMOS/RTC index) is not
- * part of the VM's platform (vcpu/io.c), so the OUT exits and Umbra ends
- * the VM naming the port. With "-- port=P size=N" it is an N-byte IN from
+ * Umbra must end this VM (it runs with strict=1): by default port 0x510
+ * (QEMU's fw_cfg) is not part of the VM's platform (vcpu/io.c), so the OUT
+ * exits and Umbra ends the VM naming the port. With "-- port=P size=N" it is an N-byte IN from
  * port P instead: one that starts at an emulated port (0xE9, COM1, the PIC)
  * and runs on into ports with nothing behind them is refused all the same.
  * Bare, the access just happens and we go on.
@@ -10,11 +10,11 @@
 
 PAYLOAD("forbidden_port");
 
-#define CMOS_INDEX_PORT 0x70
+#define FW_CFG_PORT 0x510
 
 TEST(access_outside_the_platform)
 {
-	uint64_t port = CMOS_INDEX_PORT, size = 0;
+	uint64_t port = FW_CFG_PORT, size = 0;
 
 	cmdline_get_u64("port", &port);
 	cmdline_get_u64("size", &size);

@@ -94,7 +94,7 @@ if want bochs-ended; then
 	run_bochs bochs-ended --iso "$BUILD/system/ended.iso" --cpus 4 -- "$(vmx_lines 4)" \
 		"has:^umbra: vm oob exit=-1 verdict=error reason=write outside its RAM at guest-physical 0x800000 \(RAM is 8 MiB\)" \
 		"has:^umbra: vm triple exit=-1 verdict=error reason=triple fault at rip 0x" \
-		"has:^umbra: vm port exit=-1 verdict=error reason=forbidden I/O port 0x70 \(out, 1 byte\)" \
+		"has:^umbra: vm port exit=-1 verdict=error reason=forbidden I/O port 0x510 \(out, 1 byte\)" \
 		"has:^umbra: vm msr exit=-1 verdict=error reason=forbidden MSR write 0x38f \\(value 0x0\\) at rip 0x" \
 		"has:^umbra: vm msr-gp exit=0 verdict=pass reason=exit port 0xf4 code 0\$" \
 		"has:^umbra: vm msr-gp unknown msr write 0x38f: 1 time\$" "not:^umbra: vm msr unknown " \
@@ -191,12 +191,12 @@ fi
 if want bochs-empty_bus; then
 	# Ports and addresses with nothing behind them read all ones and take
 	# writes, as bare on Bochs; the report lists each (by 4 KiB page for memory).
-	# The PC pieces beside it: a PCI host bridge, and the two reset paths.
+	# The PC pieces beside it: a PCI host bridge, the two reset paths, the CMOS clock.
 	bare_vs_umbra empty_bus empty_bus "$BUILD/system/no-divergences.txt" \
 		"empty_bus.elf name=empty_bus mem=8M" "pc_platform.elf name=pc_platform mem=4M" \
 		"pc_platform.elf name=reset-cf9 mem=4M -- reset=cf9" \
-		"pc_platform.elf name=reset-kbc mem=4M -- reset=kbc" || exit 1
-	EB_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=4 pass=2 fail=2\$" "not:panic|exception"
+		"pc_platform.elf name=reset-kbc mem=4M -- reset=kbc" "cmos_clock.elf name=cmos_clock mem=4M" || exit 1
+	EB_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=5 pass=3 fail=2\$" "not:panic|exception"
 		"has:^umbra: vm reset-cf9 exit=-1 verdict=error reason=reset: the guest reset its machine \\(port 0xcf9, 0x6\\)\$"
 		"has:^umbra: vm reset-kbc exit=-1 verdict=error reason=reset: the guest reset its machine \\(keyboard controller, 0xfe\\)\$"
 		"not:^\\[reset-(cf9|kbc)\\] (not )?ok 3 " "has:^\\[pc_platform\\] ok 3 reset # SKIP"
@@ -205,6 +205,7 @@ if want bochs-empty_bus; then
 		"has:^umbra: vm empty_bus unknown memory read 0x800000000: 3 times\$")
 	payload_passes EB_CHECKS empty_bus
 	payload_passes EB_CHECKS pc_platform
+	payload_passes EB_CHECKS cmos_clock
 	AFTER_RUN=compare_to_bare run_bochs bochs-empty_bus --iso "$BUILD/system/empty_bus.iso" --cpus 1 -- \
 		"${EB_CHECKS[@]}"
 fi
@@ -300,7 +301,7 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
-for p in basic exitbench exitcode apic smp pc_platform; do
+for p in basic exitbench exitcode apic smp pc_platform cmos_clock; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
 		# tests that need Umbra skip, the others must pass there too. smp gets
