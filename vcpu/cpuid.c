@@ -21,10 +21,11 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
                                                           uint32_t subleaf)
 {
 	struct cpuid_result r = {0, 0, 0, 0};
-	struct cpuid_guest g = {.apic_id = v->id,
-	                        .osxsave = false,
-	                        .tsc_mhz = (uint32_t)(tsc_khz() / 1000),
-	                        .vmx = v->nested.enabled};
+	struct cpuid_guest g = {
+	        .apic_id = v->id,
+	        .osxsave = false,
+	        .tsc_mhz = (uint32_t)((tsc_khz() + 500) / 1000), /* 19999 kHz is 20 MHz */
+	        .vmx = v->nested.enabled};
 
 	if (!cpuid_filter_is_own_leaf(leaf)) {
 		struct cpuid_regs h = cpuid_count(leaf, subleaf);

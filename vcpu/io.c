@@ -2,7 +2,8 @@
  * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
  * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
  * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
- * PICs (vpic.c: programmable, silent), the CMOS clock (rtc.c), PCI configuration (pci_conf.c: a
+ * PICs (vpic.c: programmable, silent), the CMOS clock (rtc.c), the 8254
+ * timer and port 0x61 (pit.c), PCI configuration (pci_conf.c: a
  * host bridge), and the two ways a PC resets itself (port 0xCF9, the
  * keyboard controller's pulse): they end the VM as a reboot would. Any other port has nothing behind
  * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
@@ -88,6 +89,8 @@ static uintptr_t port_device(struct vm *vm, uint16_t port)
 		return port;
 	if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT)
 		return RTC_INDEX_PORT;
+	if (pit_port(port))
+		return PIT_FIRST_PORT;
 	return (uintptr_t)vpic_chip_of(&vm->pic, port, &data);
 }
 
@@ -101,13 +104,17 @@ static __attribute__((noinline)) bool port_span_ok(struct vm *vm, uint16_t port,
 	return true;
 }
 
-/* The clock is the VM's, shared by its vCPUs: one access at a time. */
-static uint8_t rtc_port(struct vm *vm, uint16_t port, bool write, uint8_t val)
+/* The clock and the timer are the VM's, shared by its vCPUs: one access at a time. */
+static uint8_t timer_port(struct vm *vm, uint16_t port, bool write, uint8_t val)
 {
 	uint64_t now = rdtsc();
 
 	spin_lock(&vm->lock);
-	if (write)
+	if (pit_port(port) && write)
+		pit_out(&vm->pit, port, val, now);
+	else if (pit_port(port))
+		val = pit_in(&vm->pit, port, now);
+	else if (write)
 		rtc_out(&vm->rtc, port, val, now);
 	else
 		val = rtc_in(&vm->rtc, port, now);
@@ -126,8 +133,8 @@ static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 		*val = UMBRA_DEBUGCON_PORT; /* as QEMU's and Bochs' debug consoles answer */
 	else if (port == POST_PORT)
 		*val = 0xff;
-	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT)
-		*val = rtc_port(vm, port, false, 0);
+	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT || pit_port(port))
+		*val = timer_port(vm, port, false, 0);
 	else if (vpic_in(&vm->pic, port, &byte))
 		*val = byte;
 	else
@@ -143,8 +150,8 @@ static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 		vm_console_putc(vm, (char)val);
 	else if (port == UMBRA_EXIT_PORT)
 		vm_end_with_code(vm, (uint8_t)val, "exit port 0xf4 code");
-	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT)
-		rtc_port(vm, port, true, (uint8_t)val);
+	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT || pit_port(port))
+		timer_port(vm, port, true, (uint8_t)val);
 	else if (port != POST_PORT && !vpic_out(&vm->pic, port, (uint8_t)val))
 		return false;
 	return true;

@@ -13,6 +13,7 @@
 #include "lib/spinlock.h"
 #include "vcpu/unknown_access.h"
 #include "vcpu/pci_conf.h"
+#include "vcpu/pit.h"
 #include "vcpu/rtc.h"
 #include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
@@ -59,6 +60,7 @@ struct vm {
 	struct vpic pic;
 	struct pci_conf pci;
 	struct rtc rtc;
+	struct pit pit;
 	uint8_t reset_control; /* port 0xCF9 */
 	volatile enum vm_state state;
 	enum vm_verdict verdict;

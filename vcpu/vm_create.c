@@ -193,6 +193,7 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	}
 
 	rtc_init(&vm->rtc, wall_epoch, wall_tsc0, tsc_khz() * 1000);
+	pit_init(&vm->pit, tsc_khz() * 1000);
 	/* Umbra's keys are not the guest's business: its command line is what follows "--". */
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 
