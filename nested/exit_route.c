@@ -3,8 +3,6 @@
 
 #include "arch/x86/vmx/vmx_bits.h"
 
-#define INTR_TYPE(i)     (((i) >> 8) & 7u)
-#define INTR_TYPE_NMI    2u
 #define VECTOR_PF        14u
 #define IO_QUAL_SIZE(q)  (((q)&7u) + 1)
 #define IO_QUAL_PORT(q)  (((q) >> 16) & 0xffffu)
@@ -38,7 +36,7 @@ static bool exception_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 	uint32_t vector = e->intr_info & 0xff;
 	bool bit;
 
-	if (INTR_TYPE(e->intr_info) == INTR_TYPE_NMI)
+	if ((e->intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
 		return c->pin_based_vm_exec_control & PIN_BASED_NMI_EXITING;
 	bit = c->exception_bitmap & (1u << (vector & 31));
 	if (vector != VECTOR_PF)

@@ -11,8 +11,10 @@
 #include "lib/console.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
+#include "vcpu/vmcs_setup.h"
 
 #define INTERRUPTIBILITY_STI_MOVSS 3u
+#define INTERRUPTIBILITY_NMI       8u
 
 void vcpu_events_reset(struct vcpu *v, bool bsp)
 {
@@ -20,6 +22,7 @@ void vcpu_events_reset(struct vcpu *v, bool bsp)
 	v->irq_hint = false;
 	v->init_pending = false;
 	v->sipi_pending = false;
+	v->nmi_pending = false;
 	v->injected = -1;
 	v->timer_next = UINT64_MAX;
 }
@@ -53,8 +56,7 @@ static void note_ignored_icr(const struct vcpu *src, const struct vlapic_icr *ic
 	static const char *const modes[8] = {"fixed", "lowest", "SMI",  "reserved(3)",
 	                                     "NMI",   "INIT",   "SIPI", "reserved(7)"};
 
-	if (icr->mode == VLAPIC_DM_SMI || icr->mode == VLAPIC_DM_NMI || icr->mode == 3 ||
-	    icr->mode == 7)
+	if (icr->mode == VLAPIC_DM_SMI || icr->mode == 3 || icr->mode == 7)
 		console_debugf("umbra: debug: vm %s vcpu %u: %s IPI (vector 0x%x) dropped: not "
 		               "virtualised\n",
 		               src->vm->name, src->id, modes[icr->mode & 7], icr->vector);
@@ -116,7 +118,16 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 				wake = false;
 			}
 			break;
-		default: /* NMI and SMI are not virtualised: dropped */ wake = false; break;
+		case VLAPIC_DM_NMI:
+			/* Edge-triggered: one pending at most, as on hardware. A CPU waiting for a SIPI ignores it. */
+			if (t->state == VCPU_WAIT_SIPI) {
+				wake = false;
+				break;
+			}
+			t->nmi_pending = true;
+			t->irq_hint = true;
+			break;
+		default: /* SMI is not virtualised: dropped */ wake = false; break;
 		}
 		spin_unlock(&t->lock);
 		if (wake && t != src)
@@ -190,7 +201,9 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 		v->state = VCPU_RUNNABLE;
 	}
 	timer_due_locked(v, now);
-	if (v->state == VCPU_HALTED && v->halted_with_if && vlapic_pending(&v->lapic) >= 0)
+	/* An interrupt wakes HLT with IF set; an NMI wakes it whatever IF says. */
+	if (v->state == VCPU_HALTED &&
+	    ((v->halted_with_if && vlapic_pending(&v->lapic) >= 0) || v->nmi_pending))
 		v->state = VCPU_RUNNABLE;
 	ready = v->state == VCPU_RUNNABLE;
 	spin_unlock(&v->lock);
@@ -201,10 +214,33 @@ static void vcpu_events_after_exit(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
-	/* The exit interrupted the injected interrupt's delivery: deliver it again. */
-	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR)
+	/* The exit interrupted the injected interrupt's or NMI's delivery: deliver it again. */
+	if ((info & INTR_INFO_VALID) && ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR ||
+	                                 (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI))
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_DELIVER_CODE);
 	v->injected = -1;
+}
+
+/*
+ * The pending NMI into this entry, or an NMI-window exit for when it can
+ * go. True when nothing else may be injected at this entry.
+ */
+static bool inject_nmi(struct vcpu *v, uint64_t now)
+{
+	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (v->exception_injected ||
+	    (blocking & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI_MOVSS))) {
+		/* Blocked (by an NMI in service, STI or MOV SS) or behind an exception. */
+		if (vmcs_base()->pin & PIN_BASED_VIRTUAL_NMIS)
+			exec_controls_setbit(v->loaded, CPU_BASED_NMI_WINDOW_EXITING);
+		return false; /* an interrupt may still go; the hint stays for the NMI */
+	}
+	v->nmi_pending = false;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+	v->injected = VECTOR_NMI;
+	slice_arm(v, now);
+	return true;
 }
 
 void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
@@ -224,13 +260,17 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		v->yield = true; /* the scheduler applies it (vcpu_ready) */
 		return;
 	}
+	/* An NMI goes before interrupts (L1's NMIs wait while L2 runs: docs/guest-abi.md). */
+	if (v->nmi_pending && !v->nested.in_l2 && inject_nmi(v, now))
+		return;
 	spin_lock(&v->lock);
 	timer_due_locked(v, now);
 	vector = vlapic_pending(&v->lapic);
 	spin_unlock(&v->lock);
 	if (vector < 0) {
 		slice_arm(v, now);
-		v->irq_hint = v->exception_injected = false;
+		v->exception_injected = false;
+		v->irq_hint = v->nmi_pending; /* an NMI still waiting looks again next entry */
 		return;
 	}
 	/* L2 runs: the interrupt is L1's, which may have asked to get it as a VM exit. */
@@ -269,6 +309,12 @@ void vcpu_exit_interrupt_window(struct vcpu *v)
 	v->irq_hint = true;
 }
 
+void vcpu_exit_nmi_window(struct vcpu *v)
+{
+	exec_controls_clearbit(v->loaded, CPU_BASED_NMI_WINDOW_EXITING);
+	v->irq_hint = true;
+}
+
 /* True if some vCPU of the VM could still run, or be woken by something of its own. */
 static bool vm_can_progress(struct vm *vm)
 {
@@ -276,6 +322,7 @@ static bool vm_can_progress(struct vm *vm)
 		const struct vcpu *o = &vm->vcpus[i];
 
 		if (o->state == VCPU_RUNNABLE || o->sipi_pending || o->init_pending ||
+		    o->nmi_pending ||
 		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX))
 			return true;
 	}
@@ -293,7 +340,7 @@ void vcpu_exit_hlt(struct vcpu *v)
 	if (blocking & INTERRUPTIBILITY_STI_MOVSS)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~INTERRUPTIBILITY_STI_MOVSS);
 	spin_lock(&v->lock);
-	wake = (rflags & RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0;
+	wake = ((rflags & RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0) || v->nmi_pending;
 	if (!wake) {
 		v->state = VCPU_HALTED;
 		v->halted_with_if = rflags & RFLAGS_IF;

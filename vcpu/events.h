@@ -38,5 +38,7 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now);
 /* Exits. */
 void vcpu_exit_hlt(struct vcpu *v);
 void vcpu_exit_interrupt_window(struct vcpu *v);
+/* NMI-window exit: the NMI that was blocked may go now. */
+void vcpu_exit_nmi_window(struct vcpu *v);
 
 #endif

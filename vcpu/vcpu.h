@@ -57,6 +57,7 @@ struct vcpu {
 	bool irq_hint;       /* the local APIC may have an interrupt to inject */
 	bool halted_with_if; /* HLT with interrupts enabled: an interrupt wakes it */
 	bool init_pending;   /* INIT arrived: back to waiting for a SIPI */
+	bool nmi_pending;    /* an NMI arrived, not yet delivered (more collapse into it) */
 	bool sipi_pending;   /* a SIPI arrived while waiting for one */
 	uint8_t sipi_vector;
 	int16_t injected;         /* the vector injected at the last VM entry, -1 if none */

@@ -72,7 +72,8 @@ int vmcs_setup_global(void)
 {
 	int err = 0;
 
-	err |= adjust("pin-based", PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING, 0,
+	err |= adjust("pin-based", PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING,
+	              PIN_BASED_VIRTUAL_NMIS, /* a guest's NMI blocking, NMI-window exits */
 	              vmx_caps.pin_ctls, &base.pin);
 	err |= adjust("processor-based",
 	              CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |

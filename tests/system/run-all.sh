@@ -209,6 +209,18 @@ if want bochs-empty_bus; then
 	AFTER_RUN=compare_to_bare run_bochs bochs-empty_bus --iso "$BUILD/system/empty_bus.iso" --cpus 1 -- \
 		"${EB_CHECKS[@]}"
 fi
+if want bochs-nmi; then
+	# NMIs a guest sends: delivered, blocked until IRET, waking HLT with IF=0.
+	# The only VM: Bochs leaks virtual-NMI blocking between VMCSs (docs/bochs.md).
+	printf 'set timeout=0\nset default=0\nmenuentry "nmi" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/nmi.elf name=nmi mem=8M vcpus=2 -- cpus=2\n\tboot\n}\n' \
+		>"$BUILD/system/grub-nmi.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/nmi.iso" "$BUILD/system/grub-nmi.cfg" "$ELF" \
+		"$GUEST/nmi.elf" || exit 1
+	NMI_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=1 pass=1 fail=0\$" "not:panic|exception"
+		"has:^\\[nmi\\] ok 3 nmi_wakes_hlt_with_interrupts_off\$")
+	payload_passes NMI_CHECKS nmi
+	run_bochs bochs-nmi --iso "$BUILD/system/nmi.iso" --cpus 1 -- "${NMI_CHECKS[@]}"
+fi
 if want bochs-pit_timer; then
 	# The 8254 timer: its calibration of the TSC within 1% of CPUID 0x16's rate.
 	# Alone on its CPU: a VM waiting for its slice would see OUT2 rise late.
@@ -313,7 +325,7 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
-for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer; do
+for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
 		# tests that need Umbra skip, the others must pass there too. smp gets

@@ -132,6 +132,7 @@ void vmx_handle_exit(struct vcpu *v)
 	case EXIT_REASON_CPUID: vcpu_exit_cpuid(v); return;
 	case EXIT_REASON_HLT: vcpu_exit_hlt(v); return;
 	case EXIT_REASON_INTERRUPT_WINDOW: vcpu_exit_interrupt_window(v); return;
+	case EXIT_REASON_NMI_WINDOW: vcpu_exit_nmi_window(v); return;
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
 	case EXIT_REASON_MONITOR_INSTRUCTION:

@@ -22,6 +22,7 @@
  */
 #define INTR_INFO_TYPE_MASK    (7u << 8)
 #define INTR_TYPE_EXT_INTR     (0u << 8)
+#define INTR_TYPE_NMI          (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_INFO_DELIVER_CODE (1u << 11)
 #define INTR_INFO_VALID        (1u << 31)

@@ -119,9 +119,22 @@ static void report(struct exc_frame *f, uint64_t cr2)
 	ktap_abort(reason);
 }
 
+static void (*nmi_handler)(void);
+
+void nmi_set_handler(void (*fn)(void))
+{
+	nmi_handler = fn;
+}
+
 void exc_handle(struct exc_frame *f)
 {
 	struct exc_jmp *j = armed;
+
+	/* An NMI with a handler: handled, and IRET returns to where it struck. */
+	if (f->vector == 2 && nmi_handler) {
+		nmi_handler();
+		return;
+	}
 	uint64_t cr2 = f->vector == VECTOR_PF ? read_cr2() : 0;
 
 	if (j && !reporting) {

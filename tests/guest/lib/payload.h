@@ -122,6 +122,11 @@ struct exc_info {
  */
 int catch_exception(void (*fn)(void *), void *arg, struct exc_info *info);
 const char *exception_name(unsigned int vector);
+/*
+ * fn handles NMIs (vector 2) from now on, with NMIs blocked until it
+ * returns (IRET unblocks them); NULL: an NMI is an unexpected exception.
+ */
+void nmi_set_handler(void (*fn)(void));
 
 /* ---- interrupts (vectors 32-255; 0-31 are exceptions) ---- */
 
