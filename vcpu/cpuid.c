@@ -32,9 +32,11 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 
 		r = (struct cpuid_result){h.eax, h.ebx, h.ecx, h.edx};
 	}
-	/* Only leaf 1 depends on guest state: read CR4 for it alone. */
-	if (leaf == 1)
+	/* Only leaf 1 depends on guest state: read CR4 and the APIC's enable for it alone. */
+	if (leaf == 1) {
 		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & CR4_OSXSAVE_BIT;
+		g.apic_off = !vlapic_enabled(&v->lapic);
+	}
 	cpuid_filter(leaf, subleaf, &g, &r);
 	set_result(v, r.eax, r.ebx, r.ecx, r.edx);
 }

@@ -54,6 +54,8 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 			r->ecx |= LEAF1_ECX_VMX;
 		r->edx &= ~(LEAF1_EDX_ACPI | LEAF1_EDX_TM | LEAF1_EDX_PBE);
 		r->edx |= LEAF1_EDX_APIC;
+		if (g->apic_off) /* as the APIC's global enable makes hardware say */
+			r->edx &= ~LEAF1_EDX_APIC;
 		r->ebx = (r->ebx & 0x00ffffff) | (g->apic_id << 24);
 		return;
 	case 0x15: /* TSC/crystal ratio: the host's may not be the TSC the guest sees */

@@ -14,6 +14,7 @@ struct cpuid_guest {
 	bool osxsave;     /* the guest's CR4.OSXSAVE */
 	uint32_t tsc_mhz; /* the TSC rate Umbra measured (0: unknown) */
 	bool vmx;         /* the VM asked for nested VMX (nested=1): VMX is shown */
+	bool apic_off;    /* IA32_APIC_BASE.EN is clear: CPUID.1:EDX.APIC is too */
 };
 
 /* True if the leaf is answered by Umbra alone (no need to ask the CPU). */

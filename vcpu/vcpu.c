@@ -17,6 +17,9 @@
 #include "vcpu/vm.h"
 
 #define AR_DPL_SHIFT 5
+#define RFLAGS_RF    (1ULL << 16)
+/* #DB, #BP, #OF, #DF, #MC: the exceptions that are not faults. */
+#define EXCEPTION_NOT_FAULTS ((1u << 1) | (1u << 3) | (1u << 4) | (1u << 8) | (1u << 18))
 
 /* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
 int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
@@ -25,6 +28,15 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 
+	/*
+	 * A fault pushes RFLAGS with RF set, so the faulting instruction's own
+	 * breakpoint does not fire again on its restart (SDM 6.12.1 and 18.3.1.1);
+	 * VM entry pushes RFLAGS as the VMCS holds it. Not for #DB, #BP and #OF
+	 * (traps here) nor the aborts #DF and #MC.
+	 */
+	if (vector < 32 && !((1u << vector) & EXCEPTION_NOT_FAULTS))
+		reg_cache_write(&v->regs, REG_RFLAGS,
+		                reg_cache_read(&v->regs, REG_RFLAGS) | RFLAGS_RF);
 	/* Until the entry that delivers it (events.c clears it), interrupts wait behind it. */
 	v->exception_injected = true;
 	v->irq_hint = true;

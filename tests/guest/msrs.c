@@ -209,6 +209,20 @@ TEST(mtrrs)
 	CHECK(def_after == def, "MTRR_DEF_TYPE 0x%lx after, 0x%lx before", def_after, def);
 }
 
+/* A #GP pushes RFLAGS with RF set (SDM 6.12.1), Umbra's injected one too. */
+TEST(gp_pushes_rf)
+{
+	struct exc_info info;
+	int vec;
+
+	msr_index = 0x38f; /* IA32_PERF_GLOBAL_CTRL: no performance monitoring here */
+	vec = catch_exception(rdmsr_fn, NULL, &info);
+	printf("# outcome gp_rf %s %s\n", outcome(vec),
+	       vec >= 0 && (info.rflags & (1u << 16)) ? "set" : "clear");
+	CHECK(vec == 13 && (info.rflags & (1u << 16)), "RDMSR 0x38f: %s, RFLAGS 0x%lx",
+	      outcome(vec), vec >= 0 ? info.rflags : 0);
+}
+
 TEST(machine_check_globals)
 {
 	uint64_t cap = 0;

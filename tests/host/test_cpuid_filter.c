@@ -11,6 +11,17 @@
 
 static const struct cpuid_guest guest = {.apic_id = 3, .osxsave = false};
 
+static void test_apic_bit_follows_the_global_enable(void **state)
+{
+	(void)state;
+	struct cpuid_guest off = {.apic_id = 0, .apic_off = true};
+	struct cpuid_result r = {0x50654, 0, 0, 0xbfebfbff};
+
+	cpuid_filter(1, 0, &off, &r);
+	assert_int_equal(r.edx & (1u << 9), 0);
+	assert_int_not_equal(r.edx & 1u, 0); /* the rest stays */
+}
+
 static void test_xsave_leaf_has_no_supervisor_states(void **state)
 {
 	(void)state;
@@ -171,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_signature_and_version_leaves),
 	        cmocka_unit_test(test_xsave_leaf_has_no_supervisor_states),
+	        cmocka_unit_test(test_apic_bit_follows_the_global_enable),
 	        cmocka_unit_test(test_leaf1_hides_vmx_sets_hypervisor),
 	        cmocka_unit_test(test_leaf1_shows_vmx_when_nested),
 	        cmocka_unit_test(test_tsc_frequency_leaves),

@@ -199,7 +199,7 @@ if want bochs-empty_bus; then
 	EB_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=5 pass=3 fail=2\$" "not:panic|exception"
 		"has:^umbra: vm reset-cf9 exit=-1 verdict=error reason=reset: the guest reset its machine \\(port 0xcf9, 0x6\\)\$"
 		"has:^umbra: vm reset-kbc exit=-1 verdict=error reason=reset: the guest reset its machine \\(keyboard controller, 0xfe\\)\$"
-		"not:^\\[reset-(cf9|kbc)\\] (not )?ok 3 " "has:^\\[pc_platform\\] ok 3 reset # SKIP"
+		"not:^\\[reset-(cf9|kbc)\\] (not )?ok 4 " "has:^\\[pc_platform\\] ok 4 reset # SKIP"
 		"in:compare.txt:^same\$" "has:^umbra: vm empty_bus unknown port in 0x510: 4 times\$"
 		"has:^umbra: vm empty_bus unknown port out 0x2a0: 2 times\$"
 		"has:^umbra: vm empty_bus unknown memory read 0x800000000: 3 times\$")

@@ -133,6 +133,6 @@ int catch_exception_cpl3(void (*fn)(void *), void *arg, struct exc_info *info)
 		return -1;
 	if (info)
 		*info = (struct exc_info){out.vector, out.error_code, out.rip,
-		                          out.vector == 14 ? read_cr2() : 0};
+		                          out.vector == 14 ? read_cr2() : 0, 0};
 	return vector;
 }

@@ -138,7 +138,7 @@ void exc_handle(struct exc_frame *f)
 	uint64_t cr2 = f->vector == VECTOR_PF ? read_cr2() : 0;
 
 	if (j && !reporting) {
-		j->info = (struct exc_info){f->vector, f->error_code, f->rip, cr2};
+		j->info = (struct exc_info){f->vector, f->error_code, f->rip, cr2, f->rflags};
 		armed = j->prev;
 		/* Resume as if exc_run returned 1 to catch_exception. */
 		f->rbx = j->rbx;

@@ -111,8 +111,9 @@ void serial_flush(void);
 struct exc_info {
 	uint64_t vector;
 	uint64_t error_code;
-	uint64_t rip; /* the faulting instruction (for traps such as #BP: the next one) */
-	uint64_t cr2; /* #PF only */
+	uint64_t rip;    /* the faulting instruction (for traps such as #BP: the next one) */
+	uint64_t cr2;    /* #PF only */
+	uint64_t rflags; /* as pushed: RF is set for a fault (0 from catch_exception_cpl3) */
 };
 
 /*
