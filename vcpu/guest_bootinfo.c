@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "vcpu/guest_files.h"
 
 #define GBI_KIB        1024ULL
 #define GBI_LOW_END    0x9fc00ULL  /* conventional memory, below the EBDA */
@@ -76,11 +77,11 @@ static bool gbi_fits(uint64_t ram_size, uint64_t info_gpa, uint64_t limit_gpa, u
 }
 
 uint64_t guest_bootinfo_mb1(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, uint64_t limit_gpa,
-                            const char *cmdline)
+                            const char *cmdline, const struct guest_file *files, uint32_t nfiles)
 {
 	static const char loader[] = GUEST_BOOTINFO_LOADER;
 	struct gbi_range map[GBI_MAP_COUNT];
-	uint64_t cmd_len, cmd_off, loader_off, mmap_off, total;
+	uint64_t cmd_len, cmd_off, loader_off, mmap_off, mods_off, str_off, total;
 	uint8_t *p;
 
 	if (!cmdline)
@@ -89,15 +90,32 @@ uint64_t guest_bootinfo_mb1(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, 
 	cmd_off = MULTIBOOT1_INFO_SIZE;
 	loader_off = cmd_off + cmd_len;
 	mmap_off = gbi_align8(loader_off + sizeof(loader));
-	total = mmap_off + GBI_MAP_COUNT * MULTIBOOT1_MMAP_ENTRY_SIZE;
+	mods_off = mmap_off + GBI_MAP_COUNT * MULTIBOOT1_MMAP_ENTRY_SIZE;
+	str_off = mods_off + (uint64_t)nfiles * MULTIBOOT1_MODULE_SIZE;
+	total = str_off;
+	for (uint32_t i = 0; i < nfiles; i++)
+		total += strlen(files[i].cmdline) + 1;
 	if (!gbi_fits(ram_size, info_gpa, limit_gpa, total, MULTIBOOT1_HEADER_ALIGN))
 		return 0;
 
 	p = ram + info_gpa;
 	memset(p, 0, total);
-	wr32(p + MULTIBOOT1_INFO_OFF_FLAGS, MULTIBOOT1_INFO_MEMORY | MULTIBOOT1_INFO_CMDLINE |
-	                                            MULTIBOOT1_INFO_MEM_MAP |
-	                                            MULTIBOOT1_INFO_BOOT_LOADER_NAME);
+	wr32(p + MULTIBOOT1_INFO_OFF_FLAGS,
+	     MULTIBOOT1_INFO_MEMORY | MULTIBOOT1_INFO_CMDLINE | MULTIBOOT1_INFO_MEM_MAP |
+	             MULTIBOOT1_INFO_BOOT_LOADER_NAME | (nfiles ? MULTIBOOT1_INFO_MODS : 0));
+	wr32(p + MULTIBOOT1_INFO_OFF_MODS_COUNT, nfiles);
+	wr32(p + MULTIBOOT1_INFO_OFF_MODS_ADDR, nfiles ? (uint32_t)(info_gpa + mods_off) : 0);
+	for (uint32_t i = 0; i < nfiles; i++) {
+		uint8_t *e = p + mods_off + i * MULTIBOOT1_MODULE_SIZE;
+		size_t len = strlen(files[i].cmdline) + 1;
+
+		/* Placed below 4 GiB (guest_file_place): the 32-bit fields hold. */
+		wr32(e, (uint32_t)files[i].start);
+		wr32(e + 4, (uint32_t)files[i].end);
+		wr32(e + 8, (uint32_t)(info_gpa + str_off));
+		memcpy(p + str_off, files[i].cmdline, len);
+		str_off += len;
+	}
 	wr32(p + MULTIBOOT1_INFO_OFF_MEM_LOWER, (uint32_t)(GBI_LOW_END / GBI_KIB));
 	wr32(p + MULTIBOOT1_INFO_OFF_MEM_UPPER, gbi_mem_upper(ram_size));
 	/* Below 4 GiB (gbi_fits), so the 32-bit pointers hold. */
@@ -129,7 +147,7 @@ static uint64_t gbi_tag(uint8_t *p, uint64_t off, uint32_t type, uint64_t size)
 }
 
 uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, uint64_t limit_gpa,
-                            const char *cmdline)
+                            const char *cmdline, const struct guest_file *files, uint32_t nfiles)
 {
 	static const char loader[] = GUEST_BOOTINFO_LOADER;
 	const uint64_t mmap_size =
@@ -144,6 +162,8 @@ uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, 
 	total = sizeof(struct multiboot2_info_header) + gbi_align8(8 + cmd_len) +
 	        gbi_align8(8 + sizeof(loader)) + MULTIBOOT2_TAG_BASIC_MEMINFO_SIZE + mmap_size +
 	        sizeof(struct multiboot2_tag);
+	for (uint32_t i = 0; i < nfiles; i++)
+		total += gbi_align8(16 + strlen(files[i].cmdline) + 1);
 	/* The tag size field is 32 bits; a command line that long is no command line. */
 	if (total > UINT32_MAX ||
 	    !gbi_fits(ram_size, info_gpa, limit_gpa, total, MULTIBOOT2_TAG_ALIGN))
@@ -174,6 +194,15 @@ uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, 
 		memcpy(p + off + MULTIBOOT2_TAG_MMAP_HDR_SIZE + i * sizeof(e), &e, sizeof(e));
 	}
 	off = gbi_tag(p, off, MULTIBOOT2_TAG_MMAP, mmap_size);
+
+	for (uint32_t i = 0; i < nfiles; i++) {
+		size_t len = strlen(files[i].cmdline) + 1;
+
+		wr32(p + off + 8, (uint32_t)files[i].start);
+		wr32(p + off + 12, (uint32_t)files[i].end);
+		memcpy(p + off + 16, files[i].cmdline, len);
+		off = gbi_tag(p, off, MULTIBOOT2_TAG_MODULE, 16 + len);
+	}
 
 	off = gbi_tag(p, off, MULTIBOOT2_TAG_END, sizeof(struct multiboot2_tag));
 	return off;

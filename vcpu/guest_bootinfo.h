@@ -11,26 +11,28 @@
 
 #include <stdint.h>
 
+#include "vcpu/guest_files.h"
 #include "vcpu/guest_image.h"
 
 #define GUEST_BOOTINFO_LOADER "Umbra"
 
 /*
  * Writes a Multiboot1 info block at info_gpa (4-aligned), followed by its
- * command line, loader name and memory map. Returns the bytes used, or 0 if
+ * command line, loader name, memory map and the guest's files as modules
+ * (nfiles of them; files may be NULL when 0). Returns the bytes used, or 0 if
  * they do not fit below limit_gpa (and RAM, and 4 GiB) or RAM is not larger
  * than 1 MiB. cmdline NULL means "".
  */
 uint64_t guest_bootinfo_mb1(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, uint64_t limit_gpa,
-                            const char *cmdline);
+                            const char *cmdline, const struct guest_file *files, uint32_t nfiles);
 
 /*
  * Multiboot2 info at info_gpa (8-aligned): cmdline, boot loader name, basic
- * meminfo, memory map (entry_size 24, version 0) and end tags. Same return
+ * meminfo, memory map (entry_size 24, version 0), a module tag per file, and end tags. Same return
  * convention as guest_bootinfo_mb1().
  */
 uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, uint64_t limit_gpa,
-                            const char *cmdline);
+                            const char *cmdline, const struct guest_file *files, uint32_t nfiles);
 
 /*
  * A page-aligned GPA below 1 MiB, in usable low memory, where `size` bytes

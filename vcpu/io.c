@@ -202,14 +202,15 @@ void vcpu_exit_io(struct vcpu *v)
 	}
 	if (!in)
 		val = (uint32_t)v->gprs.rax;
-	if (port_system(v->vm, port, size, in, &val))
-		ok = true;
-	else if (size > 1 && !port_span_ok(v->vm, port, size))
+	if (size > 1 && !port_span_ok(v->vm, port, size))
 		ok = false;
 	else if (in)
 		ok = port_in(v->vm, port, &val);
 	else
 		ok = port_out(v->vm, port, val);
+	/* Off the hot path: PCI configuration and the reset paths. */
+	if (!ok)
+		ok = port_system(v->vm, port, size, in, &val);
 	if (!ok) {
 		if (v->vm->strict) {
 			vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx",

@@ -14,6 +14,7 @@
 #include "lib/console.h"
 #include "lib/phys_mem.h"
 #include "vcpu/events.h"
+#include "vcpu/guest_files.h"
 #include "vcpu/runq.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
@@ -97,6 +98,32 @@ static void __attribute__((format(printf, 2, 3))) refuse_module(struct vm *vm, c
 	failed_to_create++;
 }
 
+/* A file whose for= names no VM that was made is refused, as a module would be. */
+static void refuse_orphan_files(const struct boot_info *bi)
+{
+	char owner[VM_NAME_MAX], err[VM_REASON_MAX];
+
+	for (uint32_t i = 0; i < bi->module_count; i++) {
+		bool claimed = false;
+
+		if (!guest_file_for(bi->modules[i].cmdline, owner, sizeof(owner), err,
+		                    sizeof(err)) ||
+		    err[0])
+			continue;
+		for (uint32_t v = 0; v < vm_count && !claimed; v++)
+			claimed = !strcmp(vms[v].name, owner);
+		if (claimed)
+			continue;
+		struct vm *vm = &vms[vm_count]; /* a free slot: the module is no VM */
+
+		memset(vm, 0, sizeof(*vm));
+		snprintf(vm->name, sizeof(vm->name), "module%u", i);
+		console_printf("umbra: error: module %u ('%s'): for=%s names no VM\n", i,
+		               bi->modules[i].cmdline, owner);
+		refuse_module(vm, "bad module: for=%s names no VM", owner);
+	}
+}
+
 /* Host frames free before any VM was made: all of them again once every VM has ended. */
 static uint64_t frames_before_vms;
 
@@ -107,8 +134,23 @@ void sched_create_vms(const struct boot_info *bi)
 	frames_before_vms = phys_free_frames();
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		struct vm *vm = &vms[vm_count];
+		char owner[VM_NAME_MAX];
 
-		if (vm_create(vm, vm_count, &bi->modules[i], err, sizeof(err)) < 0) {
+		/* A file for a VM (for=NAME) is no VM: its VM takes it (vm_create). */
+		if (guest_file_for(bi->modules[i].cmdline, owner, sizeof(owner), err,
+		                   sizeof(err)) &&
+		    !err[0])
+			continue;
+		if (err[0]) {
+			memset(vm, 0, sizeof(*vm));
+			snprintf(vm->name, sizeof(vm->name), "module%u", i);
+			console_printf("umbra: error: module %u ('%s'): %s\n", i,
+			               bi->modules[i].cmdline, err);
+			refuse_module(vm, "bad module: %s", err);
+			continue;
+		}
+		if (vm_create(vm, vm_count, &bi->modules[i], bi->modules, bi->module_count, err,
+		              sizeof(err)) < 0) {
 			/* No name of its own (yet): named by its place among the modules. */
 			if (!vm->name[0])
 				snprintf(vm->name, sizeof(vm->name), "module%u", i);
@@ -123,6 +165,7 @@ void sched_create_vms(const struct boot_info *bi)
 		               vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
 		vm_count++;
 	}
+	refuse_orphan_files(bi);
 	/*
 	 * Each module the loader gave past the limit is refused; the others
 	 * run. A count no loader could mean (a Multiboot1 mods_count of 4e9)

@@ -11,7 +11,9 @@
 #include "ept/ept.h"
 #include "lib/cmdline.h"
 #include "lib/phys_mem.h"
+#include "lib/console.h"
 #include "vcpu/guest_bootinfo.h"
+#include "vcpu/guest_files.h"
 #include "vcpu/guest_image.h"
 #include "vcpu/vm_create.h"
 
@@ -143,9 +145,41 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_allo
 }
 
 /* Its RAM, EPT, VMCSs and state areas, the kernel and its boot information. */
-static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t file_size,
-                   char *err, size_t err_size)
+/* The files for this VM among the modules, into its RAM from `next` up; how many, or -1. */
+static int place_files(struct vm *vm, const struct boot_module *all, uint32_t count, uint64_t next,
+                       struct guest_file *files, char *err, size_t err_size)
 {
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct boot_module *m = &all[i];
+		char name[VM_NAME_MAX], why[VM_REASON_MAX];
+
+		if (!guest_file_for(m->cmdline, name, sizeof(name), why, sizeof(why)) || why[0] ||
+		    strcmp(name, vm->name) != 0)
+			continue;
+		if (n == GUEST_FILES_MAX) {
+			snprintf(err, err_size, "more than %u files for it", GUEST_FILES_MAX);
+			return -1;
+		}
+		if (!guest_file_place((uint8_t *)vm->ram_hpa, vm->ram_size, &next,
+		                      (const uint8_t *)m->start, m->end - m->start,
+		                      cmdline_after_dashes(m->cmdline), &files[n])) {
+			snprintf(err, err_size, "its file module %u does not fit in its RAM", i);
+			return -1;
+		}
+		console_printf("umbra: vm %s: file module %u at 0x%lx-0x%lx ('%s')\n", vm->name, i,
+		               files[n].start, files[n].end, files[n].cmdline);
+		n++;
+	}
+	return (int)n;
+}
+
+static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t file_size,
+                   const struct boot_module *all, uint32_t count, char *err, size_t err_size)
+{
+	static struct guest_file files[GUEST_FILES_MAX];
+	int nfiles;
 	static struct guest_image img;
 	struct frame_alloc *fa;
 	uint64_t info;
@@ -198,16 +232,21 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 
 	guest_image_load(&img, file, (uint8_t *)vm->ram_hpa);
+	nfiles = place_files(vm, all, count, img.load_end, files, err, err_size);
+	if (nfiles < 0) {
+		vm_free(vm);
+		return -1;
+	}
 	info = guest_bootinfo_place(&img, BOOTINFO_SIZE);
 	if (info && img.protocol == GUEST_MULTIBOOT2) {
 		magic = MB2_MAGIC;
 		if (!guest_bootinfo_mb2((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, guest_args))
+		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
 			info = 0;
 	} else if (info) {
 		magic = MB1_MAGIC;
 		if (!guest_bootinfo_mb1((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, guest_args))
+		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
 			info = 0;
 	}
 	if (!info) {
@@ -221,8 +260,8 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	return 0;
 }
 
-int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char *err,
-              size_t err_size)
+int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod,
+              const struct boot_module *all, uint32_t count, char *err, size_t err_size)
 {
 	const uint8_t *file = (const uint8_t *)mod->start;
 	uint64_t file_size = mod->end - mod->start;
@@ -251,7 +290,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod, char
 	fa = phys_lock();
 	frame_alloc_fail_nth(fa, fail_alloc);
 	phys_unlock(fa);
-	rc = vm_load(vm, index, file, file_size, err, err_size);
+	rc = vm_load(vm, index, file, file_size, all, count, err, err_size);
 	fa = phys_lock();
 	frame_alloc_fail_nth(fa, 0);
 	phys_unlock(fa);

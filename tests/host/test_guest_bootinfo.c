@@ -111,7 +111,7 @@ static void test_mb1_parses_back(void **state)
 	(void)state;
 	const char *cmd = "console=ttyS0 root=/dev/ram0 quiet";
 	const uint64_t ram_size = 64 * MIB;
-	uint64_t n = guest_bootinfo_mb1(ram, ram_size, INFO, LIMIT, cmd);
+	uint64_t n = guest_bootinfo_mb1(ram, ram_size, INFO, LIMIT, cmd, NULL, 0);
 
 	assert_true(n >= MULTIBOOT1_INFO_SIZE + strlen(cmd) + 1 + sizeof("Umbra") +
 	                         4 * MULTIBOOT1_MMAP_ENTRY_SIZE);
@@ -153,12 +153,51 @@ static void test_mb1_parses_back(void **state)
 	assert_int_equal(get32(INFO + MULTIBOOT1_INFO_OFF_FRAMEBUFFER), 0);
 }
 
+/* A VM's files: each a module the parser reads back, with its own command line. */
+static const struct guest_file files[] = {
+        {0x200000, 0x201234, "config=a.ini"}, {0x202000, 0x202000, ""}, /* an empty one */
+};
+
+static void assert_files_parsed(void)
+{
+	assert_int_equal(bi.module_count, 2);
+	assert_int_equal(bi.modules[0].start, 0x200000);
+	assert_int_equal(bi.modules[0].end, 0x201234);
+	assert_string_equal(bi.modules[0].cmdline, "config=a.ini");
+	assert_int_equal(bi.modules[1].start, 0x202000);
+	assert_int_equal(bi.modules[1].end, 0x202000);
+	assert_string_equal(bi.modules[1].cmdline, "");
+}
+
+static void test_mb1_files_as_modules(void **state)
+{
+	(void)state;
+	uint64_t n = guest_bootinfo_mb1(ram, 64 * MIB, INFO, LIMIT, "x", files, 2);
+
+	assert_true(n > 0);
+	assert_untouched(INFO + n, INFO + n + 4096);
+	parse_mb1(INFO);
+	assert_true(get32(INFO + MULTIBOOT1_INFO_OFF_FLAGS) & MULTIBOOT1_INFO_MODS);
+	assert_files_parsed();
+}
+
+static void test_mb2_files_as_modules(void **state)
+{
+	(void)state;
+	uint64_t n = guest_bootinfo_mb2(ram, 64 * MIB, INFO, LIMIT, "x", files, 2);
+
+	assert_true(n > 0);
+	assert_untouched(INFO + n, INFO + n + 4096);
+	parse_mb2(INFO);
+	assert_files_parsed();
+}
+
 static void test_mb1_null_and_empty_cmdline(void **state)
 {
 	(void)state;
 	uint64_t n_null, n_empty;
 
-	n_null = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, NULL);
+	n_null = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, NULL, NULL, 0);
 	assert_int_not_equal(n_null, 0);
 	parse_mb1(INFO);
 	assert_string_equal(bi.cmdline, "");
@@ -169,7 +208,7 @@ static void test_mb1_null_and_empty_cmdline(void **state)
 	assert_int_equal(ram[get32(INFO + MULTIBOOT1_INFO_OFF_CMDLINE)], 0);
 
 	memset(ram, FILL, BUF_SIZE);
-	n_empty = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, "");
+	n_empty = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, "", NULL, 0);
 	assert_int_equal(n_empty, n_null);
 	parse_mb1(INFO);
 	assert_string_equal(bi.cmdline, "");
@@ -178,48 +217,52 @@ static void test_mb1_null_and_empty_cmdline(void **state)
 static void test_mb1_limits(void **state)
 {
 	(void)state;
-	const uint64_t n = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, "x");
+	const uint64_t n = guest_bootinfo_mb1(ram, 16 * MIB, INFO, LIMIT, "x", NULL, 0);
 
 	assert_int_not_equal(n, 0);
 	/* Exactly up to the limit fits; one byte less does not, and writes nothing. */
 	memset(ram, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n, "x"), n);
+	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n, "x", NULL, 0), n);
 	memset(ram, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n - 1, "x"), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n - 1, "x", NULL, 0), 0);
 	assert_untouched(0, BUF_SIZE);
 	/* A limit below the info itself. */
-	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO - 0x1000, "x"), 0);
-	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, 0, "x"), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO - 0x1000, "x", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, 0, "x", NULL, 0), 0);
 
 	/* A longer command line needs more room: the same limit no longer suffices. */
-	assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n, "xxxxxxxxxxxxxxxx"), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb1(ram, 16 * MIB, INFO, INFO + n, "xxxxxxxxxxxxxxxx", NULL, 0), 0);
 	assert_untouched(0, BUF_SIZE);
 
 	/* RAM is a limit too: a generous limit_gpa does not let it run past RAM's end. */
 	const uint64_t ram_size = 1 * MIB + 4 * KIB;
-	assert_int_equal(guest_bootinfo_mb1(ram, ram_size, ram_size - n, UINT64_MAX, "x"), n);
+	assert_int_equal(guest_bootinfo_mb1(ram, ram_size, ram_size - n, UINT64_MAX, "x", NULL, 0),
+	                 n);
 	memset(ram, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb1(ram, ram_size, ram_size - n + 4, UINT64_MAX, "x"), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb1(ram, ram_size, ram_size - n + 4, UINT64_MAX, "x", NULL, 0), 0);
 	assert_untouched(0, BUF_SIZE);
 
 	/* RAM must be larger than 1 MiB. */
-	assert_int_equal(guest_bootinfo_mb1(ram, 1 * MIB, INFO, LIMIT, "x"), 0);
-	assert_int_equal(guest_bootinfo_mb1(ram, 640 * KIB, INFO, LIMIT, "x"), 0);
-	assert_int_equal(guest_bootinfo_mb1(ram, 0, INFO, LIMIT, "x"), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 1 * MIB, INFO, LIMIT, "x", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 640 * KIB, INFO, LIMIT, "x", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb1(ram, 0, INFO, LIMIT, "x", NULL, 0), 0);
 	assert_untouched(0, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb1(ram, 1 * MIB + 1, INFO, LIMIT, "x"), n);
+	assert_int_equal(guest_bootinfo_mb1(ram, 1 * MIB + 1, INFO, LIMIT, "x", NULL, 0), n);
 }
 
 static void test_mb1_alignment(void **state)
 {
 	(void)state;
 	/* 4-aligned is enough. */
-	assert_int_not_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO + 4, LIMIT, "a"), 0);
+	assert_int_not_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO + 4, LIMIT, "a", NULL, 0), 0);
 	parse_mb1(INFO + 4);
 	assert_string_equal(bi.cmdline, "a");
 	memset(ram, FILL, BUF_SIZE);
 	for (uint64_t off = 1; off < 4; off++)
-		assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO + off, LIMIT, "a"), 0);
+		assert_int_equal(guest_bootinfo_mb1(ram, 16 * MIB, INFO + off, LIMIT, "a", NULL, 0),
+		                 0);
 	assert_untouched(0, BUF_SIZE);
 }
 
@@ -246,7 +289,7 @@ static void test_mb2_parses_back(void **state)
 	(void)state;
 	const char *cmd = "console=ttyS0 loglevel=7";
 	const uint64_t ram_size = 128 * MIB;
-	uint64_t n = guest_bootinfo_mb2(ram, ram_size, INFO, LIMIT, cmd);
+	uint64_t n = guest_bootinfo_mb2(ram, ram_size, INFO, LIMIT, cmd, NULL, 0);
 	uint32_t types[16], offs[16], count;
 
 	assert_int_not_equal(n, 0);
@@ -292,7 +335,7 @@ static void test_mb2_null_cmdline(void **state)
 	uint64_t n_null, n_empty;
 	uint32_t types[16], offs[16];
 
-	n_null = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, NULL);
+	n_null = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, NULL, NULL, 0);
 	assert_int_not_equal(n_null, 0);
 	parse_mb2(INFO);
 	assert_string_equal(bi.cmdline, "");
@@ -304,31 +347,35 @@ static void test_mb2_null_cmdline(void **state)
 	assert_int_equal(get32(INFO + offs[0] + 4), 9);
 
 	memset(ram, FILL, BUF_SIZE);
-	n_empty = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, "");
+	n_empty = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, "", NULL, 0);
 	assert_int_equal(n_empty, n_null);
 }
 
 static void test_mb2_limits_and_alignment(void **state)
 {
 	(void)state;
-	const uint64_t n = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, "x");
+	const uint64_t n = guest_bootinfo_mb2(ram, 16 * MIB, INFO, LIMIT, "x", NULL, 0);
 
 	assert_int_not_equal(n, 0);
 	memset(ram, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n, "x"), n);
+	assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n, "x", NULL, 0), n);
 	memset(ram, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n - 1, "x"), 0);
-	assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n, "a longer line"), 0);
-	assert_int_equal(guest_bootinfo_mb2(ram, 1 * MIB, INFO, LIMIT, "x"), 0);
-	assert_int_equal(guest_bootinfo_mb2(ram, 512 * KIB, INFO, LIMIT, "x"), 0);
+	assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n - 1, "x", NULL, 0), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb2(ram, 16 * MIB, INFO, INFO + n, "a longer line", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb2(ram, 1 * MIB, INFO, LIMIT, "x", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb2(ram, 512 * KIB, INFO, LIMIT, "x", NULL, 0), 0);
 	/* Inside RAM: ends exactly at RAM's end, or one 8-byte step too far. */
 	const uint64_t ram_size = 1 * MIB + 8 * KIB;
-	assert_int_equal(guest_bootinfo_mb2(ram, ram_size, ram_size - n + 8, UINT64_MAX, "x"), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb2(ram, ram_size, ram_size - n + 8, UINT64_MAX, "x", NULL, 0), 0);
 	/* 8-aligned only: 4 is not enough for Multiboot2. */
 	for (uint64_t off = 1; off < 8; off++)
-		assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO + off, LIMIT, "x"), 0);
+		assert_int_equal(guest_bootinfo_mb2(ram, 16 * MIB, INFO + off, LIMIT, "x", NULL, 0),
+		                 0);
 	assert_untouched(0, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb2(ram, ram_size, ram_size - n, UINT64_MAX, "x"), n);
+	assert_int_equal(guest_bootinfo_mb2(ram, ram_size, ram_size - n, UINT64_MAX, "x", NULL, 0),
+	                 n);
 	parse_mb2(ram_size - n);
 	assert_string_equal(bi.cmdline, "x");
 	assert_memory_map(ram_size);
@@ -347,21 +394,26 @@ static void test_below_4gib(void **state)
 	uint8_t *shifted = (uint8_t *)((uintptr_t)buf - base);
 	uint64_t n1, n2;
 
-	n1 = guest_bootinfo_mb1(shifted, ram_size, 4 * GIB - 4096, UINT64_MAX, "hi");
+	n1 = guest_bootinfo_mb1(shifted, ram_size, 4 * GIB - 4096, UINT64_MAX, "hi", NULL, 0);
 	assert_int_not_equal(n1, 0);
-	n2 = guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - 4096, UINT64_MAX, "hi");
+	n2 = guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - 4096, UINT64_MAX, "hi", NULL, 0);
 	assert_int_not_equal(n2, 0);
 	/* Exactly ending at 4 GiB still fits. */
-	assert_int_equal(guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - n2, UINT64_MAX, "hi"), n2);
+	assert_int_equal(
+	        guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - n2, UINT64_MAX, "hi", NULL, 0), n2);
 	assert_int_equal(multiboot2_parse(buf + (4 * GIB - n2 - base), 4 * GIB - n2, &bi), 0);
 	assert_string_equal(bi.cmdline, "hi");
 	assert_memory_map(ram_size);
 
 	memset(buf, FILL, BUF_SIZE);
-	assert_int_equal(guest_bootinfo_mb1(shifted, ram_size, 4 * GIB - 64, UINT64_MAX, "hi"), 0);
-	assert_int_equal(guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - 64, UINT64_MAX, "hi"), 0);
-	assert_int_equal(guest_bootinfo_mb1(shifted, ram_size, 4 * GIB, UINT64_MAX, "hi"), 0);
-	assert_int_equal(guest_bootinfo_mb2(shifted, ram_size, 4 * GIB, UINT64_MAX, "hi"), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb1(shifted, ram_size, 4 * GIB - 64, UINT64_MAX, "hi", NULL, 0), 0);
+	assert_int_equal(
+	        guest_bootinfo_mb2(shifted, ram_size, 4 * GIB - 64, UINT64_MAX, "hi", NULL, 0), 0);
+	assert_int_equal(guest_bootinfo_mb1(shifted, ram_size, 4 * GIB, UINT64_MAX, "hi", NULL, 0),
+	                 0);
+	assert_int_equal(guest_bootinfo_mb2(shifted, ram_size, 4 * GIB, UINT64_MAX, "hi", NULL, 0),
+	                 0);
 	assert_untouched(0, BUF_SIZE);
 }
 
@@ -372,12 +424,12 @@ static void test_mem_upper_saturates(void **state)
 	const uint64_t ram_size = 1 * MIB + (1ULL << 32) * KIB; /* 4 TiB above 1 MiB */
 	uint32_t types[16], offs[16];
 
-	assert_int_not_equal(guest_bootinfo_mb1(ram, ram_size, INFO, LIMIT, NULL), 0);
+	assert_int_not_equal(guest_bootinfo_mb1(ram, ram_size, INFO, LIMIT, NULL, NULL, 0), 0);
 	assert_int_equal(get32(INFO + MULTIBOOT1_INFO_OFF_MEM_UPPER), UINT32_MAX);
 	parse_mb1(INFO);
 	assert_memory_map(ram_size);
 
-	assert_int_not_equal(guest_bootinfo_mb2(ram, ram_size, INFO, LIMIT, NULL), 0);
+	assert_int_not_equal(guest_bootinfo_mb2(ram, ram_size, INFO, LIMIT, NULL, NULL, 0), 0);
 	assert_int_equal(mb2_tags(INFO, types, offs, 16), 5);
 	assert_int_equal(get32(INFO + offs[2] + 12), UINT32_MAX);
 	parse_mb2(INFO);
@@ -471,7 +523,8 @@ static void test_place_result_fits_bootinfo(void **state)
 	const uint64_t gpa = guest_bootinfo_place(&img, 4096);
 	assert_int_equal(gpa, 0xa000);
 	assert_int_equal(gpa % 4096, 0);
-	assert_int_not_equal(guest_bootinfo_mb2(ram, 32 * MIB, gpa, gpa + 4096, "quiet"), 0);
+	assert_int_not_equal(guest_bootinfo_mb2(ram, 32 * MIB, gpa, gpa + 4096, "quiet", NULL, 0),
+	                     0);
 	parse_mb2(gpa);
 	assert_string_equal(bi.cmdline, "quiet");
 	assert_untouched(0x9000, 0xa000);
@@ -481,6 +534,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_mb1_parses_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_mb1_files_as_modules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_mb2_files_as_modules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb1_null_and_empty_cmdline, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb1_limits, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb1_alignment, setup, teardown),

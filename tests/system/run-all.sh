@@ -272,6 +272,43 @@ if want bochs-modules; then
 		"${GOOD_CHECKS[@]}" "last:^umbra: summary cpus=1 vmx=1 vms=66 pass=1 fail=65\$" \
 		"not:panic|exception"
 fi
+if want bochs-files; then
+	# Files for a guest: modules with for=NAME land in that VM's RAM and boot
+	# information, each with the words after its "--"; a file for no VM, or
+	# with a VM's keys, is refused with its line.
+	{
+		echo "set timeout=0"
+		echo "set default=0"
+		echo "menuentry \"Umbra: files for a guest\" {"
+		echo "	multiboot2 /boot/umbra.elf"
+		echo "	set gfxpayload=text"
+		echo "	module2 /boot/files.elf name=files mem=16M -- files=2"
+		echo "	module2 /boot/mod-alpha.bin for=files -- fill=A size=8192"
+		echo "	module2 /boot/mod-beta.txt for=files -- text=umbra"
+		echo "	module2 /boot/mod-beta.txt for=nobody"
+		echo "	module2 /boot/mod-beta.txt for=files mem=8M"
+		echo "	module2 /boot/files.elf name=nofiles mem=8M -- files=0"
+		echo "	boot"
+		echo "}"
+	} >"$BUILD/system/grub-files.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/files.iso" "$BUILD/system/grub-files.cfg" "$ELF" \
+		"$GUEST/files.elf" "$BUILD/system/mod-alpha.bin" "$BUILD/system/mod-beta.txt" || exit 1
+	FILES_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=4 pass=2 fail=2\$" "not:panic|exception"
+		"has:^\\[files\\] # module 0 at \\[0x[0-9a-f]+, 0x[0-9a-f]+\\): 'fill=A size=8192'\$"
+		"has:^\\[files\\] # module 1 at \\[0x[0-9a-f]+, 0x[0-9a-f]+\\): 'text=umbra'\$"
+		"has:^umbra: vm files: file module 1 at 0x[0-9a-f]+-0x[0-9a-f]+ \\('fill=A size=8192'\\)\$"
+		"has:^umbra: vm module3 exit=-1 verdict=error reason=bad module: for=nobody names no VM\$"
+		"has:^umbra: vm module4 exit=-1 verdict=error reason=bad module: a file for a VM takes for= only, not 'mem=8M'\$")
+	payload_passes FILES_CHECKS files
+	payload_passes FILES_CHECKS nofiles
+	run_bochs bochs-files --iso "$BUILD/system/files.iso" --cpus 1 -- "${FILES_CHECKS[@]}"
+fi
+if want qemu-bare-files; then
+	# The same payload bare: QEMU's Multiboot1 loader passes the modules.
+	run_qemu qemu-bare-files --kernel "$GUEST/files.elf" --accel tcg --cpus 1 \
+		--initrd "$BUILD/system/mod-alpha.bin fill=A size=8192,$BUILD/system/mod-beta.txt text=umbra" \
+		--append "name=bare -- files=2" -- "has:^KTAP version 1\$" "not:^not ok " exit:0
+fi
 if want bochs-fail-alloc; then
 	# Fault injection (fail_alloc=N, docs/isolation.md): a nested 2-vCPU VM
 	# whose N-th frame allocation fails, for every allocation it makes

@@ -1,7 +1,7 @@
 /*
  * What the Multiboot loader told us, copied at start-up (the info block lies
  * in RAM the tests may overwrite): which protocol started us, the command
- * line and the boot loader name, from a Multiboot1 info block or Multiboot2
+ * line, the boot loader name and the modules, from a Multiboot1 info block or Multiboot2
  * tags. Then key=value look-ups in the command line as Umbra parses it:
  * space-separated words, sizes with an optional K, M or G suffix.
  */
@@ -14,7 +14,11 @@
 /* A Multiboot2 tag: u32 type, u32 size (header included, not padded), body. */
 #define MB2_TAG_HDR_SIZE 8
 
+#define MODULES_MAX 16
+
 static unsigned int protocol;
+static struct bootinfo_module modules[MODULES_MAX];
+static unsigned int module_count;
 static char cmdline[CMDLINE_MAX];
 static char loader_name[LOADER_NAME_MAX];
 
@@ -41,6 +45,11 @@ static void copy_string(char *dst, size_t size, uint64_t pa, size_t max)
  */
 uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size)
 {
+	return mb2_tag_find_after(info_pa, 0, type, size);
+}
+
+uint64_t mb2_tag_find_after(uint32_t info_pa, uint64_t after, uint32_t type, uint32_t *size)
+{
 	uint64_t total = info_u32(info_pa);
 	uint64_t off = sizeof(struct multiboot2_info_header);
 
@@ -49,7 +58,7 @@ uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size)
 
 		if (t == MULTIBOOT2_TAG_END || sz < MB2_TAG_HDR_SIZE || sz > total - off)
 			break;
-		if (t == type) {
+		if (t == type && info_pa + off > after) {
 			*size = sz;
 			return info_pa + off;
 		}
@@ -69,6 +78,20 @@ static void bootinfo_init_mb1(uint32_t info_pa)
 	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
 	if ((flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) && pa)
 		copy_string(loader_name, sizeof(loader_name), pa, SIZE_MAX);
+	if (!(flags & MULTIBOOT1_INFO_MODS))
+		return;
+	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_MODS_ADDR);
+	for (uint32_t i = 0;
+	     i < info_u32(info_pa + MULTIBOOT1_INFO_OFF_MODS_COUNT) && module_count < MODULES_MAX;
+	     i++) {
+		uint64_t e = pa + (uint64_t)i * MULTIBOOT1_MODULE_SIZE;
+		struct bootinfo_module *m = &modules[module_count++];
+
+		m->start = info_u32(e);
+		m->end = info_u32(e + 4);
+		if (info_u32(e + 8))
+			copy_string(m->cmdline, sizeof(m->cmdline), info_u32(e + 8), SIZE_MAX);
+	}
 }
 
 static void bootinfo_init_mb2(uint32_t info_pa)
@@ -85,6 +108,25 @@ static void bootinfo_init_mb2(uint32_t info_pa)
 	if (tag)
 		copy_string(loader_name, sizeof(loader_name), tag + MB2_TAG_HDR_SIZE,
 		            size - MB2_TAG_HDR_SIZE);
+	/* Module tags: u32 mod_start, u32 mod_end, the string. */
+	for (tag = 0; module_count < MODULES_MAX &&
+	              (tag = mb2_tag_find_after(info_pa, tag, MULTIBOOT2_TAG_MODULE, &size));) {
+		struct bootinfo_module *m = &modules[module_count++];
+
+		m->start = info_u32(tag + 8);
+		m->end = info_u32(tag + 12);
+		copy_string(m->cmdline, sizeof(m->cmdline), tag + 16, size - 16);
+	}
+}
+
+unsigned int bootinfo_module_count(void)
+{
+	return module_count;
+}
+
+const struct bootinfo_module *bootinfo_module(unsigned int i)
+{
+	return i < module_count ? &modules[i] : NULL;
 }
 
 void bootinfo_init(unsigned int multiboot, uint32_t info_pa)

@@ -22,6 +22,8 @@ void mem_init(uint32_t info_pa);
  * info_pa, and its size (header included) in *size; 0 if there is none.
  */
 uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size);
+/* The next tag of that type after the one at address `after` (0: the first). */
+uint64_t mb2_tag_find_after(uint32_t info_pa, uint64_t after, uint32_t type, uint32_t *size);
 void mem_describe(void);
 void umbra_init(void);
 /* The 0x40000000 signature, unprintable bytes as '?'; "none" without the hypervisor bit. */

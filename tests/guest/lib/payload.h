@@ -90,6 +90,13 @@ unsigned int bootinfo_protocol(void);
 /* The command line (Multiboot1 loaders put the file name first) and loader name. */
 const char *bootinfo_cmdline(void);
 const char *bootinfo_loader_name(void); /* "Umbra" under Umbra */
+/* A Multiboot module the loader gave (up to 16): where it is and its command line. */
+struct bootinfo_module {
+	uint64_t start, end;
+	char cmdline[128];
+};
+unsigned int bootinfo_module_count(void);
+const struct bootinfo_module *bootinfo_module(unsigned int i); /* NULL past the count */
 /* key=value from the command line into val; false if absent or longer than size - 1. */
 bool cmdline_get(const char *key, char *val, size_t size);
 /* A number (decimal or 0x hex) with an optional K, M or G suffix, as Umbra parses mem=. */
