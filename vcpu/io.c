@@ -144,6 +144,8 @@ static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
 
 static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 {
+	if (port == POST_PORT) /* first: kernels' I/O delay writes it (Linux's io_delay) */
+		return true;
 	if (port >= COM1_BASE && port <= COM1_LAST)
 		uart_write(vm, port - COM1_BASE, (uint8_t)val);
 	else if (port == UMBRA_DEBUGCON_PORT)
@@ -152,7 +154,7 @@ static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 		vm_end_with_code(vm, (uint8_t)val, "exit port 0xf4 code");
 	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT || pit_port(port))
 		timer_port(vm, port, true, (uint8_t)val);
-	else if (port != POST_PORT && !vpic_out(&vm->pic, port, (uint8_t)val))
+	else if (!vpic_out(&vm->pic, port, (uint8_t)val))
 		return false;
 	return true;
 }

@@ -24,11 +24,6 @@ void pit_init(struct pit *p, uint64_t tsc_hz)
 	}
 }
 
-bool pit_port(uint16_t port)
-{
-	return (port >= PIT_FIRST_PORT && port <= PIT_COMMAND_PORT) || port == PIT_PORT_61;
-}
-
 /* The count now, and the channel's output. */
 static uint32_t count_now(const struct pit_channel *c, uint64_t t, bool *out)
 {

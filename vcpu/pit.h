@@ -44,7 +44,10 @@ struct pit {
 
 void pit_init(struct pit *p, uint64_t tsc_hz);
 /* Whether port is the PIT's (0x40-0x43, 0x61). */
-bool pit_port(uint16_t port);
+static inline bool pit_port(uint16_t port)
+{
+	return (port >= PIT_FIRST_PORT && port <= PIT_COMMAND_PORT) || port == PIT_PORT_61;
+}
 uint8_t pit_in(struct pit *p, uint16_t port, uint64_t tsc);
 void pit_out(struct pit *p, uint16_t port, uint8_t val, uint64_t tsc);
 
