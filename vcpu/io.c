@@ -4,7 +4,8 @@
  * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
  * PICs (vpic.c: programmable, silent), the CMOS clock (rtc.c), the 8254
  * timer and port 0x61 (pit.c), PCI configuration (pci_conf.c: a
- * host bridge), and the two ways a PC resets itself (port 0xCF9, the
+ * host bridge), the ACPI PM registers (acpi_pm.c: timer, S5 power-off),
+ * and the two ways a PC resets itself (port 0xCF9, the
  * keyboard controller's pulse): they end the VM as a reboot would. Any other port has nothing behind
  * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
  * in the VM's report; with strict=1 it ends the VM instead.
@@ -179,6 +180,20 @@ static bool port_system(struct vm *vm, uint16_t port, unsigned int size, bool in
 				        *val & 0xff);
 			vm->reset_control = (uint8_t)*val;
 		}
+		return true;
+	}
+	if (acpi_pm_port(port, size)) {
+		enum acpi_pm_result r = ACPI_PM_DONE;
+		uint64_t now = rdtsc();
+
+		spin_lock(&vm->lock);
+		if (in)
+			*val = acpi_pm_in(&vm->pm, port, size, now);
+		else
+			r = acpi_pm_out(&vm->pm, port, size, *val);
+		spin_unlock(&vm->lock);
+		if (r == ACPI_PM_POWER_OFF)
+			vm_end_with_code(vm, 0, "power-off (ACPI S5), code");
 		return true;
 	}
 	if (port == KBC_COMMAND_PORT && size == 1 && !in && (*val & 0xff) == KBC_PULSE_RESET) {

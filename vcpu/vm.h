@@ -12,6 +12,7 @@
 #include "ept/ept.h"
 #include "lib/spinlock.h"
 #include "vcpu/unknown_access.h"
+#include "vcpu/acpi_pm.h"
 #include "vcpu/pci_conf.h"
 #include "vcpu/pit.h"
 #include "vcpu/rtc.h"
@@ -61,6 +62,7 @@ struct vm {
 	struct pci_conf pci;
 	struct rtc rtc;
 	struct pit pit;
+	struct acpi_pm pm;
 	uint8_t reset_control; /* port 0xCF9 */
 	volatile enum vm_state state;
 	enum vm_verdict verdict;

@@ -12,6 +12,7 @@
 #include "lib/cmdline.h"
 #include "lib/phys_mem.h"
 #include "lib/console.h"
+#include "vcpu/acpi_tables.h"
 #include "vcpu/guest_bootinfo.h"
 #include "vcpu/guest_files.h"
 #include "vcpu/guest_image.h"
@@ -228,6 +229,9 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 
 	rtc_init(&vm->rtc, wall_epoch, wall_tsc0, tsc_khz() * 1000);
 	pit_init(&vm->pit, tsc_khz() * 1000);
+	acpi_pm_init(&vm->pm, tsc_khz() * 1000);
+	/* Firmware's tables first: a kernel loaded over the BIOS area takes its place. */
+	acpi_tables_build((uint8_t *)vm->ram_hpa, vm->vcpu_count);
 	/* Umbra's keys are not the guest's business: its command line is what follows "--". */
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 

@@ -303,6 +303,20 @@ if want bochs-files; then
 	payload_passes FILES_CHECKS nofiles
 	run_bochs bochs-files --iso "$BUILD/system/files.iso" --cpus 1 -- "${FILES_CHECKS[@]}"
 fi
+if want bochs-acpi; then
+	# Firmware tables: the MADT lists every vCPU and starts each, the FADT's PM
+	# timer keeps its rate, and \_S5 written to PM1a control powers a VM off.
+	printf 'set timeout=0\nset default=0\nmenuentry "acpi" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/acpi.elf name=acpi mem=16M vcpus=3 -- cpus=3\n\tmodule2 /boot/acpi.elf name=off mem=8M -- cpus=1 poweroff=1\n\tboot\n}\n' \
+		>"$BUILD/system/grub-acpi.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/acpi.iso" "$BUILD/system/grub-acpi.cfg" "$ELF" \
+		"$GUEST/acpi.elf" || exit 1
+	ACPI_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=2 pass=2 fail=0\$" "not:panic|exception"
+		"has:^\\[acpi\\] ok 2 madt_lists_and_starts_every_cpu\$"
+		"has:^umbra: vm off exit=0 verdict=pass reason=power-off \\(ACPI S5\\), code 0\$"
+		"not:^\\[off\\] (not )?ok 4 ")
+	payload_passes ACPI_CHECKS acpi
+	run_bochs bochs-acpi --iso "$BUILD/system/acpi.iso" --cpus 2 -- "${ACPI_CHECKS[@]}"
+fi
 if want qemu-bare-files; then
 	# The same payload bare: QEMU's Multiboot1 loader passes the modules.
 	run_qemu qemu-bare-files --kernel "$GUEST/files.elf" --accel tcg --cpus 1 \
@@ -362,7 +376,7 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
-for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi; do
+for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi acpi; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
 		# tests that need Umbra skip, the others must pass there too. smp gets
