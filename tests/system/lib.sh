@@ -145,6 +145,22 @@ compare_bare() {
 	fi
 }
 
+# umbra_iso NAME MODULE... : $BUILD/system/NAME.iso, Umbra with one module2
+# line per MODULE ("file.elf words..."), the files they name from $GUEST.
+umbra_iso() {
+	local name=$1 m elfs=()
+	shift
+	{
+		printf 'set timeout=0\nset default=0\nmenuentry "%s" {\n' "$name"
+		printf '\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n'
+		for m in "$@"; do printf '\tmodule2 /boot/%s\n' "$m"; done
+		printf '\tboot\n}\n'
+	} >"$BUILD/system/grub-$name.cfg"
+	for m in "$@"; do elfs+=("$GUEST/${m%% *}"); done
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/$name.iso" "$BUILD/system/grub-$name.cfg" "$ELF" \
+		$(printf '%s\n' "${elfs[@]}" | sort -u)
+}
+
 # bare_vs_umbra CASE PAYLOAD DIVERGENCES MODULE... : PAYLOAD's reference run bare
 # on Bochs (bochs-bare-CASE) and an ISO of Umbra with one module2 line per
 # MODULE ($BUILD/system/CASE.iso, the payloads they name on it); run that ISO with
@@ -159,18 +175,9 @@ bare_vs_umbra() {
 	BARE_LOG=$BUILD/system/bochs-bare-$case/serial.log
 	printf 'set timeout=0\nset default=0\nmenuentry "%s bare" {\n\tmultiboot /boot/%s.elf name=bare\n\tboot\n}\n' \
 		"$payload" "$payload" >"$BUILD/system/grub-$case-bare.cfg"
-	{
-		printf 'set timeout=0\nset default=0\nmenuentry "%s" {\n' "$case"
-		printf '\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n'
-		for m in "$@"; do printf '\tmodule2 /boot/%s\n' "$m"; done
-		printf '\tboot\n}\n'
-	} >"$BUILD/system/grub-$case.cfg"
-	local elfs=("$GUEST/$payload.elf")
-	for m in "$@"; do elfs+=("$GUEST/${m%% *}"); done
-	for m in "$case-bare" "$case"; do
-		"$ROOT/scripts/make-iso.sh" "$BUILD/system/$m.iso" "$BUILD/system/grub-$m.cfg" "$ELF" \
-			$(printf '%s\n' "${elfs[@]}" | sort -u) || return 1
-	done
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/$case-bare.iso" "$BUILD/system/grub-$case-bare.cfg" \
+		"$ELF" "$GUEST/$payload.elf" || return 1
+	umbra_iso "$case" "$@" || return 1
 	"$ROOT/scripts/run-bochs.sh" --iso "$BUILD/system/$case-bare.iso" --cpus 1 \
 		--out "$BUILD/system/bochs-bare-$case" >/dev/null 2>&1
 }
