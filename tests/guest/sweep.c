@@ -1,6 +1,7 @@
 /*
  * The adversary sweep of issue 16, now that a guest gets hardware's
- * answers (issue 12): an IN of every width from every one of the 65,536
+ * answers (issue 12): INIT, SIPI, NMI and fixed IPIs to absent CPUs and a
+ * thousand NMIs to itself; an IN of every width from every one of the 65,536
  * ports (spans across devices included), an OUT of 0 to every port but
  * the few that end a VM by design, and a WRMSR of a random value to every
  * MSR of the architectural ranges but the few that would take the
@@ -9,6 +10,7 @@
  * must pass. Under Umbra only: bare, these writes would reprogram a real
  * machine's devices.
  */
+#include "apic.h"
 #include "payload.h"
 
 PAYLOAD("sweep");
@@ -28,6 +30,46 @@ static void wrmsr_fn(void *arg)
 {
 	(void)arg;
 	wrmsr(msr_index, msr_value);
+}
+
+#define ICR_NMI     (4u << 8)
+#define ICR_INIT    (5u << 8)
+#define ICR_STARTUP (6u << 8)
+
+static volatile unsigned int nmis;
+
+static void on_nmi(void)
+{
+	nmis++;
+}
+
+/* INIT, SIPI, NMI and fixed IPIs to every APIC ID but ours (none of them exists), then 1,000 NMIs to ourselves. */
+TEST(ipis_to_absent_cpus_and_nmis_to_self)
+{
+	uint32_t me;
+
+	REQUIRE_UMBRA();
+	REQUIRE(apic_set_mode(APIC_MODE_XAPIC), "no xAPIC");
+	apic_cpu_init();
+	nmi_set_handler(on_nmi);
+	me = apic_id();
+	for (uint32_t id = 0; id < 255; id++) {
+		if (id == me)
+			continue;
+		apic_send_ipi(id, APIC_ICR_ASSERT | APIC_ICR_LEVEL | ICR_INIT);
+		apic_send_ipi(id, APIC_ICR_ASSERT | ICR_STARTUP | 0x08);
+		apic_send_ipi(id, APIC_ICR_ASSERT | ICR_NMI);
+		apic_send_ipi(id, APIC_ICR_ASSERT | 0x40); /* fixed, vector 0x40 */
+	}
+	for (unsigned int i = 0; i < 1000; i++) {
+		unsigned int before = nmis;
+
+		apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_ASSERT | ICR_NMI);
+		for (unsigned int spin = 0; nmis == before && spin < 1000000; spin++)
+			__asm__ volatile("pause");
+	}
+	printf("# 1016 IPIs to absent CPUs; %u of 1000 self-NMIs delivered\n", nmis);
+	CHECK(nmis == 1000, "%u of 1000 self-NMIs delivered", nmis);
 }
 
 TEST(every_port_every_width_in)
