@@ -54,8 +54,9 @@ help:
 	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
 	@echo "  make debug-bochs  Bochs' debugger with Umbra's symbols (VMX-level stepping)"
 	@echo "  make bench      exit-cost benchmark in Bochs (instructions, VMREAD/VMWRITEs per exit)"
-	@echo "  make fuzz       differential vmcs12 fuzzing, bare Bochs vs nested (FUZZ_SEED, FUZZ_COUNT)"
-	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying"
+	@echo "  make fuzz       differential vmcs12 fuzzing and random L2 streams, bare Bochs vs nested (FUZZ_SEED, FUZZ_COUNT, FUZZ_STREAMS)"
+	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying;"
+	@echo "                  then 16 boots of 63 triple-faulting VMs beside a bystander"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
@@ -158,17 +159,22 @@ bench: deps
 	scripts/bench.sh $(BUILD)
 
 # Differential vmcs12 fuzzing at scale (make test runs 10,000 cases with seed 1):
-# FUZZ_SEED (default: the time, printed), FUZZ_COUNT cases in blocks of FUZZ_BLOCK.
+# FUZZ_SEED (default: the time, printed), FUZZ_COUNT cases in blocks of FUZZ_BLOCK;
+# then FUZZ_STREAMS random L2 instruction streams, bare against nested.
 FUZZ_COUNT ?= 100000
 FUZZ_BLOCK ?= 1000
+FUZZ_STREAMS ?= 100000
 fuzz: deps
 	@$(MAKE) --no-print-directory all payloads
 	scripts/fuzz-vmcs12.sh $(BUILD) "$(FUZZ_SEED)" $(FUZZ_COUNT) $(FUZZ_BLOCK)
+	scripts/fuzz-l2-streams.sh $(BUILD) "$(FUZZ_SEED)" $(FUZZ_STREAMS)
 
-# 8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs (docs/isolation.md); not in make test.
+# 8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, then 1,008 triple faults
+# in 16 boots (docs/isolation.md); not in make test.
 soak: deps
 	@$(MAKE) --no-print-directory all payloads
 	tests/system/run-all.sh $(BUILD) '^bochs-soak$$'
+	tests/system/run-all.sh $(BUILD) '^bochs-triple-soak$$'
 
 test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check

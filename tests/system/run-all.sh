@@ -355,6 +355,22 @@ if want bochs-fail-alloc; then
 	payload_passes FAIL_CHECKS bystander
 	run_bochs bochs-fail-alloc --iso "$BUILD/system/fail-alloc.iso" --cpus 2 -- "${FAIL_CHECKS[@]}"
 fi
+if want_named bochs-triple-soak; then
+	# Triple faults by the thousand (issue 16): 16 boots of 63 VMs that each
+	# triple-fault beside a bystander, 1,008 in all; every boot ends with its
+	# summary, the bystander passes and every host frame comes back.
+	mods=()
+	for i in $(seq 1 63); do mods+=("triple_fault.elf name=t$i mem=2M"); done
+	umbra_iso triple-soak "${mods[@]}" "basic.elf name=bystander mem=16M -- ram=16M" || exit 1
+	TRIPLE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=64 pass=1 fail=63\$" "not:panic|exception"
+		"count:63:^umbra: vm t[0-9]+ exit=-1 verdict=error reason=triple fault at rip 0x"
+		"has:^umbra: host frames free: ([0-9]+) before the VMs, \\1 after\$")
+	payload_passes TRIPLE_CHECKS bystander
+	for round in $(seq 1 16); do
+		run_bochs "bochs-triple-soak-$round" --iso "$BUILD/system/triple-soak.iso" --cpus 2 -- \
+			"${TRIPLE_CHECKS[@]}"
+	done
+fi
 if want_named bochs-soak; then
 	"$ROOT/scripts/make-iso.sh" "$BUILD/system/soak.iso" "$ROOT/tests/system/grub-soak.cfg" "$ELF" \
 		"$GUEST"/{soak,nested_basic,vmcs12_fuzz}.elf || exit 1
