@@ -10,7 +10,14 @@
  * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
  * in the VM's report; with strict=1 it ends the VM instead.
  */
+#include <string.h>
+
 #include "arch/x86/cpu.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "vcpu/guest_mem.h"
+#include "vcpu/guest_walk.h"
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
@@ -31,6 +38,9 @@
 #define IO_QUAL_SIZE_MASK  7
 #define IO_QUAL_IN         (1u << 3)
 #define IO_QUAL_STRING     (1u << 4)
+#define IO_QUAL_REP        (1u << 5)
+#define STRING_IO_BATCH    4096
+#define RFLAGS_DF          (1ULL << 10)
 #define IO_QUAL_PORT_SHIFT 16
 
 static uint8_t uart_read(struct vm *vm, unsigned int reg)
@@ -203,6 +213,104 @@ static bool port_system(struct vm *vm, uint16_t port, unsigned int size, bool in
 	return false;
 }
 
+/*
+ * One access of size bytes at port: the device's answer, or the empty
+ * bus's (noted). False when it ended a strict=1 VM.
+ */
+static bool port_access(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *val)
+{
+	bool ok;
+
+	if (size > 1 && !port_span_ok(v->vm, port, size))
+		ok = false;
+	else if (in)
+		ok = port_in(v->vm, port, val);
+	else
+		ok = port_out(v->vm, port, *val);
+	/* Off the hot path: PCI configuration and the reset paths. */
+	if (!ok)
+		ok = port_system(v->vm, port, size, in, val);
+	if (ok)
+		return true;
+	if (v->vm->strict) {
+		vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx", port,
+		             in ? "in" : "out", size, size == 1 ? "" : "s",
+		             reg_cache_read(&v->regs, REG_RIP));
+		return false;
+	}
+	vm_note_unknown(v->vm, in ? UNKNOWN_PORT_IN : UNKNOWN_PORT_OUT, port);
+	*val = 0xffffffffu; /* no device drives the bus: all ones */
+	return true;
+}
+
+/*
+ * INS and OUTS (REP too): each element through port_access, to or from
+ * guest memory at the linear address the exit reports, then RSI or RDI and
+ * RCX move as the CPU moves them. At most STRING_IO_BATCH elements per exit:
+ * a longer REP restarts the instruction, as after an interrupt.
+ */
+static void string_io(struct vcpu *v, uint64_t qual, uint16_t port, unsigned int size, bool in)
+{
+	static const uint64_t addr_masks[] = {0xffffULL, 0xffffffffULL, ~0ULL};
+	bool rep = qual & IO_QUAL_REP;
+	unsigned int asz = 2;
+	uint64_t linear = vmcs_readl(GUEST_LINEAR_ADDRESS), count, done = 0;
+	unsigned int reg = in ? 7 : 6; /* RDI for INS, RSI for OUTS (x86 numbering) */
+	int64_t step = (reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : size;
+	struct guest_paging p;
+
+	if (vmx_caps.ins_outs_info)
+		asz = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	if (asz > 2)
+		asz = 2;
+	count = rep ? v->gprs.rcx & addr_masks[asz] : 1;
+	vcpu_guest_paging(v, &p);
+	while (done < count && done < STRING_IO_BATCH && v->vm->state != VM_ENDED) {
+		uint64_t gpa, at = linear + (uint64_t)((int64_t)done * step);
+		int rc = guest_walk(&p, at, in ? GUEST_ACC_WRITE : GUEST_ACC_READ, &gpa,
+		                    vcpu_read_guest64, v->vm);
+		uint8_t *mem;
+		uint32_t val = 0;
+
+		if (rc == 0 && (gpa & 0xfff) + size > 0x1000) /* split across pages: each byte */
+			rc = GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, 0);
+		mem = rc == 0 ? vm_gpa_to_ptr(v->vm, gpa, size) : NULL;
+		if (rc < 0 && guest_walk_reason(rc) != GUEST_WALK_ACCESSOR &&
+		    guest_walk_reason(rc) != GUEST_WALK_NONCANONICAL) {
+			/* The page fault the CPU would take, with the elements so far done. */
+			write_cr2(at);
+			vcpu_inject_exception(
+			        v, VECTOR_PF, true,
+			        guest_walk_pf_error_code(&p, in ? GUEST_ACC_WRITE : GUEST_ACC_READ,
+			                                 rc));
+			break;
+		}
+		if (!mem) {
+			vm_end_error(
+			        v->vm,
+			        "%s at rip 0x%lx: memory at linear 0x%lx is not RAM (string I/O "
+			        "to devices or across pages is not emulated)",
+			        in ? "INS" : "OUTS", reg_cache_read(&v->regs, REG_RIP), at);
+			return;
+		}
+		if (!in)
+			memcpy(&val, mem, size);
+		if (!port_access(v, port, size, in, &val))
+			return;
+		if (in)
+			memcpy(mem, &val, size);
+		done++;
+	}
+	vcpu_reg_write(v, reg,
+	               (vcpu_reg_read(v, reg) & ~addr_masks[asz]) |
+	                       ((vcpu_reg_read(v, reg) + (uint64_t)((int64_t)done * step)) &
+	                        addr_masks[asz]));
+	if (rep)
+		v->gprs.rcx = (v->gprs.rcx & ~addr_masks[asz]) | ((count - done) & addr_masks[asz]);
+	if (done == count && !v->exception_injected)
+		vcpu_skip_instruction(v);
+}
+
 void vcpu_exit_io(struct vcpu *v)
 {
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
@@ -210,34 +318,15 @@ void vcpu_exit_io(struct vcpu *v)
 	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
 	bool in = qual & IO_QUAL_IN;
 	uint32_t val = 0;
-	bool ok;
 
 	if (qual & IO_QUAL_STRING) {
-		vm_end_error(v->vm, "string I/O (%s) on port 0x%x is not supported, rip 0x%lx",
-		             in ? "INS" : "OUTS", port, reg_cache_read(&v->regs, REG_RIP));
+		string_io(v, qual, port, size, in);
 		return;
 	}
 	if (!in)
 		val = (uint32_t)v->gprs.rax;
-	if (size > 1 && !port_span_ok(v->vm, port, size))
-		ok = false;
-	else if (in)
-		ok = port_in(v->vm, port, &val);
-	else
-		ok = port_out(v->vm, port, val);
-	/* Off the hot path: PCI configuration and the reset paths. */
-	if (!ok)
-		ok = port_system(v->vm, port, size, in, &val);
-	if (!ok) {
-		if (v->vm->strict) {
-			vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx",
-			             port, in ? "in" : "out", size, size == 1 ? "" : "s",
-			             reg_cache_read(&v->regs, REG_RIP));
-			return;
-		}
-		vm_note_unknown(v->vm, in ? UNKNOWN_PORT_IN : UNKNOWN_PORT_OUT, port);
-		val = 0xffffffffu; /* no device drives the bus: all ones */
-	}
+	if (!port_access(v, port, size, in, &val))
+		return;
 	if (in) {
 		uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
 

@@ -191,12 +191,15 @@ fi
 if want bochs-empty_bus; then
 	# Ports and addresses with nothing behind them read all ones and take
 	# writes, as bare on Bochs; the report lists each (by 4 KiB page for memory).
-	# The PC pieces beside it: a PCI host bridge, the two reset paths, the CMOS clock.
+	# The PC pieces beside it: a PCI host bridge, the two reset paths, the CMOS
+	# clock, string I/O.
 	bare_vs_umbra empty_bus empty_bus "$BUILD/system/no-divergences.txt" \
 		"empty_bus.elf name=empty_bus mem=8M" "pc_platform.elf name=pc_platform mem=4M" \
 		"pc_platform.elf name=reset-cf9 mem=4M -- reset=cf9" \
-		"pc_platform.elf name=reset-kbc mem=4M -- reset=kbc" "cmos_clock.elf name=cmos_clock mem=4M" || exit 1
-	EB_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=5 pass=3 fail=2\$" "not:panic|exception"
+		"pc_platform.elf name=reset-kbc mem=4M -- reset=kbc" "cmos_clock.elf name=cmos_clock mem=4M" \
+		"string_io.elf name=string_io mem=4M" || exit 1
+	EB_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=6 pass=4 fail=2\$" "not:panic|exception"
+		"has:^\\[string_io\\] string io: a line by rep outsb\$"
 		"has:^umbra: vm reset-cf9 exit=-1 verdict=error reason=reset: the guest reset its machine \\(port 0xcf9, 0x6\\)\$"
 		"has:^umbra: vm reset-kbc exit=-1 verdict=error reason=reset: the guest reset its machine \\(keyboard controller, 0xfe\\)\$"
 		"not:^\\[reset-(cf9|kbc)\\] (not )?ok 4 " "has:^\\[pc_platform\\] ok 4 reset # SKIP"
@@ -206,6 +209,7 @@ if want bochs-empty_bus; then
 	payload_passes EB_CHECKS empty_bus
 	payload_passes EB_CHECKS pc_platform
 	payload_passes EB_CHECKS cmos_clock
+	payload_passes EB_CHECKS string_io
 	AFTER_RUN=compare_to_bare run_bochs bochs-empty_bus --iso "$BUILD/system/empty_bus.iso" --cpus 1 -- \
 		"${EB_CHECKS[@]}"
 fi
@@ -405,7 +409,7 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
-for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi acpi; do
+for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi acpi string_io; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
 		# tests that need Umbra skip, the others must pass there too. smp gets
