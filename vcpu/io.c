@@ -171,7 +171,8 @@ static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
 }
 
 /* Ports outside the byte-wide devices: PCI configuration and the reset paths. True if handled. */
-static bool port_system(struct vm *vm, uint16_t port, unsigned int size, bool in, uint32_t *val)
+static __attribute__((noinline)) bool port_system(struct vm *vm, uint16_t port, unsigned int size,
+                                                  bool in, uint32_t *val)
 {
 	if (pci_conf_port(port, size)) {
 		if (in)
@@ -213,25 +214,10 @@ static bool port_system(struct vm *vm, uint16_t port, unsigned int size, bool in
 	return false;
 }
 
-/*
- * One access of size bytes at port: the device's answer, or the empty
- * bus's (noted). False when it ended a strict=1 VM.
- */
-static bool port_access(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *val)
+/* Nothing at port: the empty bus's answer (noted), or the end of a strict=1 VM (false). */
+static __attribute__((noinline)) bool port_empty(struct vcpu *v, uint16_t port, unsigned int size,
+                                                 bool in, uint32_t *val)
 {
-	bool ok;
-
-	if (size > 1 && !port_span_ok(v->vm, port, size))
-		ok = false;
-	else if (in)
-		ok = port_in(v->vm, port, val);
-	else
-		ok = port_out(v->vm, port, *val);
-	/* Off the hot path: PCI configuration and the reset paths. */
-	if (!ok)
-		ok = port_system(v->vm, port, size, in, val);
-	if (ok)
-		return true;
 	if (v->vm->strict) {
 		vm_end_error(v->vm, "forbidden I/O port 0x%x (%s, %u byte%s) at rip 0x%lx", port,
 		             in ? "in" : "out", size, size == 1 ? "" : "s",
@@ -244,12 +230,34 @@ static bool port_access(struct vcpu *v, uint16_t port, unsigned int size, bool i
 }
 
 /*
+ * One access of size bytes at port: the device's answer, or the empty
+ * bus's (noted). False when it ended a strict=1 VM.
+ */
+static inline __attribute__((always_inline)) bool
+port_access(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *val)
+{
+	bool ok;
+
+	if (size > 1 && !port_span_ok(v->vm, port, size))
+		ok = false;
+	else if (in)
+		ok = port_in(v->vm, port, val);
+	else
+		ok = port_out(v->vm, port, *val);
+	/* Off the hot path: PCI configuration and the reset paths. */
+	if (!ok)
+		ok = port_system(v->vm, port, size, in, val);
+	return ok || port_empty(v, port, size, in, val);
+}
+
+/*
  * INS and OUTS (REP too): each element through port_access, to or from
  * guest memory at the linear address the exit reports, then RSI or RDI and
  * RCX move as the CPU moves them. At most STRING_IO_BATCH elements per exit:
  * a longer REP restarts the instruction, as after an interrupt.
  */
-static void string_io(struct vcpu *v, uint64_t qual, uint16_t port, unsigned int size, bool in)
+static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, uint16_t port,
+                                                unsigned int size, bool in)
 {
 	static const uint64_t addr_masks[] = {0xffffULL, 0xffffffffULL, ~0ULL};
 	bool rep = qual & IO_QUAL_REP;
