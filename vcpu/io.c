@@ -40,7 +40,6 @@
 #define IO_QUAL_STRING     (1u << 4)
 #define IO_QUAL_REP        (1u << 5)
 #define STRING_IO_BATCH    4096
-#define RFLAGS_DF          (1ULL << 10)
 #define IO_QUAL_PORT_SHIFT 16
 
 static uint8_t uart_read(struct vm *vm, unsigned int reg)
@@ -263,7 +262,7 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 	bool rep = qual & IO_QUAL_REP;
 	unsigned int asz = 2;
 	uint64_t linear = vmcs_readl(GUEST_LINEAR_ADDRESS), count, done = 0;
-	unsigned int reg = in ? 7 : 6; /* RDI for INS, RSI for OUTS (x86 numbering) */
+	unsigned int reg = in ? VCPU_REG_RDI : VCPU_REG_RSI;
 	int64_t step = (reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : size;
 	struct guest_paging p;
 

@@ -5,13 +5,12 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
 
-#define PAGE_MASK_4K   0xfffULL
-#define EPT_QUAL_WRITE (1u << 1)
-#define EPT_QUAL_FETCH (1u << 2)
+#define PAGE_MASK_4K 0xfffULL
 
 #define AR_L  (1u << 13) /* CS: 64-bit code */
 #define AR_DB (1u << 14) /* CS: 32-bit default operand size */

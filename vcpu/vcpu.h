@@ -86,6 +86,8 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 
 /* General register n (x86 numbering) of the guest: RSP is in the VMCS, the rest in gprs. */
 #define VCPU_REG_RSP 4
+#define VCPU_REG_RSI 6
+#define VCPU_REG_RDI 7
 static inline uint64_t vcpu_reg_read(struct vcpu *v, unsigned int n)
 {
 	return n == VCPU_REG_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);

@@ -20,6 +20,8 @@
 #define CR4_OSXSAVE (1UL << 18)
 
 #define RFLAGS_IF (1UL << 9)
+#define RFLAGS_DF (1UL << 10)
+#define RFLAGS_RF (1UL << 16)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

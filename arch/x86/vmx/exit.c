@@ -11,10 +11,6 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define EPT_QUAL_READ  (1u << 0)
-#define EPT_QUAL_WRITE (1u << 1)
-#define EPT_QUAL_FETCH (1u << 2)
-
 static const char *const reason_names[UMBRA_EXIT_REASONS] = {
         [0] = "EXCEPTION_NMI",
         [1] = "EXTERNAL_INTERRUPT",

@@ -27,6 +27,10 @@
 #define INTR_INFO_DELIVER_CODE (1u << 11)
 #define INTR_INFO_VALID        (1u << 31)
 
+/* EPT-violation exit qualification: the access that faulted (SDM Table 28-7). */
+#define EPT_QUAL_WRITE (1u << 1)
+#define EPT_QUAL_FETCH (1u << 2)
+
 /* Primary processor-based VM-execution controls (SDM Table 25-6). */
 #define CPU_BASED_INTR_WINDOW_EXITING         (1u << 2)
 #define CPU_BASED_USE_TSC_OFFSETTING          (1u << 3)
