@@ -1,6 +1,5 @@
 #include "vcpu/sched.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,16 +83,20 @@ static void report_totals(void)
 /* Modules past the limit that get a refusal line each. */
 #define PAST_LIMIT_LISTED 64
 
-/* A module that will not run: its verdict line, as for a VM that ended. */
-static void __attribute__((format(printf, 2, 3))) refuse_module(struct vm *vm, const char *fmt, ...)
+/*
+ * Module `index` will not run: its error line (with its command line, if
+ * any) and its verdict line, as for a VM that ended. Without a name of its
+ * own yet, it is named by its place among the modules.
+ */
+static void refuse_module(struct vm *vm, uint32_t index, const char *cmdline, const char *why)
 {
-	va_list ap;
-	char reason[VM_REASON_MAX];
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	vm_end_error(vm, "%s", reason);
+	if (!vm->name[0])
+		snprintf(vm->name, sizeof(vm->name), "module%u", index);
+	if (cmdline)
+		console_printf("umbra: error: module %u ('%s'): %s\n", index, cmdline, why);
+	else
+		console_printf("umbra: error: module %u: %s\n", index, why);
+	vm_end_error(vm, "bad module: %s", why);
 	vm_report(vm, NULL);
 	failed_to_create++;
 }
@@ -117,10 +120,8 @@ static void refuse_orphan_files(const struct boot_info *bi)
 		struct vm *vm = &vms[vm_count]; /* a free slot: the module is no VM */
 
 		memset(vm, 0, sizeof(*vm));
-		snprintf(vm->name, sizeof(vm->name), "module%u", i);
-		console_printf("umbra: error: module %u ('%s'): for=%s names no VM\n", i,
-		               bi->modules[i].cmdline, owner);
-		refuse_module(vm, "bad module: for=%s names no VM", owner);
+		snprintf(err, sizeof(err), "for=%s names no VM", owner);
+		refuse_module(vm, i, bi->modules[i].cmdline, err);
 	}
 }
 
@@ -143,20 +144,12 @@ void sched_create_vms(const struct boot_info *bi)
 			continue;
 		if (err[0]) {
 			memset(vm, 0, sizeof(*vm));
-			snprintf(vm->name, sizeof(vm->name), "module%u", i);
-			console_printf("umbra: error: module %u ('%s'): %s\n", i,
-			               bi->modules[i].cmdline, err);
-			refuse_module(vm, "bad module: %s", err);
+			refuse_module(vm, i, bi->modules[i].cmdline, err);
 			continue;
 		}
 		if (vm_create(vm, vm_count, &bi->modules[i], bi->modules, bi->module_count, err,
 		              sizeof(err)) < 0) {
-			/* No name of its own (yet): named by its place among the modules. */
-			if (!vm->name[0])
-				snprintf(vm->name, sizeof(vm->name), "module%u", i);
-			console_printf("umbra: error: module %u ('%s'): %s\n", i,
-			               bi->modules[i].cmdline, err);
-			refuse_module(vm, "bad module: %s", err);
+			refuse_module(vm, i, bi->modules[i].cmdline, err);
 			continue;
 		}
 		console_printf("umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), boot "
@@ -177,14 +170,11 @@ void sched_create_vms(const struct boot_info *bi)
 	for (uint32_t i = 0; i < listed; i++) {
 		static struct vm
 		        past; /* vms[] may be full: it has a slot per module below the limit */
-		struct vm *vm = &past;
-		uint32_t index = BOOT_MAX_MODULES + i;
+		char why[64];
 
-		memset(vm, 0, sizeof(*vm));
-		snprintf(vm->name, sizeof(vm->name), "module%u", index);
-		console_printf("umbra: error: module %u: past Umbra's limit of %u modules\n", index,
-		               BOOT_MAX_MODULES);
-		refuse_module(vm, "bad module: past Umbra's limit of %u modules", BOOT_MAX_MODULES);
+		memset(&past, 0, sizeof(past));
+		snprintf(why, sizeof(why), "past Umbra's limit of %u modules", BOOT_MAX_MODULES);
+		refuse_module(&past, BOOT_MAX_MODULES + i, NULL, why);
 	}
 	if (bi->modules_past_limit > listed) {
 		console_printf("umbra: error: %u more modules past Umbra's limit of %u, refused "

@@ -29,10 +29,7 @@ static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "stri
 
 #define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
 
-/*
- * Every key=value word before "--" must be one Umbra knows, given once; a
- * leading file name is fine.
- */
+/* The wall time every VM's CMOS clock starts from (vm_set_wall_clock). */
 static int64_t wall_epoch;
 static uint64_t wall_tsc0;
 
@@ -42,6 +39,10 @@ void vm_set_wall_clock(int64_t epoch, uint64_t tsc0)
 	wall_tsc0 = tsc0;
 }
 
+/*
+ * Every key=value word before "--" must be one Umbra knows, given once; a
+ * leading file name is fine.
+ */
 static int check_keys(const char *cmdline, char *err, size_t err_size)
 {
 	const char *p = cmdline;
@@ -79,6 +80,19 @@ static int check_keys(const char *cmdline, char *err, size_t err_size)
 		seen[k] = true;
 	next:
 		first = false;
+	}
+	return 0;
+}
+
+/* key=0/1 (off by default) into *out; -1 with the reason in err for any other value. */
+static int bool_key(const char *cmdline, const char *key, bool *out, char *err, size_t err_size)
+{
+	char val[VM_CMDLINE_MAX];
+
+	*out = false;
+	if (cmdline_get(cmdline, key, val, sizeof(val)) && !cmdline_parse_bool(val, out)) {
+		snprintf(err, err_size, "%s=%s is not 0 or 1", key, val);
+		return -1;
 	}
 	return 0;
 }
@@ -121,19 +135,11 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_allo
 	}
 	vm->vcpu_count = (uint32_t)vcpus;
 	/* Nested VMX (docs/nested.md): VMX shown to the guest, its instructions emulated. */
-	vm->nested = false;
-	if (cmdline_get(cmdline, "nested", val, sizeof(val)) &&
-	    !cmdline_parse_bool(val, &vm->nested)) {
-		snprintf(err, err_size, "nested=%s is not 0 or 1", val);
+	if (bool_key(cmdline, "nested", &vm->nested, err, err_size) < 0)
 		return -1;
-	}
 	/* strict=1: what the platform lacks ends the VM, instead of hardware's answer. */
-	vm->strict = false;
-	if (cmdline_get(cmdline, "strict", val, sizeof(val)) &&
-	    !cmdline_parse_bool(val, &vm->strict)) {
-		snprintf(err, err_size, "strict=%s is not 0 or 1", val);
+	if (bool_key(cmdline, "strict", &vm->strict, err, err_size) < 0)
 		return -1;
-	}
 	uint64_t fail = 0;
 
 	if (cmdline_get(cmdline, "fail_alloc", val, sizeof(val)) &&
