@@ -23,6 +23,7 @@
 #define BOOTINFO_SIZE 4096
 #define MB1_MAGIC     0x2badb002u
 #define MB2_MAGIC     0x36d76289u
+#define FILES_FLOOR   0x100000ULL
 
 /* fail_alloc= is a test hook: the n-th frame allocation for the VM fails (docs/isolation.md). */
 static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "strict", "fail_alloc"};
@@ -242,7 +243,10 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 
 	guest_image_load(&img, file, (uint8_t *)vm->ram_hpa);
-	nfiles = place_files(vm, all, count, img.load_end, files, err, err_size);
+	/* Above the kernel and above 1 MiB: the boot information and ACPI tables live below. */
+	nfiles =
+	        place_files(vm, all, count, img.load_end > FILES_FLOOR ? img.load_end : FILES_FLOOR,
+	                    files, err, err_size);
 	if (nfiles < 0) {
 		vm_free(vm);
 		return -1;
