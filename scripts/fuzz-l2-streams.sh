@@ -13,20 +13,11 @@ SEED=${2:-$(date +%s)} COUNT=${3:-100000} BLOCK=${4:-500}
 OUT=$BUILD/fuzz-l2-streams
 mkdir -p "$OUT"
 echo "fuzz-l2-streams: seed $SEED, $COUNT streams in blocks of $BLOCK"
-args="seed=$SEED count=$COUNT block=$BLOCK"
-printf 'set timeout=0\nset default=0\nmenuentry "bare" {\n\tmultiboot /boot/l2_streams.elf name=bare -- %s\n\tboot\n}\n' \
-	"$args" >"$OUT/bare.cfg"
-printf 'set timeout=0\nset default=0\nmenuentry "nested" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/l2_streams.elf name=l2_streams nested=1 mem=16M -- %s\n\tboot\n}\n' \
-	"$args" >"$OUT/nested.cfg"
-for kind in bare nested; do
-	"$ROOT/scripts/make-iso.sh" "$OUT/$kind.iso" "$OUT/$kind.cfg" "$BUILD/umbra.elf" \
-		"$BUILD/guest/l2_streams.elf" >/dev/null || exit 2
-done
-"$ROOT/scripts/run-bochs.sh" --iso "$OUT/bare.iso" --cpus 1 --out "$OUT/bare" --timeout 3600 &
-"$ROOT/scripts/run-bochs.sh" --iso "$OUT/nested.iso" --cpus 1 --out "$OUT/nested" --timeout 3600
-wait
+# shellcheck source=scripts/bare-and-nested.sh
+. "$ROOT/scripts/bare-and-nested.sh"
+bare_and_nested "$OUT" all l2_streams "seed=$SEED count=$COUNT block=$BLOCK"
 : >"$OUT/no-divergences.txt"
-if "$ROOT/tests/system/compare-outcomes.sh" "$OUT/bare/serial.log" "$OUT/nested/serial.log" \
+if "$ROOT/tests/system/compare-outcomes.sh" "$OUT/all-bare/serial.log" "$OUT/all-nested/serial.log" \
 	l2_streams "$OUT/no-divergences.txt" >"$OUT/compare.txt"; then
 	echo "fuzz-l2-streams: seed $SEED: all $COUNT streams alike bare and nested"
 	exit 0

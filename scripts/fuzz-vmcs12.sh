@@ -17,21 +17,10 @@ OUT=$BUILD/fuzz-vmcs12
 mkdir -p "$OUT"
 echo "fuzz-vmcs12: seed $SEED, $COUNT cases in blocks of $BLOCK"
 
+# shellcheck source=scripts/bare-and-nested.sh
+. "$ROOT/scripts/bare-and-nested.sh"
 # run NAME ARGS: both runs of cases ARGS into $OUT/NAME-{bare,nested}/serial.log.
-run() {
-	local name=$1 args=$2
-	printf 'set timeout=0\nset default=0\nmenuentry "bare" {\n\tmultiboot /boot/vmcs12_fuzz.elf name=bare -- %s\n\tboot\n}\n' \
-		"$args" >"$OUT/$name-bare.cfg"
-	printf 'set timeout=0\nset default=0\nmenuentry "nested" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/vmcs12_fuzz.elf name=vmcs12_fuzz nested=1 mem=16M -- %s\n\tboot\n}\n' \
-		"$args" >"$OUT/$name-nested.cfg"
-	for kind in bare nested; do
-		"$ROOT/scripts/make-iso.sh" "$OUT/$name-$kind.iso" "$OUT/$name-$kind.cfg" "$BUILD/umbra.elf" \
-			"$BUILD/guest/vmcs12_fuzz.elf" >/dev/null || exit 2
-	done
-	"$ROOT/scripts/run-bochs.sh" --iso "$OUT/$name-bare.iso" --cpus 1 --out "$OUT/$name-bare" --timeout 3600 &
-	"$ROOT/scripts/run-bochs.sh" --iso "$OUT/$name-nested.iso" --cpus 1 --out "$OUT/$name-nested" --timeout 3600
-	wait
-}
+run() { bare_and_nested "$OUT" "$1" vmcs12_fuzz "$2"; }
 
 # The "# outcome" and mutation lines of a log, without Umbra's prefix.
 lines() { tr -d '\r' <"$1" | sed -e 's/^\[vmcs12_fuzz\] //' | grep -E '^# (outcome|case|  )'; }

@@ -161,6 +161,20 @@ umbra_iso() {
 		$(printf '%s\n' "${elfs[@]}" | sort -u)
 }
 
+# solo_case NAME MODULE CHECK... : Bochs case NAME with one VM (MODULE) alone
+# on one CPU, beside nothing: its summary, no panic, the VM's payload passes
+# (its name= is its console prefix), and the CHECKs.
+solo_case() {
+	local name=$1 module=$2 vm
+	shift 2
+	vm=$(sed -n 's/.*name=\([^ ]*\).*/\1/p' <<<"$module")
+	umbra_iso "$name" "$module" || return 1
+	local solo_checks=("last:^umbra: summary cpus=1 vmx=1 vms=1 pass=1 fail=0\$"
+		"not:panic|exception" "$@")
+	payload_passes solo_checks "$vm"
+	run_bochs "$name" --iso "$BUILD/system/$name.iso" --cpus 1 -- "${solo_checks[@]}"
+}
+
 # bare_vs_umbra CASE PAYLOAD DIVERGENCES MODULE... : PAYLOAD's reference run bare
 # on Bochs (bochs-bare-CASE) and an ISO of Umbra with one module2 line per
 # MODULE ($BUILD/system/CASE.iso, the payloads they name on it); run that ISO with

@@ -216,20 +216,14 @@ fi
 if want bochs-nmi; then
 	# NMIs a guest sends: delivered, blocked until IRET, waking HLT with IF=0.
 	# The only VM: Bochs leaks virtual-NMI blocking between VMCSs (docs/bochs.md).
-	umbra_iso nmi "nmi.elf name=nmi mem=8M vcpus=2 -- cpus=2" || exit 1
-	NMI_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=1 pass=1 fail=0\$" "not:panic|exception"
-		"has:^\\[nmi\\] ok 3 nmi_wakes_hlt_with_interrupts_off\$")
-	payload_passes NMI_CHECKS nmi
-	run_bochs bochs-nmi --iso "$BUILD/system/nmi.iso" --cpus 1 -- "${NMI_CHECKS[@]}"
+	solo_case bochs-nmi "nmi.elf name=nmi mem=8M vcpus=2 -- cpus=2" \
+		"has:^\\[nmi\\] ok 3 nmi_wakes_hlt_with_interrupts_off\$" || exit 1
 fi
 if want bochs-pit_timer; then
 	# The 8254 timer: its calibration of the TSC within 1% of CPUID 0x16's rate.
 	# Alone on its CPU: a VM waiting for its slice would see OUT2 rise late.
-	umbra_iso pit_timer "pit_timer.elf name=pit_timer mem=4M" || exit 1
-	PIT_CHECKS=("last:^umbra: summary cpus=1 vmx=1 vms=1 pass=1 fail=0\$" "not:panic|exception"
-		"has:^\\[pit_timer\\] ok 1 channel2_out2_rises_and_calibrates_the_tsc\$")
-	payload_passes PIT_CHECKS pit_timer
-	run_bochs bochs-pit_timer --iso "$BUILD/system/pit_timer.iso" --cpus 1 -- "${PIT_CHECKS[@]}"
+	solo_case bochs-pit_timer "pit_timer.elf name=pit_timer mem=4M" \
+		"has:^\\[pit_timer\\] ok 1 channel2_out2_rises_and_calibrates_the_tsc\$" || exit 1
 fi
 if want bochs-modules; then
 	# Boot-time input a user can get wrong: an empty module, too many modules,
