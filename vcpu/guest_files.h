@@ -1,7 +1,7 @@
 /*
  * Files for a guest: a module whose command line says `for=NAME` is not a
  * VM but a file for the VM named NAME. Its bytes are copied into that VM's
- * RAM, page-aligned above the kernel, and listed in the guest's boot
+ * RAM, page-aligned above the kernel and 1 MiB, and listed in the guest's boot
  * information as a Multiboot module, with the words after its "--" as the
  * module's command line (docs/guest-abi.md).
  */
