@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "vcpu/vioapic.h"
+#include "vcpu/vm_irq.h"
+
 /* Offsets from ACPI_TABLES_GPA. */
 #define OFF_RSDP 0x000
 #define OFF_RSDT 0x040
@@ -19,6 +22,11 @@
 #define LAPIC_ENTRY    0
 #define LAPIC_LEN      8
 #define LAPIC_ENABLED  1u
+#define IOAPIC_ENTRY   1
+#define IOAPIC_LEN     12
+#define ISO_ENTRY      2 /* interrupt source override */
+#define ISO_LEN        10
+#define ISO_LEVEL_HIGH 0x000du /* active high, level-triggered */
 #define FADT_WBINVD    (1u << 0)
 #define FADT_PROC_C1   (1u << 2)
 #define FADT_RESET_REG (1u << 10)
@@ -111,22 +119,43 @@ static void build_fadt(uint8_t *t, uint32_t base)
 	finish(t, FADT_SIZE);
 }
 
+/* An interrupt source override: ISA IRQ irq is the I/O APIC's pin gsi. */
+static uint8_t *put_override(uint8_t *e, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+	e[0] = ISO_ENTRY;
+	e[1] = ISO_LEN;
+	e[2] = 0; /* ISA */
+	e[3] = irq;
+	put32(e + 4, gsi);
+	put16(e + 8, flags);
+	return e + ISO_LEN;
+}
+
 static uint32_t build_madt(uint8_t *t, uint32_t vcpus)
 {
-	uint32_t len = 44 + vcpus * LAPIC_LEN;
+	uint32_t len = 44 + vcpus * LAPIC_LEN + IOAPIC_LEN + 2 * ISO_LEN;
+	uint8_t *e = t + 44 + vcpus * LAPIC_LEN;
 
 	header(t, "APIC", len, 4);
 	put32(t + 36, MADT_LAPIC);
 	put32(t + 40, MADT_PCAT);
 	for (uint32_t i = 0; i < vcpus; i++) {
-		uint8_t *e = t + 44 + i * LAPIC_LEN;
+		uint8_t *l = t + 44 + i * LAPIC_LEN;
 
-		e[0] = LAPIC_ENTRY;
-		e[1] = LAPIC_LEN;
-		e[2] = (uint8_t)i; /* ACPI processor UID */
-		e[3] = (uint8_t)i; /* APIC ID: the vCPU's number */
-		put32(e + 4, LAPIC_ENABLED);
+		l[0] = LAPIC_ENTRY;
+		l[1] = LAPIC_LEN;
+		l[2] = (uint8_t)i; /* ACPI processor UID */
+		l[3] = (uint8_t)i; /* APIC ID: the vCPU's number */
+		put32(l + 4, LAPIC_ENABLED);
 	}
+	/* The I/O APIC (ID after the vCPUs', GSIs from 0), and how ISA IRQs land on it (vm_irq.h). */
+	e[0] = IOAPIC_ENTRY;
+	e[1] = IOAPIC_LEN;
+	e[2] = 0; /* its ID register reads 0 */
+	put32(e + 4, (uint32_t)VIOAPIC_BASE);
+	put32(e + 8, 0);
+	e = put_override(e + IOAPIC_LEN, 0, VM_IRQ_TIMER_PIN, 0); /* the PIT, as on PCs */
+	put_override(e, ACPI_SCI_IRQ, ACPI_SCI_IRQ, ISO_LEVEL_HIGH);
 	finish(t, len);
 	return len;
 }

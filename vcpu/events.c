@@ -11,6 +11,7 @@
 #include "lib/console.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
+#include "vcpu/vm_irq.h"
 #include "vcpu/vmcs_setup.h"
 
 #define INTERRUPTIBILITY_STI_MOVSS 3u
@@ -50,6 +51,36 @@ static void kick(struct vcpu *v)
 		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
 }
 
+/*
+ * When v must next look at its interrupts: its APIC timer's next expiry
+ * that matters, and on vCPU 0 the VM's next device edge (vm_irq.c).
+ */
+static uint64_t wake_at(const struct vcpu *v)
+{
+	uint64_t t = vlapic_timer_wake(&v->lapic);
+	uint64_t d =
+	        v->id == 0 ? __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED) : UINT64_MAX;
+
+	return d < t ? d : t;
+}
+
+/* The VM's device edges that are due (vCPU 0 keeps its device time); inline: mostly none is. */
+static inline void poll_devices(struct vcpu *v, uint64_t now)
+{
+	if (v->id == 0 && __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED) <= now)
+		vm_irq_poll_due(v, now);
+}
+
+void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v)
+{
+	spin_lock(&v->lock);
+	v->timer_next = wake_at(v);
+	v->irq_hint = true;
+	spin_unlock(&v->lock);
+	if (v != src)
+		kick(v);
+}
+
 /* What hardware ignores silently is noted at debug level. */
 static void note_ignored_icr(const struct vcpu *src, const struct vlapic_icr *icr, uint32_t targets)
 {
@@ -86,7 +117,7 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 		switch (icr->mode) {
 		case VLAPIC_DM_FIXED:
 		case VLAPIC_DM_LOWEST:
-			vlapic_accept_fixed(&t->lapic, icr->vector);
+			vlapic_accept_interrupt(&t->lapic, icr->vector, icr->trigger_level);
 			t->irq_hint = true;
 			break;
 		case VLAPIC_DM_INIT:
@@ -141,7 +172,7 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now)
 {
-	uint64_t next = vlapic_timer_wake(&v->lapic);
+	uint64_t next = wake_at(v);
 
 	if (next != v->timer_next) {
 		v->timer_next = next;
@@ -165,13 +196,14 @@ static void timer_due_locked(struct vcpu *v, uint64_t now)
 	if (now >= v->timer_next)
 		v->irq_hint = true;
 	vlapic_timer_update(&v->lapic, now);
-	v->timer_next = vlapic_timer_wake(&v->lapic);
+	v->timer_next = wake_at(v);
 }
 
 bool vcpu_ready(struct vcpu *v, uint64_t now)
 {
 	bool ready;
 
+	poll_devices(v, now);
 	spin_lock(&v->lock);
 	if (v->init_pending) {
 		/*
@@ -203,7 +235,8 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 	timer_due_locked(v, now);
 	/* An interrupt wakes HLT with IF set; an NMI wakes it whatever IF says. */
 	if (v->state == VCPU_HALTED &&
-	    ((v->halted_with_if && vlapic_pending(&v->lapic) >= 0) || v->nmi_pending))
+	    ((v->halted_with_if && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
+	     v->nmi_pending))
 		v->state = VCPU_RUNNABLE;
 	ready = v->state == VCPU_RUNNABLE;
 	spin_unlock(&v->lock);
@@ -243,6 +276,35 @@ static bool inject_nmi(struct vcpu *v, uint64_t now)
 	return true;
 }
 
+/* True if the guest takes an external interrupt at this entry (IF, no STI/MOV SS shadow). */
+static bool interruptible(struct vcpu *v)
+{
+	return (reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI_MOVSS);
+}
+
+/*
+ * The PIC's interrupt into this entry (acknowledged on the PIC only now,
+ * when the CPU takes it), or an interrupt window for when it can go. True
+ * when nothing else may be injected at this entry.
+ */
+static bool inject_extint(struct vcpu *v, uint64_t now)
+{
+	uint8_t vector;
+
+	if (v->exception_injected || !interruptible(v)) {
+		exec_controls_setbit(v->loaded, CPU_BASED_INTR_WINDOW_EXITING);
+		v->exception_injected = false;
+		slice_arm(v, now);
+		return true;
+	}
+	vector = vm_irq_extint_ack(v);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
+	v->injected = vector; /* irq_hint stays set: checked after the exit */
+	slice_arm(v, now);
+	return true;
+}
+
 void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 {
 	int vector;
@@ -262,6 +324,10 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 	}
 	/* An NMI goes before interrupts (L1's NMIs wait while L2 runs: docs/guest-abi.md). */
 	if (v->nmi_pending && !v->nested.in_l2 && inject_nmi(v, now))
+		return;
+	poll_devices(v, now);
+	/* The PIC's INTR goes first, as the APIC passes ExtINT by (it has no priority there). */
+	if (!v->nested.in_l2 && vm_irq_extint_pending(v) && inject_extint(v, now))
 		return;
 	spin_lock(&v->lock);
 	timer_due_locked(v, now);
@@ -286,14 +352,13 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		slice_arm(v, now);
 		return;
 	}
-	if ((reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
-	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI_MOVSS)) {
+	if (interruptible(v)) {
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 		             INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
 		spin_lock(&v->lock);
 		vlapic_ack(&v->lapic, (uint8_t)vector);
 		/* Out of IRR, the timer's vector can be raised again: its next expiry counts. */
-		v->timer_next = vlapic_timer_wake(&v->lapic);
+		v->timer_next = wake_at(v);
 		spin_unlock(&v->lock);
 		v->injected = (int16_t)vector; /* irq_hint stays set: checked after the exit */
 		slice_arm(v, now);
@@ -340,7 +405,9 @@ void vcpu_exit_hlt(struct vcpu *v)
 	if (blocking & INTERRUPTIBILITY_STI_MOVSS)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~INTERRUPTIBILITY_STI_MOVSS);
 	spin_lock(&v->lock);
-	wake = ((rflags & RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0) || v->nmi_pending;
+	wake = ((rflags & RFLAGS_IF) &&
+	        (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
+	       v->nmi_pending;
 	if (!wake) {
 		v->state = VCPU_HALTED;
 		v->halted_with_if = rflags & RFLAGS_IF;

@@ -18,6 +18,12 @@ void vcpu_events_reset(struct vcpu *v, bool bsp);
 /* Delivers an interrupt command the vCPU `src` wrote to every vCPU of its VM it targets. */
 void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr);
 
+/*
+ * Something of the VM's (a device edge, the PIC's INTR) concerns v: it
+ * looks at its interrupts again, and its CPU is told if that is not src's.
+ */
+void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v);
+
 /* After the guest touched its local APIC: the timer's next expiry may have moved. */
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now);
 

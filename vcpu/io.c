@@ -1,14 +1,14 @@
 /*
- * Port I/O exits: the VM's platform. COM1 (a 16550 that is always ready
- * to send), port 0xE9 (debug console), port 0xF4 (isa-debug-exit: ends the
- * VM with the value written), port 0x80 (POST/delay: ignored), the legacy
- * PICs (vpic.c: programmable, silent), the CMOS clock (rtc.c), the 8254
- * timer and port 0x61 (pit.c), PCI configuration (pci_conf.c: a
- * host bridge), the ACPI PM registers (acpi_pm.c: timer, S5 power-off),
- * and the two ways a PC resets itself (port 0xCF9, the
- * keyboard controller's pulse): they end the VM as a reboot would. Any other port has nothing behind
- * it: an empty bus, as on a PC (reads all ones, writes go nowhere), noted
- * in the VM's report; with strict=1 it ends the VM instead.
+ * Port I/O exits: the VM's platform. COM1 (uart.c) and the legacy PICs
+ * (vpic.c), whose interrupts vm_irq.c wires; port 0xE9 (debug console),
+ * port 0xF4 (isa-debug-exit: ends the VM with the value written), port
+ * 0x80 (POST/delay: ignored), the CMOS clock (rtc.c), the 8254 timer and
+ * port 0x61 (pit.c), PCI configuration (pci_conf.c: a host bridge), the
+ * ACPI PM registers (acpi_pm.c: timer, S5 power-off), and the two ways a
+ * PC resets itself (port 0xCF9, the keyboard controller's pulse): they
+ * end the VM as a reboot would. Any other port has nothing behind it: an
+ * empty bus, as on a PC (reads all ones, writes go nowhere), noted in the
+ * VM's report; with strict=1 it ends the VM instead.
  */
 #include <string.h>
 
@@ -20,20 +20,13 @@
 #include "vcpu/guest_walk.h"
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
+#include "vcpu/vm_irq.h"
 
-#define COM1_BASE          0x3f8
-#define COM1_LAST          0x3ff
 #define POST_PORT          0x80
 #define KBC_COMMAND_PORT   0x64
 #define KBC_PULSE_RESET    0xfe
 #define RESET_CONTROL_PORT 0xcf9
 #define RESET_CONTROL_CPU  (1u << 2) /* 0 -> 1 resets (bit 1: hard, or soft) */
-
-#define UART_LSR_THRE         0x20
-#define UART_LSR_TEMT         0x40
-#define UART_IIR_NO_INTERRUPT 0x01
-#define UART_MSR_CONNECTED    0xb0 /* DCD, DSR, CTS */
-#define UART_LCR_DLAB         0x80
 
 #define IO_QUAL_SIZE_MASK  7
 #define IO_QUAL_IN         (1u << 3)
@@ -42,48 +35,6 @@
 #define STRING_IO_BATCH    4096
 #define IO_QUAL_PORT_SHIFT 16
 
-static uint8_t uart_read(struct vm *vm, unsigned int reg)
-{
-	struct vm_uart *u = &vm->uart;
-	bool dlab = u->lcr & UART_LCR_DLAB;
-
-	switch (reg) {
-	case 0: return dlab ? u->dll : 0; /* no input ever arrives */
-	case 1: return dlab ? u->dlm : u->ier;
-	case 2: return UART_IIR_NO_INTERRUPT;
-	case 3: return u->lcr;
-	case 4: return u->mcr;
-	case 5: return UART_LSR_THRE | UART_LSR_TEMT;
-	case 6: return UART_MSR_CONNECTED;
-	default: return u->scratch;
-	}
-}
-
-static void uart_write(struct vm *vm, unsigned int reg, uint8_t val)
-{
-	struct vm_uart *u = &vm->uart;
-	bool dlab = u->lcr & UART_LCR_DLAB;
-
-	switch (reg) {
-	case 0:
-		if (dlab)
-			u->dll = val;
-		else
-			vm_console_putc(vm, (char)val);
-		return;
-	case 1:
-		if (dlab)
-			u->dlm = val;
-		else
-			u->ier = val;
-		return;
-	case 3: u->lcr = val; return;
-	case 4: u->mcr = val; return;
-	case 7: u->scratch = val; return;
-	default: return; /* FCR, read-only LSR/MSR */
-	}
-}
-
 /*
  * The emulated device a port belongs to (0: none). A multi-byte access is
  * the platform's only if all of its ports are one device's: one that runs
@@ -91,17 +42,15 @@ static void uart_write(struct vm *vm, unsigned int reg, uint8_t val)
  */
 static uintptr_t port_device(struct vm *vm, uint16_t port)
 {
-	bool data;
-
-	if (port >= COM1_BASE && port <= COM1_LAST)
-		return COM1_BASE;
+	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST)
+		return UART_COM1_BASE;
 	if (port == UMBRA_DEBUGCON_PORT || port == UMBRA_EXIT_PORT || port == POST_PORT)
 		return port;
 	if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT)
 		return RTC_INDEX_PORT;
 	if (pit_port(port))
 		return PIT_FIRST_PORT;
-	return (uintptr_t)vpic_chip_of(&vm->pic, port, &data);
+	return (uintptr_t)vpic_chip_of(&vm->pic, port);
 }
 
 static __attribute__((noinline)) bool port_span_ok(struct vm *vm, uint16_t port, unsigned int size)
@@ -115,8 +64,9 @@ static __attribute__((noinline)) bool port_span_ok(struct vm *vm, uint16_t port,
 }
 
 /* The clock and the timer are the VM's, shared by its vCPUs: one access at a time. */
-static uint8_t timer_port(struct vm *vm, uint16_t port, bool write, uint8_t val)
+static uint8_t timer_port(struct vcpu *v, uint16_t port, bool write, uint8_t val)
 {
+	struct vm *vm = v->vm;
 	uint64_t now = rdtsc();
 
 	spin_lock(&vm->lock);
@@ -129,42 +79,42 @@ static uint8_t timer_port(struct vm *vm, uint16_t port, bool write, uint8_t val)
 	else
 		val = rtc_in(&vm->rtc, port, now);
 	spin_unlock(&vm->lock);
+	if (pit_port(port) && write)
+		vm_irq_timer_changed(v); /* IRQ 0's next edge may have moved */
 	return val;
 }
 
 /* Returns false if the port is not part of the VM's platform. */
-static bool port_in(struct vm *vm, uint16_t port, uint32_t *val)
+static bool port_in(struct vcpu *v, uint16_t port, uint32_t *val)
 {
 	uint8_t byte;
 
-	if (port >= COM1_BASE && port <= COM1_LAST)
-		*val = uart_read(vm, port - COM1_BASE);
+	if (vm_irq_port_in(v, port, &byte))
+		*val = byte;
 	else if (port == UMBRA_DEBUGCON_PORT)
 		*val = UMBRA_DEBUGCON_PORT; /* as QEMU's and Bochs' debug consoles answer */
 	else if (port == POST_PORT)
 		*val = 0xff;
 	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT || pit_port(port))
-		*val = timer_port(vm, port, false, 0);
-	else if (vpic_in(&vm->pic, port, &byte))
-		*val = byte;
+		*val = timer_port(v, port, false, 0);
 	else
 		return false;
 	return true;
 }
 
-static bool port_out(struct vm *vm, uint16_t port, uint32_t val)
+static bool port_out(struct vcpu *v, uint16_t port, uint32_t val)
 {
 	if (port == POST_PORT) /* first: kernels' I/O delay writes it (Linux's io_delay) */
 		return true;
-	if (port >= COM1_BASE && port <= COM1_LAST)
-		uart_write(vm, port - COM1_BASE, (uint8_t)val);
-	else if (port == UMBRA_DEBUGCON_PORT)
-		vm_console_putc(vm, (char)val);
+	if (vm_irq_port_out(v, port, (uint8_t)val))
+		return true;
+	if (port == UMBRA_DEBUGCON_PORT)
+		vm_console_putc(v->vm, (char)val);
 	else if (port == UMBRA_EXIT_PORT)
-		vm_end_with_code(vm, (uint8_t)val, "exit port 0xf4 code");
+		vm_end_with_code(v->vm, (uint8_t)val, "exit port 0xf4 code");
 	else if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT || pit_port(port))
-		timer_port(vm, port, true, (uint8_t)val);
-	else if (!vpic_out(&vm->pic, port, (uint8_t)val))
+		timer_port(v, port, true, (uint8_t)val);
+	else
 		return false;
 	return true;
 }
@@ -240,9 +190,9 @@ port_access(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t 
 	if (size > 1 && !port_span_ok(v->vm, port, size))
 		ok = false;
 	else if (in)
-		ok = port_in(v->vm, port, val);
+		ok = port_in(v, port, val);
 	else
-		ok = port_out(v->vm, port, *val);
+		ok = port_out(v, port, *val);
 	/* Off the hot path: PCI configuration and the reset paths. */
 	if (!ok)
 		ok = port_system(v->vm, port, size, in, val);

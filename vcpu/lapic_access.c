@@ -11,6 +11,7 @@
 #include "vcpu/guest_mem.h"
 #include "vcpu/mmio_access.h"
 #include "vcpu/vm.h"
+#include "vcpu/vm_irq.h"
 
 #define PAGE_MASK_4K 0xfffULL
 
@@ -19,7 +20,8 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 	struct mmio_insn insn;
 	struct vlapic_icr icr;
 	uint64_t now = rdtsc();
-	bool send = false;
+	bool send = false, level_eoi = false;
+	uint8_t eoi_vector = 0;
 
 	if (!vlapic_enabled(&v->lapic) || vlapic_x2apic_mode(&v->lapic) ||
 	    (gpa & ~PAGE_MASK_4K) != vlapic_mmio_base(&v->lapic))
@@ -33,6 +35,7 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 		spin_lock(&v->lock);
 		send = vlapic_mmio_write(&v->lapic, (uint32_t)(gpa & PAGE_MASK_4K), (uint32_t)val,
 		                         now, &icr);
+		level_eoi = vlapic_take_level_eoi(&v->lapic, &eoi_vector);
 		spin_unlock(&v->lock);
 	} else {
 		uint32_t val;
@@ -44,6 +47,8 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 	}
 	if (send)
 		vcpu_deliver_icr(v, &icr);
+	if (level_eoi)
+		vm_irq_eoi(v, eoi_vector);
 	vcpu_lapic_changed(v, now);
 	vcpu_mmio_done(v, &insn);
 	return true;
@@ -52,7 +57,8 @@ bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
 	struct vlapic_icr icr;
-	bool send = false;
+	bool send = false, level_eoi = false;
+	uint8_t eoi_vector = 0;
 	uint64_t now;
 	int rc;
 
@@ -64,9 +70,10 @@ bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 	if (write && msr == VLAPIC_MSR_TSC_DEADLINE && *val)
 		*val = *val - v->msrs.tsc_offset ? *val - v->msrs.tsc_offset : 1;
 	spin_lock(&v->lock);
-	if (write)
+	if (write) {
 		rc = vlapic_msr_write(&v->lapic, msr, *val, now, &icr, &send);
-	else
+		level_eoi = vlapic_take_level_eoi(&v->lapic, &eoi_vector);
+	} else
 		rc = vlapic_msr_read(&v->lapic, msr, now, val);
 	spin_unlock(&v->lock);
 	if (!write && msr == VLAPIC_MSR_TSC_DEADLINE && *val)
@@ -77,6 +84,8 @@ bool vcpu_lapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 	}
 	if (send)
 		vcpu_deliver_icr(v, &icr);
+	if (level_eoi)
+		vm_irq_eoi(v, eoi_vector);
 	if (write)
 		vcpu_lapic_changed(v, now);
 	return true;

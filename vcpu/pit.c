@@ -111,6 +111,7 @@ static void load(struct pit_channel *c, uint32_t v, uint64_t t)
 {
 	c->reload = v ? v : 0x10000;
 	c->start = t;
+	c->irq_seen = t;
 	/* Modes 1 and 5 wait for a gate edge; with the gate low, 0 and 4 hold the count. */
 	c->counting = c->mode != 1 && c->mode != 5;
 	c->frozen = c->reload & 0xffff;
@@ -212,4 +213,47 @@ void pit_out(struct pit *p, uint16_t port, uint8_t val, uint64_t tsc)
 		command(p, val, t);
 	else
 		write_count(&p->ch[port - PIT_FIRST_PORT], val, t);
+}
+
+/*
+ * The first tick after `after` at which the output rises: each period's end
+ * in modes 2 and 3, the terminal count in mode 0, the tick after it in
+ * mode 4 (a one-tick low pulse); UINT64_MAX if none comes (modes 1 and 5
+ * wait for a gate edge channel 0 never sees).
+ */
+static uint64_t next_edge(const struct pit_channel *c, uint64_t after)
+{
+	uint64_t r = c->reload, e = after > c->start ? after - c->start : 0, edge;
+
+	if (!c->counting)
+		return UINT64_MAX;
+	switch (c->mode) {
+	case 2:
+	case 3: return c->start + (e / r + 1) * r;
+	case 0: edge = c->start + r; break;
+	case 4: edge = c->start + r + 1; break;
+	default: return UINT64_MAX;
+	}
+	return edge > after ? edge : UINT64_MAX;
+}
+
+bool pit_irq0_update(struct pit *p, uint64_t tsc)
+{
+	struct pit_channel *c = &p->ch[0];
+	uint64_t t = ticks(p, tsc);
+
+	if (next_edge(c, c->irq_seen) > t)
+		return false;
+	c->irq_seen = t;
+	return true;
+}
+
+uint64_t pit_irq0_next(const struct pit *p)
+{
+	uint64_t edge = next_edge(&p->ch[0], p->ch[0].irq_seen);
+
+	if (edge == UINT64_MAX || !p->tsc_hz)
+		return UINT64_MAX;
+	/* The first TSC whose tick count reaches the edge (ticks() rounds down). */
+	return (uint64_t)(((unsigned __int128)edge * p->tsc_hz + PIT_HZ - 1) / PIT_HZ);
 }

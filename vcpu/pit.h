@@ -3,8 +3,9 @@
  * timer bits, as PC kernels use them to calibrate the TSC and the APIC
  * timer: channels 0 and 2 count at 1.193182 MHz from the TSC; channel 2's
  * gate is port 0x61 bit 0 and its output reads at bit 5. Channel 1 (the
- * old DRAM refresh) counts too. Channel 0's interrupt (IRQ 0) is not
- * raised yet (docs/guest-abi.md).
+ * old DRAM refresh) counts too. Channel 0's output drives IRQ 0: its
+ * rising edges are reported (pit_irq0_update) and foreseen (pit_irq0_next)
+ * for the caller's interrupt controllers.
  */
 #ifndef VCPU_PIT_H
 #define VCPU_PIT_H
@@ -29,6 +30,7 @@ struct pit_channel {
 	bool write_hi_next; /* access 3: the next write is the high byte */
 	bool read_hi_next;  /* access 3: the next read is the high byte */
 	uint16_t write_lo;
+	uint64_t irq_seen; /* PIT tick up to which output edges have been reported */
 	bool latched;
 	uint16_t latch;
 	bool latch_hi_next;
@@ -50,5 +52,9 @@ static inline bool pit_port(uint16_t port)
 }
 uint8_t pit_in(struct pit *p, uint16_t port, uint64_t tsc);
 void pit_out(struct pit *p, uint16_t port, uint8_t val, uint64_t tsc);
+/* True if channel 0's output rose since the edges last reported (missed edges coalesce). */
+bool pit_irq0_update(struct pit *p, uint64_t tsc);
+/* The TSC of channel 0's next rising edge after those reported, or UINT64_MAX. */
+uint64_t pit_irq0_next(const struct pit *p);
 
 #endif

@@ -32,6 +32,7 @@
 #define LVT_VECTOR      0xffu
 #define LVT_TIMER_SHIFT 17
 #define LVT_TIMER_MODE  (3u << LVT_TIMER_SHIFT)
+#define LVT_DM_EXTINT   7u
 
 /* Index in a->lvt[] of each LVT, in register order (0x2f0, 0x320..0x370). */
 #define LVT_CMCI  0
@@ -218,7 +219,7 @@ static void raise_error(struct vlapic *a, uint32_t bits)
 		set_vec(a->irr, lvt & LVT_VECTOR);
 }
 
-void vlapic_accept_fixed(struct vlapic *a, uint8_t vector)
+void vlapic_accept_interrupt(struct vlapic *a, uint8_t vector, bool level)
 {
 	if (!vlapic_enabled(a) || !vlapic_sw_enabled(a))
 		return;
@@ -227,7 +228,33 @@ void vlapic_accept_fixed(struct vlapic *a, uint8_t vector)
 		return;
 	}
 	set_vec(a->irr, vector);
-	clear_vec(a->tmr, vector); /* edge triggered */
+	if (level)
+		set_vec(a->tmr, vector);
+	else
+		clear_vec(a->tmr, vector);
+}
+
+void vlapic_accept_fixed(struct vlapic *a, uint8_t vector)
+{
+	vlapic_accept_interrupt(a, vector, false);
+}
+
+bool vlapic_take_level_eoi(struct vlapic *a, uint8_t *vector)
+{
+	bool had = a->level_eoi;
+
+	a->level_eoi = false;
+	*vector = a->level_eoi_vector;
+	return had;
+}
+
+bool vlapic_accepts_extint(const struct vlapic *a)
+{
+	uint32_t lint0 = a->lvt[LVT_LINT0];
+
+	if (!vlapic_enabled(a))
+		return true;
+	return !(lint0 & LVT_MASKED) && ((lint0 >> 8) & 7) == LVT_DM_EXTINT;
 }
 
 int vlapic_pending(const struct vlapic *a)
@@ -248,12 +275,18 @@ void vlapic_ack(struct vlapic *a, uint8_t vector)
 	set_vec(a->isr, vector);
 }
 
+/* 11.8.5: EOI retires the highest vector in service; a level-triggered one goes on to the I/O APIC. */
 static void eoi(struct vlapic *a)
 {
 	int v = highest_vec(a->isr);
 
-	if (v >= 0)
-		clear_vec(a->isr, (uint8_t)v);
+	if (v < 0)
+		return;
+	clear_vec(a->isr, (uint8_t)v);
+	if (a->tmr[v / 32] & (1u << (v % 32))) {
+		a->level_eoi = true;
+		a->level_eoi_vector = (uint8_t)v;
+	}
 }
 
 uint8_t vlapic_tpr(const struct vlapic *a)

@@ -114,6 +114,9 @@ struct vlapic {
 	uint64_t timer_start;    /* TSC when the current count started */
 	uint64_t timer_deadline; /* TSC of the next expiry, 0 if none pending */
 	uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE as written */
+	/* The last EOI retired a level-triggered vector: the I/O APIC must hear of it. */
+	bool level_eoi;
+	uint8_t level_eoi_vector;
 };
 
 /* Power-on / RESET state (bsp sets the BSP flag); INIT keeps the APIC ID and base. */
@@ -154,6 +157,16 @@ void vlapic_set_tpr(struct vlapic *a, uint8_t tpr);
 
 /* A fixed interrupt arrives (from an IPI or the timer): sets IRR (ignored when software-disabled). */
 void vlapic_accept_fixed(struct vlapic *a, uint8_t vector);
+/* The same, with its trigger mode: a level-triggered one sets TMR, and its EOI is reported. */
+void vlapic_accept_interrupt(struct vlapic *a, uint8_t vector, bool level);
+/* True once per EOI of a level-triggered vector (*vector), for the caller to tell the I/O APIC. */
+bool vlapic_take_level_eoi(struct vlapic *a, uint8_t *vector);
+/*
+ * Whether the 8259's INTR reaches this CPU: through LINT0 unmasked in
+ * ExtINT mode (virtual wire), or straight to the CPU with the APIC
+ * globally disabled.
+ */
+bool vlapic_accepts_extint(const struct vlapic *a);
 /* The vector to inject next (highest IRR whose class beats the PPR), or -1. */
 int vlapic_pending(const struct vlapic *a);
 /* The interrupt was delivered to the guest: IRR -> ISR. */

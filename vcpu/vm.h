@@ -16,6 +16,8 @@
 #include "vcpu/pci_conf.h"
 #include "vcpu/pit.h"
 #include "vcpu/rtc.h"
+#include "vcpu/uart.h"
+#include "vcpu/vioapic.h"
 #include "vcpu/vpic.h"
 #include "vcpu/umbra_abi.h"
 #include "vcpu/vcpu.h"
@@ -37,11 +39,6 @@ struct vm_console {
 	uint32_t len;
 };
 
-/* Emulated 16550 registers that are plain storage. */
-struct vm_uart {
-	uint8_t ier, lcr, mcr, scratch, dll, dlm;
-};
-
 struct vm {
 	char name[VM_NAME_MAX];
 	char cmdline[VM_CMDLINE_MAX];
@@ -55,10 +52,14 @@ struct vm {
 	struct unknown_log unknown; /* what it touched that its platform lacks (under lock) */
 	uint32_t vcpus_done;        /* vCPUs whose CPU has let go of them after the VM ended */
 	bool kicked;                /* its vCPUs were told to leave guest mode */
-	struct spinlock lock;       /* the console line, how the VM ends */
+	struct spinlock lock;       /* the console line, how the VM ends, its devices */
 	struct vm_console console;
-	struct vm_uart uart;
+	/* Its platform's devices (vm_irq.c wires their interrupts); under `lock`. */
+	struct uart uart;
 	struct vpic pic;
+	struct vioapic ioapic;
+	bool pic_intr;        /* the PIC's INTR output (read without the lock by vCPU 0) */
+	uint64_t device_next; /* TSC of the next device edge that matters (IRQ 0), or UINT64_MAX */
 	struct pci_conf pci;
 	struct rtc rtc;
 	struct pit pit;

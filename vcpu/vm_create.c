@@ -17,6 +17,7 @@
 #include "vcpu/guest_files.h"
 #include "vcpu/guest_image.h"
 #include "vcpu/vm_create.h"
+#include "vcpu/vm_irq.h"
 
 #define RAM_ALIGN     (2ULL << 20) /* so EPT can use 2 MiB pages */
 #define VM_MAX_RAM    (1ULL << 30)
@@ -286,7 +287,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod,
 	memset(vm, 0, sizeof(*vm));
 	vm->index = index;
 	vm->exit_code = -1;
-	vpic_reset(&vm->pic);
+	vm_irq_reset(vm);
 	if (mod->cmdline_cut) {
 		snprintf(err, err_size, "its command line is longer than %u bytes",
 		         (unsigned int)sizeof(mod->cmdline) - 1);

@@ -15,73 +15,31 @@ PAYLOAD("acpi");
 #define SLP_EN        (1u << 13)
 #define START_TIMEOUT 1000000
 
-static uint32_t rd32(uint64_t pa)
-{
-	return *(const volatile uint32_t *)(uintptr_t)pa;
-}
-
-static bool sum_ok(uint64_t pa, uint32_t len)
-{
-	uint8_t s = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		s = (uint8_t)(s + *(const volatile uint8_t *)(uintptr_t)(pa + i));
-	return s == 0;
-}
-
-static uint64_t rsdp_find(void)
-{
-	for (uint64_t pa = 0xe0000; pa < 0x100000; pa += 16)
-		if (!memcmp((const void *)(uintptr_t)pa, "RSD PTR ", 8) && sum_ok(pa, 20))
-			return pa;
-	return 0;
-}
-
-/* A table by signature, through the RSDT (every ACPI version has one). */
-static uint64_t table_find(const char *sig)
-{
-	uint64_t rsdp = rsdp_find(), rsdt;
-
-	if (!rsdp)
-		return 0;
-	rsdt = rd32(rsdp + 16);
-	for (uint32_t off = 36; off + 4 <= rd32(rsdt + 4); off += 4) {
-		uint64_t t = rd32(rsdt + off);
-
-		if (!memcmp((const void *)(uintptr_t)t, sig, 4))
-			return t;
-	}
-	return 0;
-}
-
 static unsigned int madt_ids(uint32_t *ids, unsigned int max)
 {
-	uint64_t madt = table_find("APIC");
+	uint64_t madt = acpi_table("APIC");
 	unsigned int n = 0;
 
 	if (!madt)
 		return 0;
-	for (uint32_t off = 44; off + 2 <= rd32(madt + 4);) {
-		const volatile uint8_t *e = (const volatile uint8_t *)(uintptr_t)(madt + off);
-
-		if (e[1] < 2)
-			break;
-		if (e[0] == 0 && (rd32(madt + off + 4) & 1) && n < max)
+	for (const uint8_t *e = acpi_madt_entry(madt, NULL); e; e = acpi_madt_entry(madt, e))
+		if (e[0] == 0 && (e[4] & 1) && n < max)
 			ids[n++] = e[3];
-		off += e[1];
-	}
 	return n;
 }
 
 TEST(tables_are_there_and_valid)
 {
-	uint64_t rsdp = rsdp_find(), fadt = table_find("FACP"), madt = table_find("APIC");
+	uint64_t rsdp = acpi_rsdp(), fadt = acpi_table("FACP"), madt = acpi_table("APIC");
 
 	printf("# RSDP at 0x%lx, FADT at 0x%lx, MADT at 0x%lx\n", rsdp, fadt, madt);
 	REQUIRE(rsdp && fadt && madt, "RSDP, FADT or MADT missing");
-	CHECK(sum_ok(rsdp + 0, 20), "RSDP checksum");
-	CHECK(sum_ok(fadt, rd32(fadt + 4)) && sum_ok(madt, rd32(madt + 4)), "table checksums");
-	CHECK(rd32(fadt + 40) && !memcmp((const void *)(uintptr_t)rd32(fadt + 40), "DSDT", 4),
+	CHECK(acpi_checksum_ok(rsdp + 0, 20), "RSDP checksum");
+	CHECK(acpi_checksum_ok(fadt, phys_read32(fadt + 4)) &&
+	              acpi_checksum_ok(madt, phys_read32(madt + 4)),
+	      "table checksums");
+	CHECK(phys_read32(fadt + 40) &&
+	              !memcmp((const void *)(uintptr_t)phys_read32(fadt + 40), "DSDT", 4),
 	      "the FADT names no DSDT");
 }
 
@@ -122,12 +80,12 @@ TEST(madt_lists_and_starts_every_cpu)
 
 TEST(pm_timer_runs_at_its_rate)
 {
-	uint64_t fadt = table_find("FACP");
+	uint64_t fadt = acpi_table("FACP");
 	uint16_t port;
 	uint32_t t0, t1;
 
 	REQUIRE(fadt, "no FADT");
-	port = (uint16_t)rd32(fadt + 76);
+	port = (uint16_t)phys_read32(fadt + 76);
 	REQUIRE(port, "no PM timer in the FADT");
 	/* Each read beside its TSC: time spent elsewhere between them counts on both. */
 	t0 = inl(port) & 0xffffff;
@@ -150,9 +108,9 @@ TEST(pm_timer_runs_at_its_rate)
 /* SLP_TYPa from \_S5 in the DSDT: Name(_S5, Package(){a, b, ...}). */
 static int s5_slp_typ(void)
 {
-	uint64_t fadt = table_find("FACP"), dsdt = fadt ? rd32(fadt + 40) : 0;
+	uint64_t fadt = acpi_table("FACP"), dsdt = fadt ? phys_read32(fadt + 40) : 0;
 
-	for (uint32_t i = 36; dsdt && i + 10 < rd32(dsdt + 4); i++) {
+	for (uint32_t i = 36; dsdt && i + 10 < phys_read32(dsdt + 4); i++) {
 		const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)(dsdt + i);
 
 		if (p[0] != '_' || p[1] != 'S' || p[2] != '5' || p[3] != '_' || p[4] != 0x12)
@@ -166,7 +124,7 @@ static int s5_slp_typ(void)
 
 TEST(s5_powers_off)
 {
-	uint64_t poweroff = 0, fadt = table_find("FACP");
+	uint64_t poweroff = 0, fadt = acpi_table("FACP");
 	int typ = s5_slp_typ();
 
 	cmdline_get_u64("poweroff", &poweroff);
@@ -175,6 +133,6 @@ TEST(s5_powers_off)
 	if (!poweroff)
 		SKIP("no poweroff=1 asked for");
 	serial_flush();
-	outw((uint16_t)rd32(fadt + 64), (uint16_t)((typ << 10) | SLP_EN));
+	outw((uint16_t)phys_read32(fadt + 64), (uint16_t)((typ << 10) | SLP_EN));
 	CHECK(false, "still running after S5");
 }

@@ -79,7 +79,14 @@ static void test_checksums_and_fadt(void **state)
 	assert_true(fadt && madt);
 	assert_int_equal(sum(ram + fadt, get32(fadt + 4)), 0);
 	assert_int_equal(sum(ram + madt, get32(madt + 4)), 0);
-	assert_int_equal(get32(madt + 4), 44 + 8 * 8);
+	/* Eight local APICs, the I/O APIC, IRQ 0 -> pin 2 and the SCI's override. */
+	assert_int_equal(get32(madt + 4), 44 + 8 * 8 + 12 + 2 * 10);
+	assert_int_equal(ram[madt + 44 + 64], 1);
+	assert_int_equal(get32(madt + 44 + 64 + 4), 0xfec00000);
+	assert_int_equal(ram[madt + 44 + 76], 2);
+	assert_int_equal(ram[madt + 44 + 76 + 3], 0);
+	assert_int_equal(get32(madt + 44 + 76 + 4), 2);
+	assert_int_equal(ram[madt + 44 + 86 + 3], ACPI_SCI_IRQ);
 	assert_int_equal(get32(fadt + 4), 276);
 	assert_int_equal(get32(fadt + 76), ACPI_PM_TMR_PORT);
 	assert_int_equal(get32(fadt + 64), ACPI_PM1A_CNT_PORT);

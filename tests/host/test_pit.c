@@ -99,6 +99,35 @@ static void test_port61(void **state)
 	assert_false(pit_port(0x44) || pit_port(0x60));
 }
 
+/* IRQ 0: channel 0's rising edges, each period in mode 2, once in mode 0; missed ones coalesce. */
+static void test_irq0_edges(void **state)
+{
+	(void)state;
+	struct pit p;
+
+	pit_init(&p, PIT_HZ * 2);                        /* two TSC ticks per PIT tick */
+	assert_int_equal(pit_irq0_next(&p), UINT64_MAX); /* nothing loaded */
+	load(&p, 0, 2, 100, 1000);
+	assert_int_equal(pit_irq0_next(&p), 1200);
+	assert_false(pit_irq0_update(&p, 1199));
+	assert_true(pit_irq0_update(&p, 1200));
+	assert_false(pit_irq0_update(&p, 1201));
+	assert_int_equal(pit_irq0_next(&p), 1400);
+	assert_true(pit_irq0_update(&p, 2000)); /* four periods late: one edge */
+	assert_int_equal(pit_irq0_next(&p), 2200);
+	/* Mode 0: one edge at the terminal count, then none. */
+	load(&p, 0, 0, 50, 3000);
+	assert_int_equal(pit_irq0_next(&p), 3100);
+	assert_true(pit_irq0_update(&p, 3100));
+	assert_int_equal(pit_irq0_next(&p), UINT64_MAX);
+	/* Mode 4: the pulse ends a tick after the count reaches 0. */
+	load(&p, 0, 4, 50, 4000);
+	assert_int_equal(pit_irq0_next(&p), 4102);
+	/* Modes 1 and 5 wait for a gate edge channel 0 never sees. */
+	load(&p, 0, 1, 50, 5000);
+	assert_int_equal(pit_irq0_next(&p), UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +136,7 @@ int main(void)
 	        cmocka_unit_test(test_latch_and_readback),
 	        cmocka_unit_test(test_byte_access_and_square_wave),
 	        cmocka_unit_test(test_port61),
+	        cmocka_unit_test(test_irq0_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

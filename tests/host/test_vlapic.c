@@ -1217,6 +1217,47 @@ static void test_mmio_odd_accesses(void **state)
 	assert_int_equal(rd(VLAPIC_REG_LVT_CMCI), 0x107ff);
 }
 
+/* A level-triggered interrupt sets TMR; its EOI is reported once, an edge one's never. */
+static void test_level_eoi_reported(void **state)
+{
+	(void)state;
+	uint8_t vector = 0;
+
+	wr(VLAPIC_REG_SVR, 0x1ff);
+	vlapic_accept_interrupt(&a, 0x41, true);
+	vlapic_accept_interrupt(&a, 0x30, false);
+	assert_int_equal(rd(VLAPIC_REG_TMR0 + 0x20), 1u << 1);
+	assert_int_equal(rd(VLAPIC_REG_TMR0 + 0x10), 0);
+	vlapic_ack(&a, 0x41);
+	vlapic_ack(&a, 0x30);
+	wr(VLAPIC_REG_EOI, 0); /* retires 0x41, the highest in service */
+	assert_true(vlapic_take_level_eoi(&a, &vector));
+	assert_int_equal(vector, 0x41);
+	assert_false(vlapic_take_level_eoi(&a, &vector));
+	wr(VLAPIC_REG_EOI, 0); /* 0x30: edge */
+	assert_false(vlapic_take_level_eoi(&a, &vector));
+	/* The same vector edge-triggered later clears its TMR bit. */
+	vlapic_accept_interrupt(&a, 0x41, false);
+	assert_int_equal(rd(VLAPIC_REG_TMR0 + 0x20), 0);
+}
+
+/* The PIC's INTR passes through LINT0 in ExtINT mode, or with the APIC globally disabled. */
+static void test_accepts_extint(void **state)
+{
+	(void)state;
+
+	assert_false(vlapic_accepts_extint(&a)); /* reset: LINT0 masked */
+	wr(VLAPIC_REG_SVR, 0x1ff);
+	wr(VLAPIC_REG_LVT_LINT0, 0x700);
+	assert_true(vlapic_accepts_extint(&a));
+	wr(VLAPIC_REG_LVT_LINT0, 0x10700);
+	assert_false(vlapic_accepts_extint(&a));
+	wr(VLAPIC_REG_LVT_LINT0, 0x400); /* NMI mode */
+	assert_false(vlapic_accepts_extint(&a));
+	msr_wr(VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_BSP);
+	assert_true(vlapic_accepts_extint(&a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1246,6 +1287,8 @@ int main(void)
 	        cmocka_unit_test_setup(test_targets_shorthands, setup),
 	        cmocka_unit_test_setup(test_self_ipi, setup),
 	        cmocka_unit_test_setup(test_mmio_odd_accesses, setup),
+	        cmocka_unit_test_setup(test_level_eoi_reported, setup),
+	        cmocka_unit_test_setup(test_accepts_extint, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

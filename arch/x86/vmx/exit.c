@@ -10,6 +10,7 @@
 #include "vcpu/mmio_access.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
+#include "vcpu/vm_irq.h"
 
 static const char *const reason_names[UMBRA_EXIT_REASONS] = {
         [0] = "EXCEPTION_NMI",
@@ -87,7 +88,7 @@ static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
 
 	/* The xAPIC page is not in the EPT: its reads and writes land here. */
-	if (!(qual & EPT_QUAL_FETCH) && vcpu_lapic_mmio(v, gpa))
+	if (!(qual & EPT_QUAL_FETCH) && (vcpu_lapic_mmio(v, gpa) || vm_irq_ioapic_mmio(v, gpa)))
 		return;
 	vcpu_empty_mmio(v, gpa, qual);
 }

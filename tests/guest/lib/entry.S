@@ -26,6 +26,7 @@
 #define PDE_2M 0x83		/* present, writable, 2 MiB page */
 #define PDE_PWT_PCD 0x18	/* write-through, cache disable: UC with the reset PAT */
 #define LAPIC_MMIO 0xfee00000	/* the local APIC's registers (xAPIC mode) */
+#define IOAPIC_MMIO 0xfec00000	/* the I/O APIC's, where PCs have it */
 
 	.section .text.entry, "ax"
 	.code32
@@ -78,8 +79,9 @@ entry32:
 	incl %ecx
 	cmpl $2048, %ecx
 	jb 3b
-	/* The local APIC's 2 MiB page is MMIO: uncached, as the SDM requires. */
+	/* The local and I/O APICs' 2 MiB pages are MMIO: uncached, as the SDM requires. */
 	orl $PDE_PWT_PCD, pd + (LAPIC_MMIO >> 21) * 8
+	orl $PDE_PWT_PCD, pd + (IOAPIC_MMIO >> 21) * 8
 
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax

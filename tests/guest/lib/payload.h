@@ -102,6 +102,17 @@ bool cmdline_get(const char *key, char *val, size_t size);
 /* A number (decimal or 0x hex) with an optional K, M or G suffix, as Umbra parses mem=. */
 bool cmdline_get_u64(const char *key, uint64_t *out);
 
+/* ---- firmware tables (the BIOS's, or Umbra's) ---- */
+
+uint32_t phys_read32(uint64_t pa); /* below 4 GiB: identity-mapped */
+bool acpi_checksum_ok(uint64_t pa, uint32_t len);
+/* The RSDP in the BIOS area (0xE0000-0xFFFFF), or 0. */
+uint64_t acpi_rsdp(void);
+/* A table by signature, through the RSDT (every ACPI version has one), or 0. */
+uint64_t acpi_table(const char *sig);
+/* The MADT's entries in turn: the first with prev NULL; NULL after the last. */
+const uint8_t *acpi_madt_entry(uint64_t madt, const uint8_t *prev);
+
 /* ---- output ---- */
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,226 @@
+/* The VM's interrupt wiring: see vm_irq.h. */
+#include "vcpu/vm_irq.h"
+
+#include "arch/x86/cpu.h"
+#include "vcpu/events.h"
+#include "vcpu/mmio_access.h"
+#include "vcpu/vm.h"
+
+#define PAGE_MASK_4K 0xfffULL
+
+/* The I/O APIC pins that have a message to send once vm->lock is dropped. */
+struct irq_out {
+	uint32_t pins;
+};
+
+void vm_irq_reset(struct vm *vm)
+{
+	vpic_reset(&vm->pic);
+	vioapic_reset(&vm->ioapic);
+	uart_reset(&vm->uart);
+	vm->pic_intr = false;
+	vm->device_next = UINT64_MAX;
+}
+
+static unsigned int isa_pin(unsigned int irq)
+{
+	return irq == VM_IRQ_PIT ? VM_IRQ_TIMER_PIN : irq;
+}
+
+/* Under vm->lock: an ISA line to both controllers. */
+static void set_isa_irq(struct vm *vm, unsigned int irq, bool level, struct irq_out *out)
+{
+	vpic_set_irq(&vm->pic, irq, level);
+	out->pins |= vioapic_set_pin(&vm->ioapic, isa_pin(irq), level);
+}
+
+/* Under vm->lock: COM1's line, with the drop a THR write makes before the byte has left. */
+static void uart_line(struct vm *vm, bool thr_written, struct irq_out *out)
+{
+	if (thr_written)
+		set_isa_irq(vm, UART_COM1_IRQ, false, out);
+	set_isa_irq(vm, UART_COM1_IRQ, uart_irq(&vm->uart), out);
+}
+
+/* Under vm->lock: when IRQ 0 next matters (a controller lets it through), else never. */
+static void update_device_next(struct vm *vm)
+{
+	bool routed =
+	        !(vm->pic.chip[0].imr & 1) || vioapic_pin_unmasked(&vm->ioapic, VM_IRQ_TIMER_PIN);
+
+	vm->device_next = routed ? pit_irq0_next(&vm->pit) : UINT64_MAX;
+}
+
+/* Under vm->lock: the pins' messages, sent once it is dropped (off the common path). */
+static __attribute__((noinline)) void deliver(struct vcpu *v, uint32_t pins)
+{
+	struct vlapic_icr msg[VIOAPIC_PINS];
+
+	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
+		if (pins & (1u << pin))
+			vioapic_message(&v->vm->ioapic, pin, &msg[pin]);
+	spin_unlock(&v->vm->lock);
+	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
+		if (pins & (1u << pin))
+			vcpu_deliver_icr(v, &msg[pin]);
+}
+
+/*
+ * Drops vm->lock, then delivers what the I/O APIC sent and tells vCPU 0
+ * what changed for it: the PIC's INTR rose, or IRQ 0's next edge moved.
+ */
+static void finish(struct vcpu *v, struct irq_out *out, uint64_t device_next_before)
+{
+	struct vm *vm = v->vm;
+	struct vcpu *v0 = &vm->vcpus[0];
+	bool intr = vpic_intr(&vm->pic), wake0;
+
+	wake0 = (intr && !vm->pic_intr) || vm->device_next != device_next_before;
+	__atomic_store_n(&vm->pic_intr, intr, __ATOMIC_RELEASE);
+	if (out->pins)
+		deliver(v, out->pins); /* drops the lock */
+	else
+		spin_unlock(&vm->lock);
+	if (wake0)
+		vcpu_wake_for_device(v, v0);
+}
+
+bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+
+	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
+		spin_lock(&vm->lock);
+		before = vm->device_next;
+		*val = uart_read(&vm->uart, port - UART_COM1_BASE);
+		uart_line(vm, false, &out); /* reading IIR or RBR may clear an interrupt */
+		finish(v, &out, before);
+		return true;
+	}
+	if (!vpic_port(port))
+		return false;
+	spin_lock(&vm->lock);
+	*val = vpic_in(&vm->pic, port);
+	spin_unlock(&vm->lock);
+	return true;
+}
+
+bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+	bool thr = false, send = false;
+	uint8_t byte = 0;
+
+	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
+		spin_lock(&vm->lock);
+		before = vm->device_next;
+		send = uart_write(&vm->uart, port - UART_COM1_BASE, val, &byte, &thr);
+		uart_line(vm, thr, &out);
+		finish(v, &out, before);
+		if (send)
+			vm_console_putc(vm, (char)byte);
+		return true;
+	}
+	if (!vpic_port(port))
+		return false;
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	vpic_out(&vm->pic, port, val);
+	update_device_next(vm); /* IRQ 0 may have been unmasked or masked */
+	finish(v, &out, before);
+	return true;
+}
+
+void vm_irq_timer_changed(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	update_device_next(vm);
+	finish(v, &out, before);
+}
+
+bool vm_irq_ioapic_mmio(struct vcpu *v, uint64_t gpa)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	struct mmio_insn insn;
+	uint32_t offset = (uint32_t)(gpa & PAGE_MASK_4K);
+	uint64_t before, val = 0;
+
+	if ((gpa & ~PAGE_MASK_4K) != VIOAPIC_BASE)
+		return false;
+	if (vcpu_mmio_decode(v, "I/O APIC access", &insn) < 0)
+		return true;
+	if (insn.dir == MMIO_DIR_WRITE)
+		val = vcpu_mmio_store_value(v, &insn);
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	if (insn.dir == MMIO_DIR_WRITE) {
+		out.pins = vioapic_write(&vm->ioapic, offset, (uint32_t)val);
+		update_device_next(vm); /* pin 2 may have been unmasked or masked */
+	} else {
+		val = vioapic_read(&vm->ioapic, offset);
+	}
+	finish(v, &out, before);
+	if (insn.dir != MMIO_DIR_WRITE)
+		vcpu_mmio_load(v, &insn, val);
+	vcpu_mmio_done(v, &insn);
+	return true;
+}
+
+void vm_irq_eoi(struct vcpu *v, uint8_t vector)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	out.pins = vioapic_eoi(&vm->ioapic, vector);
+	finish(v, &out, before);
+}
+
+void vm_irq_poll_due(struct vcpu *v, uint64_t now)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	if (pit_irq0_update(&vm->pit, now)) {
+		/* An edge: the line rises and falls again within the tick. */
+		set_isa_irq(vm, VM_IRQ_PIT, true, &out);
+		set_isa_irq(vm, VM_IRQ_PIT, false, &out);
+	}
+	update_device_next(vm);
+	finish(v, &out, before);
+}
+
+bool vm_irq_extint_pending(struct vcpu *v)
+{
+	return v->id == 0 && __atomic_load_n(&v->vm->pic_intr, __ATOMIC_ACQUIRE) &&
+	       vlapic_accepts_extint(&v->lapic);
+}
+
+uint8_t vm_irq_extint_ack(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct irq_out out = {0};
+	uint64_t before;
+	uint8_t vector;
+
+	spin_lock(&vm->lock);
+	before = vm->device_next;
+	vector = vpic_ack(&vm->pic);
+	finish(v, &out, before);
+	return vector;
+}
