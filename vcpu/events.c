@@ -231,13 +231,16 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 		v->sipi_pending = false;
 		v->start_at_sipi = true;
 		v->state = VCPU_RUNNABLE;
+		v->woken = true;
 	}
 	timer_due_locked(v, now);
 	/* An interrupt wakes HLT with IF set; an NMI wakes it whatever IF says. */
 	if (v->state == VCPU_HALTED &&
 	    ((v->halted_with_if && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
-	     v->nmi_pending))
+	     v->nmi_pending)) {
 		v->state = VCPU_RUNNABLE;
+		v->woken = true;
+	}
 	ready = v->state == VCPU_RUNNABLE;
 	spin_unlock(&v->lock);
 	return ready;

@@ -272,13 +272,15 @@ static void switch_to(struct vcpu *v, bool alone)
 
 /*
  * The next vCPU here that can run, or whose VM has ended (to let go of it);
- * NULL if none. *wake is the soonest TSC at which a halted vCPU's timer
- * makes it runnable.
+ * NULL if none. A vCPU that has just woken (an interrupt for its HLT, a
+ * SIPI) goes first, once, without moving the turn: it used no CPU while it
+ * waited, and whoever woke it (an AP start, an IPI) waits for it. *wake is
+ * the soonest TSC at which a halted vCPU's timer makes it runnable.
  */
 static struct vcpu *pick(struct runq *q, uint64_t *wake)
 {
 	uint64_t now = rdtsc();
-	struct vcpu *found = NULL;
+	struct vcpu *found = NULL, *woken = NULL;
 
 	*wake = UINT64_MAX;
 	for (uint32_t i = 0; i < q->count; i++) {
@@ -287,10 +289,16 @@ static struct vcpu *pick(struct runq *q, uint64_t *wake)
 
 		if (ready && !found)
 			found = v;
+		if (ready && v->woken && !woken)
+			woken = v;
 		if (!ready && v->state == VCPU_HALTED && v->timer_next < *wake)
 			*wake = v->timer_next;
 	}
-	/* The loop went once round: start the next turn after the one found. */
+	if (woken) {
+		woken->woken = false;
+		return woken; /* the loop went once round: the turn is where it was */
+	}
+	/* Start the next turn after the one found. */
 	while (found && q->v[(q->next + q->count - 1) % q->count] != found)
 		runq_pick(q);
 	return found;

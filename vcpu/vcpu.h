@@ -43,6 +43,7 @@ struct vcpu {
 	volatile enum vcpu_state state;
 	bool set_up; /* its VMCS holds its controls, host and entry state */
 	bool yield;  /* the slice ended: back to the scheduler */
+	bool woken;  /* runnable again after HLT or a SIPI: picked first, once (sched.c) */
 	/*
 	 * TSC at which the slice ends in wall time (UINT64_MAX: no slice). The
 	 * timer counts guest time only; time Umbra spends on the vCPU's exits
