@@ -27,6 +27,13 @@ static unsigned int isa_pin(unsigned int irq)
 	return irq == VM_IRQ_PIT ? VM_IRQ_TIMER_PIN : irq;
 }
 
+/* Takes vm->lock for the devices; returns their next edge as it was, for finish(). */
+static uint64_t devices_lock(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	return vm->device_next;
+}
+
 /* Under vm->lock: an ISA line to both controllers. */
 static void set_isa_irq(struct vm *vm, unsigned int irq, bool level, struct irq_out *out)
 {
@@ -92,8 +99,7 @@ bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val)
 	uint64_t before;
 
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
-		spin_lock(&vm->lock);
-		before = vm->device_next;
+		before = devices_lock(vm);
 		*val = uart_read(&vm->uart, port - UART_COM1_BASE);
 		uart_line(vm, false, &out); /* reading IIR or RBR may clear an interrupt */
 		finish(v, &out, before);
@@ -116,8 +122,7 @@ bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 	uint8_t byte = 0;
 
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
-		spin_lock(&vm->lock);
-		before = vm->device_next;
+		before = devices_lock(vm);
 		send = uart_write(&vm->uart, port - UART_COM1_BASE, val, &byte, &thr);
 		uart_line(vm, thr, &out);
 		finish(v, &out, before);
@@ -127,8 +132,7 @@ bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 	}
 	if (!vpic_port(port))
 		return false;
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	vpic_out(&vm->pic, port, val);
 	update_device_next(vm); /* IRQ 0 may have been unmasked or masked */
 	finish(v, &out, before);
@@ -141,8 +145,7 @@ void vm_irq_timer_changed(struct vcpu *v)
 	struct irq_out out = {0};
 	uint64_t before;
 
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	update_device_next(vm);
 	finish(v, &out, before);
 }
@@ -161,8 +164,7 @@ bool vm_irq_ioapic_mmio(struct vcpu *v, uint64_t gpa)
 		return true;
 	if (insn.dir == MMIO_DIR_WRITE)
 		val = vcpu_mmio_store_value(v, &insn);
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	if (insn.dir == MMIO_DIR_WRITE) {
 		out.pins = vioapic_write(&vm->ioapic, offset, (uint32_t)val);
 		update_device_next(vm); /* pin 2 may have been unmasked or masked */
@@ -182,8 +184,7 @@ void vm_irq_eoi(struct vcpu *v, uint8_t vector)
 	struct irq_out out = {0};
 	uint64_t before;
 
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	out.pins = vioapic_eoi(&vm->ioapic, vector);
 	finish(v, &out, before);
 }
@@ -194,8 +195,7 @@ void vm_irq_poll_due(struct vcpu *v, uint64_t now)
 	struct irq_out out = {0};
 	uint64_t before;
 
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	if (pit_irq0_update(&vm->pit, now)) {
 		/* An edge: the line rises and falls again within the tick. */
 		set_isa_irq(vm, VM_IRQ_PIT, true, &out);
@@ -218,8 +218,7 @@ uint8_t vm_irq_extint_ack(struct vcpu *v)
 	uint64_t before;
 	uint8_t vector;
 
-	spin_lock(&vm->lock);
-	before = vm->device_next;
+	before = devices_lock(vm);
 	vector = vpic_ack(&vm->pic);
 	finish(v, &out, before);
 	return vector;

@@ -91,22 +91,6 @@ static void pit_start(uint16_t count)
 	outb(0x40, (uint8_t)(count >> 8));
 }
 
-/* TSC ticks per 0xffff PIT ticks: channel 2 one-shot, OUT2 polled at port 0x61. */
-static uint64_t tsc_per_pit_period(void)
-{
-	uint64_t t0, spins = 0;
-
-	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
-	outb(0x43, 0xb0);
-	outb(0x42, 0xff);
-	outb(0x42, 0xff);
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))
-		if (++spins > 100000000)
-			return 0;
-	return rdtsc() - t0;
-}
-
 static void tick_handler(unsigned int vector)
 {
 	unsigned int n = ticks;
@@ -171,7 +155,7 @@ TEST(pit_irq0_through_the_io_apic)
 	uint64_t period, per_irq, want;
 
 	REQUIRE(ioapic, "no I/O APIC");
-	period = tsc_per_pit_period();
+	period = pit_channel2_tsc_ticks(1);
 	REQUIRE(period, "PIT channel 2 never finished");
 	irq_set_handler(VEC_PIT, tick_handler);
 	route(timer_gsi, VEC_PIT);

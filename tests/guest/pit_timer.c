@@ -21,30 +21,9 @@ static uint16_t latch_read(unsigned int ch)
 	return (uint16_t)(lo | inb((uint16_t)(0x40 + ch)) << 8);
 }
 
-/* TSC ticks for `periods` one-shot counts of 0xffff on channel 2; 0 if OUT2 never rose. */
-static uint64_t channel2_tsc_ticks(unsigned int periods)
-{
-	uint64_t total = 0;
-
-	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-	for (unsigned int i = 0; i < periods; i++) {
-		uint64_t spins = 0, t0;
-
-		outb(0x43, 0xb0); /* channel 2, low then high byte, mode 0, binary */
-		outb(0x42, 0xff);
-		outb(0x42, 0xff);
-		t0 = rdtsc();
-		while (!(inb(0x61) & 0x20))
-			if (++spins > 100000000)
-				return 0;
-		total += rdtsc() - t0;
-	}
-	return total;
-}
-
 TEST(channel2_out2_rises_and_calibrates_the_tsc)
 {
-	uint64_t ticks = channel2_tsc_ticks(PERIODS), hz;
+	uint64_t ticks = pit_channel2_tsc_ticks(PERIODS), hz;
 	uint32_t mhz = cpuid(0, 0).eax >= 0x16 ? cpuid(0x16, 0).eax : 0;
 
 	REQUIRE(ticks, "OUT2 (port 0x61 bit 5) never rose");

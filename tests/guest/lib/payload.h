@@ -217,6 +217,12 @@ const char *tsc_hz_source(void);
 uint64_t tsc_ticks_at_least_us(uint64_t us);
 /* Spins for at least `us` microseconds. */
 void tsc_delay_us(uint64_t us);
+/*
+ * TSC ticks for `periods` one-shot counts of 0xFFFF PIT ticks on the
+ * 8254's channel 2 (mode 0, gated on by port 0x61, its output polled at
+ * bit 5), as Linux's pit_calibrate_tsc does; 0 if the output never rose.
+ */
+uint64_t pit_channel2_tsc_ticks(unsigned int periods);
 
 /*
  * Evaluates cond until it holds or `ticks` TSC ticks have passed; true if
