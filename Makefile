@@ -38,12 +38,18 @@ DEFAULT_PAYLOADS := $(GUEST)/basic.elf $(GUEST)/basic_mb2.elf $(GUEST)/exitbench
 ISO := $(BUILD)/umbra.iso
 PXE := $(BUILD)/pxe
 CPUS ?= 4
+# The run targets' emulator memory (MiB), the ISO they boot, make debug's gdb port.
+MEM ?= 512
+RUN_ISO ?= $(ISO)
+GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads bench run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads bench bench-docs run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
-all: $(ELF) $(ISO)
+# Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
+all: deps
+	@$(MAKE) --no-print-directory $(ELF) $(ISO)
 
 help:
 	@echo "Umbra targets:"
@@ -61,7 +67,10 @@ help:
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
 	@echo "  make clean      remove $(BUILD)/"
-	@echo "Variables: CPUS=n (run targets), BUILD=dir"
+	@echo "  make bench-docs paste the last make bench's figures into docs/performance.md"
+	@echo "Variables: CPUS=n (default 4), MEM=MiB (default 512), RUN_ISO=file (run targets),"
+	@echo "  GDB_PORT=n (make debug, default 1234), BUILD=dir"
+	@echo "make run and make run-qemu exit non-zero, saying why, unless every VM passed."
 
 deps:
 	@scripts/deps.sh
@@ -132,15 +141,17 @@ pxe: $(ELF) boot/grub.cfg boot/umbra.ipxe scripts/make-pxe.sh $(DEFAULT_PAYLOADS
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	scripts/run-bochs.sh --iso $(ISO) --cpus $(CPUS) --out $(BUILD)/run-bochs --follow
+	scripts/run-bochs.sh --iso $(RUN_ISO) --cpus $(CPUS) --megs $(MEM) --out $(BUILD)/run-bochs --follow
+	@scripts/run-verdict.sh $(BUILD)/run-bochs/serial.log run
 
 run-qemu: deps
 	@$(MAKE) --no-print-directory all
-	scripts/run-qemu.sh --iso $(ISO) --cpus $(CPUS) --out $(BUILD)/run-qemu --follow
+	scripts/run-qemu.sh --iso $(RUN_ISO) --cpus $(CPUS) --mem $(MEM) --out $(BUILD)/run-qemu --follow
+	@scripts/run-verdict.sh $(BUILD)/run-qemu/serial.log run-qemu
 
 debug: deps
 	@$(MAKE) --no-print-directory all
-	scripts/debug-qemu.sh $(ISO) $(ELF) $(BUILD)/debug
+	CPUS=$(CPUS) GDB_PORT=$(GDB_PORT) scripts/debug-qemu.sh $(ISO) $(ELF) $(BUILD)/debug
 
 debug-bochs: deps
 	@$(MAKE) --no-print-directory all
@@ -157,6 +168,8 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all payloads
 	scripts/bench.sh $(BUILD)
+bench-docs:
+	scripts/bench-docs.sh $(BUILD)
 
 # Differential vmcs12 fuzzing at scale (make test runs 10,000 cases with seed 1):
 # FUZZ_SEED (default: the time, printed), FUZZ_COUNT cases in blocks of FUZZ_BLOCK;

@@ -170,6 +170,9 @@ static uint32_t cpus_start(void)
 	}
 	console_printf("umbra: ACPI MADT lists %u CPUs (%u disabled)\n", acpi_cpus.count,
 	               acpi_cpus.skipped_disabled);
+	/* A problem the MADT had but booting survives (more CPUs than Umbra takes, a bad ID). */
+	if (acpi_cpus.error[0])
+		console_printf("umbra: ACPI %s\n", acpi_cpus.error);
 	/* Test hook: an APIC ID nobody answers, to exercise the AP timeout. */
 	if (cmdline_get_u64(boot_info.cmdline, "test_phantom_apic", &phantom) &&
 	    acpi_cpus.count < ACPI_MAX_CPUS)

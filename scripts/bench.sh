@@ -5,13 +5,16 @@
 # exactly from run to run. Then the scheduler's figures: a context switch's
 # cost (one CPU) and fairness (16 VMs on 4 CPUs). Then nested VMX: the
 # nestedbench payload bare and as an L1 of Umbra. docs/performance.md
-# explains them.
+# explains them; its figures are this output (BUILD_DIR/bench/results.txt),
+# pasted by scripts/bench-docs.sh (make bench-docs).
 #   scripts/bench.sh BUILD_DIR
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$1" && pwd)
 out=$BUILD/bench
 mkdir -p "$out"
+# Everything printed is also kept: scripts/bench-docs.sh pastes it into docs/performance.md.
+exec > >(tee "$out/results.txt")
 
 "$ROOT/scripts/make-iso.sh" "$out/bench.iso" "$ROOT/tests/bench/grub-bench.cfg" \
 	"$BUILD/umbra.elf" "$BUILD/guest/exitbench.elf"

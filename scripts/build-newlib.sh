@@ -109,12 +109,17 @@ rm -rf "$SRC" "$OBJ" "$INSTALL"
 mkdir -p "$SRC" "$OBJ"
 : >"$LOG"
 start=$(date +%s)
-
-echo "newlib: extracting $(basename "$NEWLIB_TARBALL")"
+# Each stage's line carries the seconds since the start; the long compile
+# says every 30 s how far it is (a silent terminal for minutes looks hung).
+stage() {
+    echo "newlib: [$(($(date +%s) - start))s] $*"
+}
+echo "newlib: first build: usually 3 to 6 minutes on two cores (about 1,000 objects); later builds reuse $INSTALL"
+stage "extracting $(basename "$NEWLIB_TARBALL")"
 # The tarball's top directory name varies (newlib-salsa, newlib-3.3.0).
 tar -xf "$NEWLIB_TARBALL" -C "$SRC" --strip-components=1 || fail "cannot extract $NEWLIB_TARBALL"
 
-echo "newlib: patching out libm and float-returning libc files"
+stage "patching out libm and float-returning libc files"
 NL=$SRC/newlib
 # Patch Makefile.in (not .am): maintainer mode is off, so automake never runs.
 patch_file "$NL/Makefile.in" 's/^SUBDIRS = libc libm /SUBDIRS = libc /'
@@ -126,7 +131,7 @@ exclude_objects "$NL/libc/stdlib/Makefile.in" $EXCLUDE_STDLIB
 # shellcheck disable=SC2086
 exclude_objects "$NL/libc/time/Makefile.in" $EXCLUDE_TIME
 
-echo "newlib: configuring for $TARGET"
+stage "configuring for $TARGET"
 (
     cd "$OBJ"
     logged "$SRC/configure" \
@@ -156,13 +161,22 @@ echo "newlib: configuring for $TARGET"
 )
 
 # Only the newlib target directory: libgloss (board support) is not wanted.
-echo "newlib: building with $(nproc) jobs (log: $LOG)"
+stage "building with $(nproc) jobs (log: $LOG)"
+(
+    while sleep 30; do
+        stage "still compiling: $(find "$OBJ" -name '*.o' | wc -l) objects so far"
+    done
+) &
+ticker=$!
+trap 'kill "$ticker" 2>/dev/null || true' EXIT # also when the build fails
 logged make -C "$OBJ" -j"$(nproc)" all-target-newlib
+kill "$ticker" 2>/dev/null || true
+trap - EXIT
 
 BUILT=$OBJ/$TARGET/newlib/libc.a
 [ -f "$BUILT" ] || fail "$BUILT was not produced"
 
-echo "newlib: checking libc.a for SSE/x87 code and soft-float calls"
+stage "checking libc.a for SSE/x87 code and soft-float calls"
 # (no grep -q: with pipefail, an early grep exit would SIGPIPE objdump and
 # turn a match into a failed pipeline)
 if objdump -d "$BUILT" | grep -E '%[xyz]mm[0-9]|%st\b' >/dev/null; then
@@ -176,8 +190,8 @@ if nm "$BUILT" | grep -E "$SOFTFP" >/dev/null; then
     fail "libc.a references soft-float helpers"
 fi
 
-echo "newlib: installing into $INSTALL"
+stage "installing into $INSTALL"
 logged make -C "$OBJ" install-target-newlib
 
 [ -f "$LIBC" ] || fail "$LIBC was not installed"
-echo "newlib: done in $(($(date +%s) - start))s"
+stage "done"

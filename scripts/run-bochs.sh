@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Boots Umbra in Bochs, the project's VMX reference CPU, and always ends.
 #   run-bochs.sh --iso FILE | --pxe TFTP_DIR  [--cpus N] [--out DIR]
-#                [--timeout SECONDS] [--ips N] [--megs N] [--follow] [--config-only]
+#                [--timeout SECONDS] [--ips N] [--megs N] [--model BOCHS_CPU_MODEL]
+#                [--follow] [--config-only]
 # The serial console lands in OUT/serial.log (shown live with --follow).
-# Bochs' exit status means little (it is 1 after a clean shutdown): read the log.
+# Bochs' exit status means little (it is 1 after a clean shutdown): read the log
+# (scripts/run-verdict.sh). CPU counts and memory Bochs 2.7 cannot take are
+# refused before it starts; when Bochs stops before Umbra printed anything,
+# its own message is shown and the status is 1.
 set -euo pipefail
 
-config_only=0 iso= pxe= cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
+config_only=0 iso= pxe= model=corei7_skylake_x cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -16,6 +20,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--ips) ips=$2; shift ;;
 	--megs) megs=$2; shift ;;
+	--model) model=$2; shift ;;
 	--follow) follow=1 ;;
 	--config-only) config_only=1 ;;
 	*) echo "run-bochs.sh: unknown option $1" >&2; exit 2 ;;
@@ -23,6 +28,16 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$iso$pxe" ] || { echo "run-bochs.sh: need --iso or --pxe" >&2; exit 2; }
+# Bochs 2.7's limits here: 16 CPUs fail ("register_timer: too many registered
+# timers"), memory is 1 to 2048 MiB ("host_size ... out of range").
+if ! [[ $cpus =~ ^[0-9]+$ ]] || [ "$cpus" -lt 1 ] || [ "$cpus" -gt 15 ]; then
+	echo "run-bochs.sh: Bochs supports 1 to 15 CPUs here, not $cpus (CPUS=)" >&2
+	exit 2
+fi
+if ! [[ $megs =~ ^[0-9]+$ ]] || [ "$megs" -lt 1 ] || [ "$megs" -gt 2048 ]; then
+	echo "run-bochs.sh: Bochs supports 1 to 2048 MiB of memory here, not $megs (MEM=)" >&2
+	exit 2
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -34,7 +49,7 @@ rm -f "$out/serial.log" "$out/bochs.log" "$out/bochs.out"
 	echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
 	echo "vgaromimage: file=/usr/share/vgabios/vgabios.bin"
 	# A lower ips makes the BIOS and GRUB waits (emulated time) shorter.
-	echo "cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0, ignore_bad_msrs=0"
+	echo "cpu: model=$model, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0, ignore_bad_msrs=0"
 	echo "display_library: rfb, options=\"timeout=0\""
 	echo "com1: enabled=1, mode=file, dev=$out/serial.log"
 	echo "port_e9_hack: enabled=1"
@@ -75,5 +90,12 @@ fi
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
 	echo "run-bochs.sh: Bochs did not end within ${timeout}s and was stopped" >&2
 	exit 124
+fi
+if [ ! -s "$out/serial.log" ]; then
+	why=$(grep -ahE '>>PANIC<<|\[.*\] *(ERROR|error)' "$out/bochs.out" "$out/bochs.log" 2>/dev/null | head -n 3)
+	echo "run-bochs.sh: Bochs stopped before Umbra printed anything${why:+:}" >&2
+	[ -z "$why" ] || sed 's/^/  /' <<<"$why" >&2
+	echo "run-bochs.sh: its whole output: $out/bochs.out and $out/bochs.log" >&2
+	exit 1
 fi
 exit 0

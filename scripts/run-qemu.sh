@@ -2,7 +2,7 @@
 # Boots Umbra in QEMU and always ends.
 #   run-qemu.sh --iso FILE | --pxe TFTP_DIR [--bootfile PATH]
 #               | --kernel ELF [--append CMDLINE] [--initrd "MOD ARGS,MOD ARGS"]
-#               [--cpu MODEL] [--cpus N] [--screen-dump FILE | --screen-ppm FILE] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
+#               [--cpu MODEL] [--cpus N] [--mem MiB] [--screen-dump FILE | --screen-ppm FILE] [--out DIR] [--timeout SECONDS] [--accel auto|kvm|tcg] [--follow]
 # With --accel auto (default) it uses KVM with nested VMX when the host offers
 # it, else TCG (no VMX: Umbra refuses cleanly). The console lands in
 # OUT/serial.log; OUT/exit-code holds Umbra's isa-debug-exit code (0 pass,
@@ -13,7 +13,7 @@
 # (graphics modes too), saved by the monitor's screendump as a PPM image.
 set -euo pipefail
 
-screen_dump= screen_ppm= kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 out=build/run-qemu timeout=300 accel=auto follow=0
+screen_dump= screen_ppm= kernel= append= initrd= cpu_model= iso= pxe= bootfile=boot/grub/i386-pc/core.0 cpus=4 mem=512 out=build/run-qemu timeout=300 accel=auto follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--screen-dump) screen_dump=$2; shift ;;
 	--screen-ppm) screen_ppm=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
+	--mem) mem=$2; shift ;;
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--accel) accel=$2; shift ;;
@@ -88,11 +89,11 @@ fi
 status=0
 if [ -z "$screen_dump$screen_ppm" ]; then
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" \
-		-m 512 "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
+		-m "$mem" "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
 		"${exit_args[@]}" </dev/null >"$out/qemu.out" 2>&1 || status=$?
 else
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 -M pc "${accel_args[@]}" -smp "$cpus" \
-		-m 512 "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
+		-m "$mem" "${boot_args[@]}" -serial "file:$out/serial.log" -display none -no-reboot \
 		"${exit_args[@]}" </dev/null >"$out/qemu.out" 2>&1 &
 	qemu_pid=$!
 	cat "$out/mon.out" >"$out/monitor.log" &

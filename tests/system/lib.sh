@@ -85,7 +85,7 @@ run_gdb() {
 	shift 2
 	local dir=$BUILD/system/$name
 	mkdir -p "$dir"
-	timeout --kill-after=5 "${QEMU_TIMEOUT:-120}" "$ROOT/scripts/debug-qemu.sh" "$BUILD/umbra.iso" \
+	GDB_PORT=12345 timeout --kill-after=5 "${QEMU_TIMEOUT:-120}" "$ROOT/scripts/debug-qemu.sh" "$BUILD/umbra.iso" \
 		"$BUILD/umbra.elf" "$dir" -- -batch -ex continue -ex bt -ex 'info registers rip cs' \
 		>"$dir/gdb.log" 2>&1 || status=$?
 	check_case "$name" "$dir" "$status" "$@"

@@ -232,6 +232,36 @@ if want bochs-irq_routing; then
 	AFTER_RUN=compare_to_bare run_bochs bochs-irq_routing --iso "$BUILD/system/irq_routing.iso" \
 		--cpus 1 -- "${IRQ_CHECKS[@]}"
 fi
+if want make-run-verdict; then
+	# make run ends with Umbra's verdict as its last line and exit status; a CPU
+	# count Bochs cannot take is refused before Bochs starts.
+	dir=$BUILD/system/make-run-verdict
+	mkdir -p "$dir"
+	printf 'set timeout=0\nset default=0\nmenuentry "verdict" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/exitcode.elf name=fails mem=4M -- code=1\n\tboot\n}\n' \
+		>"$BUILD/system/grub-verdict.cfg"
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/verdict.iso" "$BUILD/system/grub-verdict.cfg" "$ELF" \
+		"$GUEST/exitcode.elf" || exit 1
+	status=0
+	make --no-print-directory -C "$ROOT" run BUILD="$BUILD" RUN_ISO="$BUILD/system/verdict.iso" \
+		CPUS=1 >"$dir/make.log" 2>&1 || status=$?
+	echo "$status" >"$dir/exit-code"
+	cp "$BUILD/run-bochs/serial.log" "$dir/serial.log"
+	status=0
+	make --no-print-directory -C "$ROOT" run BUILD="$BUILD" CPUS=16 >"$dir/make16.log" 2>&1 || status=$?
+	echo "$status" >"$dir/make16-status"
+	check_case make-run-verdict "$dir" 0 exit:2 "has:^umbra: vm fails exit=1 verdict=fail " \
+		"in:make.log:^run: FAILED: 1 of 1 VMs failed: umbra: vm fails exit=1 verdict=fail " \
+		"in:make16.log:^run-bochs.sh: Bochs supports 1 to 15 CPUs here, not 16 \\(CPUS=\\)\$" \
+		"in:make16-status:^2\$"
+fi
+if want bochs-old-cpu; then
+	# A CPU whose VMX lacks several features Umbra needs (Bochs' Penryn model:
+	# no EPT, no unrestricted guest, no VPID, no EFER/PAT controls): one line
+	# names them all, no VM runs, and the run is an error.
+	run_bochs bochs-old-cpu --iso "$ISO" --cpus 1 --model core2_penryn_t9600 -- \
+		"has:^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back\\), unrestricted guest, VPID, IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$" \
+		"last:^umbra: summary cpus=1 vmx=0 vms=0 pass=0 fail=0\$" "not:panic"
+fi
 if want bochs-pit_timer; then
 	# The 8254 timer: its calibration of the TSC within 1% of CPUID 0x16's rate.
 	# Alone on its CPU: a VM waiting for its slice would see OUT2 rise late.
@@ -512,6 +542,11 @@ for n in 1 4; do
 			"$(cpu_lines $n)" "$NO_VMX" "$(vmx_lines 0)" "$(summary $n)" exit:2
 	fi
 done
+if want qemu-smp65; then
+	# More CPUs than Umbra takes: the first 64 come up, and a line says the rest were ignored.
+	run_qemu qemu-smp65 --iso "$ISO" --accel tcg --cpus 65 -- "$(cpu_lines 64)" \
+		"has:^umbra: ACPI MADT: more than 64 CPUs, the rest ignored\$" "$(summary 64)" exit:2
+fi
 if want qemu-multiboot1; then
 	# QEMU's -kernel loader speaks Multiboot1 only: Umbra's v1 header, the
 	# v1 info block, xAPIC mode, and an AP that never answers (phantom APIC ID).
@@ -580,6 +615,7 @@ fi
 if want qemu-gdb; then
 	# make debug: a hardware breakpoint in 64-bit code hits, with symbols and source.
 	run_gdb qemu-gdb -- "in:gdb.log:hit Breakpoint 1, boot_main \\(magic=920085129, info_pa=[0-9]+\\) at boot/main.c" \
+		"in:gdb.log:^debug-qemu.sh: QEMU \\(2 CPUs\\) waits for gdb on localhost:12345;" \
 		"in:gdb.log:^#1 +0x[0-9a-f]+ in long_mode_entry64 \\(\\) at boot/entry.S" \
 		"in:gdb.log:^cs +0x18 " "in:gdb.log:^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <boot_main>"
 fi

@@ -1,5 +1,6 @@
 #include "arch/x86/vmx/vmx.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/x86/cpu.h"
@@ -31,22 +32,35 @@ bool vmx_platform_check(void)
 	}
 	vmx_cap_msrs_read(&raw);
 	vmx_caps_decode(&vmx_caps, &raw);
-	const char *missing = NULL;
+	/* Every missing feature in one line: a user then sees at once what the CPU lacks. */
+	static const char *const names[] = {
+	        "secondary processor-based controls",
+	        "EPT (4-level, write-back)",
+	        "unrestricted guest",
+	        "VPID",
+	        "IA32_EFER/IA32_PAT load and save controls",
+	        "MSR and I/O bitmaps",
+	};
+	bool secondary = cpu_has_vmx_secondary_exec();
+	const bool lacks[] = {
+	        !secondary,
+	        !secondary || !cpu_has_vmx_ept() || !cpu_has_vmx_ept_4levels() ||
+	                !cpu_has_vmx_ept_wb(),
+	        !secondary || !cpu_has_vmx_unrestricted_guest(),
+	        !secondary || !cpu_has_vmx_vpid(),
+	        !cpu_has_vmx_load_efer() || !cpu_has_vmx_load_pat(),
+	        !cpu_has_vmx_msr_bitmaps() || !cpu_has_vmx_io_bitmaps(),
+	};
+	char list[256];
+	size_t used = 0;
 
-	if (!cpu_has_vmx_secondary_exec())
-		missing = "secondary processor-based controls";
-	else if (!cpu_has_vmx_ept() || !cpu_has_vmx_ept_4levels() || !cpu_has_vmx_ept_wb())
-		missing = "EPT (4-level, write-back)";
-	else if (!cpu_has_vmx_unrestricted_guest())
-		missing = "unrestricted guest";
-	else if (!cpu_has_vmx_vpid())
-		missing = "VPID";
-	else if (!cpu_has_vmx_load_efer() || !cpu_has_vmx_load_pat())
-		missing = "IA32_EFER/IA32_PAT load and save controls";
-	else if (!cpu_has_vmx_msr_bitmaps() || !cpu_has_vmx_io_bitmaps())
-		missing = "MSR and I/O bitmaps";
-	if (missing) {
-		console_printf("umbra: vmx: this CPU's VMX lacks %s, which Umbra needs\n", missing);
+	list[0] = 0;
+	for (size_t i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++)
+		if (lacks[i] && used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+			                         used ? ", " : "", names[i]);
+	if (used) {
+		console_printf("umbra: vmx: this CPU's VMX lacks %s, which Umbra needs\n", list);
 		return false;
 	}
 	console_printf("umbra: vmx: VMCS revision 0x%x, %u-byte regions, EPT%s%s, VPID, "
