@@ -25,6 +25,7 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 	        .apic_id = v->id,
 	        .osxsave = false,
 	        .tsc_mhz = (uint32_t)((tsc_khz() + 500) / 1000), /* 19999 kHz is 20 MHz */
+	        .tsc_hz = tsc_khz() * 1000,
 	        .vmx = v->nested.enabled};
 
 	if (!cpuid_filter_is_own_leaf(leaf)) {
@@ -32,7 +33,21 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 
 		r = (struct cpuid_result){h.eax, h.ebx, h.ecx, h.edx};
 	}
-	/* Only leaf 1 depends on guest state: read CR4 and the APIC's enable for it alone. */
+	/* Leaf 0xD.1's size follows the guest's XCR0 (each component's size from leaf 0xD). */
+	if (leaf == 0xd && subleaf == 1) {
+		struct cpuid_result comp[CPUID_XSAVE_COMPONENTS] = {{0, 0, 0, 0}};
+		uint64_t xcr0 = v->cpu_state.xcr0;
+
+		for (unsigned int i = 2; i < CPUID_XSAVE_COMPONENTS; i++) {
+			if (!(xcr0 & (1ULL << i)))
+				continue;
+			struct cpuid_regs c = cpuid_count(0xd, i);
+
+			comp[i] = (struct cpuid_result){c.eax, c.ebx, c.ecx, c.edx};
+		}
+		g.xsaves_size = cpuid_xsave_compacted_size(xcr0, comp);
+	}
+	/* Leaf 1 depends on guest state: read CR4 and the APIC's enable for it alone. */
 	if (leaf == 1) {
 		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & CR4_OSXSAVE_BIT;
 		g.apic_off = !vlapic_enabled(&v->lapic);

@@ -14,6 +14,8 @@
 #define LEAF1_ECX_X2APIC       (1u << 21)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 #define LEAF1_ECX_OSXSAVE      (1u << 27)
+#define LEAF_D1_EAX_XSAVEC     (1u << 1)
+#define LEAF_D1_EAX_XSAVES     (1u << 3)
 #define LEAF1_ECX_HYPERVISOR   (1u << 31)
 #define LEAF1_EDX_APIC         (1u << 9)
 #define LEAF1_EDX_ACPI         (1u << 22)
@@ -58,8 +60,21 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 			r->edx &= ~LEAF1_EDX_APIC;
 		r->ebx = (r->ebx & 0x00ffffff) | (g->apic_id << 24);
 		return;
-	case 0x15: /* TSC/crystal ratio: the host's may not be the TSC the guest sees */
+	case 0x15:
+		/*
+		 * TSC/crystal ratio: the host's may not be the TSC the guest sees.
+		 * The guest's crystal is its TSC (ratio 1/1): the rate Umbra measured,
+		 * which the virtual APIC timer also counts at (the SDM's APIC timer
+		 * runs at the crystal clock when this leaf gives it). A kernel then
+		 * knows the TSC rate and need not calibrate it against the PM timer
+		 * through exits. Rates past 32 bits of Hz leave the leaf empty.
+		 */
 		memset(r, 0, sizeof(*r));
+		if (g->tsc_hz && g->tsc_hz <= UINT32_MAX) {
+			r->eax = 1;
+			r->ebx = 1;
+			r->ecx = (uint32_t)g->tsc_hz;
+		}
 		return;
 	case 0x16:
 		/* The TSC rate Umbra measured, as the base (and maximum) frequency in MHz. */
@@ -78,8 +93,20 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 		}
 		return;
 	case 0xd:
-		/* No supervisor state components: IA32_XSS stays 0 (vcpu/platform_msr.c). */
+		/*
+		 * No supervisor state components: IA32_XSS stays 0 (vcpu/platform_msr.c),
+		 * so EBX is the compacted size of XCR0's components (Bochs reports the
+		 * standard format's size there, and Linux warns of the mismatch).
+		 */
 		if (subleaf == 1) {
+			/*
+			 * No XSAVEC/XSAVES either: only the standard format. Under Bochs,
+			 * whose XSAVES does not keep to the compacted size its CPUID (or
+			 * the SDM) gives, Linux's XSAVES buffers overflowed and its user
+			 * processes segfaulted; Linux takes XSAVE(OPT) without them.
+			 */
+			r->eax &= ~(LEAF_D1_EAX_XSAVEC | LEAF_D1_EAX_XSAVES);
+			r->ebx = g->xsaves_size;
 			r->ecx = 0;
 			r->edx = 0;
 		}
@@ -92,4 +119,19 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 	case 0x1f: memset(r, 0, sizeof(*r)); return;
 	default: return;
 	}
+}
+
+uint32_t cpuid_xsave_compacted_size(uint64_t mask,
+                                    const struct cpuid_result comp[CPUID_XSAVE_COMPONENTS])
+{
+	uint32_t size = 576; /* legacy area (512) and XSAVE header (64) */
+
+	for (unsigned int i = 2; i < CPUID_XSAVE_COMPONENTS; i++) {
+		if (!(mask & (1ULL << i)))
+			continue;
+		if (comp[i].ecx & 2) /* aligned to 64 bytes in the compacted form */
+			size = (size + 63) & ~63u;
+		size += comp[i].eax;
+	}
+	return size;
 }

@@ -10,12 +10,25 @@ struct cpuid_result {
 };
 
 struct cpuid_guest {
-	uint32_t apic_id; /* the vCPU's */
-	bool osxsave;     /* the guest's CR4.OSXSAVE */
-	uint32_t tsc_mhz; /* the TSC rate Umbra measured (0: unknown) */
-	bool vmx;         /* the VM asked for nested VMX (nested=1): VMX is shown */
-	bool apic_off;    /* IA32_APIC_BASE.EN is clear: CPUID.1:EDX.APIC is too */
+	uint32_t apic_id;     /* the vCPU's */
+	bool osxsave;         /* the guest's CR4.OSXSAVE */
+	uint32_t tsc_mhz;     /* the TSC rate Umbra measured (0: unknown) */
+	uint64_t tsc_hz;      /* the same in Hz, for leaf 0x15 */
+	bool vmx;             /* the VM asked for nested VMX (nested=1): VMX is shown */
+	bool apic_off;        /* IA32_APIC_BASE.EN is clear: CPUID.1:EDX.APIC is too */
+	uint32_t xsaves_size; /* leaf 0xD.1 EBX: cpuid_xsave_compacted_size() of XCR0 (XSS is 0) */
 };
+
+#define CPUID_XSAVE_COMPONENTS 19 /* x87 .. the last one leaf 0xD describes */
+
+/*
+ * The size of an XSAVES (compacted) area holding the components in mask
+ * (SDM Vol. 1, 13.4.3): the 576-byte legacy area and header, then each
+ * component i >= 2 in mask in order, at a 64-byte boundary when
+ * CPUID.(0xD,i).ECX bit 1 says so; comp[i] is CPUID.(0xD,i).
+ */
+uint32_t cpuid_xsave_compacted_size(uint64_t mask,
+                                    const struct cpuid_result comp[CPUID_XSAVE_COMPONENTS]);
 
 /* True if the leaf is answered by Umbra alone (no need to ask the CPU). */
 static inline bool cpuid_filter_is_own_leaf(uint32_t leaf)

@@ -6,8 +6,8 @@
  * between the modes as on hardware (including disable and re-enable).
  *
  * Time is the TSC: callers pass `now`. The timer's input clock is the TSC
- * divided by the divide configuration (CPUID 0x15/0x16 are not offered,
- * so a guest calibrates it, as against any unknown bus clock); TSC-deadline
+ * divided by the divide configuration (CPUID 0x15 gives the TSC as the
+ * crystal clock the timer counts, as the SDM has it); TSC-deadline
  * mode compares IA32_TSC_DEADLINE with the TSC directly.
  *
  * Interrupts reach other vCPUs through the caller: a write to the ICR

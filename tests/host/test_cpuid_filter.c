@@ -29,7 +29,7 @@ static void test_xsave_leaf_has_no_supervisor_states(void **state)
 
 	assert_true(cpuid_filter_changes(0xd));
 	cpuid_filter(0xd, 1, &guest, &r);
-	assert_int_equal(r.eax, 0xf); /* XSAVEOPT, XSAVEC, XGETBV1, XSAVES as the CPU says */
+	assert_int_equal(r.eax, 0x5); /* XSAVEOPT and XGETBV1 as the CPU says; no XSAVEC, XSAVES */
 	assert_int_equal(r.ecx | r.edx, 0);
 	r = (struct cpuid_result){0x7, 0x240, 0x340, 0};
 	cpuid_filter(0xd, 0, &guest, &r); /* the user components pass */
@@ -155,11 +155,11 @@ static void test_other_leaves_pass_through(void **state)
 	assert_int_equal(r.eax, 0x80000008);
 }
 
-/* Leaf 0x16 reports the TSC rate Umbra measured; leaf 0x15 (the host's crystal ratio) is empty. */
+/* Leaves 0x15 (crystal = TSC, ratio 1/1) and 0x16 report the TSC rate Umbra measured. */
 static void test_tsc_frequency_leaves(void **state)
 {
 	(void)state;
-	struct cpuid_guest g = {.apic_id = 0, .osxsave = false, .tsc_mhz = 20};
+	struct cpuid_guest g = {.apic_id = 0, .osxsave = false, .tsc_mhz = 20, .tsc_hz = 19999000};
 	struct cpuid_result r = {3500, 3900, 100, 0};
 
 	assert_true(cpuid_filter_changes(0x16));
@@ -174,7 +174,43 @@ static void test_tsc_frequency_leaves(void **state)
 	assert_int_equal(r.eax, 3500);
 	r = (struct cpuid_result){2, 176, 24000000, 0};
 	cpuid_filter(0x15, 0, &g, &r);
+	assert_int_equal(r.eax, 1);
+	assert_int_equal(r.ebx, 1);
+	assert_int_equal(r.ecx, 19999000);
+	assert_int_equal(r.edx, 0);
+	/* Unknown, or past 32 bits of Hz: empty, not the host's. */
+	g.tsc_hz = 0;
+	r = (struct cpuid_result){2, 176, 24000000, 0};
+	cpuid_filter(0x15, 0, &g, &r);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	g.tsc_hz = 5000000000ULL;
+	cpuid_filter(0x15, 0, &g, &r);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+/* Leaf 0xD.1 EBX: the compacted size of XCR0's components (Skylake-X's AVX-512 set: 2432). */
+static void test_xsaves_size(void **state)
+{
+	(void)state;
+	struct cpuid_result comp[CPUID_XSAVE_COMPONENTS] = {{0, 0, 0, 0}};
+	struct cpuid_guest g = {.xsaves_size = 2432};
+	struct cpuid_result r = {0xf, 0xa80, 0x100, 0};
+
+	comp[2] = (struct cpuid_result){256, 576, 0, 0};
+	comp[5] = (struct cpuid_result){64, 1088, 0, 0};
+	comp[6] = (struct cpuid_result){512, 1152, 0, 0};
+	comp[7] = (struct cpuid_result){1024, 1664, 0, 0};
+	assert_int_equal(cpuid_xsave_compacted_size(0x7, comp), 576 + 256);
+	assert_int_equal(cpuid_xsave_compacted_size(0xe7, comp), 2432);
+	assert_int_equal(cpuid_xsave_compacted_size(0x3, comp), 576);
+	/* A component that must start on 64 bytes (ECX bit 1) after one that ends off it. */
+	comp[9] = (struct cpuid_result){8, 0, 2, 0};
+	comp[10] = (struct cpuid_result){100, 0, 2, 0};
+	assert_int_equal(cpuid_xsave_compacted_size(0x603, comp), 576 + 8 + 56 + 100);
+	cpuid_filter(0xd, 1, &g, &r);
+	assert_int_equal(r.eax, 0x5); /* XSAVEOPT and XGETBV1 stay; XSAVEC and XSAVES go */
+	assert_int_equal(r.ebx, 2432);
+	assert_int_equal(r.ecx, 0);
 }
 
 int main(void)
@@ -188,6 +224,7 @@ int main(void)
 	        cmocka_unit_test(test_tsc_frequency_leaves),
 	        cmocka_unit_test(test_unvirtualised_leaves_are_empty),
 	        cmocka_unit_test(test_other_leaves_pass_through),
+	        cmocka_unit_test(test_xsaves_size),
 	};
 	return cmocka_run_group_tests_name("cpuid_filter", tests, NULL, NULL);
 }
