@@ -44,7 +44,7 @@ RUN_ISO ?= $(ISO)
 GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads bench bench-docs run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
@@ -68,6 +68,7 @@ help:
 	@echo "  make check-format  fail if any C source is not formatted"
 	@echo "  make clean      remove $(BUILD)/"
 	@echo "  make bench-docs paste the last make bench's figures into docs/performance.md"
+	@echo "  make linux-guest  Debian's kernel and a busybox initramfs in $(BUILD)/linux (make test boots them)"
 	@echo "Variables: CPUS=n (default 4), MEM=MiB (default 512), RUN_ISO=file (run targets),"
 	@echo "  GDB_PORT=n (make debug, default 1234), BUILD=dir"
 	@echo "make run and make run-qemu exit non-zero, saying why, unless every VM passed."
@@ -135,6 +136,12 @@ $(ISO): $(ELF) boot/grub.cfg scripts/make-iso.sh $(DEFAULT_PAYLOADS)
 
 iso: $(ISO)
 
+# The Linux guest, from Debian packages (scripts/build-linux-guest.sh; docs/guest-abi.md).
+LINUX_GUEST := $(BUILD)/linux/bzImage $(BUILD)/linux/initrd.gz
+$(LINUX_GUEST) &: scripts/build-linux-guest.sh tests/linux/init
+	scripts/build-linux-guest.sh $(BUILD)/linux
+linux-guest: $(LINUX_GUEST)
+
 pxe: $(ELF) boot/grub.cfg boot/umbra.ipxe scripts/make-pxe.sh $(DEFAULT_PAYLOADS)
 	scripts/make-pxe.sh $(PXE) boot/grub.cfg boot/umbra.ipxe $(ELF) $(DEFAULT_PAYLOADS)
 	@echo "TFTP tree in $(PXE): DHCP boot file boot/grub/i386-pc/core.0 (GRUB) or umbra.ipxe (iPXE); see docs/pxe.md"
@@ -158,7 +165,7 @@ debug-bochs: deps
 	scripts/debug-bochs.sh $(ISO) $(ELF) $(CPUS) $(BUILD)/debug-bochs
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all linux-guest
 	@$(MAKE) --no-print-directory check-format
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory check-sse

@@ -13,6 +13,7 @@ packages=(
 	newlib-source                    # our libc, built from source
 	libcmocka-dev                    # host unit tests
 	console-setup-linux              # the framebuffer console's font (Lat15-Fixed16)
+	cpio                             # the Linux guest's initramfs
 )
 
 missing=()

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "lib/bytes.h"
+#include "vcpu/linux_boot.h"
 #include "vcpu/guest_files.h"
 
 #define GBI_KIB        1024ULL
@@ -206,6 +208,49 @@ uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, 
 
 	off = gbi_tag(p, off, MULTIBOOT2_TAG_END, sizeof(struct multiboot2_tag));
 	return off;
+}
+
+uint64_t guest_bootinfo_linux(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa,
+                              uint64_t limit_gpa, const char *cmdline,
+                              const struct guest_file *initrd, const uint8_t *kernel,
+                              uint64_t acpi_rsdp)
+{
+	struct gbi_range map[GBI_MAP_COUNT];
+	uint64_t cmd_len, header_end, total;
+	uint8_t *p;
+
+	if (!cmdline)
+		cmdline = "";
+	cmd_len = strlen(cmdline) + 1;
+	total = LINUX_BP_SIZE + cmd_len;
+	/* The kernel says how long a command line it takes (cmdline_size, without the NUL). */
+	if (cmd_len - 1 > rd32(kernel + LINUX_CMDLINE_SIZE) ||
+	    !gbi_fits(ram_size, info_gpa, limit_gpa, total, GBI_PAGE))
+		return 0;
+	if (initrd && initrd->end > (uint64_t)rd32(kernel + LINUX_INITRD_ADDR_MAX) + 1)
+		return 0;
+	p = ram + info_gpa;
+	memset(p, 0, total);
+	/* The setup header, as the image has it; then what a loader fills in. */
+	header_end = LINUX_HEADER + 2 + kernel[LINUX_HEADER_END_BYTE];
+	memcpy(p + LINUX_SETUP_SECTS, kernel + LINUX_SETUP_SECTS, header_end - LINUX_SETUP_SECTS);
+	p[LINUX_TYPE_OF_LOADER] = LINUX_LOADER_UNKNOWN;
+	wr32(p + LINUX_CMD_LINE_PTR, (uint32_t)(info_gpa + LINUX_BP_SIZE));
+	memcpy(p + LINUX_BP_SIZE, cmdline, cmd_len);
+	/* Written either way: the image's own fields are not the loader's answer. */
+	wr32(p + LINUX_RAMDISK_IMAGE, initrd ? (uint32_t)initrd->start : 0);
+	wr32(p + LINUX_RAMDISK_SIZE, initrd ? (uint32_t)(initrd->end - initrd->start) : 0);
+	wr64(p + LINUX_BP_ACPI_RSDP, acpi_rsdp);
+	gbi_map(map, ram_size);
+	p[LINUX_BP_E820_ENTRIES] = GBI_MAP_COUNT;
+	for (uint32_t i = 0; i < GBI_MAP_COUNT; i++) {
+		uint8_t *e = p + LINUX_BP_E820_TABLE + i * LINUX_E820_ENTRY;
+
+		wr64(e, map[i].base);
+		wr64(e + 8, map[i].end - map[i].base);
+		wr32(e + 16, map[i].type); /* Multiboot's types 1 and 2 are E820's */
+	}
+	return total;
 }
 
 static bool gbi_overlaps_image(const struct guest_image *img, uint64_t gpa, uint64_t size)

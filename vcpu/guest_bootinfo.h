@@ -35,6 +35,20 @@ uint64_t guest_bootinfo_mb2(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa, 
                             const char *cmdline, const struct guest_file *files, uint32_t nfiles);
 
 /*
+ * A Linux kernel's zero page (struct boot_params) at info_gpa (page-aligned),
+ * its command line in the page after: the image's setup header (kernel, a
+ * bzImage guest_image_parse() took), the loader type, the command line and
+ * initrd (NULL: none) pointers, the ACPI RSDP and the memory map as E820
+ * entries. Returns the bytes used, or 0 if they do not fit (as above), the
+ * command line is longer than the kernel's cmdline_size, or the initrd ends
+ * above its initrd_addr_max.
+ */
+uint64_t guest_bootinfo_linux(uint8_t *ram, uint64_t ram_size, uint64_t info_gpa,
+                              uint64_t limit_gpa, const char *cmdline,
+                              const struct guest_file *initrd, const uint8_t *kernel,
+                              uint64_t acpi_rsdp);
+
+/*
  * A page-aligned GPA below 1 MiB, in usable low memory, where `size` bytes
  * overlap no segment of img: the first fit in [0x9000, 0x9f000), else in
  * [0x1000, 0x9000). 0 if there is none.

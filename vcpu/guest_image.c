@@ -14,6 +14,7 @@
 #include "boot/multiboot.h"
 #include "lib/bytes.h"
 #include "lib/fmt.h"
+#include "vcpu/linux_boot.h"
 
 /* The few ELF fields used here (System V ABI, x86 and x86-64 supplements). */
 #define ELF_EI_CLASS    4
@@ -540,6 +541,56 @@ static int gi_mb2(struct guest_image *img, const uint8_t *file, uint64_t file_si
 	return t.have_entry ? gi_set_entry(img, t.entry) : gi_elf_entry(img, &elf);
 }
 
+static bool gi_is_bzimage(const uint8_t *file, uint64_t file_size)
+{
+	return file_size >= LINUX_HEADER + 4 && rd32(file + LINUX_HEADER) == LINUX_HEADER_MAGIC;
+}
+
+/* A Linux bzImage: one segment, the protected-mode kernel with its init_size of room. */
+static int gi_linux(struct guest_image *img, const uint8_t *file, uint64_t file_size,
+                    uint64_t ram_size)
+{
+	uint64_t version, setup, load, size, room;
+	char ram[32];
+
+	img->protocol = GUEST_LINUX;
+	if (file_size < LINUX_HEADER_MIN_SIZE)
+		return gi_fail(img, "Linux bzImage: ", "truncated setup header", NULL, NULL);
+	version = rd16(file + LINUX_VERSION);
+	if (rd16(file + LINUX_BOOT_FLAG) != LINUX_BOOT_FLAG_VALUE)
+		return gi_fail(img, "Linux bzImage: ", "no boot flag 0xaa55", NULL, NULL);
+	if (version < LINUX_MIN_VERSION)
+		return gi_fail(img, "Linux bzImage: ",
+		               "boot protocol %x is too old (2.12, 0x20c, or later needed)",
+		               &version, NULL);
+	if (!(file[LINUX_LOADFLAGS] & LINUX_LOADED_HIGH))
+		return gi_fail(img, "Linux bzImage: ", "not a bzImage (a zImage loads low)", NULL,
+		               NULL);
+	setup = file[LINUX_SETUP_SECTS] ? file[LINUX_SETUP_SECTS] : 4;
+	setup = (setup + 1) * 512;
+	if (setup >= file_size)
+		return gi_fail(img, "Linux bzImage: ",
+		               "no protected-mode kernel after %x bytes of setup", &setup, NULL);
+	size = file_size - setup;
+	room = rd32(file + LINUX_INIT_SIZE);
+	if (room < size)
+		room = size;
+	/* A relocatable kernel goes where it prefers (it runs there without moving); else 1 MiB. */
+	load = file[LINUX_RELOCATABLE] ? rd32(file + LINUX_PREF_ADDRESS) : GI_MIB;
+	if (load < GI_MIB || !gi_in_ram(load, room, ram_size)) {
+		uint64_t need[2] = {gi_end(load, room) / GI_MIB + 1, 0};
+
+		gi_ram_text(ram, sizeof(ram), ram_size);
+		return gi_fail(img, "Linux bzImage: ",
+		               "needs %u MiB of RAM or more for its kernel, the VM has %s", need,
+		               ram);
+	}
+	img->seg[0] = (struct guest_segment){load, setup, size, room};
+	img->seg_count = 1;
+	img->entry = (uint32_t)load; /* code32_start: the 32-bit entry */
+	return 0;
+}
+
 int guest_image_parse(const uint8_t *file, uint64_t file_size, uint64_t ram_size,
                       struct guest_image *img)
 {
@@ -550,13 +601,15 @@ int guest_image_parse(const uint8_t *file, uint64_t file_size, uint64_t ram_size
 	memset(img, 0, sizeof(*img));
 	if (!file)
 		return gi_fail(img, "", "no file", NULL, NULL);
-	if (gi_find_header(file, file_size, img, &hdr_off) < 0)
+	if (gi_is_bzimage(file, file_size)) {
+		err = gi_linux(img, file, file_size, ram_size);
+	} else if (gi_find_header(file, file_size, img, &hdr_off) < 0) {
 		return -1;
-	is_elf = gi_is_elf(file, file_size);
-	if (img->protocol == GUEST_MULTIBOOT2)
+	} else if ((is_elf = gi_is_elf(file, file_size)), img->protocol == GUEST_MULTIBOOT2) {
 		err = gi_mb2(img, file, file_size, ram_size, hdr_off, is_elf);
-	else
+	} else {
 		err = gi_mb1(img, file, file_size, ram_size, hdr_off, is_elf);
+	}
 	if (err < 0) {
 		img->seg_count = 0;
 		return -1;

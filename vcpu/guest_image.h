@@ -1,14 +1,16 @@
 /*
  * Guest kernel images: a Multiboot1 or Multiboot2 kernel (ELF32, ELF64, or a
- * flat image described by the a.out kludge / MB2 address tag), checked and
- * copied into a VM's RAM, where guest-physical x is ram[x].
+ * flat image described by the a.out kludge / MB2 address tag), or a Linux
+ * bzImage (boot protocol 2.12 or later: its protected-mode kernel, entered
+ * at its 32-bit entry), checked and copied into a VM's RAM, where
+ * guest-physical x is ram[x].
  */
 #ifndef VCPU_GUEST_IMAGE_H
 #define VCPU_GUEST_IMAGE_H
 
 #include <stdint.h>
 
-enum guest_protocol { GUEST_MULTIBOOT1 = 1, GUEST_MULTIBOOT2 = 2 };
+enum guest_protocol { GUEST_MULTIBOOT1 = 1, GUEST_MULTIBOOT2 = 2, GUEST_LINUX = 3 };
 
 #define GUEST_IMAGE_MAX_SEGMENTS 16
 #define GUEST_IMAGE_ERROR_MAX    160
@@ -28,7 +30,10 @@ struct guest_image {
 };
 
 /*
- * Finds the Multiboot header (MB2 preferred: first 32 KiB, 8-aligned; MB1:
+ * A bzImage (setup header "HdrS") is a Linux kernel: its protected-mode
+ * part goes to its preferred address (relocatable kernels) or 1 MiB, with
+ * init_size bytes of room; load_end includes that room. Otherwise it
+ * finds the Multiboot header (MB2 preferred: first 32 KiB, 8-aligned; MB1:
  * first 8 KiB, 4-aligned), decides how to load (ELF PT_LOAD segments at
  * p_paddr, or the header's address fields), and checks everything against
  * file_size and ram_size. Returns 0, or -1 with the reason in img->error.

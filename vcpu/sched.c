@@ -152,10 +152,18 @@ void sched_create_vms(const struct boot_info *bi)
 			refuse_module(vm, i, bi->modules[i].cmdline, err);
 			continue;
 		}
-		console_printf("umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), boot "
-		               "info at 0x%x\n",
-		               vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
-		               vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
+		if (vm->entry_esi)
+			console_printf(
+			        "umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Linux), zero "
+			        "page at 0x%x\n",
+			        vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
+			        vm->entry, vm->entry_esi);
+		else
+			console_printf(
+			        "umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), "
+			        "boot info at 0x%x\n",
+			        vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
+			        vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
 		vm_count++;
 	}
 	refuse_orphan_files(bi);
@@ -259,8 +267,10 @@ static void switch_to(struct vcpu *v, bool alone)
 	loaded_vmcs_load(v->loaded);
 	if (!v->set_up) {
 		vmcs_setup_vcpu(v);
-		if (v->id == 0)
+		if (v->id == 0) {
 			vmcs_guest_multiboot(v, vm->entry, vm->entry_magic, vm->entry_info);
+			v->gprs.rsi = vm->entry_esi;
+		}
 		v->set_up = true;
 	}
 	if (v->start_at_sipi) {

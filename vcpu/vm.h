@@ -67,8 +67,10 @@ struct vm {
 	uint8_t reset_control; /* port 0xCF9 */
 	volatile enum vm_state state;
 	enum vm_verdict verdict;
-	int64_t exit_code;                       /* -1 when Umbra ended it */
-	uint32_t entry, entry_magic, entry_info; /* the guest's Multiboot entry state */
+	int64_t exit_code; /* -1 when Umbra ended it */
+	uint32_t entry, entry_magic,
+	        entry_info; /* the guest's Multiboot entry state: EIP, EAX, EBX */
+	uint32_t entry_esi; /* a Linux kernel's zero page (ESI), else 0 */
 	char end_reason[VM_REASON_MAX];
 };
 

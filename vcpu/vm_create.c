@@ -252,8 +252,31 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		vm_free(vm);
 		return -1;
 	}
-	info = guest_bootinfo_place(&img, BOOTINFO_SIZE);
-	if (info && img.protocol == GUEST_MULTIBOOT2) {
+	info = guest_bootinfo_place(&img, img.protocol == GUEST_LINUX ? 2 * BOOTINFO_SIZE
+	                                                              : BOOTINFO_SIZE);
+	vm->entry_esi = 0;
+	if (img.protocol == GUEST_LINUX && nfiles > 1) {
+		snprintf(err, err_size,
+		         "a Linux kernel takes one file, its initrd; it was given %d", nfiles);
+		vm_free(vm);
+		return -1;
+	}
+	if (info && img.protocol == GUEST_LINUX) {
+		/* The 32-bit boot protocol: ESI points at the zero page; EAX, EBX are 0. */
+		magic = 0;
+		if (!guest_bootinfo_linux((uint8_t *)vm->ram_hpa, vm->ram_size, info,
+		                          info + 2 * BOOTINFO_SIZE, guest_args,
+		                          nfiles ? &files[0] : NULL, file, ACPI_TABLES_GPA)) {
+			snprintf(err, err_size,
+			         "its Linux command line is longer than the kernel takes, or its "
+			         "initrd "
+			         "lies above where the kernel can reach it");
+			vm_free(vm);
+			return -1;
+		}
+		vm->entry_esi = (uint32_t)info;
+		info = 0;
+	} else if (info && img.protocol == GUEST_MULTIBOOT2) {
 		magic = MB2_MAGIC;
 		if (!guest_bootinfo_mb2((uint8_t *)vm->ram_hpa, vm->ram_size, info,
 		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
@@ -264,7 +287,7 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
 			info = 0;
 	}
-	if (!info) {
+	if (!info && !vm->entry_esi) {
 		snprintf(err, err_size, "no room below 1 MiB for its boot information");
 		vm_free(vm);
 		return -1;

@@ -13,6 +13,7 @@
 #include "boot/multiboot.h"
 #include "vcpu/guest_bootinfo.h"
 #include "vcpu/guest_image.h"
+#include "vcpu/linux_boot.h"
 
 #define KIB      1024ULL
 #define MIB      (1024 * KIB)
@@ -530,10 +531,107 @@ static void test_place_result_fits_bootinfo(void **state)
 	assert_untouched(0x9000, 0xa000);
 }
 
+/* ---- Linux zero page ---- */
+
+static uint32_t rd32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t rd64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* A kernel's setup header as a bzImage carries it (the bytes the zero page copies). */
+static void linux_header(uint8_t *k)
+{
+	memset(k, 0, 0x1000);
+	for (unsigned int i = LINUX_SETUP_SECTS; i < 0x268; i++)
+		k[i] = (uint8_t)i;
+	k[LINUX_HEADER_END_BYTE] = 0x66; /* the header ends at 0x268 */
+	memcpy(k + LINUX_INITRD_ADDR_MAX, &(uint32_t){0x7fffffff}, 4);
+	memcpy(k + LINUX_CMDLINE_SIZE, &(uint32_t){2047}, 4);
+}
+
+static void test_linux_zero_page(void **state)
+{
+	(void)state;
+	static uint8_t kernel[0x1000];
+	struct guest_file initrd = {0x180000, 0x1a0123, ""};
+	const uint8_t *bp = ram + INFO;
+
+	linux_header(kernel);
+	assert_int_equal(guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000, "console=ttyS0",
+	                                      &initrd, kernel, 0xf0000),
+	                 0x1000 + 14);
+	/* The header as the image has it, but for what the loader fills in. */
+	assert_memory_equal(bp + LINUX_SETUP_SECTS, kernel + LINUX_SETUP_SECTS,
+	                    LINUX_TYPE_OF_LOADER - LINUX_SETUP_SECTS);
+	assert_int_equal(bp[LINUX_TYPE_OF_LOADER], LINUX_LOADER_UNKNOWN);
+	assert_int_equal(bp[0x267], kernel[0x267]);
+	assert_int_equal(bp[0x268], 0); /* past the header: zero */
+	assert_int_equal(rd32_at(bp + LINUX_CMD_LINE_PTR), INFO + 0x1000);
+	assert_string_equal((const char *)ram + INFO + 0x1000, "console=ttyS0");
+	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_IMAGE), 0x180000);
+	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_SIZE), 0x20123);
+	assert_int_equal(rd64_at(bp + LINUX_BP_ACPI_RSDP), 0xf0000);
+	/* E820: the same map as the Multiboot protocols give. */
+	assert_int_equal(bp[LINUX_BP_E820_ENTRIES], 4);
+	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 8), 0x9fc00);
+	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 16), 1);
+	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 20), 0x9fc00);
+	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 36), 2);
+	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 60), 0x100000);
+	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 68), BUF_SIZE - 0x100000);
+	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 76), 1);
+	assert_untouched(INFO + 0x1000 + 14, INFO + 0x2000);
+	/* No initrd: the fields stay 0. */
+	assert_int_equal(
+	        guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000, NULL, NULL, kernel, 0),
+	        0x1000 + 1);
+	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_IMAGE), 0);
+}
+
+static void test_linux_zero_page_refusals(void **state)
+{
+	(void)state;
+	static uint8_t kernel[0x1000];
+	static char longline[3000];
+	struct guest_file high = {0x80000000, 0x80001000, ""};
+
+	linux_header(kernel);
+	memset(longline, 'a', sizeof(longline) - 1);
+	/* Longer than the kernel's cmdline_size (2047). */
+	assert_int_equal(guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000, longline + 951,
+	                                      NULL, kernel, 0),
+	                 0);
+	assert_int_not_equal(guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000,
+	                                          longline + 952, NULL, kernel, 0),
+	                     0);
+	/* An initrd the kernel cannot reach (above initrd_addr_max). */
+	assert_int_equal(
+	        guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000, "", &high, kernel, 0), 0);
+	/* Not page-aligned, or not room below the limit. */
+	assert_int_equal(
+	        guest_bootinfo_linux(ram, BUF_SIZE, INFO + 8, INFO + 0x2000, "", NULL, kernel, 0),
+	        0);
+	assert_int_equal(
+	        guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x1000, "", NULL, kernel, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_mb1_parses_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_linux_zero_page, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_linux_zero_page_refusals, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb1_files_as_modules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb2_files_as_modules, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mb1_null_and_empty_cmdline, setup, teardown),

@@ -11,6 +11,7 @@
 
 #include "boot/multiboot.h"
 #include "vcpu/guest_image.h"
+#include "vcpu/linux_boot.h"
 
 #define MIB      (1024ULL * 1024)
 #define RAM_SIZE (32 * MIB)
@@ -1003,10 +1004,81 @@ static void test_elf_too_many_segments(void **state)
 	assert_error("more than 16 loadable ELF segments");
 }
 
+/* ---- Linux bzImage ---- */
+
+/* A bzImage's setup header: protocol `version`, 4 setup sectors, relocatable to `pref`. */
+static void bzimage(uint16_t version, uint32_t pref, uint32_t init_size, uint64_t len)
+{
+	file_begin(len);
+	file[LINUX_SETUP_SECTS] = 4;
+	put16(LINUX_BOOT_FLAG, LINUX_BOOT_FLAG_VALUE);
+	file[LINUX_HEADER_END_BYTE] = 0x66;
+	put32(LINUX_HEADER, LINUX_HEADER_MAGIC);
+	put16(LINUX_VERSION, version);
+	file[LINUX_LOADFLAGS] = LINUX_LOADED_HIGH;
+	file[LINUX_RELOCATABLE] = pref ? 1 : 0;
+	put64(LINUX_PREF_ADDRESS, pref);
+	put32(LINUX_INIT_SIZE, init_size);
+	if (len > 5 * 512)
+		fill_pattern(5 * 512, len - 5 * 512);
+}
+
+static void test_linux_bzimage(void **state)
+{
+	(void)state;
+	uint8_t *ram;
+
+	bzimage(0x20f, 0x1000000, 0x400000, 0x8000);
+	assert_int_equal(parse(), 0);
+	assert_int_equal(img.protocol, GUEST_LINUX);
+	assert_int_equal(img.entry, 0x1000000);
+	assert_int_equal(img.seg_count, 1);
+	assert_int_equal(img.seg[0].gpa, 0x1000000);
+	assert_int_equal(img.seg[0].file_offset, 5 * 512);
+	assert_int_equal(img.seg[0].file_size, 0x8000 - 5 * 512);
+	assert_int_equal(img.seg[0].mem_size, 0x400000); /* init_size: room for it to unpack */
+	assert_int_equal(img.load_end, 0x1400000);
+	ram = calloc(1, RAM_SIZE);
+	assert_non_null(ram);
+	guest_image_load(&img, file, ram);
+	assert_memory_equal(ram + 0x1000000, file + 5 * 512, 0x8000 - 5 * 512);
+	free(ram);
+	/* Not relocatable: at 1 MiB. */
+	bzimage(0x20f, 0, 0x100000, 0x8000);
+	assert_int_equal(parse(), 0);
+	assert_int_equal(img.entry, 0x100000);
+}
+
+static void test_linux_refusals(void **state)
+{
+	(void)state;
+
+	bzimage(0x20b, 0x1000000, 0x400000, 0x8000);
+	assert_error(
+	        "Linux bzImage: boot protocol 0x20b is too old (2.12, 0x20c, or later needed)");
+	bzimage(0x20f, 0x1000000, 0x400000, 0x8000);
+	file[LINUX_LOADFLAGS] = 0;
+	assert_error("not a bzImage (a zImage loads low)");
+	bzimage(0x20f, 0x1000000, 0x400000, 0x8000);
+	put16(LINUX_BOOT_FLAG, 0);
+	assert_error("no boot flag 0xaa55");
+	/* 16 MiB + 32 MiB of room in a 32 MiB VM. */
+	bzimage(0x20f, 0x1000000, 0x2000000, 0x8000);
+	assert_error(
+	        "Linux bzImage: needs 49 MiB of RAM or more for its kernel, the VM has 32 MiB");
+	bzimage(0x20f, 0x1000000, 0x400000, 0x800);
+	assert_error("no protected-mode kernel after 0xa00 bytes of setup");
+	bzimage(0x20f, 0x1000000, 0x400000, 0x8000);
+	file_len = 0x250;
+	assert_error("truncated setup header");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_mb1_elf32),
+	        cmocka_unit_test(test_linux_bzimage),
+	        cmocka_unit_test(test_linux_refusals),
 	        cmocka_unit_test(test_mb2_elf64),
 	        cmocka_unit_test(test_elf_skips_segments),
 	        cmocka_unit_test(test_mb2_preferred),

@@ -262,6 +262,52 @@ if want bochs-old-cpu; then
 		"has:^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back\\), unrestricted guest, VPID, IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$" \
 		"last:^umbra: summary cpus=1 vmx=0 vms=0 pass=0 fail=0\$" "not:panic"
 fi
+if want bochs-linux; then
+	# Debian's own kernel (linux-image-amd64) and a busybox initramfs whose /init
+	# checks the VM (tests/linux/init, make linux-guest): under Umbra with one
+	# and with two vCPUs beside a payload VM, each powering off through ACPI with
+	# its verdict; and bare on Bochs (GRUB's linux and initrd) with two CPUs,
+	# whose outcomes must match the 2-vCPU VM's but for linux-divergences.txt.
+	LINUX=$BUILD/linux
+	LINUX_ARGS="console=ttyS0 quiet panic=-1"
+	if [ ! -s "$LINUX/bzImage" ] || [ ! -s "$LINUX/initrd.gz" ]; then
+		echo "system: FAIL bochs-linux: no Linux guest in $LINUX (make linux-guest)"
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=(bochs-linux)
+	else
+		printf 'set timeout=0\nset default=0\nmenuentry "linux" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/bzImage name=linux1 mem=256M -- %s linuxtest.cpus=1 linuxtest.mem_mib=256\n\tmodule2 /boot/initrd.gz for=linux1\n\tmodule2 /boot/bzImage name=linux2 mem=256M vcpus=2 -- %s linuxtest.cpus=2 linuxtest.mem_mib=256\n\tmodule2 /boot/initrd.gz for=linux2\n\tmodule2 /boot/basic.elf name=bystander mem=16M\n\tboot\n}\n' \
+			"$LINUX_ARGS" "$LINUX_ARGS" >"$BUILD/system/grub-linux.cfg"
+		# Bare, Bochs' BIOS keeps the top 64 KiB of its 256 MiB for ACPI: 255 MiB of RAM.
+		printf 'set timeout=0\nset default=0\nmenuentry "linux bare" {\n\tlinux /boot/bzImage %s linuxtest.cpus=2 linuxtest.mem_mib=255\n\tinitrd /boot/initrd.gz\n\tboot\n}\n' \
+			"$LINUX_ARGS" >"$BUILD/system/grub-linux-bare.cfg"
+		"$ROOT/scripts/make-iso.sh" "$BUILD/system/linux.iso" "$BUILD/system/grub-linux.cfg" "$ELF" \
+			"$LINUX/bzImage" "$LINUX/initrd.gz" "$GUEST/basic.elf" || exit 1
+		"$ROOT/scripts/make-iso.sh" "$BUILD/system/linux-bare.iso" "$BUILD/system/grub-linux-bare.cfg" \
+			"$ELF" "$LINUX/bzImage" "$LINUX/initrd.gz" || exit 1
+		# The bare run beside the Umbra one: two emulators, two cores.
+		# Bochs lacks IA32_MISC_ENABLE, which Linux reads before it has an IDT: bare,
+		# its default of ignoring such MSRs (docs/bochs.md).
+		"$ROOT/scripts/run-bochs.sh" --iso "$BUILD/system/linux-bare.iso" --cpus 2 --megs 256 \
+			--ignore-bad-msrs --out "$BUILD/system/bochs-bare-linux" --timeout 900 >/dev/null 2>&1 &
+		bare_pid=$!
+		LINUX_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=3 pass=3 fail=0\$" "not:^umbra: panic"
+			"not:Segmentation fault" "in:compare.txt:^same\$")
+		for vm in linux1 linux2; do
+			LINUX_CHECKS+=("has:^\\[$vm\\] KTAP version 1\$" "not:^\\[$vm\\] not ok "
+				"has:^\\[$vm\\] # Totals: pass:7 fail:0 skip:0\$"
+				"has:^umbra: vm $vm exit=0 verdict=pass reason=power-off \\(ACPI S5\\), code 0\$")
+		done
+		payload_passes LINUX_CHECKS bystander
+		BARE_VM=linux2 BARE_LOG=$BUILD/system/bochs-bare-linux/serial.log
+		BARE_DIVERGENCES=$ROOT/tests/system/linux-divergences.txt
+		linux_after() {
+			wait "$bare_pid"
+			compare_to_bare "$1"
+		}
+		AFTER_RUN=linux_after BOCHS_TIMEOUT=900 run_bochs bochs-linux --iso "$BUILD/system/linux.iso" \
+			--cpus 2 --megs 1024 -- "${LINUX_CHECKS[@]}"
+	fi
+fi
 if want bochs-pit_timer; then
 	# The 8254 timer: its calibration of the TSC within 1% of CPUID 0x16's rate.
 	# Alone on its CPU: a VM waiting for its slice would see OUT2 rise late.

@@ -1,12 +1,12 @@
 /* The 8254's channel 2 as a stopwatch against the TSC (see payload.h). */
 #include "payload.h"
 
-#define PIT_PORT_61     0x61
-#define P61_GATE2       0x01
-#define P61_SPEAKER     0x02
-#define P61_OUT2        0x20
-#define PIT_CH2_MODE0   0xb0 /* channel 2, low then high byte, mode 0, binary */
-#define SPINS_MAX       100000000
+#define PIT_PORT_61   0x61
+#define P61_GATE2     0x01
+#define P61_SPEAKER   0x02
+#define P61_OUT2      0x20
+#define PIT_CH2_MODE0 0xb0 /* channel 2, low then high byte, mode 0, binary */
+#define SPINS_MAX     100000000
 
 uint64_t pit_channel2_tsc_ticks(unsigned int periods)
 {
