@@ -63,7 +63,7 @@ help:
 	@echo "  make fuzz       differential vmcs12 fuzzing and random L2 streams, bare Bochs vs nested (FUZZ_SEED, FUZZ_COUNT, FUZZ_STREAMS)"
 	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying;"
 	@echo "                  then 16 boots of 63 triple-faulting VMs beside a bystander"
-	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU)"
+	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU), Debian's Linux as a guest"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
 	@echo "  make clean      remove $(BUILD)/"
