@@ -11,6 +11,7 @@
 
 #include "boot/boot_info.h"
 #include "boot/multiboot.h"
+#include "lib/bytes.h"
 #include "vcpu/guest_bootinfo.h"
 #include "vcpu/guest_image.h"
 #include "vcpu/linux_boot.h"
@@ -533,22 +534,6 @@ static void test_place_result_fits_bootinfo(void **state)
 
 /* ---- Linux zero page ---- */
 
-static uint32_t rd32_at(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64_at(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 /* A kernel's setup header as a bzImage carries it (the bytes the zero page copies). */
 static void linux_header(uint8_t *k)
 {
@@ -577,26 +562,26 @@ static void test_linux_zero_page(void **state)
 	assert_int_equal(bp[LINUX_TYPE_OF_LOADER], LINUX_LOADER_UNKNOWN);
 	assert_int_equal(bp[0x267], kernel[0x267]);
 	assert_int_equal(bp[0x268], 0); /* past the header: zero */
-	assert_int_equal(rd32_at(bp + LINUX_CMD_LINE_PTR), INFO + 0x1000);
+	assert_int_equal(rd32(bp + LINUX_CMD_LINE_PTR), INFO + 0x1000);
 	assert_string_equal((const char *)ram + INFO + 0x1000, "console=ttyS0");
-	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_IMAGE), 0x180000);
-	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_SIZE), 0x20123);
-	assert_int_equal(rd64_at(bp + LINUX_BP_ACPI_RSDP), 0xf0000);
+	assert_int_equal(rd32(bp + LINUX_RAMDISK_IMAGE), 0x180000);
+	assert_int_equal(rd32(bp + LINUX_RAMDISK_SIZE), 0x20123);
+	assert_int_equal(rd64(bp + LINUX_BP_ACPI_RSDP), 0xf0000);
 	/* E820: the same map as the Multiboot protocols give. */
 	assert_int_equal(bp[LINUX_BP_E820_ENTRIES], 4);
-	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 8), 0x9fc00);
-	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 16), 1);
-	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 20), 0x9fc00);
-	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 36), 2);
-	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 60), 0x100000);
-	assert_int_equal(rd64_at(bp + LINUX_BP_E820_TABLE + 68), BUF_SIZE - 0x100000);
-	assert_int_equal(rd32_at(bp + LINUX_BP_E820_TABLE + 76), 1);
+	assert_int_equal(rd64(bp + LINUX_BP_E820_TABLE + 8), 0x9fc00);
+	assert_int_equal(rd32(bp + LINUX_BP_E820_TABLE + 16), 1);
+	assert_int_equal(rd64(bp + LINUX_BP_E820_TABLE + 20), 0x9fc00);
+	assert_int_equal(rd32(bp + LINUX_BP_E820_TABLE + 36), 2);
+	assert_int_equal(rd64(bp + LINUX_BP_E820_TABLE + 60), 0x100000);
+	assert_int_equal(rd64(bp + LINUX_BP_E820_TABLE + 68), BUF_SIZE - 0x100000);
+	assert_int_equal(rd32(bp + LINUX_BP_E820_TABLE + 76), 1);
 	assert_untouched(INFO + 0x1000 + 14, INFO + 0x2000);
 	/* No initrd: the fields stay 0. */
 	assert_int_equal(
 	        guest_bootinfo_linux(ram, BUF_SIZE, INFO, INFO + 0x2000, NULL, NULL, kernel, 0),
 	        0x1000 + 1);
-	assert_int_equal(rd32_at(bp + LINUX_RAMDISK_IMAGE), 0);
+	assert_int_equal(rd32(bp + LINUX_RAMDISK_IMAGE), 0);
 }
 
 static void test_linux_zero_page_refusals(void **state)

@@ -22,11 +22,6 @@ static unsigned int module_count;
 static char cmdline[CMDLINE_MAX];
 static char loader_name[LOADER_NAME_MAX];
 
-static uint32_t info_u32(uint64_t pa)
-{
-	return *(const volatile uint32_t *)(uintptr_t)pa;
-}
-
 /* Copies the NUL-terminated string at pa, cut to fit (and to max bytes of source). */
 static void copy_string(char *dst, size_t size, uint64_t pa, size_t max)
 {
@@ -50,11 +45,11 @@ uint64_t mb2_tag_find(uint32_t info_pa, uint32_t type, uint32_t *size)
 
 uint64_t mb2_tag_find_after(uint32_t info_pa, uint64_t after, uint32_t type, uint32_t *size)
 {
-	uint64_t total = info_u32(info_pa);
+	uint64_t total = phys_read32(info_pa);
 	uint64_t off = sizeof(struct multiboot2_info_header);
 
 	while (off + MB2_TAG_HDR_SIZE <= total) {
-		uint32_t t = info_u32(info_pa + off), sz = info_u32(info_pa + off + 4);
+		uint32_t t = phys_read32(info_pa + off), sz = phys_read32(info_pa + off + 4);
 
 		if (t == MULTIBOOT2_TAG_END || sz < MB2_TAG_HDR_SIZE || sz > total - off)
 			break;
@@ -69,28 +64,28 @@ uint64_t mb2_tag_find_after(uint32_t info_pa, uint64_t after, uint32_t type, uin
 
 static void bootinfo_init_mb1(uint32_t info_pa)
 {
-	uint32_t flags = info_u32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
+	uint32_t flags = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
 	uint32_t pa;
 
-	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_CMDLINE);
+	pa = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_CMDLINE);
 	if ((flags & MULTIBOOT1_INFO_CMDLINE) && pa)
 		copy_string(cmdline, sizeof(cmdline), pa, SIZE_MAX);
-	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
+	pa = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_BOOT_LOADER_NAME);
 	if ((flags & MULTIBOOT1_INFO_BOOT_LOADER_NAME) && pa)
 		copy_string(loader_name, sizeof(loader_name), pa, SIZE_MAX);
 	if (!(flags & MULTIBOOT1_INFO_MODS))
 		return;
-	pa = info_u32(info_pa + MULTIBOOT1_INFO_OFF_MODS_ADDR);
-	for (uint32_t i = 0;
-	     i < info_u32(info_pa + MULTIBOOT1_INFO_OFF_MODS_COUNT) && module_count < MODULES_MAX;
+	pa = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MODS_ADDR);
+	for (uint32_t i = 0; i < phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MODS_COUNT) &&
+	                     module_count < MODULES_MAX;
 	     i++) {
 		uint64_t e = pa + (uint64_t)i * MULTIBOOT1_MODULE_SIZE;
 		struct bootinfo_module *m = &modules[module_count++];
 
-		m->start = info_u32(e);
-		m->end = info_u32(e + 4);
-		if (info_u32(e + 8))
-			copy_string(m->cmdline, sizeof(m->cmdline), info_u32(e + 8), SIZE_MAX);
+		m->start = phys_read32(e);
+		m->end = phys_read32(e + 4);
+		if (phys_read32(e + 8))
+			copy_string(m->cmdline, sizeof(m->cmdline), phys_read32(e + 8), SIZE_MAX);
 	}
 }
 
@@ -113,8 +108,8 @@ static void bootinfo_init_mb2(uint32_t info_pa)
 	              (tag = mb2_tag_find_after(info_pa, tag, MULTIBOOT2_TAG_MODULE, &size));) {
 		struct bootinfo_module *m = &modules[module_count++];
 
-		m->start = info_u32(tag + 8);
-		m->end = info_u32(tag + 12);
+		m->start = phys_read32(tag + 8);
+		m->end = phys_read32(tag + 12);
 		copy_string(m->cmdline, sizeof(m->cmdline), tag + 16, size - 16);
 	}
 }

@@ -30,14 +30,9 @@ static const char *mem_source = "none";
 /* From payload.ld: the loaded image, then bss with our page tables and stack. */
 extern char __image_start[], __image_end[];
 
-static uint32_t rd32(uint64_t pa)
-{
-	return *(const volatile uint32_t *)(uintptr_t)pa;
-}
-
 static uint64_t rd64(uint64_t pa)
 {
-	return rd32(pa) | (uint64_t)rd32(pa + 4) << 32;
+	return phys_read32(pa) | (uint64_t)phys_read32(pa + 4) << 32;
 }
 
 /* Inserts [start, end) in order, merging with ranges it touches or overlaps. */
@@ -76,24 +71,25 @@ static void mem_add(uint64_t start, uint64_t end)
 
 static void mem_init_mb1(uint32_t info_pa)
 {
-	uint32_t flags = rd32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
+	uint32_t flags = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_FLAGS);
 
 	if (flags & MULTIBOOT1_INFO_MEM_MAP) {
-		uint64_t p = rd32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_ADDR);
-		uint64_t end = p + rd32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_LENGTH);
+		uint64_t p = phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_ADDR);
+		uint64_t end = p + phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MMAP_LENGTH);
 
 		/* Each entry's `size` excludes the size field itself. */
-		for (; p + MULTIBOOT1_MMAP_ENTRY_SIZE <= end; p += rd32(p) + 4) {
+		for (; p + MULTIBOOT1_MMAP_ENTRY_SIZE <= end; p += phys_read32(p) + 4) {
 			uint64_t base = rd64(p + MMAP_OFF_BASE), len = rd64(p + MMAP_OFF_LENGTH);
 
-			if (rd32(p + MMAP_OFF_TYPE) == MULTIBOOT_MEMORY_AVAILABLE)
+			if (phys_read32(p + MMAP_OFF_TYPE) == MULTIBOOT_MEMORY_AVAILABLE)
 				mem_add(base, base + len);
 		}
 		mem_source = "memory map";
 	} else if (flags & MULTIBOOT1_INFO_MEMORY) {
-		mem_add(0, rd32(info_pa + MULTIBOOT1_INFO_OFF_MEM_LOWER) * KIB);
+		mem_add(0, phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MEM_LOWER) * KIB);
 		mem_add(HIGH_MEMORY_START,
-		        HIGH_MEMORY_START + rd32(info_pa + MULTIBOOT1_INFO_OFF_MEM_UPPER) * KIB);
+		        HIGH_MEMORY_START +
+		                phys_read32(info_pa + MULTIBOOT1_INFO_OFF_MEM_UPPER) * KIB);
 		mem_source = "mem_lower/mem_upper";
 	}
 }
@@ -105,7 +101,7 @@ static void mem_init_mb2(uint32_t info_pa)
 
 	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_MMAP, &size);
 	if (tag && size >= MULTIBOOT2_TAG_MMAP_HDR_SIZE) {
-		uint32_t entry_size = rd32(tag + MB2_MMAP_OFF_ENTRY_SIZE);
+		uint32_t entry_size = phys_read32(tag + MB2_MMAP_OFF_ENTRY_SIZE);
 		uint64_t end = tag + size;
 
 		/* entry_size may grow in later versions: step by it, read the fields we know. */
@@ -114,7 +110,8 @@ static void mem_init_mb2(uint32_t info_pa)
 			     p += entry_size) {
 				uint64_t base = rd64(p), len = rd64(p + MB2_ENTRY_OFF_LENGTH);
 
-				if (rd32(p + MB2_ENTRY_OFF_TYPE) == MULTIBOOT_MEMORY_AVAILABLE)
+				if (phys_read32(p + MB2_ENTRY_OFF_TYPE) ==
+				    MULTIBOOT_MEMORY_AVAILABLE)
 					mem_add(base, base + len);
 			}
 			mem_source = "memory map tag";
@@ -123,9 +120,9 @@ static void mem_init_mb2(uint32_t info_pa)
 	}
 	tag = mb2_tag_find(info_pa, MULTIBOOT2_TAG_BASIC_MEMINFO, &size);
 	if (tag && size >= MULTIBOOT2_TAG_BASIC_MEMINFO_SIZE) {
-		mem_add(0, rd32(tag + MB2_MEMINFO_OFF_LOWER) * KIB);
+		mem_add(0, phys_read32(tag + MB2_MEMINFO_OFF_LOWER) * KIB);
 		mem_add(HIGH_MEMORY_START,
-		        HIGH_MEMORY_START + rd32(tag + MB2_MEMINFO_OFF_UPPER) * KIB);
+		        HIGH_MEMORY_START + phys_read32(tag + MB2_MEMINFO_OFF_UPPER) * KIB);
 		mem_source = "basic meminfo tag";
 	}
 }
