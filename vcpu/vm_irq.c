@@ -8,11 +8,6 @@
 
 #define PAGE_MASK_4K 0xfffULL
 
-/* The I/O APIC pins that have a message to send once vm->lock is dropped. */
-struct irq_out {
-	uint32_t pins;
-};
-
 void vm_irq_reset(struct vm *vm)
 {
 	vpic_reset(&vm->pic);
@@ -35,18 +30,18 @@ static uint64_t devices_lock(struct vm *vm)
 }
 
 /* Under vm->lock: an ISA line to both controllers. */
-static void set_isa_irq(struct vm *vm, unsigned int irq, bool level, struct irq_out *out)
+static void set_isa_irq(struct vm *vm, unsigned int irq, bool level, uint32_t *pins)
 {
 	vpic_set_irq(&vm->pic, irq, level);
-	out->pins |= vioapic_set_pin(&vm->ioapic, isa_pin(irq), level);
+	*pins |= vioapic_set_pin(&vm->ioapic, isa_pin(irq), level);
 }
 
 /* Under vm->lock: COM1's line, with the drop a THR write makes before the byte has left. */
-static void uart_line(struct vm *vm, bool thr_written, struct irq_out *out)
+static void uart_line(struct vm *vm, bool thr_written, uint32_t *pins)
 {
 	if (thr_written)
-		set_isa_irq(vm, UART_COM1_IRQ, false, out);
-	set_isa_irq(vm, UART_COM1_IRQ, uart_irq(&vm->uart), out);
+		set_isa_irq(vm, UART_COM1_IRQ, false, pins);
+	set_isa_irq(vm, UART_COM1_IRQ, uart_irq(&vm->uart), pins);
 }
 
 /* Under vm->lock: when IRQ 0 next matters (a controller lets it through), else never. */
@@ -73,10 +68,11 @@ static __attribute__((noinline)) void deliver(struct vcpu *v, uint32_t pins)
 }
 
 /*
- * Drops vm->lock, then delivers what the I/O APIC sent and tells vCPU 0
- * what changed for it: the PIC's INTR rose, or IRQ 0's next edge moved.
+ * Drops vm->lock, then delivers what the I/O APIC sent (pins: those with a
+ * message) and tells vCPU 0 what changed for it: the PIC's INTR rose, or
+ * IRQ 0's next edge moved.
  */
-static void finish(struct vcpu *v, struct irq_out *out, uint64_t device_next_before)
+static void finish(struct vcpu *v, uint32_t pins, uint64_t device_next_before)
 {
 	struct vm *vm = v->vm;
 	struct vcpu *v0 = &vm->vcpus[0];
@@ -84,8 +80,8 @@ static void finish(struct vcpu *v, struct irq_out *out, uint64_t device_next_bef
 
 	wake0 = (intr && !vm->pic_intr) || vm->device_next != device_next_before;
 	__atomic_store_n(&vm->pic_intr, intr, __ATOMIC_RELEASE);
-	if (out->pins)
-		deliver(v, out->pins); /* drops the lock */
+	if (pins)
+		deliver(v, pins); /* drops the lock */
 	else
 		spin_unlock(&vm->lock);
 	if (wake0)
@@ -95,14 +91,14 @@ static void finish(struct vcpu *v, struct irq_out *out, uint64_t device_next_bef
 bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
 		before = devices_lock(vm);
 		*val = uart_read(&vm->uart, port - UART_COM1_BASE);
-		uart_line(vm, false, &out); /* reading IIR or RBR may clear an interrupt */
-		finish(v, &out, before);
+		uart_line(vm, false, &pins); /* reading IIR or RBR may clear an interrupt */
+		finish(v, pins, before);
 		return true;
 	}
 	if (!vpic_port(port))
@@ -116,7 +112,7 @@ bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val)
 bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 	bool thr = false, send = false;
 	uint8_t byte = 0;
@@ -124,8 +120,8 @@ bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
 		before = devices_lock(vm);
 		send = uart_write(&vm->uart, port - UART_COM1_BASE, val, &byte, &thr);
-		uart_line(vm, thr, &out);
-		finish(v, &out, before);
+		uart_line(vm, thr, &pins);
+		finish(v, pins, before);
 		if (send)
 			vm_console_putc(vm, (char)byte);
 		return true;
@@ -135,25 +131,25 @@ bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 	before = devices_lock(vm);
 	vpic_out(&vm->pic, port, val);
 	update_device_next(vm); /* IRQ 0 may have been unmasked or masked */
-	finish(v, &out, before);
+	finish(v, pins, before);
 	return true;
 }
 
 void vm_irq_timer_changed(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 
 	before = devices_lock(vm);
 	update_device_next(vm);
-	finish(v, &out, before);
+	finish(v, pins, before);
 }
 
 bool vm_irq_ioapic_mmio(struct vcpu *v, uint64_t gpa)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	struct mmio_insn insn;
 	uint32_t offset = (uint32_t)(gpa & PAGE_MASK_4K);
 	uint64_t before, val = 0;
@@ -166,12 +162,12 @@ bool vm_irq_ioapic_mmio(struct vcpu *v, uint64_t gpa)
 		val = vcpu_mmio_store_value(v, &insn);
 	before = devices_lock(vm);
 	if (insn.dir == MMIO_DIR_WRITE) {
-		out.pins = vioapic_write(&vm->ioapic, offset, (uint32_t)val);
+		pins = vioapic_write(&vm->ioapic, offset, (uint32_t)val);
 		update_device_next(vm); /* pin 2 may have been unmasked or masked */
 	} else {
 		val = vioapic_read(&vm->ioapic, offset);
 	}
-	finish(v, &out, before);
+	finish(v, pins, before);
 	if (insn.dir != MMIO_DIR_WRITE)
 		vcpu_mmio_load(v, &insn, val);
 	vcpu_mmio_done(v, &insn);
@@ -181,28 +177,28 @@ bool vm_irq_ioapic_mmio(struct vcpu *v, uint64_t gpa)
 void vm_irq_eoi(struct vcpu *v, uint8_t vector)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 
 	before = devices_lock(vm);
-	out.pins = vioapic_eoi(&vm->ioapic, vector);
-	finish(v, &out, before);
+	pins = vioapic_eoi(&vm->ioapic, vector);
+	finish(v, pins, before);
 }
 
 void vm_irq_poll_due(struct vcpu *v, uint64_t now)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 
 	before = devices_lock(vm);
 	if (pit_irq0_update(&vm->pit, now)) {
 		/* An edge: the line rises and falls again within the tick. */
-		set_isa_irq(vm, VM_IRQ_PIT, true, &out);
-		set_isa_irq(vm, VM_IRQ_PIT, false, &out);
+		set_isa_irq(vm, VM_IRQ_PIT, true, &pins);
+		set_isa_irq(vm, VM_IRQ_PIT, false, &pins);
 	}
 	update_device_next(vm);
-	finish(v, &out, before);
+	finish(v, pins, before);
 }
 
 bool vm_irq_extint_pending(struct vcpu *v)
@@ -214,12 +210,12 @@ bool vm_irq_extint_pending(struct vcpu *v)
 uint8_t vm_irq_extint_ack(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct irq_out out = {0};
+	uint32_t pins = 0;
 	uint64_t before;
 	uint8_t vector;
 
 	before = devices_lock(vm);
 	vector = vpic_ack(&vm->pic);
-	finish(v, &out, before);
+	finish(v, pins, before);
 	return vector;
 }
