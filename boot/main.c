@@ -12,10 +12,12 @@
 #include "arch/x86/fb_console.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/serial.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
@@ -33,6 +35,7 @@
 #include "vcpu/sched.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
+#include "vcpu/vm_irq.h"
 #include "vcpu/vmcs_setup.h"
 #include "nested/nested.h"
 #include "lib/panic.h"
@@ -188,6 +191,34 @@ static uint32_t cpus_start(void)
 	return smp_start_aps(acpi_cpus.apic_ids, acpi_cpus.count, tramp);
 }
 
+/*
+ * A VM takes the console's input (input=1): COM1's interrupt goes to this
+ * CPU through the I/O APIC the MADT lists; without one, COM1 is polled.
+ */
+static void console_input_start(uint32_t apic_id)
+{
+	struct vm *vm = vm_console_input_vm();
+	const char *why = "no ACPI MADT";
+	uint32_t pin = 0;
+	bool by_irq;
+
+	if (!vm)
+		return;
+	by_irq = acpi_cpus.found_madt &&
+	         ioapic_route_isa_irq(&acpi_cpus, SERIAL_COM1_IRQ, VECTOR_CONSOLE_INPUT, apic_id,
+	                              &pin, &why);
+	vm_console_start_input(by_irq);
+	if (by_irq) {
+		serial_rx_irq_enable();
+		console_printf("umbra: console input to vm %s: COM1's interrupt (IRQ %u, I/O APIC "
+		               "pin %u)\n",
+		               vm->name, SERIAL_COM1_IRQ, pin);
+	} else {
+		console_printf("umbra: console input to vm %s: COM1 polled every %u ms (%s)\n",
+		               vm->name, VM_IRQ_INPUT_POLL_MS, why);
+	}
+}
+
 /* Test hook: `test_fault=N` makes CPU N execute UD2 once it is online. */
 static uint64_t test_fault_cpu = UINT64_MAX;
 
@@ -286,6 +317,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 
 	if (bsp->vmx_on) {
 		sched_create_vms(&boot_info);
+		console_input_start(bsp->apic_id);
 		sched_start();
 		sched_run_vms();
 		res = sched_wait_all();

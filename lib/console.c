@@ -18,13 +18,15 @@
 
 static struct spinlock console_lock = SPINLOCK_INIT;
 static volatile uint32_t console_owner = NO_OWNER;
+/* The name whose partial line is open (console_put_partial), or NULL; under console_lock. */
+static const char *open_name;
 
 void console_init(void)
 {
 	serial_init();
 }
 
-static void console_emit(const char *s, size_t len)
+static void emit_raw(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n')
@@ -34,6 +36,16 @@ static void console_emit(const char *s, size_t len)
 		vga_text_putc(s[i]);
 		fb_console_putc(s[i]);
 	}
+}
+
+/* Whole lines: an open partial line is ended first, so they never share a line. */
+static void console_emit(const char *s, size_t len)
+{
+	if (open_name) {
+		emit_raw("\n", 1);
+		open_name = NULL;
+	}
+	emit_raw(s, len);
 }
 
 void console_write(const char *s, size_t len)
@@ -50,6 +62,79 @@ void console_write(const char *s, size_t len)
 	console_emit(s, len);
 	console_owner = NO_OWNER;
 	spin_unlock(&console_lock);
+}
+
+void console_put_partial(const char *name, const char *line, size_t len, size_t shown, bool end)
+{
+	spin_lock(&console_lock);
+	if (open_name != name || shown > len) {
+		if (open_name)
+			emit_raw("\n", 1);
+		emit_raw("[", 1);
+		emit_raw(name, strlen(name));
+		emit_raw("] ", 2);
+		shown = 0;
+	}
+	emit_raw(line + shown, len - shown);
+	if (end)
+		emit_raw("\n", 1);
+	open_name = end ? NULL : name;
+	spin_unlock(&console_lock);
+}
+
+/*
+ * What COM1 received and nobody has read yet, filled by console_input_irq()
+ * (under console_lock): interrupts come only while the host holds no lock
+ * (in guest mode, or idle), so the lock is free then.
+ */
+#define INPUT_RING 4096
+static uint8_t input_ring[INPUT_RING];
+static uint32_t input_head, input_count;
+static void (*input_notify)(void);
+
+void console_set_input_notify(void (*notify)(void))
+{
+	input_notify = notify;
+}
+
+/* Under console_lock: COM1's receiver emptied into the ring (a full ring drops the rest). */
+static bool input_drain(void)
+{
+	bool any = false;
+	int c;
+
+	while ((c = serial_getc()) >= 0) {
+		any = true;
+		if (input_count < INPUT_RING)
+			input_ring[(input_head + input_count++) % INPUT_RING] = (uint8_t)c;
+	}
+	return any;
+}
+
+void console_input_irq(void)
+{
+	bool any;
+
+	spin_lock(&console_lock);
+	any = input_drain();
+	spin_unlock(&console_lock);
+	if (any && input_notify)
+		input_notify();
+}
+
+int console_getc(void)
+{
+	int c = -1;
+
+	spin_lock(&console_lock);
+	input_drain(); /* polled, when no interrupt is routed */
+	if (input_count) {
+		c = input_ring[input_head];
+		input_head = (input_head + 1) % INPUT_RING;
+		input_count--;
+	}
+	spin_unlock(&console_lock);
+	return c;
 }
 
 void console_write_emergency(const char *s, size_t len)

@@ -37,6 +37,7 @@ enum vm_verdict { VM_PASS, VM_FAIL, VM_ERROR };
 struct vm_console {
 	char line[VM_CONSOLE_LINE_MAX];
 	uint32_t len;
+	uint32_t shown; /* input=1: bytes of line already on the console (a prompt) */
 };
 
 struct vm {
@@ -47,8 +48,9 @@ struct vm {
 	struct ept ept;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	uint32_t vcpu_count;
-	bool nested;                /* nested=1: its vCPUs may run hypervisors (nested/) */
-	bool strict;                /* strict=1: an unknown MSR, port or address ends it */
+	bool nested; /* nested=1: its vCPUs may run hypervisors (nested/) */
+	bool strict; /* strict=1: an unknown MSR, port or address ends it */
+	bool input;  /* input=1: its COM1 receives what is typed on Umbra's console */
 	struct unknown_log unknown; /* what it touched that its platform lacks (under lock) */
 	uint32_t vcpus_done;        /* vCPUs whose CPU has let go of them after the VM ended */
 	bool kicked;                /* its vCPUs were told to leave guest mode */
@@ -58,8 +60,14 @@ struct vm {
 	struct uart uart;
 	struct vpic pic;
 	struct vioapic ioapic;
-	bool pic_intr;        /* the PIC's INTR output (read without the lock by vCPU 0) */
-	uint64_t device_next; /* TSC of the next device edge that matters (IRQ 0), or UINT64_MAX */
+	bool pic_intr; /* the PIC's INTR output (read without the lock by vCPU 0) */
+	uint64_t
+	        device_next; /* TSC of the next device event that matters (IRQ 0, input), or UINT64_MAX */
+	uint64_t
+	        input_next; /* input=1, polled: TSC of the next look at the console (else UINT64_MAX) */
+	bool input_waiting; /* input=1: the console may have bytes for it (set by COM1's interrupt) */
+	uint64_t
+	        partial_due; /* input=1: TSC at which its begun console line is shown, or UINT64_MAX */
 	struct pci_conf pci;
 	struct rtc rtc;
 	struct pit pit;
@@ -99,8 +107,29 @@ void vm_stats(const struct vm *vm, struct umbra_exit_stats *out);
 /* Adds the counts of `from` to `to`. */
 void vm_stats_add(struct umbra_exit_stats *to, const struct umbra_exit_stats *from);
 
-/* Bytes the guest sends to its console (UART, port 0xE9, hypercall). */
+/* Bytes the guest sends to its console (UART, port 0xE9, hypercall): in whole lines. */
 void vm_console_putc(struct vm *vm, char c);
 void vm_console_flush(struct vm *vm);
+/*
+ * input=1, under vm->lock: the line the VM has begun is shown (a prompt
+ * must be seen before its line ends); vm_irq.c decides when.
+ */
+void vm_console_show_partial_locked(struct vm *vm);
+/*
+ * input=1: at most one VM takes what is typed on the console; false (and
+ * *holder: the VM that has it) if another already does. Released when
+ * the VM is not made after all.
+ */
+bool vm_console_claim_input(struct vm *vm, const char **holder);
+void vm_console_release_input(struct vm *vm);
+/* The VM with input=1, or NULL. */
+struct vm *vm_console_input_vm(void);
+/*
+ * Its input starts: by_irq, COM1's interrupt announces typed bytes (and
+ * wakes its vCPU 0); else they are looked for every VM_IRQ_INPUT_POLL_MS.
+ */
+void vm_console_start_input(bool by_irq);
+/* Up to max bytes typed on the console, for the VM with the input; how many. */
+unsigned int vm_console_read_input(struct vm *vm, uint8_t *buf, unsigned int max);
 
 #endif

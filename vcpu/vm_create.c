@@ -27,7 +27,8 @@
 #define FILES_FLOOR   0x100000ULL
 
 /* fail_alloc= is a test hook: the n-th frame allocation for the VM fails (docs/isolation.md). */
-static const char *const known_keys[] = {"name", "mem", "vcpus", "nested", "strict", "fail_alloc"};
+static const char *const known_keys[] = {"name",   "mem",        "vcpus", "nested",
+                                         "strict", "fail_alloc", "input"};
 
 #define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -141,6 +142,9 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_allo
 		return -1;
 	/* strict=1: what the platform lacks ends the VM, instead of hardware's answer. */
 	if (bool_key(cmdline, "strict", &vm->strict, err, err_size) < 0)
+		return -1;
+	/* input=1: the interactive VM, whose COM1 gets what is typed on Umbra's console. */
+	if (bool_key(cmdline, "input", &vm->input, err, err_size) < 0)
 		return -1;
 	uint64_t fail = 0;
 
@@ -318,7 +322,15 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod,
 	}
 	if (parse_cmdline(vm, mod->cmdline, &fail_alloc, err, err_size) < 0)
 		return -1;
+	const char *holder;
+
+	if (vm->input && !vm_console_claim_input(vm, &holder)) {
+		snprintf(err, err_size, "input=1, but VM %s already takes the console's input",
+		         holder);
+		return -1;
+	}
 	if (file_size == 0) {
+		vm_console_release_input(vm);
 		snprintf(err, err_size, "the module is empty");
 		return -1;
 	}
@@ -332,5 +344,7 @@ int vm_create(struct vm *vm, uint32_t index, const struct boot_module *mod,
 	fa = phys_lock();
 	frame_alloc_fail_nth(fa, 0);
 	phys_unlock(fa);
+	if (rc < 0)
+		vm_console_release_input(vm);
 	return rc;
 }

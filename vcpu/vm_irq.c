@@ -2,6 +2,7 @@
 #include "vcpu/vm_irq.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "vcpu/events.h"
 #include "vcpu/mmio_access.h"
 #include "vcpu/vm.h"
@@ -15,6 +16,8 @@ void vm_irq_reset(struct vm *vm)
 	uart_reset(&vm->uart);
 	vm->pic_intr = false;
 	vm->device_next = UINT64_MAX;
+	vm->input_next = UINT64_MAX; /* until vm_irq_input_start */
+	vm->partial_due = UINT64_MAX;
 }
 
 static unsigned int isa_pin(unsigned int irq)
@@ -44,13 +47,64 @@ static void uart_line(struct vm *vm, bool thr_written, uint32_t *pins)
 	set_isa_irq(vm, UART_COM1_IRQ, uart_irq(&vm->uart), pins);
 }
 
-/* Under vm->lock: when IRQ 0 next matters (a controller lets it through), else never. */
+/*
+ * Under vm->lock: when a device next needs vCPU 0: IRQ 0's next edge if a
+ * controller lets it through, and the next look for typed input.
+ */
 static void update_device_next(struct vm *vm)
 {
 	bool routed =
 	        !(vm->pic.chip[0].imr & 1) || vioapic_pin_unmasked(&vm->ioapic, VM_IRQ_TIMER_PIN);
+	uint64_t next = routed ? pit_irq0_next(&vm->pit) : UINT64_MAX;
 
-	vm->device_next = routed ? pit_irq0_next(&vm->pit) : UINT64_MAX;
+	if (!vm->input) {
+		vm->device_next = next;
+		return;
+	}
+	if (vm->input_next < next)
+		next = vm->input_next;
+	if (vm->partial_due < next)
+		next = vm->partial_due;
+	/* Typed bytes wait, and COM1 has room: at once (the FIFO full, when the guest reads). */
+	if (uart_rx_room(&vm->uart) && __atomic_load_n(&vm->input_waiting, __ATOMIC_SEQ_CST))
+		next = 0;
+	__atomic_store_n(&vm->device_next, next, __ATOMIC_SEQ_CST);
+	/* COM1's interrupt may have come meanwhile (vm_console.c): its 0 must stay. */
+	if (uart_rx_room(&vm->uart) && __atomic_load_n(&vm->input_waiting, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&vm->device_next, 0, __ATOMIC_SEQ_CST);
+}
+
+void vm_irq_input_start(struct vm *vm, bool by_irq)
+{
+	spin_lock(&vm->lock);
+	vm->input_next = by_irq ? UINT64_MAX : 0; /* polled: at once, then periodically */
+	vm->input_waiting = true;                 /* what was typed before the start */
+	update_device_next(vm);
+	spin_unlock(&vm->lock);
+}
+
+/* Under vm->lock: what was typed, into COM1's receive FIFO as it has room. */
+static void take_input(struct vm *vm, uint64_t now, uint32_t *pins)
+{
+	uint8_t buf[UART_RX_FIFO];
+	unsigned int n, room;
+
+	if (now >= vm->input_next) {
+		vm->input_next = now + tsc_khz() * VM_IRQ_INPUT_POLL_MS;
+		__atomic_store_n(&vm->input_waiting, true, __ATOMIC_SEQ_CST);
+	}
+	room = uart_rx_room(&vm->uart);
+	if (!room || !__atomic_load_n(&vm->input_waiting, __ATOMIC_SEQ_CST))
+		return;
+	/* Cleared first: bytes that arrive from now on set it again. */
+	__atomic_store_n(&vm->input_waiting, false, __ATOMIC_SEQ_CST);
+	n = vm_console_read_input(vm, buf, room);
+	if (n == room)
+		__atomic_store_n(&vm->input_waiting, true, __ATOMIC_SEQ_CST); /* maybe more */
+	for (unsigned int i = 0; i < n; i++)
+		uart_receive(&vm->uart, buf[i]);
+	if (n)
+		uart_line(vm, false, pins);
 }
 
 /* Under vm->lock: the pins' messages, sent once it is dropped (off the common path). */
@@ -97,7 +151,9 @@ bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val)
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
 		before = devices_lock(vm);
 		*val = uart_read(&vm->uart, port - UART_COM1_BASE);
-		uart_line(vm, false, &pins); /* reading IIR or RBR may clear an interrupt */
+		if (vm->input && port == UART_COM1_BASE)
+			update_device_next(vm); /* room again for what is typed */
+		uart_line(vm, false, &pins);    /* reading IIR or RBR may clear an interrupt */
 		finish(v, pins, before);
 		return true;
 	}
@@ -120,6 +176,19 @@ bool vm_irq_port_out(struct vcpu *v, uint16_t port, uint8_t val)
 	if (port >= UART_COM1_BASE && port <= UART_COM1_LAST) {
 		before = devices_lock(vm);
 		send = uart_write(&vm->uart, port - UART_COM1_BASE, val, &byte, &thr);
+		if (send && vm->input) {
+			/*
+			 * Once it has sent nothing for a while, its begun line (a
+			 * prompt) is shown. Only the first byte moves the device
+			 * time (and wakes vCPU 0): at the earlier time, the later
+			 * one is looked at again (vm_irq_poll_due).
+			 */
+			bool first = vm->partial_due == UINT64_MAX;
+
+			vm->partial_due = rdtsc() + tsc_khz() * VM_IRQ_PARTIAL_QUIET_MS;
+			if (first)
+				update_device_next(vm);
+		}
 		uart_line(vm, thr, &pins);
 		finish(v, pins, before);
 		if (send)
@@ -196,6 +265,12 @@ void vm_irq_poll_due(struct vcpu *v, uint64_t now)
 		/* An edge: the line rises and falls again within the tick. */
 		set_isa_irq(vm, VM_IRQ_PIT, true, &pins);
 		set_isa_irq(vm, VM_IRQ_PIT, false, &pins);
+	}
+	if (vm->input)
+		take_input(vm, now, &pins);
+	if (vm->input && now >= vm->partial_due) {
+		vm->partial_due = UINT64_MAX;
+		vm_console_show_partial_locked(vm);
 	}
 	update_device_next(vm);
 	finish(v, pins, before);

@@ -20,6 +20,18 @@ struct vcpu;
 
 /* Power-on state of the PICs, the I/O APIC and COM1. */
 void vm_irq_reset(struct vm *vm);
+/*
+ * input=1: COM1 takes typed bytes from now on: when the console's
+ * interrupt says so (by_irq), else looking every VM_IRQ_INPUT_POLL_MS.
+ */
+void vm_irq_input_start(struct vm *vm, bool by_irq);
+#define VM_IRQ_INPUT_POLL_MS 10
+/*
+ * input=1: the line a VM has begun is shown once it has sent nothing on
+ * COM1 for this long (a prompt, an echo), not sooner: a line it is still
+ * sending (16 bytes at each transmitter-empty interrupt) stays whole.
+ */
+#define VM_IRQ_PARTIAL_QUIET_MS 50
 
 /* Port accesses by vCPU v: the PICs and ELCR, COM1. False if port is not theirs. */
 bool vm_irq_port_in(struct vcpu *v, uint16_t port, uint8_t *val);
@@ -35,8 +47,8 @@ void vm_irq_eoi(struct vcpu *v, uint8_t vector);
 
 /*
  * On vCPU 0 (the one that keeps the VM's device time), not under v->lock,
- * once vm->device_next has come: raises the PIT's due edges and sets
- * vm->device_next again.
+ * once vm->device_next has come: raises the PIT's due edges, takes what
+ * was typed (input=1) and sets vm->device_next again.
  */
 void vm_irq_poll_due(struct vcpu *v, uint64_t now);
 

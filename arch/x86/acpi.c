@@ -24,9 +24,13 @@
 #define ACPI_BIOS_END     0x100000
 
 #define MADT_LAPIC              0
+#define MADT_IOAPIC             1
+#define MADT_IRQ_OVERRIDE       2
 #define MADT_LAPIC_OVERRIDE     5
 #define MADT_X2APIC             9
 #define MADT_LAPIC_LEN          8
+#define MADT_IOAPIC_LEN         12
+#define MADT_IRQ_OVERRIDE_LEN   10
 #define MADT_LAPIC_OVERRIDE_LEN 12
 #define MADT_X2APIC_LEN         16
 #define MADT_ENABLED            (1U << 0)
@@ -282,6 +286,23 @@ static void acpi_parse_madt(struct acpi_cpus *out, const uint8_t *t, uint32_t le
 				goto short_entry;
 			out->lapic_base = rd64(t + off + 4);
 			break;
+		case MADT_IOAPIC:
+			if (elen < MADT_IOAPIC_LEN)
+				goto short_entry;
+			if (rd32(t + off + 8) == 0 && !out->found_ioapic) {
+				out->found_ioapic = true;
+				out->ioapic_base = rd32(t + off + 4);
+			}
+			break;
+		case MADT_IRQ_OVERRIDE:
+			if (elen < MADT_IRQ_OVERRIDE_LEN)
+				goto short_entry;
+			/* Bus 0 is ISA, the only one an override names. */
+			if (t[off + 2] == 0 && t[off + 3] < ACPI_ISA_IRQS) {
+				out->isa_gsi[t[off + 3]] = rd32(t + off + 4);
+				out->isa_flags[t[off + 3]] = rd16(t + off + 8);
+			}
+			break;
 		default: break;
 		}
 		off += elen;
@@ -301,6 +322,8 @@ int acpi_find_cpus(uint64_t rsdp_pa, phys_reader_fn read, void *ctx, struct acpi
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	for (uint32_t irq = 0; irq < ACPI_ISA_IRQS; irq++)
+		out->isa_gsi[irq] = irq; /* identity-mapped unless overridden */
 	if (!read) {
 		acpi_note(out, "no physical memory reader", NULL, NULL);
 		return ACPI_EFAULT;

@@ -7,6 +7,12 @@
 
 #define ACPI_MAX_CPUS  64
 #define ACPI_ERROR_MAX 128
+#define ACPI_ISA_IRQS  16
+/* MPS INTI flags of an interrupt source override (ACPI 5.2.12.5). */
+#define ACPI_IRQ_POLARITY_MASK 0x3
+#define ACPI_IRQ_ACTIVE_LOW    0x3
+#define ACPI_IRQ_TRIGGER_MASK  0xc
+#define ACPI_IRQ_LEVEL         0xc
 
 /* Hard errors of acpi_find_cpus(). */
 #define ACPI_ENOENT (-1) /* no RSDP */
@@ -20,6 +26,12 @@ struct acpi_cpus {
 	bool found_madt;
 	char error[ACPI_ERROR_MAX]; /* first problem met, even when 0 is returned */
 	uint64_t lapic_base;        /* from the MADT, or its type 5 override */
+	/* The I/O APIC whose inputs start at GSI 0 (the ISA IRQs), if listed. */
+	bool found_ioapic;
+	uint64_t ioapic_base;
+	/* Each ISA IRQ's GSI and MPS flags (polarity, trigger): its override, else itself and 0. */
+	uint32_t isa_gsi[ACPI_ISA_IRQS];
+	uint16_t isa_flags[ACPI_ISA_IRQS];
 };
 
 /*

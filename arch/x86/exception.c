@@ -61,7 +61,12 @@ void trap_dispatch(struct trap_frame *frame)
 		lapic_eoi();
 		return;
 	}
-	/* No device interrupts are routed to the host yet: note and acknowledge. */
+	if (frame->vector == VECTOR_CONSOLE_INPUT) {
+		console_input_irq();
+		lapic_eoi();
+		return;
+	}
+	/* No other device interrupts are routed to the host: note and acknowledge. */
 	console_printf("umbra: cpu %u: unexpected interrupt vector %lu\n", this_cpu_index_safe(),
 	               frame->vector);
 	lapic_eoi();

@@ -12,9 +12,10 @@
 #define VECTOR_MACHINE_CHECK 18
 #define VECTOR_FIRST_IRQ     32
 /* Host interrupts of Umbra's own (never a guest's: guests get no host interrupts). */
-#define VECTOR_SLICE    0xf0 /* the local APIC timer ended a vCPU's time slice */
-#define VECTOR_WAKEUP   0xf1 /* IPI: an idle CPU has work, or every VM has ended */
-#define VECTOR_SPURIOUS 0xff
+#define VECTOR_SLICE         0xf0 /* the local APIC timer ended a vCPU's time slice */
+#define VECTOR_WAKEUP        0xf1 /* IPI: an idle CPU has work, or every VM has ended */
+#define VECTOR_CONSOLE_INPUT 0xf2 /* COM1 received bytes (IRQ 4, when a VM takes input) */
+#define VECTOR_SPURIOUS      0xff
 
 /* Layout fixed by the push order in exception_entry.S (lowest address first). */
 struct trap_frame {

@@ -10,10 +10,13 @@
 #define UART_LSR     5
 #define UART_SCRATCH 7
 
-#define LCR_DLAB 0x80
-#define LCR_8N1  0x03
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
+#define LCR_DLAB         0x80
+#define LCR_8N1          0x03
+#define LSR_DR           0x01
+#define IER_RX           0x01
+#define MCR_DTR_RTS_OUT2 0x0b
+#define LSR_THRE         0x20
+#define LSR_TEMT         0x40
 
 /* Bounded waits: a missing or wedged UART must not hang the hypervisor. */
 #define UART_SPIN_LIMIT 100000
@@ -63,4 +66,19 @@ void serial_drain(void)
 			return;
 		cpu_relax();
 	}
+}
+
+int serial_getc(void)
+{
+	if (!present || !(inb(SERIAL_COM1 + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(SERIAL_COM1 + UART_DATA);
+}
+
+void serial_rx_irq_enable(void)
+{
+	if (!present)
+		return;
+	outb(SERIAL_COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
+	outb(SERIAL_COM1 + UART_IER, IER_RX);
 }

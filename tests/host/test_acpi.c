@@ -344,6 +344,58 @@ static void test_madt_override_and_bad_ids(void **state)
 	assert_error("invalid APIC ID 0xff");
 }
 
+/* MADT type 1: an I/O APIC (id, reserved, address, GSI base). */
+static void madt_ioapic(uint32_t base, uint32_t gsi_base)
+{
+	madt[madt_len] = 1;
+	madt[madt_len + 1] = 12;
+	memcpy(madt + madt_len + 4, &base, 4);
+	memcpy(madt + madt_len + 8, &gsi_base, 4);
+	madt_len += 12;
+}
+
+/* MADT type 2: an interrupt source override (bus, source IRQ, GSI, MPS flags). */
+static void madt_irq_override(uint8_t bus, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+	madt[madt_len] = 2;
+	madt[madt_len + 1] = 10;
+	madt[madt_len + 2] = bus;
+	madt[madt_len + 3] = irq;
+	memcpy(madt + madt_len + 4, &gsi, 4);
+	memcpy(madt + madt_len + 8, &flags, 2);
+	madt_len += 10;
+}
+
+/* The I/O APIC at GSI 0 and the ISA overrides: what host interrupt routing needs. */
+static void test_madt_ioapic_and_irq_overrides(void **state)
+{
+	const uint32_t rsdt[] = {MADT_PA};
+
+	(void)state;
+	madt_begin(LAPIC);
+	madt_lapic(0, 0, 1);
+	madt_ioapic(0xfec10000, 24); /* not the ISA one */
+	madt_ioapic(0xfec00000, 0);
+	madt_irq_override(0, 0, 2, 0);    /* IRQ 0 on GSI 2 */
+	madt_irq_override(0, 9, 20, 0xf); /* level, active low */
+	madt_irq_override(1, 4, 20, 0);   /* not ISA: ignored */
+	madt_irq_override(0, 16, 0, 0);   /* past the ISA IRQs: ignored */
+	madt_put(MADT_PA);
+	put_rsdt(RSDT_PA, rsdt, 1);
+	put_rsdp(RSDP_PA, 0, RSDT_PA, 0);
+	assert_int_equal(find(RSDP_PA), 0);
+	assert_string_equal(cpus.error, "");
+	assert_true(cpus.found_ioapic);
+	assert_int_equal(cpus.ioapic_base, 0xfec00000);
+	assert_int_equal(cpus.isa_gsi[0], 2);
+	assert_int_equal(cpus.isa_flags[0], 0);
+	assert_int_equal(cpus.isa_gsi[4], 4);
+	assert_int_equal(cpus.isa_flags[4], 0);
+	assert_int_equal(cpus.isa_gsi[9], 20);
+	assert_int_equal(cpus.isa_flags[9] & ACPI_IRQ_TRIGGER_MASK, ACPI_IRQ_LEVEL);
+	assert_int_equal(cpus.isa_flags[9] & ACPI_IRQ_POLARITY_MASK, ACPI_IRQ_ACTIVE_LOW);
+}
+
 static void test_madt_truncated_entries(void **state)
 {
 	const uint32_t rsdt[] = {MADT_PA};
@@ -573,6 +625,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_bad_rsdp, setup),
 	        cmocka_unit_test_setup(test_madt_x2apic_and_duplicates, setup),
 	        cmocka_unit_test_setup(test_madt_override_and_bad_ids, setup),
+	        cmocka_unit_test_setup(test_madt_ioapic_and_irq_overrides, setup),
 	        cmocka_unit_test_setup(test_madt_truncated_entries, setup),
 	        cmocka_unit_test_setup(test_no_madt, setup),
 	        cmocka_unit_test_setup(test_bad_madt_skipped, setup),

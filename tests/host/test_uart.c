@@ -91,12 +91,65 @@ static void test_fifo_and_divisor(void **state)
 	assert_int_equal(uart_read(&u, 7), 0x5a);
 }
 
+static void test_receive_fifo(void **state)
+{
+	(void)state;
+
+	wr(2, 0x81, NULL, NULL); /* FIFOs on, trigger at 8 bytes */
+	wr(1, 0x01, NULL, NULL);
+	wr(4, 0x08, NULL, NULL);
+	assert_int_equal(uart_rx_room(&u), 16);
+	uart_receive(&u, 'a');
+	uart_receive(&u, 'b');
+	/* Below the trigger level: the character timeout, still an interrupt. */
+	assert_true(uart_irq(&u));
+	assert_int_equal(uart_read(&u, 2), 0xcc);
+	for (int i = 0; i < 6; i++)
+		uart_receive(&u, (uint8_t)('c' + i));
+	assert_int_equal(uart_read(&u, 2), 0xc4);
+	assert_int_equal(uart_rx_room(&u), 8);
+	for (int i = 0; i < 8; i++)
+		uart_receive(&u, (uint8_t)('0' + i));
+	uart_receive(&u, '!'); /* full: lost, and LSR says so once */
+	assert_int_equal(uart_read(&u, 5), 0x63);
+	assert_int_equal(uart_read(&u, 5), 0x61);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(uart_read(&u, 0), 'a' + i);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(uart_read(&u, 0), '0' + i);
+	assert_int_equal(uart_read(&u, 5), 0x60);
+	assert_false(uart_irq(&u));
+	/* The FIFO reset bit empties it. */
+	uart_receive(&u, 'z');
+	wr(2, 0x83, NULL, NULL);
+	assert_int_equal(uart_read(&u, 5) & 0x01, 0);
+}
+
+static void test_receive_without_fifo(void **state)
+{
+	(void)state;
+
+	/* 16450 mode: one holding register, overwritten by the next byte. */
+	assert_int_equal(uart_rx_room(&u), 1);
+	uart_receive(&u, 'x');
+	assert_int_equal(uart_rx_room(&u), 0);
+	uart_receive(&u, 'y');
+	assert_int_equal(uart_read(&u, 5), 0x63);
+	assert_int_equal(uart_read(&u, 0), 'y');
+	/* In loopback the line is cut off: nothing typed arrives. */
+	wr(4, 0x10, NULL, NULL);
+	uart_receive(&u, 'q');
+	assert_int_equal(uart_read(&u, 5) & 0x01, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_send_and_thre_interrupt, setup),
 	        cmocka_unit_test_setup(test_loopback_receive, setup),
 	        cmocka_unit_test_setup(test_fifo_and_divisor, setup),
+	        cmocka_unit_test_setup(test_receive_fifo, setup),
+	        cmocka_unit_test_setup(test_receive_without_fifo, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

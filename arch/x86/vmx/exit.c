@@ -1,8 +1,10 @@
 #include "arch/x86/vmx/exit.h"
 
+#include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
 #include "nested/nested.h"
 #include "vcpu/exits.h"
 #include "vcpu/events.h"
@@ -100,7 +102,10 @@ static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)
 	 * only wake or kick: what they announce is read from shared state.
 	 */
 	struct percpu *cpu = this_cpu();
+	uint32_t info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
 
+	if ((info & 0xff) == VECTOR_CONSOLE_INPUT)
+		console_input_irq();
 	lapic_eoi();
 	if (cpu->resched) {
 		cpu->resched = false;
