@@ -44,7 +44,7 @@ RUN_ISO ?= $(ISO)
 GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
 	format check-format
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
@@ -55,6 +55,7 @@ help:
 	@echo "Umbra targets:"
 	@echo "  make            build $(ELF) and the bootable ISO $(ISO)"
 	@echo "  make run        boot the ISO in Bochs ($(CPUS) CPUs, VMX) and show the console"
+	@echo "  make run-linux  boot Debian's Linux as a guest in Bochs, its shell on this terminal (Ctrl-] quits)"
 	@echo "  make run-qemu   boot the ISO in QEMU ($(CPUS) CPUs; KVM with nested VMX if the host has it, else TCG)"
 	@echo "  make pxe        build a TFTP tree in $(PXE) for network boot (docs/pxe.md)"
 	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
@@ -151,6 +152,17 @@ run: deps
 	scripts/run-bochs.sh --iso $(RUN_ISO) --cpus $(CPUS) --megs $(MEM) --out $(BUILD)/run-bochs --follow
 	@scripts/run-verdict.sh $(BUILD)/run-bochs/serial.log run
 
+# Debian's Linux as an interactive guest (boot/grub-linux.cfg): its shell on this terminal.
+LINUX_ISO := $(BUILD)/linux.iso
+$(LINUX_ISO): $(ELF) boot/grub-linux.cfg scripts/make-iso.sh $(LINUX_GUEST)
+	scripts/make-iso.sh $@ boot/grub-linux.cfg $(ELF) $(LINUX_GUEST)
+
+run-linux: deps
+	@$(MAKE) --no-print-directory all linux-guest $(LINUX_ISO)
+	@echo "run-linux: Linux boots in about 3 minutes here; at its shell, exit powers it off (Ctrl-] stops Bochs)"
+	scripts/run-bochs.sh --iso $(LINUX_ISO) --cpus $(CPUS) --megs $(MEM) --out $(BUILD)/run-linux --interactive
+	@scripts/run-verdict.sh $(BUILD)/run-linux/serial.log run-linux
+
 run-qemu: deps
 	@$(MAKE) --no-print-directory all
 	scripts/run-qemu.sh --iso $(RUN_ISO) --cpus $(CPUS) --mem $(MEM) --out $(BUILD)/run-qemu --follow
@@ -173,7 +185,7 @@ test: deps
 
 # Deterministic figures from Bochs (in-guest RDTSC counts instructions): docs/performance.md.
 bench: deps
-	@$(MAKE) --no-print-directory all payloads
+	@$(MAKE) --no-print-directory all payloads linux-guest
 	scripts/bench.sh $(BUILD)
 bench-docs:
 	scripts/bench-docs.sh $(BUILD)

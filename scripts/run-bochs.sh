@@ -3,17 +3,21 @@
 #   run-bochs.sh --iso FILE | --pxe TFTP_DIR  [--cpus N] [--out DIR]
 #                [--timeout SECONDS] [--ips N] [--megs N] [--model BOCHS_CPU_MODEL]
 #                [--ignore-bad-msrs] [--follow] [--config-only]
+#                [--interactive] [--type REGEX TEXT]...
 # --ignore-bad-msrs: Bochs' own default (an MSR it lacks reads 0, takes
 # writes), only for bare runs of kernels that read MSRs Bochs lacks (Linux
 # reads IA32_MISC_ENABLE before it has an IDT); otherwise a #GP, as hardware.
 # The serial console lands in OUT/serial.log (shown live with --follow).
+# --interactive: COM1 is also this terminal (what is typed reaches it;
+# Ctrl-] stops Bochs); --type: TEXT is typed on COM1 once the console's
+# output matches REGEX, in order (scripts/serial-relay.py).
 # Bochs' exit status means little (it is 1 after a clean shutdown): read the log
 # (scripts/run-verdict.sh). CPU counts and memory Bochs 2.7 cannot take are
 # refused before it starts; when Bochs stops before Umbra printed anything,
 # its own message is shown and the status is 1.
 set -euo pipefail
 
-config_only=0 iso= pxe= model=corei7_skylake_x bad_msrs=0 cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
+relay=() config_only=0 iso= pxe= model=corei7_skylake_x bad_msrs=0 cpus=4 out=build/run-bochs timeout=600 ips=20000000 megs=512 follow=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=$2; shift ;;
@@ -26,6 +30,8 @@ while [ $# -gt 0 ]; do
 	--model) model=$2; shift ;;
 	--ignore-bad-msrs) bad_msrs=1 ;;
 	--follow) follow=1 ;;
+	--interactive) relay+=(--interactive) ;;
+	--type) relay+=(--type "$2" "$3"); shift 2 ;;
 	--config-only) config_only=1 ;;
 	*) echo "run-bochs.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -50,12 +56,16 @@ rm -f "$out/serial.log" "$out/bochs.log" "$out/bochs.out"
 
 {
 	echo "megs: $megs"
+	# The RTC starts at the host's time unless BOCHS_TIME0 (seconds since 1970)
+	# fixes it: the BIOS's tick count, and so every later interleaving, follows it.
+	[ -z "${BOCHS_TIME0:-}" ] || echo "clock: sync=none, time0=$BOCHS_TIME0"
 	echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
 	echo "vgaromimage: file=/usr/share/vgabios/vgabios.bin"
 	# A lower ips makes the BIOS and GRUB waits (emulated time) shorter.
 	echo "cpu: model=$model, count=$cpus, ips=$ips, quantum=16, reset_on_triple_fault=0, ignore_bad_msrs=$bad_msrs"
 	echo "display_library: rfb, options=\"timeout=0\""
-	echo "com1: enabled=1, mode=file, dev=$out/serial.log"
+	# With a relay, it adds COM1 on its pseudo-terminal.
+	[ ${#relay[@]} -gt 0 ] || echo "com1: enabled=1, mode=file, dev=$out/serial.log"
 	echo "port_e9_hack: enabled=1"
 	echo "log: $out/bochs.log"
 	echo "panic: action=fatal"
@@ -84,8 +94,14 @@ if [ "$follow" = 1 ]; then
 	tail_pid=$!
 fi
 status=0
-timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
-	>"$out/bochs.out" 2>&1 </dev/null || status=$?
+if [ ${#relay[@]} -gt 0 ]; then
+	"$(dirname "$0")/serial-relay.py" --bochsrc "$out/bochsrc" --log "$out/serial.log" "${relay[@]}" -- \
+		timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+		2>"$out/bochs.out" || status=$?
+else
+	timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+		>"$out/bochs.out" 2>&1 </dev/null || status=$?
+fi
 if [ -n "$tail_pid" ]; then
 	sleep 0.5
 	kill "$tail_pid" 2>/dev/null || true

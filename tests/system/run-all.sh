@@ -12,6 +12,12 @@ ONLY=${2:-.}
 
 ELF=$BUILD/umbra.elf
 mkdir -p "$BUILD/system"
+# Bochs' RTC starts at a fixed time (scripts/run-bochs.sh), not the host's:
+# the BIOS's tick count, and so how a case's CPUs interleave, is then the
+# same in every run, here and in CI. BOCHS_TIME0=host (or another time)
+# tries other interleavings.
+export BOCHS_TIME0=${BOCHS_TIME0:-1767225600} # 2026-01-01 00:00 UTC
+[ "$BOCHS_TIME0" != host ] || unset BOCHS_TIME0
 : >"$BUILD/system/no-divergences.txt" # for bare_vs_umbra cases that must match exactly
 
 # Two modules with known contents and a test ISO that passes them.
@@ -268,6 +274,8 @@ if want bochs-linux; then
 	# and with two vCPUs beside a payload VM, each powering off through ACPI with
 	# its verdict; and bare on Bochs (GRUB's linux and initrd) with two CPUs,
 	# whose outcomes must match the 2-vCPU VM's but for linux-divergences.txt.
+	# linux1 takes the console's input (input=1), as make run-linux's guest:
+	# the harness types a line its /init checks, then a command at its shell.
 	LINUX=$BUILD/linux
 	LINUX_ARGS="console=ttyS0 quiet panic=-1"
 	if [ ! -s "$LINUX/bzImage" ] || [ ! -s "$LINUX/initrd.gz" ]; then
@@ -275,7 +283,7 @@ if want bochs-linux; then
 		FAILED=$((FAILED + 1))
 		FAILED_NAMES+=(bochs-linux)
 	else
-		printf 'set timeout=0\nset default=0\nmenuentry "linux" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/bzImage name=linux1 mem=256M -- %s linuxtest.cpus=1 linuxtest.mem_mib=256\n\tmodule2 /boot/initrd.gz for=linux1\n\tmodule2 /boot/bzImage name=linux2 mem=256M vcpus=2 -- %s linuxtest.cpus=2 linuxtest.mem_mib=256\n\tmodule2 /boot/initrd.gz for=linux2\n\tmodule2 /boot/basic.elf name=bystander mem=16M\n\tboot\n}\n' \
+		printf 'set timeout=0\nset default=0\nmenuentry "linux" {\n\tmultiboot2 /boot/umbra.elf\n\tset gfxpayload=text\n\tmodule2 /boot/bzImage name=linux1 mem=256M input=1 -- %s linuxtest.cpus=1 linuxtest.mem_mib=256 linuxtest.input=typed-by-the-harness linuxtest.shell=1\n\tmodule2 /boot/initrd.gz for=linux1\n\tmodule2 /boot/bzImage name=linux2 mem=256M vcpus=2 -- %s linuxtest.cpus=2 linuxtest.mem_mib=256\n\tmodule2 /boot/initrd.gz for=linux2\n\tmodule2 /boot/basic.elf name=bystander mem=16M\n\tboot\n}\n' \
 			"$LINUX_ARGS" "$LINUX_ARGS" >"$BUILD/system/grub-linux.cfg"
 		# Bare, Bochs' BIOS keeps the top 64 KiB of its 256 MiB for ACPI: 255 MiB of RAM.
 		printf 'set timeout=0\nset default=0\nmenuentry "linux bare" {\n\tlinux /boot/bzImage %s linuxtest.cpus=2 linuxtest.mem_mib=255\n\tinitrd /boot/initrd.gz\n\tboot\n}\n' \
@@ -292,11 +300,14 @@ if want bochs-linux; then
 		bare_pid=$!
 		LINUX_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=3 pass=3 fail=0\$" "not:^umbra: panic"
 			"not:Segmentation fault" "in:compare.txt:^same\$")
-		for vm in linux1 linux2; do
-			LINUX_CHECKS+=("has:^\\[$vm\\] KTAP version 1\$" "not:^\\[$vm\\] not ok "
-				"has:^\\[$vm\\] # Totals: pass:7 fail:0 skip:0\$"
-				"has:^umbra: vm $vm exit=0 verdict=pass reason=power-off \\(ACPI S5\\), code 0\$")
+		for vm in linux1:8 linux2:7; do
+			LINUX_CHECKS+=("has:^\\[${vm%:*}\\] KTAP version 1\$" "not:^\\[${vm%:*}\\] not ok "
+				"has:^\\[${vm%:*}\\] # Totals: pass:${vm#*:} fail:0 skip:0\$"
+				"has:^umbra: vm ${vm%:*} exit=0 verdict=pass reason=power-off \\(ACPI S5\\), code 0\$")
 		done
+		# What was typed: the line /init read, and a command its shell ran (6*7).
+		LINUX_CHECKS+=("has:^\\[linux1\\] ok [0-9]+ console_input # read 'typed-by-the-harness'\$"
+			"has:^\\[linux1\\] sum=42\$")
 		payload_passes LINUX_CHECKS bystander
 		BARE_VM=linux2 BARE_LOG=$BUILD/system/bochs-bare-linux/serial.log
 		BARE_DIVERGENCES=$ROOT/tests/system/linux-divergences.txt
@@ -305,7 +316,8 @@ if want bochs-linux; then
 			compare_to_bare "$1"
 		}
 		AFTER_RUN=linux_after BOCHS_TIMEOUT=900 run_bochs bochs-linux --iso "$BUILD/system/linux.iso" \
-			--cpus 2 --megs 1024 -- "${LINUX_CHECKS[@]}"
+			--cpus 2 --megs 1024 --type '# type a line: typed-by-the-harness\r*\n' 'typed-by-the-harness\n' \
+			--type '\[linux1\] / # ' 'echo sum=$((6*7)); exit\n' -- "${LINUX_CHECKS[@]}"
 	fi
 fi
 if want bochs-pit_timer; then
