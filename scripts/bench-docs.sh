@@ -2,7 +2,7 @@
 # Pastes the figures of the last `make bench` (BUILD_DIR/bench/results.txt)
 # into docs/performance.md, so the document shows a run, not a memory of one.
 # Each block there follows a marker line `<!-- bench:NAME -->` and is the
-# fenced block after it: exits, sched or nested.
+# fenced block after it: exits, sched, nested or linux.
 #   scripts/bench-docs.sh BUILD_DIR
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,12 +17,13 @@ section() { # FIRST LAST
 exits=$(section "exit     round-trip" "(loop alone")
 sched=$(section "Umbra scheduler (Bochs)" "pin-control VMWRITEs")
 nested=$(section "Nested VMX (an L2 CPUID" "VMWRITEs per nested VM entry, k =")
-for s in exits sched nested; do
+linux=$(section "Linux boot (Debian" "  all ")
+for s in exits sched nested linux; do
 	[ -n "${!s}" ] || { echo "bench-docs: no $s figures in $results" >&2; exit 1; }
 done
 
-EXITS=$exits SCHED=$sched NESTED=$nested awk '
-	/^<!-- bench:(exits|sched|nested) -->$/ { name = toupper(substr($0, 12, length($0) - 15)); print; next }
+EXITS=$exits SCHED=$sched NESTED=$nested LINUX=$linux awk '
+	/^<!-- bench:(exits|sched|nested|linux) -->$/ { name = toupper(substr($0, 12, length($0) - 15)); print; next }
 	name && /^```/ && !open { print; print ENVIRON[name]; open = 1; next }
 	open && /^```/ { print; open = 0; name = ""; next }
 	open { next }
