@@ -29,6 +29,7 @@
 #define RFLAGS_ARITH  0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
 #define AR_L          (1u << 13)
 #define BLOCK_MOV_SS  (1u << 1)
+#define SEG_SS        2
 #define SEG_FS        4
 #define INV_DESC_SIZE 16
 #define VPID_MASK     0xffffULL
@@ -132,6 +133,20 @@ static void insn_info(struct vmx_insn_info *ii)
 	vmx_insn_info_decode(vmcs_read32(VMX_INSTRUCTION_INFO), ii);
 }
 
+/*
+ * The memory operand's fault: a non-canonical address is #SS(0) through
+ * SS (base RSP or RBP), #GP(0) through any other segment (SDM Vol. 3,
+ * the 64-bit-mode exceptions of each VMX instruction); else a page fault.
+ */
+static void operand_fault(struct vcpu *v, const struct vmx_insn_info *ii, uint64_t la, int rc,
+                          enum guest_access acc)
+{
+	if (guest_walk_reason(rc) == GUEST_WALK_NONCANONICAL && ii->segment == SEG_SS)
+		vcpu_inject_exception(v, VECTOR_SS, true, 0);
+	else
+		vcpu_inject_access_fault(v, la, rc, acc);
+}
+
 /* Reads the memory operand; false after injecting the fault. */
 static bool read_mem(struct vcpu *v, const struct vmx_insn_info *ii, void *buf, size_t len)
 {
@@ -139,7 +154,7 @@ static bool read_mem(struct vcpu *v, const struct vmx_insn_info *ii, void *buf, 
 	int rc = vcpu_linear_read(v, la, buf, len);
 
 	if (rc < 0) {
-		vcpu_inject_access_fault(v, la, rc, GUEST_ACC_READ);
+		operand_fault(v, ii, la, rc, GUEST_ACC_READ);
 		return false;
 	}
 	return true;
@@ -151,7 +166,7 @@ static bool write_mem(struct vcpu *v, const struct vmx_insn_info *ii, const void
 	int rc = vcpu_linear_write(v, la, buf, len);
 
 	if (rc < 0) {
-		vcpu_inject_access_fault(v, la, rc, GUEST_ACC_WRITE);
+		operand_fault(v, ii, la, rc, GUEST_ACC_WRITE);
 		return false;
 	}
 	return true;

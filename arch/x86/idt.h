@@ -7,6 +7,7 @@
 #define VECTOR_NMI           2
 #define VECTOR_UD            6
 #define VECTOR_DOUBLE_FAULT  8
+#define VECTOR_SS            12
 #define VECTOR_GP            13
 #define VECTOR_PF            14
 #define VECTOR_MACHINE_CHECK 18

@@ -32,6 +32,7 @@ PAYLOAD("vmx_insn");
 #define FAIL_VALID(e) ((struct vmx_result){VMX_FAIL_VALID, (e), 0})
 #define UD            ((struct vmx_result){VMX_FAULT, 0, VMX_VECTOR_UD})
 #define GP0           ((struct vmx_result){VMX_FAULT, 0, VMX_VECTOR_GP})
+#define SS0           ((struct vmx_result){VMX_FAULT, 0, VMX_VECTOR_SS})
 
 /* SDM 31.4 numbers vmx_bits.h does not name. */
 #define VMXERR_ENTRY_MOV_SS_BLOCKING  26
@@ -922,6 +923,18 @@ TEST(vmcall_in_root_fail_1)
 	LAUNCH_TO_CPUID(&v);
 	EXPECT_BOCHS("vmcall_in_root", vmx_vmcall(), FAIL_VALID(VMXERR_VMCALL_IN_ROOT),
 	             FAIL_VALID(VMXERR_VMCALL_NONCLEAR_VMCS), BUG_VMCALL_DUAL_MONITOR);
+}
+
+/*
+ * A memory operand that is not canonical faults with #SS(0) when its
+ * segment is SS (base RSP or RBP), with #GP(0) otherwise (SDM Vol. 3,
+ * VMPTRLD's 64-bit-mode exceptions; the same for every VMX instruction
+ * with a memory operand).
+ */
+TEST(vmptrld_noncanonical_through_ss_is_ss)
+{
+	ENTER_ROOT();
+	EXPECT("vmptrld_rsp_noncanonical", vmx_vmptrld_through_ss(NONCANONICAL_ADDR), SS0);
 }
 
 /* ---- INVEPT / INVVPID ---- */

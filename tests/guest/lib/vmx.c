@@ -429,6 +429,29 @@ struct vmx_result vmx_vmptrld(uint64_t pa)
 	return vmx_exec(VMX_INSN_VMPTRLD, pa, 0, NULL);
 }
 
+static void vmptrld_through_ss(void *arg)
+{
+	uint64_t linear = *(const uint64_t *)arg;
+
+	/* Base RSP, index RAX = linear - RSP: the operand is at `linear`, its segment SS. */
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+	                 "neg %%rax\n\t"
+	                 "add %0, %%rax\n\t"
+	                 "vmptrld (%%rsp,%%rax,1)"
+	                 :
+	                 : "r"(linear)
+	                 : "rax", "cc", "memory");
+}
+
+struct vmx_result vmx_vmptrld_through_ss(uint64_t linear)
+{
+	int vector = catch_exception(vmptrld_through_ss, &linear, NULL);
+
+	if (vector >= 0)
+		return (struct vmx_result){VMX_FAULT, 0, (uint8_t)vector};
+	return (struct vmx_result){VMX_OK, 0, 0};
+}
+
 struct vmx_result vmx_vmptrst(uint64_t *pa)
 {
 	return vmx_exec(VMX_INSN_VMPTRST, 0, 0, pa);

@@ -48,6 +48,7 @@
 #define VMCS_POINTER_NONE 0xffffffffffffffffULL
 #define VMX_ERROR_UNKNOWN 0xffffffffu /* VMfailValid, but VM_INSTRUCTION_ERROR unreadable */
 #define VMX_VECTOR_UD     6
+#define VMX_VECTOR_SS     12
 #define VMX_VECTOR_GP     13
 /* vmx_vmcall()'s RAX: no Umbra hypercall number (vcpu/umbra_abi.h), so not a hypercall. */
 #define VMX_VMCALL_NOT_HYPERCALL 0x564d43414c4cULL /* "VMCALL" */
@@ -147,6 +148,12 @@ struct vmx_result vmx_vmxon(uint64_t pa);
 struct vmx_result vmx_vmxoff(void);
 struct vmx_result vmx_vmclear(uint64_t pa);
 struct vmx_result vmx_vmptrld(uint64_t pa);
+/*
+ * VMPTRLD whose memory operand is addressed through RSP (so through SS) at
+ * the linear address `linear`: VMX_FAULT with the vector it raised, else
+ * VMX_OK (its flags not looked at).
+ */
+struct vmx_result vmx_vmptrld_through_ss(uint64_t linear);
 struct vmx_result vmx_vmptrst(uint64_t *pa);
 /* The field operand is the whole 64-bit register (bits 63:32 included). */
 struct vmx_result vmx_vmread(uint64_t field, uint64_t *value);
