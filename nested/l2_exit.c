@@ -8,13 +8,14 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
-#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/exit_reason.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "nested/entry_checks.h"
 #include "nested/exit_route.h"
 #include "nested/nested.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
+#include "vcpu/exit_dispatch.h"
 #include "vcpu/vm.h"
 
 #define CR_QUAL_TYPE(q)        (((q) >> 4) & 3u)
@@ -59,7 +60,7 @@ void nested_l2_exit(struct vcpu *v)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
 	uint32_t reason = v->exit_reason;
-	struct l2_exit e = {.reason = reason & 0xffff,
+	struct l2_exit e = {.reason = vmx_exit_basic(reason),
 	                    .qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION),
 	                    .bitmap_bit = l1_bitmap_bit,
 	                    .ctx = v->vm};
@@ -97,7 +98,7 @@ void nested_l2_exit(struct vcpu *v)
 	/* Umbra's own: handled as for any guest, on vmcs02. */
 	v->nested.l0_exits_in_l2++;
 	redeliver_l2_event(v);
-	vmx_handle_exit(v);
+	vcpu_handle_exit(v);
 }
 
 bool nested_l1_interrupt(struct vcpu *v, uint8_t vector)

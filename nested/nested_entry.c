@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmenter.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "nested/entry_checks.h"
@@ -20,9 +21,6 @@
 static struct vmcs12_dirty hot_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
-
-/* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
-int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
 
 void nested_entry_init(bool hw_precheck_on)
 {
@@ -104,17 +102,17 @@ static bool hw_precheck(struct vcpu *v)
 	struct nested_vmx *n = &v->nested;
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
 	uint32_t reason, err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
-	int fail;
+	enum vmx_enter_result entered;
 
 	vmcs_writel(GUEST_RFLAGS, 0);
-	fail = vmx_vcpu_enter(&v->gprs, &n->vmcs02, n->vmcs02.launched);
+	entered = vmx_vcpu_enter(&v->gprs, &n->vmcs02, n->vmcs02.launched);
 	n->prechecks++;
-	if (fail == 1) {
+	if (entered == VMX_ENTER_FAIL_VALID) {
 		err = vmcs_read32(VM_INSTRUCTION_ERROR);
 		nested_entry_refused(v, "nested pre-check", "VM-instruction error", err);
 	} else {
 		/* VMfailInvalid cannot be (vmcs02 is current); the exit must be the one arranged. */
-		reason = fail ? 0 : vmcs_read32(VM_EXIT_REASON);
+		reason = entered == VMX_ENTER_EXITED ? vmcs_read32(VM_EXIT_REASON) : 0;
 		if (reason == (VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE)) {
 			vmcs_writel(GUEST_RFLAGS, rflags);
 			return true;

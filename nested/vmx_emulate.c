@@ -19,7 +19,7 @@
 #include "nested/vmx_operand.h"
 #include "nested/vmx_rules.h"
 #include "vcpu/guest_mem.h"
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
@@ -119,9 +119,9 @@ static bool apply(struct vcpu *v, struct vmx_outcome o)
 /* The memory operand's linear address (64-bit mode ignores the ES/CS/SS/DS bases). */
 static uint64_t operand_address(struct vcpu *v, const struct vmx_insn_info *ii)
 {
-	uint64_t gpr[VCPU_GPR_COUNT], base = 0;
+	uint64_t gpr[GUEST_GPR_COUNT], base = 0;
 
-	for (unsigned int i = 0; i < VCPU_GPR_COUNT; i++)
+	for (unsigned int i = 0; i < GUEST_GPR_COUNT; i++)
 		gpr[i] = vcpu_reg_read(v, i);
 	if (!long_mode_64() || ii->segment >= SEG_FS)
 		base = __vmcs_read(GUEST_ES_BASE + 2u * ii->segment);
@@ -446,7 +446,7 @@ bool nested_vmcall(struct vcpu *v)
 	struct vmx_l1_state s;
 	struct vmx_outcome o;
 
-	/* Umbra's hypercalls keep working in and out of VMX operation (vcpu/umbra_abi.h). */
+	/* Umbra's hypercalls keep working in and out of VMX operation (abi/umbra_abi.h). */
 	if (!v->nested.enabled || v->gprs.rax < UMBRA_HC_COUNT)
 		return false;
 	/* Any other VMCALL is the SDM's: #UD outside VMX operation, VMfail(1) in it. */

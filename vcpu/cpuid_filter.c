@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 
 #define LEAF1_ECX_MONITOR      (1u << 3)
 #define LEAF1_ECX_VMX          (1u << 5)

@@ -1,4 +1,4 @@
-/* VMCALL: the hypercalls of vcpu/umbra_abi.h. */
+/* VMCALL: the hypercalls of abi/umbra_abi.h. */
 #include <string.h>
 
 #include "vcpu/exits.h"

@@ -65,7 +65,7 @@ struct mmio_insn {
 	/*
 	 * The register operand (MMIO_DIR_READ, or a write without has_imm):
 	 * reg is its x86 number, 0 = RAX ... 15 = R15 (REX.R included), so
-	 * that vcpu_gpr(g, reg) names it. reg_size is its width in bytes (=
+	 * that guest_gpr(g, reg) names it. reg_size is its width in bytes (=
 	 * size, except MOVZX: 2, 4 or 8 while size is 1 or 2).
 	 * high8: the register is AH, CH, DH or BH (a byte form without REX,
 	 * encoded 4-7): bits 15:8 of reg, which is then 0-3 (RAX-RBX).

@@ -8,7 +8,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/exit_reason.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"

@@ -9,19 +9,18 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/controls.h"
-#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/exit_reason.h"
+#include "arch/x86/vmx/vmenter.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/events.h"
+#include "vcpu/exit_dispatch.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
 #define AR_DPL_SHIFT 5
 /* #DB, #BP, #OF, #DF, #MC: the exceptions that are not faults. */
 #define EXCEPTION_NOT_FAULTS ((1u << 1) | (1u << 3) | (1u << 4) | (1u << 8) | (1u << 18))
-
-/* vmenter.S: 0 after a VM exit, 1 on VMfailValid, 2 on VMfailInvalid. */
-int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs, bool launched);
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -89,17 +88,18 @@ void vcpu_run(struct vcpu *v)
 		reg_cache_flush(&v->regs);
 		bucket->l0_cycles += rdtsc() - exited_at;
 
-		int fail = vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
+		enum vmx_enter_result entered =
+		        vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
 
 		exited_at = rdtsc();
-		if (fail) {
+		if (entered != VMX_ENTER_EXITED) {
 			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
-			if (fail == 1 && v->nested.in_l2) {
+			if (entered == VMX_ENTER_FAIL_VALID && v->nested.in_l2) {
 				/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
 				nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
 				continue;
 			}
-			if (fail == 1) {
+			if (entered == VMX_ENTER_FAIL_VALID) {
 				uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
 
 				vm_end_error(vm, "VM entry failed: VMfailValid error %u (%s)", err,
@@ -115,7 +115,7 @@ void vcpu_run(struct vcpu *v)
 
 		/* The exit reason: read once, and counted in the bucket it selects. */
 		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
-		uint32_t basic = v->exit_reason & 0xffff;
+		uint32_t basic = vmx_exit_basic(v->exit_reason);
 
 		/* Reasons the SDM may add later share bucket 0. */
 		bucket = v->stats.reason;
@@ -129,7 +129,7 @@ void vcpu_run(struct vcpu *v)
 		if (v->nested.in_l2)
 			nested_l2_exit(v);
 		else
-			vmx_handle_exit(v);
+			vcpu_handle_exit(v);
 		if (__builtin_expect(exited_at >= v->next_event, 0))
 			slice_event(v, exited_at);
 	}

@@ -11,8 +11,8 @@
 #include "vcpu/guest_cpu_state.h"
 #include "vcpu/platform_msr.h"
 #include "vcpu/reg_cache.h"
-#include "vcpu/umbra_abi.h"
-#include "vcpu/vcpu_gprs.h"
+#include "abi/umbra_abi.h"
+#include "arch/x86/vmx/guest_gprs.h"
 #include "vcpu/vlapic.h"
 
 struct vm;
@@ -25,7 +25,7 @@ enum vcpu_state {
 };
 
 struct vcpu {
-	struct vcpu_gprs gprs;
+	struct guest_gprs gprs;
 	struct reg_cache regs;      /* VMCS-held registers, read lazily */
 	struct loaded_vmcs vmcs;    /* vmcs01: the VMCS the VM's own code runs on */
 	struct loaded_vmcs *loaded; /* the current one: &vmcs, or the nested vmcs02 while L2 runs */
@@ -91,7 +91,7 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 #define VCPU_REG_RDI 7
 static inline uint64_t vcpu_reg_read(struct vcpu *v, unsigned int n)
 {
-	return n == VCPU_REG_RSP ? reg_cache_read(&v->regs, REG_RSP) : *vcpu_gpr(&v->gprs, n);
+	return n == VCPU_REG_RSP ? reg_cache_read(&v->regs, REG_RSP) : *guest_gpr(&v->gprs, n);
 }
 
 static inline void vcpu_reg_write(struct vcpu *v, unsigned int n, uint64_t val)
@@ -99,7 +99,7 @@ static inline void vcpu_reg_write(struct vcpu *v, unsigned int n, uint64_t val)
 	if (n == VCPU_REG_RSP)
 		reg_cache_write(&v->regs, REG_RSP, val);
 	else
-		*vcpu_gpr(&v->gprs, n) = val;
+		*guest_gpr(&v->gprs, n) = val;
 }
 
 /* Makes the next VM entry deliver a hardware exception to the guest. */

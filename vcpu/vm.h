@@ -19,7 +19,7 @@
 #include "vcpu/uart.h"
 #include "vcpu/vioapic.h"
 #include "vcpu/vpic.h"
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 #include "vcpu/vcpu.h"
 
 #define VM_NAME_MAX         32

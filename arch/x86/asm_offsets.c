@@ -7,8 +7,8 @@
 
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
-#include "vcpu/umbra_abi.h"
-#include "vcpu/vcpu_gprs.h"
+#include "abi/umbra_abi.h"
+#include "arch/x86/vmx/guest_gprs.h"
 
 #define DEFINE(sym, val)          __asm__ volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(struct type, member))
@@ -17,21 +17,21 @@ void asm_offsets(void);
 
 void asm_offsets(void)
 {
-	OFFSET(GPR_RAX, vcpu_gprs, rax);
-	OFFSET(GPR_RCX, vcpu_gprs, rcx);
-	OFFSET(GPR_RDX, vcpu_gprs, rdx);
-	OFFSET(GPR_RBX, vcpu_gprs, rbx);
-	OFFSET(GPR_RBP, vcpu_gprs, rbp);
-	OFFSET(GPR_RSI, vcpu_gprs, rsi);
-	OFFSET(GPR_RDI, vcpu_gprs, rdi);
-	OFFSET(GPR_R8, vcpu_gprs, r8);
-	OFFSET(GPR_R9, vcpu_gprs, r9);
-	OFFSET(GPR_R10, vcpu_gprs, r10);
-	OFFSET(GPR_R11, vcpu_gprs, r11);
-	OFFSET(GPR_R12, vcpu_gprs, r12);
-	OFFSET(GPR_R13, vcpu_gprs, r13);
-	OFFSET(GPR_R14, vcpu_gprs, r14);
-	OFFSET(GPR_R15, vcpu_gprs, r15);
+	OFFSET(GPR_RAX, guest_gprs, rax);
+	OFFSET(GPR_RCX, guest_gprs, rcx);
+	OFFSET(GPR_RDX, guest_gprs, rdx);
+	OFFSET(GPR_RBX, guest_gprs, rbx);
+	OFFSET(GPR_RBP, guest_gprs, rbp);
+	OFFSET(GPR_RSI, guest_gprs, rsi);
+	OFFSET(GPR_RDI, guest_gprs, rdi);
+	OFFSET(GPR_R8, guest_gprs, r8);
+	OFFSET(GPR_R9, guest_gprs, r9);
+	OFFSET(GPR_R10, guest_gprs, r10);
+	OFFSET(GPR_R11, guest_gprs, r11);
+	OFFSET(GPR_R12, guest_gprs, r12);
+	OFFSET(GPR_R13, guest_gprs, r13);
+	OFFSET(GPR_R14, guest_gprs, r14);
+	OFFSET(GPR_R15, guest_gprs, r15);
 	OFFSET(LOADED_VMCS_HOST_RSP, loaded_vmcs, host_state.rsp);
 	OFFSET(PERCPU_VMX_ACCT, percpu, vmx_acct);
 	OFFSET(EXIT_COUNTS_VMWRITES, umbra_exit_counts, vmwrites);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "arch/x86/gdt.h"
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 
 #define MAX_CPUS       64
 #define CPU_STACK_SIZE (16 * 1024)

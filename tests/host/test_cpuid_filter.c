@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "vcpu/cpuid_filter.h"
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 
 static const struct cpuid_guest guest = {.apic_id = 3, .osxsave = false};
 

@@ -1,7 +1,7 @@
 /*
  * The only VM entry. Contract:
  *
- *   int vmx_vcpu_enter(struct vcpu_gprs *gprs, struct loaded_vmcs *vmcs,
+ *   int vmx_vcpu_enter(struct guest_gprs *gprs, struct loaded_vmcs *vmcs,
  *                      bool launched);
  *
  * `vmcs` must be current on this CPU and its host state (other than RSP

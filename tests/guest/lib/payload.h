@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vcpu/umbra_abi.h"
+#include "abi/umbra_abi.h"
 #include "x86.h"
 
 /* ---- the payload and its tests ---- */

@@ -50,7 +50,7 @@
 #define VMX_VECTOR_UD     6
 #define VMX_VECTOR_SS     12
 #define VMX_VECTOR_GP     13
-/* vmx_vmcall()'s RAX: no Umbra hypercall number (vcpu/umbra_abi.h), so not a hypercall. */
+/* vmx_vmcall()'s RAX: no Umbra hypercall number (abi/umbra_abi.h), so not a hypercall. */
 #define VMX_VMCALL_NOT_HYPERCALL 0x564d43414c4cULL /* "VMCALL" */
 
 /* The capability MSRs, read once. An MSR the CPU lacks (#GP on RDMSR) reads 0. */

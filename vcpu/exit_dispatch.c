@@ -1,87 +1,19 @@
-#include "arch/x86/vmx/exit.h"
+#include "vcpu/exit_dispatch.h"
 
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/exit_reason.h"
 #include "arch/x86/vmx/vmx_bits.h"
-#include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "nested/nested.h"
-#include "vcpu/exits.h"
 #include "vcpu/events.h"
+#include "vcpu/exits.h"
 #include "vcpu/lapic_access.h"
 #include "vcpu/mmio_access.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 #include "vcpu/vm_irq.h"
-
-static const char *const reason_names[UMBRA_EXIT_REASONS] = {
-        [0] = "EXCEPTION_NMI",
-        [1] = "EXTERNAL_INTERRUPT",
-        [2] = "TRIPLE_FAULT",
-        [3] = "INIT",
-        [4] = "SIPI",
-        [7] = "INTERRUPT_WINDOW",
-        [8] = "NMI_WINDOW",
-        [9] = "TASK_SWITCH",
-        [10] = "CPUID",
-        [11] = "GETSEC",
-        [12] = "HLT",
-        [13] = "INVD",
-        [14] = "INVLPG",
-        [15] = "RDPMC",
-        [16] = "RDTSC",
-        [18] = "VMCALL",
-        [19] = "VMCLEAR",
-        [20] = "VMLAUNCH",
-        [21] = "VMPTRLD",
-        [22] = "VMPTRST",
-        [23] = "VMREAD",
-        [24] = "VMRESUME",
-        [25] = "VMWRITE",
-        [26] = "VMXOFF",
-        [27] = "VMXON",
-        [28] = "CR_ACCESS",
-        [29] = "DR_ACCESS",
-        [30] = "IO_INSTRUCTION",
-        [31] = "MSR_READ",
-        [32] = "MSR_WRITE",
-        [33] = "INVALID_GUEST_STATE",
-        [34] = "MSR_LOADING",
-        [36] = "MWAIT",
-        [37] = "MONITOR_TRAP_FLAG",
-        [39] = "MONITOR",
-        [40] = "PAUSE",
-        [41] = "MCE_DURING_ENTRY",
-        [43] = "TPR_BELOW_THRESHOLD",
-        [44] = "APIC_ACCESS",
-        [45] = "EOI_INDUCED",
-        [46] = "GDTR_IDTR",
-        [47] = "LDTR_TR",
-        [48] = "EPT_VIOLATION",
-        [49] = "EPT_MISCONFIG",
-        [50] = "INVEPT",
-        [51] = "RDTSCP",
-        [52] = "PREEMPTION_TIMER",
-        [53] = "INVVPID",
-        [54] = "WBINVD",
-        [55] = "XSETBV",
-        [56] = "APIC_WRITE",
-        [57] = "RDRAND",
-        [58] = "INVPCID",
-        [59] = "VMFUNC",
-        [60] = "ENCLS",
-        [61] = "RDSEED",
-        [62] = "PML_FULL",
-        [63] = "XSAVES",
-        [64] = "XRSTORS",
-};
-
-const char *vmx_exit_reason_name(uint32_t basic)
-{
-	if (basic < UMBRA_EXIT_REASONS && reason_names[basic])
-		return reason_names[basic];
-	return "UNKNOWN";
-}
 
 /* Out of line, like every handler: the dispatch stays a jump table with tail calls. */
 static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
@@ -113,12 +45,12 @@ static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)
 	}
 }
 
-void vmx_handle_exit(struct vcpu *v)
+void vcpu_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = v->exit_reason;
-	uint32_t basic = reason & 0xffff;
+	uint32_t basic = vmx_exit_basic(reason);
 
-	if (reason & VM_ENTRY_FAILURE) {
+	if (vmx_exit_entry_failed(reason)) {
 		vm_end_error(v->vm, "VM entry failed: %s (exit reason %u, qualification 0x%lx)",
 		             basic == EXIT_REASON_INVALID_STATE   ? "invalid guest state"
 		             : basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading"

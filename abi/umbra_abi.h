@@ -4,8 +4,8 @@
  * guest payloads (tests/guest/), so it uses only fixed-width types.
  * docs/guest-abi.md describes it for guest authors.
  */
-#ifndef VCPU_UMBRA_ABI_H
-#define VCPU_UMBRA_ABI_H
+#ifndef ABI_UMBRA_ABI_H
+#define ABI_UMBRA_ABI_H
 
 #include <stdint.h>
 
