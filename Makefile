@@ -44,7 +44,7 @@ RUN_ISO ?= $(ISO)
 GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-host test-system check-sse deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-host test-system check-sse check-layers deps newlib clean help \
 	format check-format
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
@@ -67,6 +67,7 @@ help:
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU), Debian's Linux as a guest"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
+	@echo "  make check-layers  fail if an include points up a layer (README's layout)"
 	@echo "  make clean      remove $(BUILD)/"
 	@echo "  make bench-docs paste the last make bench's figures into docs/performance.md"
 	@echo "  make linux-guest  Debian's kernel and a busybox initramfs in $(BUILD)/linux (make test boots them)"
@@ -181,6 +182,7 @@ test: deps
 	@$(MAKE) --no-print-directory check-format
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory check-sse
+	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory test-system
 
 # Deterministic figures from Bochs (in-guest RDTSC counts instructions): docs/performance.md.
@@ -218,6 +220,14 @@ check-sse: $(ELF)
 	@! scripts/check-no-sse.sh $(BUILD)/sse-selftest/sse.o 2>/dev/null || \
 		{ echo "check-no-sse.sh missed an xmm instruction" >&2; exit 1; }
 	scripts/check-no-sse.sh $(ELF)
+
+# No include points up a layer (README's layout); the check must catch one.
+check-layers:
+	@rm -rf $(BUILD)/layers-selftest && mkdir -p $(BUILD)/layers-selftest/lib
+	@echo '#include "arch/x86/cpu.h"' > $(BUILD)/layers-selftest/lib/up.c
+	@! scripts/check-layers.sh $(BUILD)/layers-selftest 2>/dev/null || \
+		{ echo "check-layers.sh missed an include that points up" >&2; exit 1; }
+	scripts/check-layers.sh
 
 test-system: all payloads
 	tests/system/run-all.sh $(BUILD)

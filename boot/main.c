@@ -115,14 +115,29 @@ static void screen_init(void)
 		vga_text_init(VGA_TEXT_DEFAULT_ADDR, VGA_TEXT_DEFAULT_COLS, VGA_TEXT_DEFAULT_ROWS,
 		              VGA_TEXT_DEFAULT_COLS * 2);
 		break;
-	case BOOT_FB_RGB:
-		if (fb_console_init(fb)) {
+	case BOOT_FB_RGB: {
+		const struct fb_rgb_mode mode = {
+		        .addr = fb->addr,
+		        .pitch = fb->pitch,
+		        .width = fb->width,
+		        .height = fb->height,
+		        .bpp = fb->bpp,
+		        .red_pos = fb->red_pos,
+		        .red_size = fb->red_size,
+		        .green_pos = fb->green_pos,
+		        .green_size = fb->green_size,
+		        .blue_pos = fb->blue_pos,
+		        .blue_size = fb->blue_size,
+		};
+
+		if (fb_console_init(&mode)) {
 			console_printf("umbra: console on serial and a %ux%ux%u RGB framebuffer "
 			               "(%ux%u characters)\n",
 			               fb->width, fb->height, fb->bpp, fb_console_cols(),
 			               fb_console_rows());
 			return;
 		}
+	}
 		/* fall through */
 	default:
 		console_printf("umbra: screen: %ux%ux%u %s framebuffer not supported (RGB 16/24/32 "

@@ -1,6 +1,8 @@
 /*
  * The hypervisor console: whole lines, serialised across CPUs, sent to every
  * sink (COM1, port 0xE9 and the screen). Formatting is newlib's vsnprintf.
+ * The interface lives here so that every layer may print; the platform
+ * implements it (arch/x86/console.c).
  */
 #ifndef LIB_CONSOLE_H
 #define LIB_CONSOLE_H

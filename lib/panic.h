@@ -1,4 +1,8 @@
-/* Fatal errors: one clear line, then this CPU stops. */
+/*
+ * Fatal errors: one clear line, then this CPU stops. The interface lives
+ * here so that every layer may CHECK(); the platform implements it
+ * (arch/x86/panic.c).
+ */
 #ifndef LIB_PANIC_H
 #define LIB_PANIC_H
 

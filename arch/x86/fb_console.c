@@ -21,12 +21,12 @@ static uint32_t field_max(uint8_t pos, uint8_t size)
 	return ((1U << size) - 1) << pos;
 }
 
-bool fb_console_init(const struct boot_framebuffer *fb)
+bool fb_console_init(const struct fb_rgb_mode *fb)
 {
 	uint32_t bpp = fb->bpp;
 	uint64_t size = (uint64_t)fb->pitch * fb->height;
 
-	if (fb->type != BOOT_FB_RGB || (bpp != 16 && bpp != 24 && bpp != 32))
+	if (bpp != 16 && bpp != 24 && bpp != 32)
 		return false;
 	if (!field_ok(fb->red_pos, fb->red_size, bpp) ||
 	    !field_ok(fb->green_pos, fb->green_size, bpp) ||

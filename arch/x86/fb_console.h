@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "boot/boot_info.h"
-
 #define FB_FONT_WIDTH  8
 #define FB_FONT_HEIGHT 16
 
@@ -21,11 +19,21 @@
  */
 extern const uint8_t fb_font[256][FB_FONT_HEIGHT];
 
+/* A linear RGB framebuffer as the loader describes it. */
+struct fb_rgb_mode {
+	uint64_t addr;
+	uint32_t pitch;         /* bytes per line */
+	uint32_t width, height; /* pixels */
+	uint8_t bpp;
+	/* Bit position and size of each colour in a pixel. */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 /*
  * Starts drawing on a cleared screen. False (and nothing drawn) unless fb is
- * an RGB framebuffer of 16, 24 or 32 bpp, entirely in mapped memory.
+ * 16, 24 or 32 bpp with sane colour fields, entirely in mapped memory.
  */
-bool fb_console_init(const struct boot_framebuffer *fb);
+bool fb_console_init(const struct fb_rgb_mode *fb);
 /* Characters per row and rows: 0 until fb_console_init() succeeded. */
 uint32_t fb_console_cols(void);
 uint32_t fb_console_rows(void);

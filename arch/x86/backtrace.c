@@ -1,4 +1,4 @@
-#include "lib/backtrace.h"
+#include "arch/x86/backtrace.h"
 
 #include <stdbool.h>
 

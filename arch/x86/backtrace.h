@@ -1,6 +1,6 @@
 /* Symbolised backtraces over the frame-pointer chain (-fno-omit-frame-pointer). */
-#ifndef LIB_BACKTRACE_H
-#define LIB_BACKTRACE_H
+#ifndef ARCH_X86_BACKTRACE_H
+#define ARCH_X86_BACKTRACE_H
 
 #include <stdint.h>
 

@@ -6,7 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
-#include "lib/backtrace.h"
+#include "arch/x86/backtrace.h"
 #include "lib/console.h"
 
 static unsigned panics_started, panics_done;
