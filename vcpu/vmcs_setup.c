@@ -68,33 +68,46 @@ void vmcs_msr_bitmap_allow(uint32_t msr, bool read, bool write)
 		bm[2048 + off + msr / 8] &= ~(1u << (msr % 8));
 }
 
+/* vmcs01's controls: what Umbra needs, and what it uses where the CPU has it. */
+#define PIN_REQUIRED (PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING)
+#define PIN_OPTIONAL PIN_BASED_VIRTUAL_NMIS /* a guest's NMI blocking, NMI-window exits */
+#define EXEC_REQUIRED                                                                    \
+	(CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |  \
+	 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING | \
+	 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |                      \
+	 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |                                         \
+	 CPU_BASED_USE_TSC_OFFSETTING) /* a guest may write its TSC */
+#define SECONDARY_REQUIRED \
+	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_UNRESTRICTED_GUEST)
+#define SECONDARY_OPTIONAL \
+	(SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_XSAVES)
+#define EXIT_REQUIRED                                                                      \
+	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_IA32_PAT | \
+	 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER)
+#define ENTRY_REQUIRED (VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
+
+_Static_assert(CONTROLS_WITHIN(PIN_REQUIRED | PIN_OPTIONAL, PIN_CONTROLS_KNOWN),
+               "vmcs01's pin-based controls outside PIN_CONTROLS_KNOWN (controls.h)");
+_Static_assert(CONTROLS_WITHIN(EXEC_REQUIRED, EXEC_CONTROLS_KNOWN),
+               "vmcs01's processor-based controls outside EXEC_CONTROLS_KNOWN (controls.h)");
+_Static_assert(CONTROLS_WITHIN(SECONDARY_REQUIRED | SECONDARY_OPTIONAL,
+                               SECONDARY_EXEC_CONTROLS_KNOWN),
+               "vmcs01's secondary controls outside SECONDARY_EXEC_CONTROLS_KNOWN (controls.h)");
+_Static_assert(CONTROLS_WITHIN(EXIT_REQUIRED, EXIT_CONTROLS_KNOWN),
+               "vmcs01's VM-exit controls outside EXIT_CONTROLS_KNOWN (controls.h)");
+_Static_assert(CONTROLS_WITHIN(ENTRY_REQUIRED, ENTRY_CONTROLS_KNOWN),
+               "vmcs01's VM-entry controls outside ENTRY_CONTROLS_KNOWN (controls.h)");
+
 int vmcs_setup_global(void)
 {
 	int err = 0;
 
-	err |= adjust("pin-based", PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING,
-	              PIN_BASED_VIRTUAL_NMIS, /* a guest's NMI blocking, NMI-window exits */
-	              vmx_caps.pin_ctls, &base.pin);
-	err |= adjust("processor-based",
-	              CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
-	                      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-	                      CPU_BASED_RDPMC_EXITING | CPU_BASED_CR8_LOAD_EXITING |
-	                      CPU_BASED_CR8_STORE_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
-	                      CPU_BASED_USE_TSC_OFFSETTING, /* a guest may write its TSC */
-	              0, vmx_caps.proc_ctls, &base.exec);
-	err |= adjust("secondary",
-	              SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
-	                      SECONDARY_EXEC_UNRESTRICTED_GUEST,
-	              SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
-	                      SECONDARY_EXEC_XSAVES,
-	              vmx_caps.proc2_ctls, &base.secondary);
-	err |= adjust("VM-exit",
-	              VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |
-	                      VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
-	                      VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER,
-	              0, vmx_caps.exit_ctls, &base.exit);
-	err |= adjust("VM-entry", VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
-	              vmx_caps.entry_ctls, &base.entry);
+	err |= adjust("pin-based", PIN_REQUIRED, PIN_OPTIONAL, vmx_caps.pin_ctls, &base.pin);
+	err |= adjust("processor-based", EXEC_REQUIRED, 0, vmx_caps.proc_ctls, &base.exec);
+	err |= adjust("secondary", SECONDARY_REQUIRED, SECONDARY_OPTIONAL, vmx_caps.proc2_ctls,
+	              &base.secondary);
+	err |= adjust("VM-exit", EXIT_REQUIRED, 0, vmx_caps.exit_ctls, &base.exit);
+	err |= adjust("VM-entry", ENTRY_REQUIRED, 0, vmx_caps.entry_ctls, &base.entry);
 	if (err)
 		return -1;
 	/* The slice mechanism's controls: chosen from the same capabilities (slice_init). */

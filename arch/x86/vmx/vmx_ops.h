@@ -15,11 +15,18 @@
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "lib/panic.h"
 
-/* A compile-time error if a constant field is not of the accessor's width. */
+/*
+ * A compile-time error if a constant field is not of the accessor's width
+ * (the field's bits 14:13, SDM Appendix B), saying so.
+ */
 #define VMCS_CHECK_WIDTH(field, width)                                                        \
-	((void)sizeof(                                                                        \
-	        char[(__builtin_constant_p(field) && VMCS_FIELD_WIDTH(field) != (width)) ? -1 \
-	                                                                                 : 1]))
+	((void)sizeof(struct {                                                                \
+		_Static_assert(!__builtin_choose_expr(__builtin_constant_p(field),            \
+		                                      VMCS_FIELD_WIDTH(field) != (width), 0), \
+		               "VMCS field of another width than the accessor: use the "      \
+		               "vmcs_read/write 16, 32, 64 or l that matches the field");     \
+		int unused;                                                                   \
+	}))
 
 static inline void vmx_count_read(void)
 {
