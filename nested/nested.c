@@ -72,6 +72,16 @@ void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa)
 	loaded_vmcs_free(&n->vmcs02, fa);
 }
 
+void nested_vcpu_release_vmcs(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (n->vmcs02.vmcs_pa)
+		loaded_vmcs_clear(&n->vmcs02);
+	if (n->shadow_pa)
+		vmclear(n->shadow_pa);
+}
+
 bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp)
 {
 	struct nested_vmx *n = &v->nested;

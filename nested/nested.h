@@ -83,6 +83,8 @@ void nested_tsc_offset_moved(struct vcpu *v);
 struct frame_alloc;
 int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa);
 void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa);
+/* On the vCPU's CPU as it finishes: VMCLEARs vmcs02 and the shadow VMCS, whichever exist. */
+void nested_vcpu_release_vmcs(struct vcpu *v);
 
 /* RDMSR/WRMSR by L1 of IA32_FEATURE_CONTROL and the IA32_VMX_* MSRs; false if not one of them. */
 bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp);

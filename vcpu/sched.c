@@ -248,10 +248,7 @@ static void vcpu_finish(struct vcpu *v)
 		vm_kick_vcpus(vm);
 	guest_cpu_state_drop(v);
 	loaded_vmcs_clear(&v->vmcs);
-	if (v->nested.vmcs02.vmcs_pa)
-		loaded_vmcs_clear(&v->nested.vmcs02);
-	if (v->nested.shadow_pa)
-		vmclear(v->nested.shadow_pa);
+	nested_vcpu_release_vmcs(v);
 	if (__atomic_add_fetch(&vm->vcpus_done, 1, __ATOMIC_ACQ_REL) == vm->vcpu_count)
 		vm_finish(vm);
 }
