@@ -82,6 +82,20 @@ void nested_vcpu_release_vmcs(struct vcpu *v)
 		vmclear(n->shadow_pa);
 }
 
+void nested_vmcs12_flush(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	void *p;
+
+	if (n->current_ptr == VMX_NO_VMCS)
+		return;
+	shadow_vmcs_save(v, &v->vmcs);
+	nested_sync_l2_rare(v);
+	p = vm_gpa_to_ptr(v->vm, n->current_ptr, sizeof(struct vmcs12));
+	if (p)
+		memcpy(p, n->vmcs12, sizeof(struct vmcs12));
+}
+
 bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp)
 {
 	struct nested_vmx *n = &v->nested;

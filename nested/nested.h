@@ -8,6 +8,7 @@
  *
  *   l1_caps.c       the IA32_VMX_* MSRs L1 sees (pure)
  *   vmx_emulate.c   the VMX instructions L1 executes (exits from vmcs01)
+ *   vmx_result.c    how each ends for L1: VMsucceed, VMfailInvalid, VMfailValid
  *   vmcs12.c        the vmcs12 fields, VMREAD/VMWRITE emulation, dirty bits (pure)
  *   shadow_vmcs.c   hardware VMCS shadowing of vmcs12's hot fields
  *   entry_checks.c  the SDM's VM-entry checks on a vmcs12 (pure)
@@ -17,7 +18,8 @@
  *   exit_route.c    which L2 exits L1 asked for (pure)
  *   l2_exit.c       L2's exits: reflected, or Umbra's own
  *   nested_exit.c   a nested VM exit: L2 state into vmcs12, L1's host state loaded
- *   nested.c        set-up, per-vCPU state, L1's VMX MSRs and CR rules
+ *   nested.c        set-up, per-vCPU state, L1's VMX MSRs and CR rules, the
+ *                   vmcs12 cache's write-back
  */
 #ifndef NESTED_NESTED_H
 #define NESTED_NESTED_H

@@ -7,16 +7,16 @@
 #include "lib/frame_alloc.h"
 #include "vcpu/vcpu.h"
 
-/* VMsucceed / VMfail(error) (VMfailInvalid without a current VMCS), then past the instruction. */
+/*
+ * vmx_result.c: VMsucceed / VMfail(error) (VMfailInvalid without a current
+ * VMCS) / VMfailInvalid, then past the instruction.
+ */
 void nested_vmx_succeed(struct vcpu *v);
 void nested_vmx_fail(struct vcpu *v, uint32_t error);
+void nested_vmx_fail_invalid(struct vcpu *v);
 
-/* Writes the cached vmcs12 back to the L1's region (if there is a current VMCS). */
+/* nested.c: writes the cached vmcs12 back to the L1's region (if there is a current VMCS). */
 void nested_vmcs12_flush(struct vcpu *v);
-
-/* CR0/CR4 as L1 sees them (its read shadows under Umbra's masks); vmcs01 current. */
-uint64_t nested_l1_cr0(struct vcpu *v);
-uint64_t nested_l1_cr4(struct vcpu *v);
 
 /* nested_entry.c, at set-up: the hot fields, and whether every entry is pre-checked. */
 void nested_entry_init(bool hw_precheck_on);

@@ -23,10 +23,7 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define RFLAGS_CF     (1ULL << 0)
-#define RFLAGS_ZF     (1ULL << 6)
 #define RFLAGS_VM     (1ULL << 17)
-#define RFLAGS_ARITH  0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
 #define AR_L          (1u << 13)
 #define BLOCK_MOV_SS  (1u << 1)
 #define SEG_SS        2
@@ -39,7 +36,8 @@ static bool long_mode_64(void)
 	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (vmcs_read32(GUEST_CS_AR_BYTES) & AR_L);
 }
 
-uint64_t nested_l1_cr0(struct vcpu *v)
+/* CR0/CR4 as L1 sees them (its read shadows under Umbra's masks); vmcs01 current. */
+static uint64_t l1_cr0(struct vcpu *v)
 {
 	uint64_t shadow = vmcs_readl(CR0_READ_SHADOW);
 
@@ -47,7 +45,7 @@ uint64_t nested_l1_cr0(struct vcpu *v)
 	       (shadow & VMCS_CR0_HOST_OWNED);
 }
 
-uint64_t nested_l1_cr4(struct vcpu *v)
+static uint64_t l1_cr4(struct vcpu *v)
 {
 	uint64_t shadow = vmcs_readl(CR4_READ_SHADOW);
 
@@ -59,7 +57,7 @@ uint64_t nested_l1_cr4(struct vcpu *v)
 static void l1_state(struct vcpu *v, struct vmx_l1_state *s)
 {
 	const struct nested_vmx *n = &v->nested;
-	uint64_t cr0 = nested_l1_cr0(v), cr4 = nested_l1_cr4(v);
+	uint64_t cr0 = l1_cr0(v), cr4 = l1_cr4(v);
 	uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
 
 	s->cr0_pe = cr0 & CR0_PE;
@@ -79,30 +77,6 @@ static void l1_state(struct vcpu *v, struct vmx_l1_state *s)
 	                              nested_caps_get(&nested_caps, MSR_IA32_VMX_CR4_FIXED1));
 }
 
-/* VMsucceed, VMfailInvalid, VMfailValid: RFLAGS, then past the instruction. */
-static void set_flags(struct vcpu *v, uint64_t flags)
-{
-	uint64_t rf = reg_cache_read(&v->regs, REG_RFLAGS);
-
-	reg_cache_write(&v->regs, REG_RFLAGS, (rf & ~RFLAGS_ARITH) | flags);
-	vcpu_skip_instruction(v);
-}
-
-void nested_vmx_succeed(struct vcpu *v)
-{
-	set_flags(v, 0);
-}
-
-void nested_vmx_fail(struct vcpu *v, uint32_t error)
-{
-	if (v->nested.current_ptr == VMX_NO_VMCS) {
-		set_flags(v, RFLAGS_CF);
-		return;
-	}
-	v->nested.vmcs12->vm_instruction_error = error;
-	set_flags(v, RFLAGS_ZF);
-}
-
 /* Applies a rule's outcome; true if the instruction goes on (VMX_OUT_OK). */
 static bool apply(struct vcpu *v, struct vmx_outcome o)
 {
@@ -110,7 +84,7 @@ static bool apply(struct vcpu *v, struct vmx_outcome o)
 	case VMX_OUT_OK: return true;
 	case VMX_OUT_UD: vcpu_inject_exception(v, VECTOR_UD, false, 0); return false;
 	case VMX_OUT_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return false;
-	case VMX_OUT_FAIL_INVALID: set_flags(v, RFLAGS_CF); return false;
+	case VMX_OUT_FAIL_INVALID: nested_vmx_fail_invalid(v); return false;
 	case VMX_OUT_FAIL_VALID: nested_vmx_fail(v, o.error); return false;
 	}
 	return false;
@@ -187,20 +161,6 @@ static uint32_t region_revision(struct vcpu *v, uint64_t ptr)
 	const uint32_t *p = vm_gpa_to_ptr(v->vm, ptr, sizeof(*p));
 
 	return p ? *p : UINT32_MAX;
-}
-
-void nested_vmcs12_flush(struct vcpu *v)
-{
-	struct nested_vmx *n = &v->nested;
-	void *p;
-
-	if (n->current_ptr == VMX_NO_VMCS)
-		return;
-	shadow_vmcs_save(v, &v->vmcs);
-	nested_sync_l2_rare(v);
-	p = vm_gpa_to_ptr(v->vm, n->current_ptr, sizeof(struct vmcs12));
-	if (p)
-		memcpy(p, n->vmcs12, sizeof(struct vmcs12));
 }
 
 static void emulate_vmxon(struct vcpu *v)
