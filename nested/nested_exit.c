@@ -155,6 +155,7 @@ uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 /* The VM-exit MSR-store list: L2's values, vmcs02 current. False if an entry is refused. */
 static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
+	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 	for (uint32_t i = 0; i < count; i++) {
 		struct msr_entry *e =
 		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
@@ -255,6 +256,8 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 {
 	bool host64 = c->vm_exit_controls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
 	uint64_t efer;
+
+	VMCS_ASSERT_CURRENT(&v->vmcs);
 
 	/* L1 sees its CRs through vmcs01's masks: shadows as loaded, NE/VMXE kept underneath. */
 	vmcs_writel(CR0_READ_SHADOW, c->host_cr0);

@@ -81,6 +81,8 @@ void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
 
 	if (!n->shadow_active)
 		return;
+	/* The caller's VMCS is current again after: the switch does not leak. */
+	VMCS_ASSERT_CURRENT(back);
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_shadowed; k++)
 		__vmcs_write(vmcs12_fields[shadowed[k]].encoding,
@@ -94,6 +96,7 @@ void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 
 	if (!n->shadow_active)
 		return;
+	VMCS_ASSERT_CURRENT(back);
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_writable; k++)
 		vmcs12_update(n->vmcs12, writable[k],
@@ -108,6 +111,7 @@ void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx)
 	if (!n->shadow_active ||
 	    !(vmcs12_fields[idx].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW)))
 		return;
+	VMCS_ASSERT_CURRENT(v->loaded);
 	shadow_current(n);
 	__vmcs_write(vmcs12_fields[idx].encoding, vmcs12_get(n->vmcs12, idx));
 	loaded_vmcs_load(v->loaded);
@@ -119,7 +123,8 @@ void shadow_vmcs_activate(struct vcpu *v, bool on)
 
 	if (!n->shadow_pa || n->shadow_active == on)
 		return;
-	/* vmcs01 is current: L1 just executed VMPTRLD, VMCLEAR or VMXOFF. */
+	/* L1 just executed VMPTRLD, VMCLEAR or VMXOFF. */
+	VMCS_ASSERT_CURRENT(&v->vmcs);
 	if (on && !n->shadow_linked) {
 		vmcs_write64(VMREAD_BITMAP, vmread_bitmap);
 		vmcs_write64(VMWRITE_BITMAP, vmwrite_bitmap);

@@ -39,6 +39,7 @@ static bool long_mode_64(void)
 /* CR0/CR4 as L1 sees them (its read shadows under Umbra's masks); vmcs01 current. */
 static uint64_t l1_cr0(struct vcpu *v)
 {
+	VMCS_ASSERT_CURRENT(&v->vmcs);
 	uint64_t shadow = vmcs_readl(CR0_READ_SHADOW);
 
 	return (reg_cache_read(&v->regs, REG_CR0) & ~VMCS_CR0_HOST_OWNED) |

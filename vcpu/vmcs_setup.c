@@ -259,6 +259,7 @@ void vmcs_setup_vcpu(struct vcpu *v)
 {
 	struct loaded_vmcs *vmcs = &v->vmcs;
 
+	VMCS_ASSERT_CURRENT(vmcs);
 	pin_controls_set(vmcs, base.pin);
 	exec_controls_set(vmcs, base.exec);
 	secondary_exec_controls_set(vmcs, base.secondary);

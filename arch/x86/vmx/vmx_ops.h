@@ -28,6 +28,13 @@
 		int unused;                                                                   \
 	}))
 
+/*
+ * A function's precondition that `vmcs` (a struct loaded_vmcs *) is the
+ * VMCS VMPTRLD made current on this CPU: a VMREAD or VMWRITE meant for
+ * vmcs01 must never land in vmcs02. One compare on the exit path.
+ */
+#define VMCS_ASSERT_CURRENT(vmcs) CHECK(this_cpu()->current_vmcs == (vmcs))
+
 static inline void vmx_count_read(void)
 {
 	this_cpu()->vmx_acct->vmreads++;
