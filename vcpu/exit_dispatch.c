@@ -45,17 +45,29 @@ static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)
 	}
 }
 
+/* Out of line and cold, as the exit that ends the VM: the dispatch keeps no frame of its own. */
+static __attribute__((noinline, cold)) void entry_failed(struct vcpu *v, uint32_t basic)
+{
+	vm_end_error(v->vm, "VM entry failed: %s (exit reason %u, qualification 0x%lx)",
+	             basic == EXIT_REASON_INVALID_STATE   ? "invalid guest state"
+	             : basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading"
+	                                                  : vmx_exit_reason_name(basic),
+	             basic, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION));
+}
+
+static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v, uint32_t basic)
+{
+	vm_end_error(v->vm, "unhandled VM exit %u (%s) at rip 0x%lx", basic,
+	             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
+}
+
 void vcpu_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = v->exit_reason;
 	uint32_t basic = vmx_exit_basic(reason);
 
 	if (vmx_exit_entry_failed(reason)) {
-		vm_end_error(v->vm, "VM entry failed: %s (exit reason %u, qualification 0x%lx)",
-		             basic == EXIT_REASON_INVALID_STATE   ? "invalid guest state"
-		             : basic == EXIT_REASON_MSR_LOAD_FAIL ? "MSR loading"
-		                                                  : vmx_exit_reason_name(basic),
-		             basic, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION));
+		entry_failed(v, basic);
 		return;
 	}
 	switch (basic) {
@@ -94,8 +106,6 @@ void vcpu_handle_exit(struct vcpu *v)
 	case EXIT_REASON_EPT_VIOLATION: handle_ept_violation(v); return;
 	case EXIT_REASON_XSETBV: vcpu_exit_xsetbv(v); return;
 	case EXIT_REASON_RDPMC: vcpu_exit_rdpmc(v); return;
-	default:
-		vm_end_error(v->vm, "unhandled VM exit %u (%s) at rip 0x%lx", basic,
-		             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
+	default: unhandled_exit(v, basic);
 	}
 }
