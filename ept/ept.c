@@ -154,19 +154,21 @@ int ept_init(struct ept *e, struct frame_alloc *fa)
 	if (!pa)
 		return EPT_ENOMEM;
 	memset((void *)pa, 0, FRAME_SIZE);
-	e->pml4_pa = pa;
+	e->pml4 = hpa_of(pa);
 	e->table_pages = 1;
 	e->use_2m = true;
 	return 0;
 }
 
-int ept_map(struct ept *e, struct frame_alloc *fa, uint64_t gpa, uint64_t hpa, uint64_t size,
+int ept_map(struct ept *e, struct frame_alloc *fa, gpa_t gpa_in, hpa_t hpa_out, uint64_t size,
             uint64_t leaf_flags)
 {
 	struct ept_pass p = {.e = e, .flags = leaf_flags};
+	uint64_t gpa = gpa_val(gpa_in), hpa = hpa_val(hpa_out);
+	uint64_t *pml4 = hpa_ptr(e->pml4);
 	int ret;
 
-	if (!e->pml4_pa || !ept_flags_valid(leaf_flags))
+	if (!pml4 || !ept_flags_valid(leaf_flags))
 		return EPT_EINVAL;
 	if (!size || ((gpa | hpa | size) & (EPT_PAGE_4K - 1)))
 		return EPT_EINVAL;
@@ -176,7 +178,7 @@ int ept_map(struct ept *e, struct frame_alloc *fa, uint64_t gpa, uint64_t hpa, u
 	if (hpa >= EPT_HPA_LIMIT || size > EPT_HPA_LIMIT - hpa)
 		return EPT_EINVAL;
 
-	ret = ept_map_level(&p, (uint64_t *)e->pml4_pa, 4, gpa, hpa, size);
+	ret = ept_map_level(&p, pml4, 4, gpa, hpa, size);
 	if (ret)
 		return ret;
 	for (uint64_t i = 0; i < p.need; i++) {
@@ -190,15 +192,15 @@ int ept_map(struct ept *e, struct frame_alloc *fa, uint64_t gpa, uint64_t hpa, u
 	}
 	/* The dry run found no conflict and counted every table: this cannot fail. */
 	p.write = true;
-	ept_map_level(&p, (uint64_t *)e->pml4_pa, 4, gpa, hpa, size);
+	ept_map_level(&p, pml4, 4, gpa, hpa, size);
 	ept_pool_release(&p, fa);
 	return 0;
 }
 
-bool ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *leaf_flags,
-                   int *level)
+bool ept_translate(const struct ept *e, gpa_t gpa_in, hpa_t *hpa, uint64_t *leaf_flags, int *level)
 {
-	const uint64_t *table = (const uint64_t *)e->pml4_pa;
+	const uint64_t *table = hpa_ptr(e->pml4);
+	uint64_t gpa = gpa_val(gpa_in);
 
 	if (!table || gpa >= EPT_GPA_LIMIT)
 		return false;
@@ -213,7 +215,7 @@ bool ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *l
 			continue;
 		}
 		if (hpa)
-			*hpa = (entry & EPT_ADDR_MASK & ~(span - 1)) | (gpa & (span - 1));
+			*hpa = hpa_of((entry & EPT_ADDR_MASK & ~(span - 1)) | (gpa & (span - 1)));
 		if (leaf_flags)
 			*leaf_flags = entry & ~EPT_ADDR_MASK & ~EPT_LARGE;
 		if (level)
@@ -225,7 +227,7 @@ bool ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *l
 
 uint64_t ept_eptp(const struct ept *e, bool ad_enabled)
 {
-	return e->pml4_pa | EPTP_MEMTYPE_WB | EPTP_WALK_LENGTH_4 |
+	return hpa_val(e->pml4) | EPTP_MEMTYPE_WB | EPTP_WALK_LENGTH_4 |
 	       (ad_enabled ? EPTP_AD_ENABLE : 0);
 }
 
@@ -244,7 +246,7 @@ static void ept_free_table(struct frame_alloc *fa, uint64_t pa, int level)
 
 void ept_destroy(struct ept *e, struct frame_alloc *fa)
 {
-	if (e->pml4_pa)
-		ept_free_table(fa, e->pml4_pa, 4);
+	if (hpa_val(e->pml4))
+		ept_free_table(fa, hpa_val(e->pml4), 4);
 	memset(e, 0, sizeof(*e));
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/addr.h"
 #include "lib/frame_alloc.h"
 
 /* Entry bits (SDM Tables 29-1 to 29-6). */
@@ -55,7 +56,7 @@
 #define EPT_EEXIST (-3) /* part of the range is already mapped differently */
 
 struct ept {
-	uint64_t pml4_pa;
+	hpa_t pml4;
 	uint32_t table_pages; /* every table page, the PML4 included */
 	/* Leaf sizes ept_map may use: set from the CPU's EPT capabilities. */
 	bool use_2m, use_1g;
@@ -78,7 +79,7 @@ int ept_init(struct ept *e, struct frame_alloc *fa);
  * Returns 0 or EPT_E*; on error nothing changed: neither the tables nor the
  * allocator (the tables' frames are all taken before any entry is written).
  */
-int ept_map(struct ept *e, struct frame_alloc *fa, uint64_t gpa, uint64_t hpa, uint64_t size,
+int ept_map(struct ept *e, struct frame_alloc *fa, gpa_t gpa, hpa_t hpa, uint64_t size,
             uint64_t leaf_flags);
 
 /*
@@ -87,8 +88,7 @@ int ept_map(struct ept *e, struct frame_alloc *fa, uint64_t gpa, uint64_t hpa, u
  * bits outside the address, EPT_LARGE cleared) and the leaf's level: 1 for
  * a 4 KiB page, 2 for 2 MiB, 3 for 1 GiB.
  */
-bool ept_translate(const struct ept *e, uint64_t gpa, uint64_t *hpa, uint64_t *leaf_flags,
-                   int *level);
+bool ept_translate(const struct ept *e, gpa_t gpa, hpa_t *hpa, uint64_t *leaf_flags, int *level);
 
 /* The EPTP VM-execution control for these tables. */
 uint64_t ept_eptp(const struct ept *e, bool ad_enabled);

@@ -91,7 +91,7 @@ static void collect(struct snap *s, uint64_t pa, int level)
 static void snapshot(struct snap *s)
 {
 	s->n = 0;
-	collect(s, e.pml4_pa, 4);
+	collect(s, hpa_val(e.pml4), 4);
 }
 
 static void assert_tables_unchanged(const struct snap *s)
@@ -122,7 +122,7 @@ static void assert_fa_equal(const struct frame_alloc *a, const struct frame_allo
 /* The raw entry for gpa at `level`, walking tables like the CPU. */
 static uint64_t *raw_entry(uint64_t gpa, int level)
 {
-	uint64_t *t = (uint64_t *)e.pml4_pa;
+	uint64_t *t = (uint64_t *)hpa_val(e.pml4);
 
 	for (int l = 4; l > level; l--) {
 		uint64_t ent = t[(gpa >> (12 + 9 * (l - 1))) & 511];
@@ -135,11 +135,12 @@ static uint64_t *raw_entry(uint64_t gpa, int level)
 
 static void assert_mapped(uint64_t gpa, uint64_t hpa, uint64_t flags, int level)
 {
-	uint64_t got_hpa = 0, got_flags = 0;
+	hpa_t got_hpa = hpa_of(0);
+	uint64_t got_flags = 0;
 	int got_level = 0;
 
-	assert_true(ept_translate(&e, gpa, &got_hpa, &got_flags, &got_level));
-	assert_int_equal(got_hpa, hpa);
+	assert_true(ept_translate(&e, gpa_of(gpa), &got_hpa, &got_flags, &got_level));
+	assert_int_equal(hpa_val(got_hpa), hpa);
 	assert_int_equal(got_flags, flags);
 	assert_int_equal(got_level, level);
 }
@@ -155,12 +156,13 @@ static void assert_range(uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t fla
 
 static void assert_unmapped(uint64_t gpa)
 {
-	uint64_t hpa = 0x5a5a, flags = 0x5a5a;
+	hpa_t hpa = hpa_of(0x5a5a);
+	uint64_t flags = 0x5a5a;
 	int level = 77;
 
-	assert_false(ept_translate(&e, gpa, &hpa, &flags, &level));
+	assert_false(ept_translate(&e, gpa_of(gpa), &hpa, &flags, &level));
 	/* Outputs are left alone on a miss. */
-	assert_int_equal(hpa, 0x5a5a);
+	assert_int_equal(hpa_val(hpa), 0x5a5a);
 	assert_int_equal(flags, 0x5a5a);
 	assert_int_equal(level, 77);
 }
@@ -168,15 +170,15 @@ static void assert_unmapped(uint64_t gpa)
 static void test_init_and_eptp(void **state)
 {
 	(void)state;
-	assert_int_not_equal(e.pml4_pa, 0);
+	assert_int_not_equal(hpa_val(e.pml4), 0);
 	assert_int_equal(e.table_pages, 1);
 	assert_true(e.use_2m);
 	assert_false(e.use_1g);
 	assert_int_equal(start_frames - fa.free_frames, 1);
 	/* Zeroed although the pool was filled with 0xa5. */
 	assert_int_equal(count_tables(), 1);
-	assert_int_equal(ept_eptp(&e, false), e.pml4_pa | 6 | (3 << 3));
-	assert_int_equal(ept_eptp(&e, true), e.pml4_pa | 6 | (3 << 3) | (1 << 6));
+	assert_int_equal(ept_eptp(&e, false), hpa_val(e.pml4) | 6 | (3 << 3));
+	assert_int_equal(ept_eptp(&e, true), hpa_val(e.pml4) | 6 | (3 << 3) | (1 << 6));
 }
 
 static void test_init_out_of_memory(void **state)
@@ -188,19 +190,20 @@ static void test_init_out_of_memory(void **state)
 	frame_alloc_init(&empty);
 	memset(&e2, 0xcc, sizeof(e2));
 	assert_int_equal(ept_init(&e2, &empty), EPT_ENOMEM);
-	assert_int_equal(e2.pml4_pa, 0);
+	assert_int_equal(hpa_val(e2.pml4), 0);
 	assert_int_equal(e2.table_pages, 0);
 	assert_false(e2.use_2m);
 	assert_false(e2.use_1g);
 	/* A map into the zeroed tables is refused, not a NULL dereference. */
-	assert_int_equal(ept_map(&e2, &fa, 0, 0, EPT_PAGE_4K, RW_WB), EPT_EINVAL);
-	assert_false(ept_translate(&e2, 0, NULL, NULL, NULL));
+	assert_int_equal(ept_map(&e2, &fa, gpa_of(0), hpa_of(0), EPT_PAGE_4K, RW_WB), EPT_EINVAL);
+	assert_false(ept_translate(&e2, gpa_of(0), NULL, NULL, NULL));
 }
 
 static void test_map_4k_round_trip(void **state)
 {
 	(void)state;
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x5000, 3 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x5000), 3 * EPT_PAGE_4K, RW_WB),
+	                 0);
 	assert_range(0x1000, 0x5000, 3 * EPT_PAGE_4K, RW_WB, 1);
 	assert_unmapped(0);
 	assert_unmapped(0x4000);
@@ -214,7 +217,7 @@ static void test_map_4k_round_trip(void **state)
 static void test_map_2m_round_trip(void **state)
 {
 	(void)state;
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 4 * MIB, 4 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(4 * MIB), 4 * MIB, RW_WB), 0);
 	assert_range(2 * MIB, 4 * MIB, 4 * MIB, RW_WB, 2);
 	assert_unmapped(2 * MIB - 1);
 	assert_unmapped(6 * MIB);
@@ -224,7 +227,7 @@ static void test_map_2m_round_trip(void **state)
 
 	/* Same shape without 2 MiB pages: one PT per 2 MiB. */
 	e.use_2m = false;
-	assert_int_equal(ept_map(&e, &fa, 16 * MIB, 32 * MIB, 4 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(16 * MIB), hpa_of(32 * MIB), 4 * MIB, RW_WB), 0);
 	assert_range(16 * MIB, 32 * MIB, 4 * MIB, RW_WB, 1);
 	assert_int_equal(e.table_pages, 5);
 	assert_int_equal(count_tables(), 5);
@@ -235,7 +238,7 @@ static void test_map_1g_round_trip(void **state)
 {
 	(void)state;
 	e.use_1g = true;
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 2 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(2 * GIB), 1 * GIB, RWX_WB), 0);
 	assert_range(1 * GIB, 2 * GIB, 1 * GIB, RWX_WB, 3);
 	assert_unmapped(1 * GIB - 1);
 	assert_unmapped(2 * GIB);
@@ -244,14 +247,14 @@ static void test_map_1g_round_trip(void **state)
 
 	/* 2 MiB pages only: a PD of 512 leaves. */
 	e.use_1g = false;
-	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 5 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * GIB), hpa_of(5 * GIB), 1 * GIB, RWX_WB), 0);
 	assert_mapped(3 * GIB, 5 * GIB, RWX_WB, 2);
 	assert_mapped(4 * GIB - 1, 6 * GIB - 1, RWX_WB, 2);
 	assert_int_equal(e.table_pages, 3);
 
 	/* 4 KiB pages only: a PD and 512 PTs. */
 	e.use_2m = false;
-	assert_int_equal(ept_map(&e, &fa, 5 * GIB, 9 * GIB, 1 * GIB, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(5 * GIB), hpa_of(9 * GIB), 1 * GIB, RWX_WB), 0);
 	assert_mapped(5 * GIB, 9 * GIB, RWX_WB, 1);
 	assert_mapped(5 * GIB + 0x12345678, 9 * GIB + 0x12345678, RWX_WB, 1);
 	assert_mapped(6 * GIB - 1, 10 * GIB - 1, RWX_WB, 1);
@@ -268,7 +271,7 @@ static void test_straddling_range(void **state)
 	uint64_t gpa = 2 * MIB - 8 * KIB, hpa = 1 * GIB + gpa;
 	uint64_t size = 8 * KIB + 4 * MIB + 12 * KIB;
 
-	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(gpa), hpa_of(hpa), size, RW_WB), 0);
 	assert_range(gpa, hpa, 8 * KIB, RW_WB, 1);
 	assert_range(2 * MIB, hpa + 8 * KIB, 4 * MIB, RW_WB, 2);
 	assert_range(6 * MIB, hpa + 8 * KIB + 4 * MIB, 12 * KIB, RW_WB, 1);
@@ -287,7 +290,7 @@ static void test_straddling_all_three_sizes(void **state)
 	uint64_t size = 4 * KIB + 2 * MIB + 1 * GIB + 2 * MIB + 4 * KIB;
 
 	e.use_1g = true;
-	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(gpa), hpa_of(hpa), size, RW_WB), 0);
 	assert_mapped(gpa, hpa, RW_WB, 1);
 	assert_mapped(gpa + 4 * KIB, hpa + 4 * KIB, RW_WB, 2);
 	assert_mapped(1 * GIB, hpa + 4 * KIB + 2 * MIB, RW_WB, 3);
@@ -305,7 +308,8 @@ static void test_misaligned_hpa_uses_4k(void **state)
 {
 	(void)state;
 	/* gpa is 2 MiB-aligned but hpa is not: no large page can fit. */
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 8 * MIB + 4 * KIB, 4 * MIB, RW_WB), 0);
+	assert_int_equal(
+	        ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(8 * MIB + 4 * KIB), 4 * MIB, RW_WB), 0);
 	assert_range(2 * MIB, 8 * MIB + 4 * KIB, 4 * MIB, RW_WB, 1);
 	assert_int_equal(e.table_pages, 5);
 }
@@ -316,20 +320,24 @@ static void test_idempotent_remap(void **state)
 	struct frame_alloc fa_before;
 
 	e.use_1g = true;
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 4 * EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x9000), 4 * EPT_PAGE_4K, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(3 * GIB), 1 * GIB, RW_WB), 0);
 	snapshot(&before);
 	fa_before = fa;
 
 	/* The same calls again. */
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 4 * EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x9000), 4 * EPT_PAGE_4K, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(3 * GIB), 1 * GIB, RW_WB), 0);
 	/* Sub-ranges of large pages mapped the same way: no split needed. */
-	assert_int_equal(ept_map(&e, &fa, 3 * MIB, 3 * MIB, EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB + 4 * MIB, 3 * GIB + 4 * MIB, 2 * MIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 0x2000, 0xa000, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * MIB), hpa_of(3 * MIB), EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB + 4 * MIB), hpa_of(3 * GIB + 4 * MIB),
+	                         2 * MIB, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x2000), hpa_of(0xa000), EPT_PAGE_4K, RW_WB), 0);
 	assert_tables_unchanged(&before);
 	assert_fa_equal(&fa, &fa_before);
 	assert_mapped(3 * MIB, 3 * MIB, RW_WB, 2);
@@ -337,11 +345,12 @@ static void test_idempotent_remap(void **state)
 
 	/* Accessed/dirty set by the CPU do not make a leaf "different". */
 	*raw_entry(0x1000, 1) |= EPT_ACCESSED | EPT_DIRTY;
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x9000), EPT_PAGE_4K, RW_WB), 0);
 	assert_mapped(0x1000, 0x9000, RW_WB | EPT_ACCESSED | EPT_DIRTY, 1);
 
 	/* Overlapping an identical part and extending past it: only the new part is added. */
-	assert_int_equal(ept_map(&e, &fa, 0x3000, 0xb000, 4 * EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x3000), hpa_of(0xb000), 4 * EPT_PAGE_4K, RW_WB),
+	                 0);
 	assert_range(0x2000, 0xa000, 5 * EPT_PAGE_4K, RW_WB, 1);
 	assert_int_equal(e.table_pages, before.n);
 }
@@ -350,8 +359,8 @@ static void test_existing_table_is_filled_in(void **state)
 {
 	(void)state;
 	/* A PT already covers [2M, 4M): a 2 MiB map there fills it in rather than replacing it. */
-	assert_int_equal(ept_map(&e, &fa, 3 * MIB, 5 * MIB, EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 4 * MIB, 4 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * MIB), hpa_of(5 * MIB), EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(4 * MIB), 4 * MIB, RW_WB), 0);
 	assert_range(2 * MIB, 4 * MIB, 2 * MIB, RW_WB, 1);
 	assert_mapped(4 * MIB, 6 * MIB, RW_WB, 2);
 	assert_int_equal(e.table_pages, 4);
@@ -365,7 +374,7 @@ static void assert_map_fails(uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 	uint32_t pages = e.table_pages;
 
 	snapshot(&before);
-	assert_int_equal(ept_map(&e, &fa, gpa, hpa, size, flags), want);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(gpa), hpa_of(hpa), size, flags), want);
 	assert_tables_unchanged(&before);
 	assert_fa_equal(&fa, &fa_before);
 	assert_int_equal(e.table_pages, pages);
@@ -375,10 +384,11 @@ static void test_eexist_changes_nothing(void **state)
 {
 	(void)state;
 	e.use_1g = true;
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x9000, 2 * EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 3 * GIB, 1 * GIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 8 * MIB, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x9000), 2 * EPT_PAGE_4K, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(3 * GIB), 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * GIB), hpa_of(8 * MIB), EPT_PAGE_4K, RW_WB), 0);
 
 	/* Different hpa, then different flags, on a 4 KiB page. */
 	assert_map_fails(0x1000, 0x8000, EPT_PAGE_4K, RW_WB, EPT_EEXIST);
@@ -419,19 +429,20 @@ static void test_enomem_changes_nothing(void **state)
 	}
 	fa_before = fa;
 	snapshot(&before);
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), EPT_ENOMEM);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB),
+	                 EPT_ENOMEM);
 	assert_tables_unchanged(&before);
 	assert_fa_equal(&fa, &fa_before);
 	assert_int_equal(e.table_pages, 1);
 	assert_unmapped(0x1000);
 	/* A 2 MiB page elsewhere needs just a PDPT and a PD: fits exactly. */
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB, 2 * MIB, 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
 	assert_int_equal(fa.free_frames, 0);
 	assert_int_equal(e.table_pages, 3);
 	/* Now the PT is the one frame missing. */
 	assert_map_fails(0x1000, 0x1000, EPT_PAGE_4K, RW_WB, EPT_ENOMEM);
 	assert_int_equal(frame_alloc_free(&fa, last, 1), 0);
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
 	assert_mapped(0x1000, 0x1000, RW_WB, 1);
 	assert_int_equal(fa.free_frames, 0);
 	assert_int_equal(e.table_pages, 4);
@@ -447,7 +458,8 @@ static void test_enomem_after_partial_allocation(void **state)
 		assert_int_not_equal(frame_alloc_alloc(&fa, 1, 0), 0);
 	fa_before = fa;
 	snapshot(&before);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB - 4 * KIB, 0, 8 * KIB, RW_WB), EPT_ENOMEM);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB - 4 * KIB), hpa_of(0), 8 * KIB, RW_WB),
+	                 EPT_ENOMEM);
 	assert_tables_unchanged(&before);
 	assert_fa_equal(&fa, &fa_before);
 	assert_unmapped(1 * GIB);
@@ -472,7 +484,7 @@ static void test_einval(void **state)
 	        EPT_USER_EXEC | EPT_MEMTYPE_WB,
 	};
 
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
 	for (size_t i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++)
 		assert_map_fails(2 * MIB, 2 * MIB, EPT_PAGE_4K, bad_flags[i], EPT_EINVAL);
 	/* Even where an identical mapping would otherwise be accepted. */
@@ -498,12 +510,13 @@ static void test_limits(void **state)
 	uint64_t top = EPT_GPA_LIMIT - EPT_PAGE_4K, htop = EPT_HPA_LIMIT - EPT_PAGE_4K;
 
 	/* The very last page of both spaces. */
-	assert_int_equal(ept_map(&e, &fa, top, htop, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(top), hpa_of(htop), EPT_PAGE_4K, RW_WB), 0);
 	assert_mapped(top + 0xfff, htop + 0xfff, RW_WB, 1);
 	/* Not aliased by the bits above 47. */
 	assert_unmapped(EPT_GPA_LIMIT + top);
 	assert_unmapped(-1ULL);
-	assert_int_equal(ept_map(&e, &fa, 0, 0, EPT_PAGE_4K, EPT_READ | EPT_MEMTYPE_UC), 0);
+	assert_int_equal(
+	        ept_map(&e, &fa, gpa_of(0), hpa_of(0), EPT_PAGE_4K, EPT_READ | EPT_MEMTYPE_UC), 0);
 	assert_mapped(0, 0, EPT_READ | EPT_MEMTYPE_UC, 1);
 	assert_unmapped(EPT_GPA_LIMIT);
 	assert_int_equal(e.table_pages, 7);
@@ -516,7 +529,7 @@ static void test_translate_unmapped(void **state)
 
 	assert_unmapped(0);
 	assert_unmapped(0x201000);
-	assert_int_equal(ept_map(&e, &fa, 0x201000, 0x1000, EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x201000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
 	assert_unmapped(0x200000); /* same PT */
 	assert_unmapped(0x202000);
 	assert_unmapped(0x400000);  /* same PD, no PT */
@@ -524,9 +537,9 @@ static void test_translate_unmapped(void **state)
 	assert_unmapped(512 * GIB); /* no PDPT */
 	assert_unmapped(EPT_GPA_LIMIT + 0x201000);
 	/* NULL outputs are allowed. */
-	assert_true(ept_translate(&e, 0x201000, NULL, NULL, NULL));
+	assert_true(ept_translate(&e, gpa_of(0x201000), NULL, NULL, NULL));
 	memset(&zero, 0, sizeof(zero));
-	assert_false(ept_translate(&zero, 0, NULL, NULL, NULL));
+	assert_false(ept_translate(&zero, gpa_of(0), NULL, NULL, NULL));
 }
 
 static void test_leaf_flags_and_level(void **state)
@@ -546,15 +559,16 @@ static void test_leaf_flags_and_level(void **state)
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		uint64_t g = 0x10000 + i * EPT_PAGE_4K;
 
-		assert_int_equal(ept_map(&e, &fa, g, 0x80000 + g, EPT_PAGE_4K, flags[i]), 0);
+		assert_int_equal(
+		        ept_map(&e, &fa, gpa_of(g), hpa_of(0x80000 + g), EPT_PAGE_4K, flags[i]), 0);
 		assert_mapped(g, 0x80000 + g, flags[i], 1);
 		assert_int_equal(*raw_entry(g, 1), (0x80000 + g) | flags[i]);
 	}
 	/* Large leaves: bit 7 in the entry, not in the reported flags. */
-	assert_int_equal(ept_map(&e, &fa, 4 * MIB, 4 * MIB, 2 * MIB, flags[4]), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(4 * MIB), hpa_of(4 * MIB), 2 * MIB, flags[4]), 0);
 	assert_mapped(5 * MIB, 5 * MIB, flags[4], 2);
 	assert_int_equal(*raw_entry(4 * MIB, 2), 4 * MIB | flags[4] | EPT_LARGE);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 0, 1 * GIB, flags[3]), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(0), 1 * GIB, flags[3]), 0);
 	assert_mapped(1 * GIB + 7, 7, flags[3], 3);
 	assert_int_equal(*raw_entry(1 * GIB, 3), flags[3] | EPT_LARGE);
 }
@@ -565,13 +579,18 @@ static void test_destroy_returns_every_frame(void **state)
 	struct ept zero;
 
 	e.use_1g = true;
-	assert_int_equal(ept_map(&e, &fa, 0x1000, 0x1000, 16 * EPT_PAGE_4K, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 2 * MIB - 8 * KIB, 4 * MIB - 8 * KIB, 8 * MIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 1 * GIB, 1 * GIB, 1 * GIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, 513 * GIB, 0, 4 * MIB + 4 * KIB, RW_WB), 0);
-	assert_int_equal(ept_map(&e, &fa, EPT_GPA_LIMIT - 8 * KIB, 0, 8 * KIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), 16 * EPT_PAGE_4K, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB - 8 * KIB), hpa_of(4 * MIB - 8 * KIB),
+	                         8 * MIB, RW_WB),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(1 * GIB), 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(513 * GIB), hpa_of(0), 4 * MIB + 4 * KIB, RW_WB),
+	                 0);
+	assert_int_equal(
+	        ept_map(&e, &fa, gpa_of(EPT_GPA_LIMIT - 8 * KIB), hpa_of(0), 8 * KIB, RW_WB), 0);
 	e.use_2m = false;
-	assert_int_equal(ept_map(&e, &fa, 3 * GIB, 0, 64 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * GIB), hpa_of(0), 64 * MIB, RW_WB), 0);
 	/* Counted by the code, found by the walk, taken from the allocator: all agree. */
 	assert_int_equal(e.table_pages, count_tables());
 	assert_int_equal(start_frames - fa.free_frames, e.table_pages);
@@ -588,7 +607,7 @@ static void test_destroy_returns_every_frame(void **state)
 	/* A zeroed ept is fine to destroy again. */
 	ept_destroy(&e, &fa);
 	assert_int_equal(fa.free_frames, start_frames);
-	assert_false(ept_translate(&e, 0x1000, NULL, NULL, NULL));
+	assert_false(ept_translate(&e, gpa_of(0x1000), NULL, NULL, NULL));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
