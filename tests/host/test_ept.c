@@ -573,6 +573,552 @@ static void test_leaf_flags_and_level(void **state)
 	assert_int_equal(*raw_entry(1 * GIB, 3), flags[3] | EPT_LARGE);
 }
 
+/* The entry for gpa at `level`, whatever the entries above hold. */
+static uint64_t *entry_at(uint64_t gpa, int level)
+{
+	uint64_t *t = hpa_ptr(e.pml4);
+
+	for (int l = 4; l > level; l--)
+		t = (uint64_t *)(t[(gpa >> (12 + 9 * (l - 1))) & 511] & EPT_ADDR_MASK);
+	return &t[(gpa >> (12 + 9 * (level - 1))) & 511];
+}
+
+/* Umbra's tables through the generic walker, with the given rules. */
+static void walk_with(const struct ept_walk_rules *rules, uint64_t gpa, struct ept_walk *w)
+{
+	const struct ept_tables t = {
+	        .pml4 = hpa_val(e.pml4),
+	        .rules = *rules,
+	        .read_entry = ept_read_identity,
+	};
+
+	ept_walk_tables(&t, gpa, w);
+}
+
+static const struct ept_walk_rules all_allowed = {
+        .exec_only = true, .allow_2m = true, .allow_1g = true, .ad = true};
+
+static void assert_walk_fails(const struct ept_walk_rules *rules, uint64_t gpa,
+                              enum ept_walk_status status, enum ept_misconfig why, int level)
+{
+	struct ept_walk w;
+
+	walk_with(rules, gpa, &w);
+	assert_int_equal(w.status, status);
+	assert_int_equal(w.misconfig, why);
+	assert_int_equal(w.level, level);
+}
+
+static void test_walk_result(void **state)
+{
+	(void)state;
+	struct ept_walk w;
+	hpa_t out = hpa_of(0);
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x5000), hpa_of(0x9000), EPT_PAGE_4K,
+	                         EPT_READ | EPT_EXEC | EPT_MEMTYPE_WT | EPT_IGNORE_PAT),
+	                 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(6 * MIB), 2 * MIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(3 * GIB), 1 * GIB,
+	                         EPT_RWX | EPT_MEMTYPE_UC),
+	                 0);
+
+	assert_true(ept_walk(&e, gpa_of(0x5123), &w, &out));
+	assert_int_equal(w.status, EPT_WALK_OK);
+	assert_int_equal(w.misconfig, EPT_MISCONFIG_NONE);
+	assert_int_equal(hpa_val(out), 0x9123);
+	assert_int_equal(w.out, 0x9123);
+	assert_int_equal(w.level, 1);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC);
+	assert_int_equal(w.memtype, 4);
+	assert_true(w.ignore_pat);
+	assert_false(w.accessed);
+	assert_false(w.dirty);
+	assert_int_equal(w.entry, *entry_at(0x5000, 1));
+
+	assert_true(ept_walk(&e, gpa_of(3 * MIB + 7), &w, &out));
+	assert_int_equal(hpa_val(out), 7 * MIB + 7);
+	assert_int_equal(w.level, 2);
+	assert_int_equal(w.perm, EPT_READ | EPT_WRITE);
+	assert_int_equal(w.memtype, 6);
+	assert_false(w.ignore_pat);
+	assert_int_equal(w.entry, 6 * MIB | RW_WB | EPT_LARGE);
+
+	/* The CPU's accessed and dirty bits are reported; NULL output is fine. */
+	*entry_at(1 * GIB, 3) |= EPT_ACCESSED | EPT_DIRTY;
+	assert_true(ept_walk(&e, gpa_of(2 * GIB - 1), &w, NULL));
+	assert_int_equal(w.out, 4 * GIB - 1);
+	assert_int_equal(w.level, 3);
+	assert_int_equal(w.perm, EPT_RWX);
+	assert_int_equal(w.memtype, 0);
+	assert_true(w.accessed);
+	assert_true(w.dirty);
+
+	/* Without A/D enabled, bits 8 and 9 are ignored. */
+	struct ept_walk_rules no_ad = all_allowed;
+
+	no_ad.ad = false;
+	walk_with(&no_ad, 1 * GIB, &w);
+	assert_int_equal(w.status, EPT_WALK_OK);
+	assert_false(w.accessed);
+	assert_false(w.dirty);
+}
+
+static void test_walk_not_present(void **state)
+{
+	(void)state;
+	struct ept_walk w;
+	struct ept zero;
+	hpa_t out = hpa_of(0x77);
+
+	assert_false(ept_walk(&e, gpa_of(0), &w, &out));
+	assert_int_equal(w.status, EPT_WALK_NOT_PRESENT);
+	assert_int_equal(w.level, 4);
+	assert_int_equal(w.entry, 0);
+	assert_int_equal(w.perm, 0);
+	assert_int_equal(hpa_val(out), 0x77);
+
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
+	assert_walk_fails(&all_allowed, 512 * GIB, EPT_WALK_NOT_PRESENT, 0, 4);
+	assert_walk_fails(&all_allowed, 1 * GIB, EPT_WALK_NOT_PRESENT, 0, 3);
+	assert_walk_fails(&all_allowed, 2 * MIB, EPT_WALK_NOT_PRESENT, 0, 2);
+	assert_walk_fails(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
+	/* Reserved bits in an entry that is not present do not matter: a violation. */
+	*entry_at(0x2000, 1) = 0xfff0000000000ff8ULL;
+	assert_walk_fails(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
+	walk_with(&all_allowed, 0x2000, &w);
+	assert_int_equal(w.entry, 0xfff0000000000ff8ULL);
+	assert_int_equal(w.perm, 0);
+
+	/* Beyond what 4 levels translate. */
+	walk_with(&all_allowed, EPT_GPA_LIMIT + 0x1000, &w);
+	assert_int_equal(w.status, EPT_WALK_OUT_OF_RANGE);
+	assert_int_equal(w.level, 0);
+	memset(&zero, 0, sizeof(zero));
+	assert_false(ept_walk(&zero, gpa_of(0x1000), &w, NULL));
+	assert_int_equal(w.status, EPT_WALK_NOT_PRESENT);
+	assert_int_equal(w.level, 4);
+}
+
+static void test_walk_perm_anded_over_levels(void **state)
+{
+	(void)state;
+	struct ept_walk w;
+	struct ept_walk_rules mbec = all_allowed;
+
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RWX_WB), 0);
+	*entry_at(0x1000, 4) &= ~EPT_WRITE;
+	*entry_at(0x1000, 2) &= ~EPT_EXEC;
+	walk_with(&all_allowed, 0x1000, &w);
+	assert_int_equal(w.status, EPT_WALK_OK);
+	assert_int_equal(w.perm, EPT_READ);
+	/* Bit 10 counts only with mode-based execute control. */
+	*entry_at(0x1000, 1) |= EPT_USER_EXEC;
+	*entry_at(0x1000, 2) |= EPT_EXEC;
+	walk_with(&all_allowed, 0x1000, &w);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC);
+	mbec.mbec = true;
+	walk_with(&mbec, 0x1000, &w);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC);
+	for (int level = 2; level <= 4; level++)
+		*entry_at(0x1000, level) |= EPT_USER_EXEC;
+	walk_with(&mbec, 0x1000, &w);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC | EPT_USER_EXEC);
+	/* A not-present entry: what was AND-ed so far, and its own bits. */
+	*entry_at(0x1000, 1) = 0;
+	walk_with(&mbec, 0x1000, &w);
+	assert_int_equal(w.status, EPT_WALK_NOT_PRESENT);
+	assert_int_equal(w.perm, 0);
+}
+
+static void test_walk_misconfig(void **state)
+{
+	(void)state;
+	struct ept_walk_rules r = all_allowed;
+	uint64_t *pte, *pde, *pdpte, *pml4e, *pde2m, *pdpte1g;
+	uint64_t saved;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(1 * GIB), 1 * GIB, RWX_WB), 0);
+	pte = entry_at(0x1000, 1);
+	pde = entry_at(0x1000, 2);
+	pdpte = entry_at(0x1000, 3);
+	pml4e = entry_at(0x1000, 4);
+	pde2m = entry_at(2 * MIB, 2);
+	pdpte1g = entry_at(1 * GIB, 3);
+
+#define EXPECT(ent, bits_clear, bits_set, rules, gpa, status, why, level) \
+	do {                                                              \
+		saved = *(ent);                                           \
+		*(ent) = (*(ent) & ~(uint64_t)(bits_clear)) | (bits_set); \
+		assert_walk_fails(rules, gpa, status, why, level);        \
+		*(ent) = saved;                                           \
+	} while (0)
+
+	/* Write without read: 010b, 110b, at a leaf and above it. */
+	EXPECT(pte, EPT_RWX, EPT_WRITE, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ,
+	       1);
+	EXPECT(pde, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ, 2);
+	EXPECT(pml4e, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ, 4);
+	/* Execute-only: fine if allowed, else a misconfiguration. */
+	EXPECT(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	r.exec_only = false;
+	EXPECT(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY, 1);
+	EXPECT(pdpte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY,
+	       3);
+	/* User-execute alone: not present without MBEC, execute-only with it. */
+	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_NOT_PRESENT, 0, 1);
+	r.mbec = true;
+	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY,
+	       1);
+	r.exec_only = true;
+	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	r = all_allowed;
+
+	/* Page-size bit: never in a PML4E; 2 MiB and 1 GiB only if allowed. */
+	EXPECT(pml4e, 0, EPT_LARGE, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 4);
+	r.allow_1g = false;
+	assert_walk_fails(&r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 3);
+	assert_walk_fails(&r, 2 * MIB, EPT_WALK_OK, 0, 2);
+	r.allow_2m = false;
+	assert_walk_fails(&r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 2);
+	assert_walk_fails(&r, 0x1000, EPT_WALK_OK, 0, 1);
+	r = all_allowed;
+
+	/* Reserved bits per level (SDM Tables 29-1 to 29-6). */
+	for (int bit = 3; bit <= 6; bit++) {
+		EXPECT(pml4e, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
+		       EPT_MISCONFIG_RESERVED, 4);
+		EXPECT(pdpte, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
+		       EPT_MISCONFIG_RESERVED, 3);
+		EXPECT(pde, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+		       2);
+	}
+	EXPECT(pde2m, 0, 1ULL << 12, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 2);
+	EXPECT(pde2m, 0, 1ULL << 20, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 2);
+	EXPECT(pdpte1g, 0, 1ULL << 12, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
+	EXPECT(pdpte1g, 0, 1ULL << 29, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
+	EXPECT(pdpte1g, 0, 1ULL << 30, &r, 1 * GIB, EPT_WALK_OK, 0, 3);
+	/* Bits 51:maxphyaddr, at every level. */
+	EXPECT(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	/* 47 bits: the tables' own (heap) addresses still fit. */
+	r.maxphyaddr = 47;
+	EXPECT(pte, 0, 1ULL << 46, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	EXPECT(pte, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
+	EXPECT(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
+	EXPECT(pml4e, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 4);
+	EXPECT(pdpte1g, 0, 1ULL << 48, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
+	r = all_allowed;
+	/* Ignored bits: 11, 52-62, bit 7 of a PTE, bit 10 without MBEC, A/D without A/D. */
+	r.ad = false;
+	EXPECT(pte, 0,
+	       (1ULL << 11) | (0x7ffULL << 52) | EPT_LARGE | EPT_USER_EXEC | EPT_ACCESSED |
+	               EPT_DIRTY,
+	       &r, 0x1000, EPT_WALK_OK, 0, 1);
+	EXPECT(pml4e, 0, (1ULL << 11) | (0xfffULL << 52) | EPT_USER_EXEC | EPT_ACCESSED | EPT_DIRTY,
+	       &r, 0x1000, EPT_WALK_OK, 0, 1);
+	r = all_allowed;
+
+	/* Leaf memory types 2, 3 and 7 are reserved; the others are fine. */
+	for (uint64_t type = 0; type < 8; type++) {
+		bool bad = type == 2 || type == 3 || type == 7;
+
+		EXPECT(pte, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 0x1000,
+		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 1);
+		EXPECT(pde2m, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 2 * MIB,
+		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 2);
+		EXPECT(pdpte1g, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 1 * GIB,
+		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 3);
+	}
+#undef EXPECT
+}
+
+/*
+ * An L1's memory as the walker sees it through an accessor: a buffer of
+ * pages at L1 guest-physical 0, and a count of the reads.
+ */
+struct l1_mem {
+	uint64_t *pages;
+	uint64_t size;
+	unsigned int reads;
+};
+
+static bool l1_read_entry(void *ctx, uint64_t table, unsigned int index, uint64_t *entry)
+{
+	struct l1_mem *m = ctx;
+
+	m->reads++;
+	if (table & (EPT_PAGE_4K - 1) || index >= 512 || table >= m->size)
+		return false;
+	*entry = m->pages[table / 8 + index];
+	return true;
+}
+
+static void test_walk_l1_tables(void **state)
+{
+	(void)state;
+	struct l1_mem m = {.size = 5 * EPT_PAGE_4K};
+	struct ept_tables t = {
+	        .pml4 = 0x1000,
+	        .rules = {.allow_2m = true},
+	        .read_entry = l1_read_entry,
+	        .ctx = &m,
+	};
+	struct ept_walk w;
+	gpa_t out = gpa_of(0);
+	uint64_t in = (1ULL << 39) | (2ULL << 30) | (3ULL << 21) | (4ULL << 12) | 0x567;
+
+	m.pages = calloc(m.size / 8, 8);
+	assert_non_null(m.pages);
+	/* L2 gpa `in` -> PML4 at 0x1000, PDPT at 0x2000, PD at 0x3000, PT at 0x4000. */
+	m.pages[0x1000 / 8 + 1] = 0x2000 | EPT_RWX;
+	m.pages[0x2000 / 8 + 2] = 0x3000 | EPT_READ | EPT_EXEC;
+	m.pages[0x3000 / 8 + 3] = 0x4000 | EPT_RWX;
+	m.pages[0x4000 / 8 + 4] = 0xabcd000 | RWX_WB;
+	/* A 2 MiB leaf beside it. */
+	m.pages[0x3000 / 8 + 4] = 0x40000000 | RW_WB | EPT_LARGE;
+
+	assert_true(ept_walk_l1(&t, l2gpa_of(in), &w, &out));
+	assert_int_equal(gpa_val(out), 0xabcd567);
+	assert_int_equal(w.level, 1);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC);
+	assert_int_equal(m.reads, 4);
+	assert_true(
+	        ept_walk_l1(&t, l2gpa_of((in & ~(EPT_PAGE_2M - 1)) + 2 * MIB + 0x12345), &w, &out));
+	assert_int_equal(gpa_val(out), 0x40012345);
+	assert_int_equal(w.level, 2);
+	assert_int_equal(w.perm, EPT_READ);
+	/* Execute-only is not offered to this L1. */
+	m.pages[0x4000 / 8 + 4] = 0xabcd000 | EPT_EXEC | EPT_MEMTYPE_WB;
+	assert_false(ept_walk_l1(&t, l2gpa_of(in), &w, &out));
+	assert_int_equal(w.status, EPT_WALK_MISCONFIG);
+	assert_int_equal(w.misconfig, EPT_MISCONFIG_EXEC_ONLY);
+	assert_int_equal(gpa_val(out), 0x40012345);
+	/* A table outside the L1's memory: the accessor fails, at the level it was read for. */
+	m.pages[0x3000 / 8 + 3] = 0x9000 | EPT_RWX;
+	m.reads = 0;
+	assert_false(ept_walk_l1(&t, l2gpa_of(in), &w, NULL));
+	assert_int_equal(w.status, EPT_WALK_READ_FAILED);
+	assert_int_equal(w.level, 1);
+	assert_int_equal(w.entry, 0);
+	assert_int_equal(w.perm, EPT_READ | EPT_EXEC);
+	assert_int_equal(m.reads, 4);
+	t.pml4 = 0x100000;
+	assert_false(ept_walk_l1(&t, l2gpa_of(in), &w, NULL));
+	assert_int_equal(w.status, EPT_WALK_READ_FAILED);
+	assert_int_equal(w.level, 4);
+	free(m.pages);
+}
+
+/* Frames in use by the tables, checked three ways. */
+static void assert_table_count(uint32_t want)
+{
+	assert_int_equal(e.table_pages, want);
+	assert_int_equal(count_tables(), want);
+	assert_int_equal(start_frames - fa.free_frames, want);
+}
+
+static void test_split_2m_and_1g(void **state)
+{
+	(void)state;
+	const uint64_t flags = EPT_READ | EPT_EXEC | EPT_MEMTYPE_WT | EPT_IGNORE_PAT;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(8 * MIB), 2 * MIB, flags), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(4 * GIB), 1 * GIB, RW_WB), 0);
+	*entry_at(2 * MIB, 2) |= EPT_ACCESSED | EPT_DIRTY;
+	assert_table_count(3);
+
+	assert_int_equal(ept_split(&e, &fa, gpa_of(3 * MIB + 5)), 0);
+	assert_table_count(4);
+	assert_range(2 * MIB, 8 * MIB, 2 * MIB, flags | EPT_ACCESSED | EPT_DIRTY, 1);
+	assert_int_equal(*entry_at(2 * MIB, 2) & ~EPT_ADDR_MASK, EPT_RWX);
+
+	assert_int_equal(ept_split(&e, &fa, gpa_of(2 * GIB - 1)), 0);
+	assert_table_count(5);
+	for (uint64_t off = 0; off < 1 * GIB; off += 2 * MIB)
+		assert_mapped(1 * GIB + off, 4 * GIB + off, RW_WB, 2);
+	assert_int_equal(*entry_at(2 * GIB - 1, 2), (5 * GIB - 2 * MIB) | RW_WB | EPT_LARGE);
+	/* And one of those 2 MiB pages down to 4 KiB. */
+	assert_int_equal(ept_split(&e, &fa, gpa_of(1 * GIB + 4 * MIB)), 0);
+	assert_table_count(6);
+	assert_range(1 * GIB + 4 * MIB, 4 * GIB + 4 * MIB, 2 * MIB, RW_WB, 1);
+	assert_mapped(1 * GIB + 6 * MIB, 4 * GIB + 6 * MIB, RW_WB, 2);
+
+	ept_destroy(&e, &fa);
+	assert_int_equal(fa.free_frames, start_frames);
+}
+
+static void test_split_refused(void **state)
+{
+	(void)state;
+	struct ept zero;
+	struct frame_alloc fa_before;
+
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
+	snapshot(&before);
+	fa_before = fa;
+	/* Nothing to split: a 4 KiB page, or nothing mapped at some level. */
+	assert_int_equal(ept_split(&e, &fa, gpa_of(0x1000)), EPT_EINVAL);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(0x2000)), EPT_EINVAL);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(4 * MIB)), EPT_EINVAL);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(1 * GIB)), EPT_EINVAL);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(512 * GIB)), EPT_EINVAL);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(EPT_GPA_LIMIT + 2 * MIB)), EPT_EINVAL);
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(ept_split(&zero, &fa, gpa_of(0)), EPT_EINVAL);
+	/* Out of frames. */
+	frame_alloc_fail_nth(&fa, 1);
+	assert_int_equal(ept_split(&e, &fa, gpa_of(2 * MIB)), EPT_ENOMEM);
+	assert_tables_unchanged(&before);
+	fa.fail_in = 0;
+	assert_fa_equal(&fa, &fa_before);
+	assert_int_equal(e.table_pages, 4);
+	assert_mapped(2 * MIB, 2 * MIB, RW_WB, 2);
+}
+
+static void test_unmap_4k(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x9000), 8 * EPT_PAGE_4K, RW_WB),
+	                 0);
+	assert_table_count(4);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0x3000), 2 * EPT_PAGE_4K, NULL), 0);
+	assert_range(0x1000, 0x9000, 2 * EPT_PAGE_4K, RW_WB, 1);
+	assert_unmapped(0x3000);
+	assert_unmapped(0x4fff);
+	assert_range(0x5000, 0xd000, 4 * EPT_PAGE_4K, RW_WB, 1);
+	assert_int_equal(*entry_at(0x3000, 1), 0);
+	assert_table_count(4);
+	/* The rest, with some unmapped space around it: every table but the PML4 goes. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0), 4 * MIB, NULL), 0);
+	assert_unmapped(0x1000);
+	assert_unmapped(0x8000);
+	assert_table_count(1);
+	assert_int_equal(*entry_at(0, 4), 0);
+	/* Nothing mapped: nothing to do. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0), 1 * GIB, NULL), 0);
+	assert_table_count(1);
+}
+
+static void test_unmap_splits_large_pages(void **state)
+{
+	(void)state;
+	/* 1 GiB at 1 GiB; unmap 4 KiB + 2 MiB + 4 KiB across its 2 MiB boundaries. */
+	uint64_t from = 1 * GIB + 4 * MIB - EPT_PAGE_4K, size = 2 * MIB + 2 * EPT_PAGE_4K;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(3 * GIB), 1 * GIB, RWX_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(2 * MIB), hpa_of(2 * MIB), 2 * MIB, RW_WB), 0);
+	assert_table_count(3);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(from), size, NULL), 0);
+	/* A PD from the 1 GiB page, two PTs from the 2 MiB pages at either edge. */
+	assert_table_count(6);
+	assert_mapped(1 * GIB, 3 * GIB, RWX_WB, 2);
+	assert_range(1 * GIB + 2 * MIB, 3 * GIB + 2 * MIB, 2 * MIB - EPT_PAGE_4K, RWX_WB, 1);
+	for (uint64_t off = 0; off < size; off += EPT_PAGE_4K)
+		assert_unmapped(from + off);
+	assert_range(from + size, 3 * GIB + 6 * MIB + EPT_PAGE_4K, 2 * MIB - EPT_PAGE_4K, RWX_WB,
+	             1);
+	assert_mapped(1 * GIB + 8 * MIB, 3 * GIB + 8 * MIB, RWX_WB, 2);
+	assert_mapped(2 * GIB - 1, 4 * GIB - 1, RWX_WB, 2);
+	/* The whole 2 MiB page at 2 MiB: no split, its PD stays for the other. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(2 * MIB), 2 * MIB, NULL), 0);
+	assert_unmapped(2 * MIB);
+	assert_table_count(5);
+	/* All of it: every table but the PML4. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0), 2 * GIB, NULL), 0);
+	assert_table_count(1);
+}
+
+static void test_unmap_whole_subtree(void **state)
+{
+	(void)state;
+	/* 4 MiB of 4 KiB pages (a PD and two PTs) and a 1 GiB page, then unmap 0..512 GiB. */
+	e.use_2m = false;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0), hpa_of(0x100000), 4 * MIB, RW_WB), 0);
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(3 * GIB), hpa_of(0), 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(512 * GIB), hpa_of(0), EPT_PAGE_4K, RW_WB), 0);
+	assert_table_count(8);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0), 512 * GIB, NULL), 0);
+	assert_unmapped(0);
+	assert_unmapped(3 * GIB);
+	assert_mapped(512 * GIB, 0, RW_WB, 1);
+	assert_table_count(4);
+}
+
+static void test_unmap_stale_list(void **state)
+{
+	(void)state;
+	hpa_t stale = hpa_of(0);
+	uint64_t free_before;
+
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
+	assert_int_equal(e.table_pages, 6);
+	free_before = fa.free_frames;
+	/* The PD and PT at 0 leave the tables but not the allocator. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0), 2 * MIB, &stale), 0);
+	assert_int_equal(e.table_pages, 4);
+	assert_int_equal(count_tables(), 4);
+	assert_int_equal(fa.free_frames, free_before);
+	assert_int_not_equal(hpa_val(stale), 0);
+	/* Linked through word 0, which a CPU would read as not present. */
+	assert_int_equal(*(uint64_t *)hpa_ptr(stale) & EPT_RWX, 0);
+	/* A second unmap adds to the list. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(1 * GIB), EPT_PAGE_4K, &stale), 0);
+	assert_int_equal(e.table_pages, 1);
+	assert_int_equal(fa.free_frames, free_before);
+	ept_free_stale(&fa, &stale);
+	assert_int_equal(hpa_val(stale), 0);
+	assert_int_equal(fa.free_frames, start_frames - 1);
+	ept_free_stale(&fa, &stale);
+	assert_int_equal(fa.free_frames, start_frames - 1);
+}
+
+static void test_unmap_refused(void **state)
+{
+	(void)state;
+	struct ept zero;
+	struct frame_alloc fa_before;
+
+	e.use_1g = true;
+	assert_int_equal(ept_map(&e, &fa, gpa_of(1 * GIB), hpa_of(0), 1 * GIB, RW_WB), 0);
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0), EPT_PAGE_4K, RW_WB), 0);
+	snapshot(&before);
+	fa_before = fa;
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0x1800), EPT_PAGE_4K, NULL), EPT_EINVAL);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0x1000), 0x800, NULL), EPT_EINVAL);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0x1000), 0, NULL), EPT_EINVAL);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(EPT_GPA_LIMIT), EPT_PAGE_4K, NULL), EPT_EINVAL);
+	assert_int_equal(
+	        ept_unmap(&e, &fa, gpa_of(EPT_GPA_LIMIT - EPT_PAGE_4K), 2 * EPT_PAGE_4K, NULL),
+	        EPT_EINVAL);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(0x1000), -EPT_PAGE_4K, NULL), EPT_EINVAL);
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(ept_unmap(&zero, &fa, gpa_of(0), EPT_PAGE_4K, NULL), EPT_EINVAL);
+	/* A 1 GiB page cut at 4 KiB needs a PD and a PT: with one frame left, neither is taken. */
+	frame_alloc_fail_nth(&fa, 2);
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(1 * GIB), EPT_PAGE_4K, NULL), EPT_ENOMEM);
+	fa.fail_in = 0;
+	assert_tables_unchanged(&before);
+	assert_fa_equal(&fa, &fa_before);
+	assert_int_equal(e.table_pages, 4);
+	assert_mapped(1 * GIB, 0, RW_WB, 3);
+	/* With the frames: done, and the 4 KiB page at 0x1000 untouched. */
+	assert_int_equal(ept_unmap(&e, &fa, gpa_of(1 * GIB), EPT_PAGE_4K, NULL), 0);
+	assert_unmapped(1 * GIB);
+	assert_mapped(1 * GIB + EPT_PAGE_4K, EPT_PAGE_4K, RW_WB, 1);
+	assert_mapped(1 * GIB + 2 * MIB, 2 * MIB, RW_WB, 2);
+	assert_mapped(0x1000, 0, RW_WB, 1);
+	assert_table_count(6);
+}
+
 static void test_destroy_returns_every_frame(void **state)
 {
 	(void)state;
@@ -632,6 +1178,18 @@ int main(void)
 	        T(test_limits),
 	        T(test_translate_unmapped),
 	        T(test_leaf_flags_and_level),
+	        T(test_walk_result),
+	        T(test_walk_not_present),
+	        T(test_walk_perm_anded_over_levels),
+	        T(test_walk_misconfig),
+	        T(test_walk_l1_tables),
+	        T(test_split_2m_and_1g),
+	        T(test_split_refused),
+	        T(test_unmap_4k),
+	        T(test_unmap_splits_large_pages),
+	        T(test_unmap_whole_subtree),
+	        T(test_unmap_stale_list),
+	        T(test_unmap_refused),
 	        T(test_destroy_returns_every_frame),
 	};
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);
