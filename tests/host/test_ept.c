@@ -598,8 +598,9 @@ static void walk_with(const struct ept_walk_rules *rules, uint64_t gpa, struct e
 static const struct ept_walk_rules all_allowed = {
         .exec_only = true, .allow_2m = true, .allow_1g = true, .ad = true};
 
-static void assert_walk_fails(const struct ept_walk_rules *rules, uint64_t gpa,
-                              enum ept_walk_status status, enum ept_misconfig why, int level)
+/* The walk of gpa under `rules` ends with this status, misconfiguration and level. */
+static void assert_walk_ends(const struct ept_walk_rules *rules, uint64_t gpa,
+                             enum ept_walk_status status, enum ept_misconfig why, int level)
 {
 	struct ept_walk w;
 
@@ -680,13 +681,13 @@ static void test_walk_not_present(void **state)
 	assert_int_equal(hpa_val(out), 0x77);
 
 	assert_int_equal(ept_map(&e, &fa, gpa_of(0x1000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
-	assert_walk_fails(&all_allowed, 512 * GIB, EPT_WALK_NOT_PRESENT, 0, 4);
-	assert_walk_fails(&all_allowed, 1 * GIB, EPT_WALK_NOT_PRESENT, 0, 3);
-	assert_walk_fails(&all_allowed, 2 * MIB, EPT_WALK_NOT_PRESENT, 0, 2);
-	assert_walk_fails(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
+	assert_walk_ends(&all_allowed, 512 * GIB, EPT_WALK_NOT_PRESENT, 0, 4);
+	assert_walk_ends(&all_allowed, 1 * GIB, EPT_WALK_NOT_PRESENT, 0, 3);
+	assert_walk_ends(&all_allowed, 2 * MIB, EPT_WALK_NOT_PRESENT, 0, 2);
+	assert_walk_ends(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
 	/* Reserved bits in an entry that is not present do not matter: a violation. */
 	*entry_at(0x2000, 1) = 0xfff0000000000ff8ULL;
-	assert_walk_fails(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
+	assert_walk_ends(&all_allowed, 0x2000, EPT_WALK_NOT_PRESENT, 0, 1);
 	walk_with(&all_allowed, 0x2000, &w);
 	assert_int_equal(w.entry, 0xfff0000000000ff8ULL);
 	assert_int_equal(w.perm, 0);
@@ -750,90 +751,103 @@ static void test_walk_misconfig(void **state)
 	pde2m = entry_at(2 * MIB, 2);
 	pdpte1g = entry_at(1 * GIB, 3);
 
-#define EXPECT(ent, bits_clear, bits_set, rules, gpa, status, why, level) \
-	do {                                                              \
-		saved = *(ent);                                           \
-		*(ent) = (*(ent) & ~(uint64_t)(bits_clear)) | (bits_set); \
-		assert_walk_fails(rules, gpa, status, why, level);        \
-		*(ent) = saved;                                           \
+	/* Walks gpa with *ent's bits_clear cleared and bits_set set, then puts *ent back. */
+#define WITH_ENTRY(ent, bits_clear, bits_set, rules, gpa, status, why, level) \
+	do {                                                                  \
+		saved = *(ent);                                               \
+		*(ent) = (*(ent) & ~(uint64_t)(bits_clear)) | (bits_set);     \
+		assert_walk_ends(rules, gpa, status, why, level);             \
+		*(ent) = saved;                                               \
 	} while (0)
 
 	/* Write without read: 010b, 110b, at a leaf and above it. */
-	EXPECT(pte, EPT_RWX, EPT_WRITE, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ,
-	       1);
-	EXPECT(pde, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ, 2);
-	EXPECT(pml4e, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ, 4);
+	WITH_ENTRY(pte, EPT_RWX, EPT_WRITE, &r, 0x1000, EPT_WALK_MISCONFIG,
+	           EPT_MISCONFIG_WRITE_NO_READ, 1);
+	WITH_ENTRY(pde, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ,
+	           2);
+	WITH_ENTRY(pml4e, EPT_READ, 0, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_WRITE_NO_READ,
+	           4);
 	/* Execute-only: fine if allowed, else a misconfiguration. */
-	EXPECT(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
 	r.exec_only = false;
-	EXPECT(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY, 1);
-	EXPECT(pdpte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY,
-	       3);
+	WITH_ENTRY(pte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY,
+	           1);
+	WITH_ENTRY(pdpte, EPT_RWX, EPT_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG,
+	           EPT_MISCONFIG_EXEC_ONLY, 3);
 	/* User-execute alone: not present without MBEC, execute-only with it. */
-	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_NOT_PRESENT, 0, 1);
+	WITH_ENTRY(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_NOT_PRESENT, 0, 1);
 	r.mbec = true;
-	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_EXEC_ONLY,
-	       1);
+	WITH_ENTRY(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_MISCONFIG,
+	           EPT_MISCONFIG_EXEC_ONLY, 1);
 	r.exec_only = true;
-	EXPECT(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pte, EPT_RWX, EPT_USER_EXEC, &r, 0x1000, EPT_WALK_OK, 0, 1);
 	r = all_allowed;
 
 	/* Page-size bit: never in a PML4E; 2 MiB and 1 GiB only if allowed. */
-	EXPECT(pml4e, 0, EPT_LARGE, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 4);
+	WITH_ENTRY(pml4e, 0, EPT_LARGE, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 4);
 	r.allow_1g = false;
-	assert_walk_fails(&r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 3);
-	assert_walk_fails(&r, 2 * MIB, EPT_WALK_OK, 0, 2);
+	assert_walk_ends(&r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 3);
+	assert_walk_ends(&r, 2 * MIB, EPT_WALK_OK, 0, 2);
 	r.allow_2m = false;
-	assert_walk_fails(&r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 2);
-	assert_walk_fails(&r, 0x1000, EPT_WALK_OK, 0, 1);
+	assert_walk_ends(&r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_LARGE, 2);
+	assert_walk_ends(&r, 0x1000, EPT_WALK_OK, 0, 1);
 	r = all_allowed;
 
 	/* Reserved bits per level (SDM Tables 29-1 to 29-6). */
 	for (int bit = 3; bit <= 6; bit++) {
-		EXPECT(pml4e, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
-		       EPT_MISCONFIG_RESERVED, 4);
-		EXPECT(pdpte, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
-		       EPT_MISCONFIG_RESERVED, 3);
-		EXPECT(pde, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
-		       2);
+		WITH_ENTRY(pml4e, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
+		           EPT_MISCONFIG_RESERVED, 4);
+		WITH_ENTRY(pdpte, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
+		           EPT_MISCONFIG_RESERVED, 3);
+		WITH_ENTRY(pde, 0, 1ULL << bit, &r, 0x1000, EPT_WALK_MISCONFIG,
+		           EPT_MISCONFIG_RESERVED, 2);
 	}
-	EXPECT(pde2m, 0, 1ULL << 12, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 2);
-	EXPECT(pde2m, 0, 1ULL << 20, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 2);
-	EXPECT(pdpte1g, 0, 1ULL << 12, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
-	EXPECT(pdpte1g, 0, 1ULL << 29, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
-	EXPECT(pdpte1g, 0, 1ULL << 30, &r, 1 * GIB, EPT_WALK_OK, 0, 3);
+	WITH_ENTRY(pde2m, 0, 1ULL << 12, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+	           2);
+	WITH_ENTRY(pde2m, 0, 1ULL << 20, &r, 2 * MIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+	           2);
+	WITH_ENTRY(pdpte1g, 0, 1ULL << 12, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+	           3);
+	WITH_ENTRY(pdpte1g, 0, 1ULL << 29, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+	           3);
+	WITH_ENTRY(pdpte1g, 0, 1ULL << 30, &r, 1 * GIB, EPT_WALK_OK, 0, 3);
 	/* Bits 51:maxphyaddr, at every level. */
-	EXPECT(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_OK, 0, 1);
 	/* 47 bits: the tables' own (heap) addresses still fit. */
 	r.maxphyaddr = 47;
-	EXPECT(pte, 0, 1ULL << 46, &r, 0x1000, EPT_WALK_OK, 0, 1);
-	EXPECT(pte, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
-	EXPECT(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
-	EXPECT(pml4e, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 4);
-	EXPECT(pdpte1g, 0, 1ULL << 48, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 3);
+	WITH_ENTRY(pte, 0, 1ULL << 46, &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pte, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
+	WITH_ENTRY(pte, 0, 1ULL << 51, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 1);
+	WITH_ENTRY(pml4e, 0, 1ULL << 47, &r, 0x1000, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED, 4);
+	WITH_ENTRY(pdpte1g, 0, 1ULL << 48, &r, 1 * GIB, EPT_WALK_MISCONFIG, EPT_MISCONFIG_RESERVED,
+	           3);
 	r = all_allowed;
 	/* Ignored bits: 11, 52-62, bit 7 of a PTE, bit 10 without MBEC, A/D without A/D. */
 	r.ad = false;
-	EXPECT(pte, 0,
-	       (1ULL << 11) | (0x7ffULL << 52) | EPT_LARGE | EPT_USER_EXEC | EPT_ACCESSED |
-	               EPT_DIRTY,
-	       &r, 0x1000, EPT_WALK_OK, 0, 1);
-	EXPECT(pml4e, 0, (1ULL << 11) | (0xfffULL << 52) | EPT_USER_EXEC | EPT_ACCESSED | EPT_DIRTY,
-	       &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pte, 0,
+	           (1ULL << 11) | (0x7ffULL << 52) | EPT_LARGE | EPT_USER_EXEC | EPT_ACCESSED |
+	                   EPT_DIRTY,
+	           &r, 0x1000, EPT_WALK_OK, 0, 1);
+	WITH_ENTRY(pml4e, 0,
+	           (1ULL << 11) | (0xfffULL << 52) | EPT_USER_EXEC | EPT_ACCESSED | EPT_DIRTY, &r,
+	           0x1000, EPT_WALK_OK, 0, 1);
 	r = all_allowed;
 
 	/* Leaf memory types 2, 3 and 7 are reserved; the others are fine. */
 	for (uint64_t type = 0; type < 8; type++) {
 		bool bad = type == 2 || type == 3 || type == 7;
 
-		EXPECT(pte, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 0x1000,
-		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 1);
-		EXPECT(pde2m, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 2 * MIB,
-		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 2);
-		EXPECT(pdpte1g, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 1 * GIB,
-		       bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0, 3);
+		WITH_ENTRY(pte, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 0x1000,
+		           bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0,
+		           1);
+		WITH_ENTRY(pde2m, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 2 * MIB,
+		           bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0,
+		           2);
+		WITH_ENTRY(pdpte1g, EPT_MEMTYPE_MASK, type << EPT_MEMTYPE_SHIFT, &r, 1 * GIB,
+		           bad ? EPT_WALK_MISCONFIG : EPT_WALK_OK, bad ? EPT_MISCONFIG_MEMTYPE : 0,
+		           3);
 	}
-#undef EXPECT
+#undef WITH_ENTRY
 }
 
 /*
