@@ -30,7 +30,7 @@
 /* The bit of an L1 bitmap page (I/O or MSR) at guest-physical gpa; missing memory reads ones. */
 static bool l1_bitmap_bit(void *ctx, uint64_t gpa, uint32_t bit)
 {
-	const uint8_t *p = vm_gpa_to_ptr(ctx, gpa + bit / 8, 1);
+	const uint8_t *p = vm_gpa_to_ptr(ctx, gpa_of(gpa + bit / 8), 1);
 
 	return !p || (*p >> (bit % 8)) & 1;
 }

@@ -91,7 +91,7 @@ void nested_vmcs12_flush(struct vcpu *v)
 		return;
 	shadow_vmcs_save(v, &v->vmcs);
 	nested_sync_l2_rare(v);
-	p = vm_gpa_to_ptr(v->vm, n->current_ptr, sizeof(struct vmcs12));
+	p = vm_gpa_to_ptr(v->vm, gpa_of(n->current_ptr), sizeof(struct vmcs12));
 	if (p)
 		memcpy(p, n->vmcs12, sizeof(struct vmcs12));
 }

@@ -135,8 +135,8 @@ struct msr_entry {
 uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
-		const struct msr_entry *e =
-		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
+		const struct msr_entry *e = vm_gpa_to_ptr(
+		        v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE), sizeof(*e));
 		uint64_t value = e ? e->value : 0;
 
 		/* SDM 26.4 and 28.6: FS/GS base and the x2APIC MSRs may not be in a load list. */
@@ -157,8 +157,8 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 	for (uint32_t i = 0; i < count; i++) {
-		struct msr_entry *e =
-		        vm_gpa_to_ptr(v->vm, addr + (uint64_t)i * MSR_ENTRY_SIZE, sizeof(*e));
+		struct msr_entry *e = vm_gpa_to_ptr(
+		        v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE), sizeof(*e));
 
 		if (!e || e->reserved || (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
 		    nested_msr_passthrough(e->index, false, &e->value) != MSR_PASS_DONE)

@@ -159,7 +159,7 @@ static bool read_pointer(struct vcpu *v, uint64_t *ptr)
 /* A region's first dword; memory that is not RAM reads as all ones, as unbacked memory does. */
 static uint32_t region_revision(struct vcpu *v, uint64_t ptr)
 {
-	const uint32_t *p = vm_gpa_to_ptr(v->vm, ptr, sizeof(*p));
+	const uint32_t *p = vm_gpa_to_ptr(v->vm, gpa_of(ptr), sizeof(*p));
 
 	return p ? *p : UINT32_MAX;
 }
@@ -218,7 +218,7 @@ static void emulate_vmclear(struct vcpu *v)
 		n->current_ptr = VMX_NO_VMCS;
 	} else {
 		/* Not cached: its launch state is in L1 memory (if it is RAM at all). */
-		launch = vm_gpa_to_ptr(v->vm, ptr + offsetof(struct vmcs12, launch_state),
+		launch = vm_gpa_to_ptr(v->vm, gpa_of(ptr + offsetof(struct vmcs12, launch_state)),
 		                       sizeof(*launch));
 		if (launch)
 			*launch = VMCS12_LAUNCH_CLEAR;
@@ -240,7 +240,7 @@ static void emulate_vmptrld(struct vcpu *v)
 	           vmx_check_vmptrld(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID, false)))
 		return;
 	if (ptr != n->current_ptr) {
-		region = vm_gpa_to_ptr(v->vm, ptr, sizeof(struct vmcs12));
+		region = vm_gpa_to_ptr(v->vm, gpa_of(ptr), sizeof(struct vmcs12));
 		if (!region) {
 			/* Unreachable: a region that is not RAM fails the revision check. */
 			nested_vmx_fail(v, VMXERR_VMPTRLD_INCORRECT_REVISION_ID);

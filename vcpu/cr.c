@@ -30,7 +30,7 @@
 static bool load_pdptrs(struct vcpu *v)
 {
 	uint64_t cr3 = reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK;
-	const uint64_t *pdpte = vm_gpa_to_ptr(v->vm, cr3, 32);
+	const uint64_t *pdpte = vm_gpa_to_ptr(v->vm, gpa_of(cr3), 32);
 
 	if (!pdpte)
 		return false;

@@ -13,7 +13,7 @@
 
 bool vcpu_read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
 {
-	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa, sizeof(*val));
+	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa_of(gpa), sizeof(*val));
 
 	if (!p)
 		return false;
@@ -56,7 +56,7 @@ static int linear_copy(struct vcpu *v, uint64_t la, void *buf, size_t len, bool 
 			return rc;
 		if (chunk > len - done)
 			chunk = len - done;
-		host = vm_gpa_to_ptr(v->vm, gpa, chunk);
+		host = vm_gpa_to_ptr(v->vm, gpa_of(gpa), chunk);
 		if (!host)
 			return GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, 0);
 		if (write)

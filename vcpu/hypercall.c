@@ -12,7 +12,7 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 		return UMBRA_EINVAL;
 	if (len == 0)
 		return 0;
-	p = vm_gpa_to_ptr(vm, gpa, len);
+	p = vm_gpa_to_ptr(vm, gpa_of(gpa), len);
 	if (!p)
 		return UMBRA_EFAULT;
 	for (uint64_t i = 0; i < len; i++)
@@ -26,7 +26,7 @@ static int64_t hc_exit_stats(struct vm *vm, uint64_t gpa, uint64_t size)
 
 	if (size < sizeof(*p))
 		return UMBRA_EINVAL;
-	p = vm_gpa_to_ptr(vm, gpa, sizeof(*p));
+	p = vm_gpa_to_ptr(vm, gpa_of(gpa), sizeof(*p));
 	if (!p)
 		return UMBRA_EFAULT;
 	vm_stats(vm, p);

@@ -231,7 +231,7 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 
 		if (rc == 0 && (gpa & 0xfff) + size > 0x1000) /* split across pages: each byte */
 			rc = GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, 0);
-		mem = rc == 0 ? vm_gpa_to_ptr(v->vm, gpa, size) : NULL;
+		mem = rc == 0 ? vm_gpa_to_ptr(v->vm, gpa_of(gpa), size) : NULL;
 		if (rc < 0 && guest_walk_reason(rc) != GUEST_WALK_ACCESSOR &&
 		    guest_walk_reason(rc) != GUEST_WALK_NONCANONICAL) {
 			/* The page fault the CPU would take, with the elements so far done. */

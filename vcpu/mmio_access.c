@@ -35,7 +35,7 @@ static int fetch_instruction(struct vcpu *v, const struct guest_paging *p, uint8
 			return got ? (int)got : rc;
 		if (chunk > MMIO_INSN_MAX_LEN - got)
 			chunk = MMIO_INSN_MAX_LEN - got;
-		src = vm_gpa_to_ptr(v->vm, gpa, chunk);
+		src = vm_gpa_to_ptr(v->vm, gpa_of(gpa), chunk);
 		if (!src)
 			return (int)got;
 		memcpy(buf + got, src, chunk);

@@ -156,13 +156,13 @@ void sched_create_vms(const struct boot_info *bi)
 			console_printf(
 			        "umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Linux), zero "
 			        "page at 0x%x\n",
-			        vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
+			        vm->name, (unsigned long)(vm->ram_size >> 20), hpa_val(vm->ram_hpa),
 			        vm->entry, vm->entry_esi);
 		else
 			console_printf(
 			        "umbra: vm %s: %lu MiB RAM at 0x%lx, entry 0x%x (Multiboot%u), "
 			        "boot info at 0x%x\n",
-			        vm->name, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa,
+			        vm->name, (unsigned long)(vm->ram_size >> 20), hpa_val(vm->ram_hpa),
 			        vm->entry, vm->entry_magic == 0x36d76289u ? 2 : 1, vm->entry_info);
 		vm_count++;
 	}

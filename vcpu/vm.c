@@ -6,11 +6,24 @@
 
 #include "lib/phys_mem.h"
 
-void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+/* RAM is one block at guest-physical 0: vm_create() maps it so. */
+bool vm_gpa_to_hpa(const struct vm *vm, gpa_t gpa, uint64_t len, hpa_t *hpa)
 {
-	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+	uint64_t g = gpa_val(gpa);
+
+	if (g >= vm->ram_size || len > vm->ram_size - g)
+		return false;
+	*hpa = hpa_add(vm->ram_hpa, g);
+	return true;
+}
+
+void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	hpa_t hpa;
+
+	if (!vm_gpa_to_hpa(vm, gpa, len, &hpa))
 		return NULL;
-	return (void *)(vm->ram_hpa + gpa);
+	return hpa_ptr(hpa);
 }
 
 /* The first way a VM ends is the one it keeps (its vCPUs may race to end it). */
@@ -95,7 +108,7 @@ void vm_free(struct vm *vm)
 	}
 	ept_destroy(&vm->ept, fa);
 	phys_unlock(fa);
-	if (vm->ram_hpa)
-		phys_free(vm->ram_hpa, vm->ram_size / FRAME_SIZE);
-	vm->ram_hpa = 0;
+	if (hpa_val(vm->ram_hpa))
+		phys_free(hpa_val(vm->ram_hpa), vm->ram_size / FRAME_SIZE);
+	vm->ram_hpa = hpa_of(0);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ept/ept.h"
+#include "lib/addr.h"
 #include "lib/spinlock.h"
 #include "vcpu/unknown_access.h"
 #include "vcpu/acpi_pm.h"
@@ -44,7 +45,8 @@ struct vm {
 	char name[VM_NAME_MAX];
 	char cmdline[VM_CMDLINE_MAX];
 	uint32_t index;
-	uint64_t ram_hpa, ram_size;
+	hpa_t ram_hpa; /* its RAM: read it through vm_gpa_to_hpa()/vm_gpa_to_ptr() */
+	uint64_t ram_size;
 	struct ept ept;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	uint32_t vcpu_count;
@@ -85,8 +87,16 @@ struct vm {
 /* The wall time (seconds since 1970, UTC) at TSC tsc0: every VM's CMOS clock starts from it. */
 void vm_set_wall_clock(int64_t epoch, uint64_t tsc0);
 
+/*
+ * Where the VM's guest-physical [gpa, gpa + len) is in host-physical memory:
+ * true and *hpa if it all lies in the VM's RAM. The one definition of the
+ * VM's memory map: EPT01 is built from it (vm_create.c), and
+ * vm_gpa_to_ptr() reads through it.
+ */
+bool vm_gpa_to_hpa(const struct vm *vm, gpa_t gpa, uint64_t len, hpa_t *hpa);
+
 /* Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's RAM, else NULL. */
-void *vm_gpa_to_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
 
 /* The guest touched an MSR, port or address its platform lacks: noted for its report. */
 void vm_note_unknown(struct vm *vm, enum unknown_kind kind, uint64_t where);

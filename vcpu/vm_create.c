@@ -12,6 +12,7 @@
 #include "lib/cmdline.h"
 #include "lib/phys_mem.h"
 #include "lib/console.h"
+#include "lib/panic.h"
 #include "vcpu/acpi_tables.h"
 #include "vcpu/guest_bootinfo.h"
 #include "vcpu/guest_files.h"
@@ -175,8 +176,8 @@ static int place_files(struct vm *vm, const struct boot_module *all, uint32_t co
 			snprintf(err, err_size, "more than %u files for it", GUEST_FILES_MAX);
 			return -1;
 		}
-		if (!guest_file_place((uint8_t *)vm->ram_hpa, vm->ram_size, &next,
-		                      (const uint8_t *)m->start, m->end - m->start,
+		if (!guest_file_place(vm_gpa_to_ptr(vm, gpa_of(0), vm->ram_size), vm->ram_size,
+		                      &next, (const uint8_t *)m->start, m->end - m->start,
 		                      cmdline_after_dashes(m->cmdline), &files[n])) {
 			snprintf(err, err_size, "its file module %u does not fit in its RAM", i);
 			return -1;
@@ -197,22 +198,27 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	struct frame_alloc *fa;
 	uint64_t info;
 	uint32_t magic;
+	uint8_t *ram;
+	hpa_t ram_hpa;
 
 	if (guest_image_parse(file, file_size, vm->ram_size, &img) < 0) {
 		snprintf(err, err_size, "%s", img.error);
 		return -1;
 	}
-	vm->ram_hpa = phys_alloc(vm->ram_size / FRAME_SIZE, RAM_ALIGN);
-	if (!vm->ram_hpa) {
+	vm->ram_hpa = hpa_of(phys_alloc(vm->ram_size / FRAME_SIZE, RAM_ALIGN));
+	if (!hpa_val(vm->ram_hpa)) {
 		snprintf(err, err_size, "not enough host memory for %lu MiB of RAM",
 		         (unsigned long)(vm->ram_size >> 20));
 		return -1;
 	}
+	/* EPT01 maps what vm_gpa_to_hpa() says: the two cannot disagree. */
+	CHECK(vm_gpa_to_hpa(vm, gpa_of(0), vm->ram_size, &ram_hpa));
+	ram = hpa_ptr(ram_hpa);
 	fa = phys_lock();
 	int ept_err = ept_init(&vm->ept, fa);
 
 	if (!ept_err)
-		ept_err = ept_map(&vm->ept, fa, 0, vm->ram_hpa, vm->ram_size,
+		ept_err = ept_map(&vm->ept, fa, gpa_of(0), ram_hpa, vm->ram_size,
 		                  EPT_READ | EPT_WRITE | EPT_EXEC | EPT_MEMTYPE_WB);
 	int vmcs_err = 0;
 
@@ -243,11 +249,11 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	pit_init(&vm->pit, tsc_khz() * 1000);
 	acpi_pm_init(&vm->pm, tsc_khz() * 1000);
 	/* Firmware's tables first: a kernel loaded over the BIOS area takes its place. */
-	acpi_tables_build((uint8_t *)vm->ram_hpa, vm->vcpu_count);
+	acpi_tables_build(ram, vm->vcpu_count);
 	/* Umbra's keys are not the guest's business: its command line is what follows "--". */
 	const char *guest_args = cmdline_after_dashes(vm->cmdline);
 
-	guest_image_load(&img, file, (uint8_t *)vm->ram_hpa);
+	guest_image_load(&img, file, ram);
 	/* Above the kernel and above 1 MiB: the boot information and ACPI tables live below. */
 	nfiles =
 	        place_files(vm, all, count, img.load_end > FILES_FLOOR ? img.load_end : FILES_FLOOR,
@@ -268,9 +274,9 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 	if (info && img.protocol == GUEST_LINUX) {
 		/* The 32-bit boot protocol: ESI points at the zero page; EAX, EBX are 0. */
 		magic = 0;
-		if (!guest_bootinfo_linux((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                          info + 2 * BOOTINFO_SIZE, guest_args,
-		                          nfiles ? &files[0] : NULL, file, ACPI_TABLES_GPA)) {
+		if (!guest_bootinfo_linux(ram, vm->ram_size, info, info + 2 * BOOTINFO_SIZE,
+		                          guest_args, nfiles ? &files[0] : NULL, file,
+		                          ACPI_TABLES_GPA)) {
 			snprintf(err, err_size,
 			         "its Linux command line is longer than the kernel takes, or its "
 			         "initrd "
@@ -282,13 +288,13 @@ static int vm_load(struct vm *vm, uint32_t index, const uint8_t *file, uint64_t 
 		info = 0;
 	} else if (info && img.protocol == GUEST_MULTIBOOT2) {
 		magic = MB2_MAGIC;
-		if (!guest_bootinfo_mb2((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
+		if (!guest_bootinfo_mb2(ram, vm->ram_size, info, info + BOOTINFO_SIZE, guest_args,
+		                        files, (uint32_t)nfiles))
 			info = 0;
 	} else if (info) {
 		magic = MB1_MAGIC;
-		if (!guest_bootinfo_mb1((uint8_t *)vm->ram_hpa, vm->ram_size, info,
-		                        info + BOOTINFO_SIZE, guest_args, files, (uint32_t)nfiles))
+		if (!guest_bootinfo_mb1(ram, vm->ram_size, info, info + BOOTINFO_SIZE, guest_args,
+		                        files, (uint32_t)nfiles))
 			info = 0;
 	}
 	if (!info && !vm->entry_esi) {
