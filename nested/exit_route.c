@@ -1,4 +1,4 @@
-/* Routing L2 exits to L1 or Umbra: see exit_route.h. */
+/* Who answers an L2 exit, L1 or Umbra: see exit_route.h. */
 #include "nested/exit_route.h"
 
 #include "arch/x86/vmx/vmx_bits.h"

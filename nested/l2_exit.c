@@ -16,11 +16,14 @@
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "vcpu/exit_dispatch.h"
+#include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
+#define CR_QUAL_CR(q)          ((q)&15u)
 #define CR_QUAL_TYPE(q)        (((q) >> 4) & 3u)
 #define CR_QUAL_GPR(q)         (((q) >> 8) & 15u)
 #define CR_QUAL_LMSW(q)        (((q) >> 16) & 0xffffu)
+#define CR_TYPE_MOV_TO         0u
 #define CR_TYPE_LMSW           3u
 #define INTR_VALID             (1u << 31)
 #define INTR_TYPE_EXT          (0u << 8)
@@ -56,70 +59,8 @@ static void redeliver_l2_event(struct vcpu *v)
 	v->irq_hint = true;
 }
 
-void nested_l2_exit(struct vcpu *v)
-{
-	struct vmcs12 *c = v->nested.vmcs12;
-	uint32_t reason = v->exit_reason;
-	struct l2_exit e = {.reason = vmx_exit_basic(reason),
-	                    .qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION),
-	                    .bitmap_bit = l1_bitmap_bit,
-	                    .ctx = v->vm};
-
-	if (reason & VM_ENTRY_FAILURE) {
-		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
-		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
-		nested_vmexit(v, reason, e.qual, 0); /* not in L2: no L2 state to save */
-		return;
-	}
-	/* The preemption timer is Umbra's and, once L1's deadline passed, L1's too. */
-	if (e.reason == EXIT_REASON_PREEMPTION_TIMER && rdtsc() >= v->nested.l1_timer_deadline) {
-		nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
-		return;
-	}
-	switch (e.reason) {
-	case EXIT_REASON_EXCEPTION_NMI:
-		e.intr_info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
-		e.intr_error = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
-		break;
-	case EXIT_REASON_MSR_READ:
-	case EXIT_REASON_MSR_WRITE: e.msr = (uint32_t)v->gprs.rcx; break;
-	case EXIT_REASON_CR_ACCESS:
-		e.cr_value = CR_QUAL_TYPE(e.qual) == CR_TYPE_LMSW
-		                     ? CR_QUAL_LMSW(e.qual)
-		                     : vcpu_reg_read(v, CR_QUAL_GPR(e.qual)); /* RSP too */
-		break;
-	default: break;
-	}
-	if (nested_exit_to_l1(c, &e)) {
-		nested_vmexit(v, reason, e.qual,
-		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
-		return;
-	}
-	/* Umbra's own: handled as for any guest, on vmcs02. */
-	v->nested.l0_exits_in_l2++;
-	redeliver_l2_event(v);
-	vcpu_handle_exit(v);
-}
-
-bool nested_l1_interrupt(struct vcpu *v, uint8_t vector)
-{
-	struct vmcs12 *c = v->nested.vmcs12;
-	uint32_t info = 0;
-
-	if (!(c->pin_based_vm_exec_control & PIN_BASED_EXT_INTR_EXITING))
-		return false;
-	/* "Acknowledge interrupt on exit": the vector is in the exit information, and taken. */
-	if (c->vm_exit_controls & VM_EXIT_ACK_INTR_ON_EXIT) {
-		info = INTR_VALID | INTR_TYPE_EXT | vector;
-		spin_lock(&v->lock);
-		vlapic_ack(&v->lapic, vector);
-		spin_unlock(&v->lock);
-	}
-	nested_vmexit(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, info);
-	return true;
-}
-
-void nested_l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
+/* MOV to CR0/CR4 by L2 that L1 does not intercept (Umbra's masks): L2's CR under L1's. */
+static void l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
 {
 	const struct vmcs12 *c = v->nested.vmcs12;
 	uint64_t mask12 = cr == 0 ? c->cr0_guest_host_mask : c->cr4_guest_host_mask;
@@ -143,7 +84,8 @@ void nested_l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
 	vcpu_skip_instruction(v);
 }
 
-bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+/* RDMSR/WRMSR by L2 that L1 does not intercept: true if handled here (L2's state on vmcs02). */
+static bool l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
 	uint64_t efer;
 
@@ -169,4 +111,102 @@ bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		default: return false;
 		}
 	}
+}
+
+/*
+ * An L2 instruction L1 let through and Umbra intercepts: what L1's CPU
+ * would do for L2. CR0/CR4 writes and L2's MSRs are L2's state under L1's
+ * vmcs12; the rest (ports, HLT, RDPMC, MONITOR/MWAIT, other MSRs, CR8)
+ * reach the VM's devices and vCPU as L1's own accesses would.
+ */
+static void for_l1(struct vcpu *v, const struct l2_exit *e)
+{
+	uint64_t val;
+
+	if (e->reason == EXIT_REASON_CR_ACCESS && CR_QUAL_TYPE(e->qual) == CR_TYPE_MOV_TO &&
+	    (CR_QUAL_CR(e->qual) == 0 || CR_QUAL_CR(e->qual) == 4)) {
+		l2_cr_write(v, CR_QUAL_CR(e->qual), e->cr_value);
+		return;
+	}
+	if (e->reason == EXIT_REASON_MSR_READ || e->reason == EXIT_REASON_MSR_WRITE) {
+		bool write = e->reason == EXIT_REASON_MSR_WRITE;
+
+		val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
+		if (l2_msr(v, e->msr, write, &val)) {
+			vcpu_msr_done(v, write, val);
+			return;
+		}
+	}
+	vcpu_handle_exit(v);
+}
+
+void nested_l2_exit(struct vcpu *v)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	uint32_t reason = v->exit_reason;
+	struct l2_exit e = {.reason = vmx_exit_basic(reason),
+	                    .qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION),
+	                    .bitmap_bit = l1_bitmap_bit,
+	                    .ctx = v->vm};
+
+	if (reason & VM_ENTRY_FAILURE) {
+		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
+		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
+		nested_vmexit(v, reason, e.qual, 0); /* not in L2: no L2 state to save */
+		return;
+	}
+	e.l1_timer_due =
+	        e.reason == EXIT_REASON_PREEMPTION_TIMER && rdtsc() >= v->nested.l1_timer_deadline;
+	switch (e.reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		e.intr_info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
+		e.intr_error = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+		break;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE: e.msr = (uint32_t)v->gprs.rcx; break;
+	case EXIT_REASON_CR_ACCESS:
+		e.cr_value = CR_QUAL_TYPE(e.qual) == CR_TYPE_LMSW
+		                     ? CR_QUAL_LMSW(e.qual)
+		                     : vcpu_reg_read(v, CR_QUAL_GPR(e.qual)); /* RSP too */
+		break;
+	default: break;
+	}
+	switch (nested_l2_exit_owner(c, &e)) {
+	case L2_EXIT_REFLECT:
+		if (e.l1_timer_due) {
+			nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
+			return;
+		}
+		nested_vmexit(v, reason, e.qual,
+		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
+		return;
+	case L2_EXIT_FOR_L1:
+		v->nested.l0_exits_in_l2++;
+		redeliver_l2_event(v);
+		for_l1(v, &e);
+		return;
+	case L2_EXIT_UMBRA:
+		v->nested.l0_exits_in_l2++;
+		redeliver_l2_event(v);
+		vcpu_handle_exit(v);
+		return;
+	}
+}
+
+bool nested_l1_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	uint32_t info = 0;
+
+	if (!(c->pin_based_vm_exec_control & PIN_BASED_EXT_INTR_EXITING))
+		return false;
+	/* "Acknowledge interrupt on exit": the vector is in the exit information, and taken. */
+	if (c->vm_exit_controls & VM_EXIT_ACK_INTR_ON_EXIT) {
+		info = INTR_VALID | INTR_TYPE_EXT | vector;
+		spin_lock(&v->lock);
+		vlapic_ack(&v->lapic, vector);
+		spin_unlock(&v->lock);
+	}
+	nested_vmexit(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, info);
+	return true;
 }

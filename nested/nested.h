@@ -121,10 +121,6 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err);
  */
 bool nested_l1_interrupt(struct vcpu *v, uint8_t vector);
 
-/* MOV to CR0/CR4 and RDMSR/WRMSR by L2 that L1 does not intercept (Umbra's masks or bitmap). */
-void nested_l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val);
-bool nested_l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
-
 /* INIT: Umbra does not keep L1's VMX operation across it (real CPUs block INIT there). */
 void nested_init_signal(struct vcpu *v);
 

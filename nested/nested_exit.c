@@ -155,7 +155,9 @@ uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 /* The VM-exit MSR-store list: L2's values, vmcs02 current. False if an entry is refused. */
 static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
-	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
+	if (!count)
+		return true;
+	VMCS_ASSERT_CURRENT(&v->nested.vmcs02); /* L2's MSRs are read where they are */
 	for (uint32_t i = 0; i < count; i++) {
 		struct msr_entry *e = vm_gpa_to_ptr(
 		        v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE), sizeof(*e));
@@ -257,8 +259,6 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	bool host64 = c->vm_exit_controls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
 	uint64_t efer;
 
-	VMCS_ASSERT_CURRENT(&v->vmcs);
-
 	/* L1 sees its CRs through vmcs01's masks: shadows as loaded, NE/VMXE kept underneath. */
 	vmcs_writel(CR0_READ_SHADOW, c->host_cr0);
 	vmcs_writel(GUEST_CR0, c->host_cr0 | CR0_NE);
@@ -333,10 +333,15 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
 	c->vm_entry_intr_info_field &= ~INTR_VALID;
 	n->in_l2 = false;
-	/* L1 reads the exit information and L2's hot state without exits: into the shadow VMCS. */
-	shadow_vmcs_load(v, v->loaded);
+	/*
+	 * L1 reads the exit information and L2's hot state without exits: into
+	 * the shadow VMCS, which leaves vmcs01 current. L2's cached registers
+	 * go to vmcs02 first, while it is still current.
+	 */
+	reg_cache_flush(&v->regs);
+	shadow_vmcs_load(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
-	load_l1_host_state(v, c);
+	load_l1_host_state(v, c); /* vmcs01 current: the line above */
 	bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
 	if (bad) {
 		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */

@@ -81,8 +81,6 @@ void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
 
 	if (!n->shadow_active)
 		return;
-	/* The caller's VMCS is current again after: the switch does not leak. */
-	VMCS_ASSERT_CURRENT(back);
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_shadowed; k++)
 		__vmcs_write(vmcs12_fields[shadowed[k]].encoding,
@@ -96,7 +94,6 @@ void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 
 	if (!n->shadow_active)
 		return;
-	VMCS_ASSERT_CURRENT(back);
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_writable; k++)
 		vmcs12_update(n->vmcs12, writable[k],

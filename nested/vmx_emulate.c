@@ -39,7 +39,6 @@ static bool long_mode_64(void)
 /* CR0/CR4 as L1 sees them (its read shadows under Umbra's masks); vmcs01 current. */
 static uint64_t l1_cr0(struct vcpu *v)
 {
-	VMCS_ASSERT_CURRENT(&v->vmcs);
 	uint64_t shadow = vmcs_readl(CR0_READ_SHADOW);
 
 	return (reg_cache_read(&v->regs, REG_CR0) & ~VMCS_CR0_HOST_OWNED) |
@@ -380,6 +379,8 @@ static void emulate_invvpid(struct vcpu *v)
 
 void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 {
+	/* L1 executed it: every emulation below reads and writes vmcs01. */
+	VMCS_ASSERT_CURRENT(&v->vmcs);
 	if (!v->nested.enabled) {
 		/* VMX is not offered to this guest: the CPU it sees would raise #UD. */
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);

@@ -111,11 +111,6 @@ void vcpu_exit_cr_access(struct vcpu *v)
 	uint64_t val = type == CR_TYPE_MOV_TO ? vcpu_reg_read(v, gpr) : 0;
 	bool ok = true;
 
-	if (v->nested.in_l2 && type == CR_TYPE_MOV_TO && (cr == 0 || cr == 4)) {
-		/* L2 changed a bit only Umbra intercepts (its L1 does not). */
-		nested_l2_cr_write(v, cr, val);
-		return;
-	}
 	if (type == CR_TYPE_MOV_TO && cr == 0) {
 		ok = guest_write_cr0(v, val);
 	} else if (type == CR_TYPE_MOV_TO && cr == 4) {

@@ -3,6 +3,7 @@
 #define VCPU_EXITS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vcpu/vcpu.h"
 
@@ -11,6 +12,8 @@ void vcpu_exit_hypercall(struct vcpu *v);
 void vcpu_exit_cr_access(struct vcpu *v);
 void vcpu_exit_io(struct vcpu *v);
 void vcpu_exit_msr(struct vcpu *v, bool write);
+/* An emulated RDMSR/WRMSR is done: a read's value into EDX:EAX, RIP past it (not after a #GP). */
+void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val);
 void vcpu_exit_xsetbv(struct vcpu *v);
 void vcpu_exit_rdpmc(struct vcpu *v);
 

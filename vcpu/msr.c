@@ -33,8 +33,7 @@ static bool efer_write(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* An emulated RDMSR/WRMSR is done: a read's value into EDX:EAX, RIP past it. */
-static void msr_done(struct vcpu *v, bool write, uint64_t val)
+void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val)
 {
 	/* #GP leaves RIP and the registers as they were. */
 	if (v->exception_injected)
@@ -52,25 +51,20 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
 	bool gp;
 
-	/* L2's MSRs that its L1 lets through: L2's state on vmcs02. */
-	if (v->nested.in_l2 && nested_l2_msr(v, msr, write, &val)) {
-		msr_done(v, write, val);
-		return;
-	}
 	/* IA32_FEATURE_CONTROL and the VMX capabilities of a nested-enabled VM. */
 	if (nested_msr(v, msr, write, &val, &gp)) {
 		if (gp)
 			vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		msr_done(v, write, val);
+		vcpu_msr_done(v, write, val);
 		return;
 	}
 	if (vcpu_lapic_msr(v, msr, write, &val)) {
-		msr_done(v, write, val);
+		vcpu_msr_done(v, write, val);
 		return;
 	}
 
 	switch (write ? platform_msr_write(v, msr, val) : platform_msr_read(v, msr, &val)) {
-	case PLATFORM_MSR_DONE: msr_done(v, write, val); return;
+	case PLATFORM_MSR_DONE: vcpu_msr_done(v, write, val); return;
 	case PLATFORM_MSR_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return;
 	case PLATFORM_MSR_NONE: break;
 	}
@@ -79,7 +73,7 @@ void vcpu_exit_msr(struct vcpu *v, bool write)
 			vcpu_inject_exception(v, VECTOR_GP, true, 0);
 			return;
 		}
-		msr_done(v, write, val);
+		vcpu_msr_done(v, write, val);
 		return;
 	}
 	if (v->vm->strict) {

@@ -1,6 +1,7 @@
 /*
  * Host tests of nested/exit_route.c: which L2 exits go to L1, read against
- * the L1's vmcs12 (SDM Vol. 3 25.1, 25.2), and which Umbra keeps.
+ * the L1's vmcs12 (SDM Vol. 3 25.1, 25.2), which Umbra keeps, and which it
+ * carries out for L1.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -211,6 +212,56 @@ static void test_cr(void **state)
 	assert_false(nested_exit_to_l1(&c, &e));
 }
 
+/* The three answers: Umbra's own, reflected to L1, or carried out for L1. */
+static void test_owner(void **state)
+{
+	struct l2_exit e;
+
+	(void)state;
+	/* Umbra's own reasons, whatever L1's controls say. */
+	c.pin_based_vm_exec_control = PIN_BASED_EXT_INTR_EXITING | PIN_BASED_VMX_PREEMPTION_TIMER;
+	e = ex(EXIT_REASON_EXTERNAL_INTERRUPT, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_UMBRA);
+	e = ex(EXIT_REASON_EPT_VIOLATION, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_UMBRA);
+	e = ex(EXIT_REASON_NMI_WINDOW, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_UMBRA);
+	/* The preemption timer: Umbra's slice, until L1's own deadline has passed. */
+	e = ex(EXIT_REASON_PREEMPTION_TIMER, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_UMBRA);
+	e.l1_timer_due = true;
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+	/* Unconditional exits go to L1. */
+	e = ex(EXIT_REASON_CPUID, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+	/* HLT: L1's if it asked, else L2 halts as on L1's CPU. */
+	e = ex(EXIT_REASON_HLT, 0);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_FOR_L1);
+	c.cpu_based_vm_exec_control = CPU_BASED_HLT_EXITING;
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+	/* A port L1's bitmap lets through reaches the VM's devices for L1. */
+	c.cpu_based_vm_exec_control = CPU_BASED_USE_IO_BITMAPS;
+	e = ex(EXIT_REASON_IO_INSTRUCTION, 0x5000ULL << 16);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_FOR_L1);
+	io_a[0x5000 / 8] |= 1u << (0x5000 % 8);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+	/* MSRs: the bitmap decides. */
+	c.cpu_based_vm_exec_control = CPU_BASED_USE_MSR_BITMAPS;
+	e = ex(EXIT_REASON_MSR_READ, 0);
+	e.msr = 0x10;
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_FOR_L1);
+	msr_bm[0x10 / 8] |= 1u << (0x10 % 8);
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+	/* MOV to CR0: a bit L1 does not own is carried out under L1's masks; one it owns, L1's. */
+	c.cr0_guest_host_mask = 1ULL << 5;
+	c.cr0_read_shadow = 0;
+	e = ex(EXIT_REASON_CR_ACCESS, 0);
+	e.cr_value = 1ULL << 3;
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_FOR_L1);
+	e.cr_value |= 1ULL << 5;
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +272,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_io, setup),
 	        cmocka_unit_test_setup(test_msr, setup),
 	        cmocka_unit_test_setup(test_cr, setup),
+	        cmocka_unit_test_setup(test_owner, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

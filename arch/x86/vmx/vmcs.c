@@ -71,3 +71,11 @@ void loaded_vmcs_sync_host_state(struct loaded_vmcs *v)
 		v->host_state.gs_base = gs;
 	}
 }
+
+void vmcs_not_current(const struct loaded_vmcs *want, const char *file, int line)
+{
+	const struct loaded_vmcs *cur = this_cpu()->current_vmcs;
+
+	panic("%s:%d needs the VMCS at 0x%lx current; 0x%lx is", file, line, want->vmcs_pa,
+	      cur ? cur->vmcs_pa : 0);
+}

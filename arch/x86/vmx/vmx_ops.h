@@ -33,7 +33,14 @@
  * VMCS VMPTRLD made current on this CPU: a VMREAD or VMWRITE meant for
  * vmcs01 must never land in vmcs02. One compare on the exit path.
  */
-#define VMCS_ASSERT_CURRENT(vmcs) CHECK(this_cpu()->current_vmcs == (vmcs))
+#define VMCS_ASSERT_CURRENT(vmcs)                                            \
+	do {                                                                 \
+		if (__builtin_expect(this_cpu()->current_vmcs != (vmcs), 0)) \
+			vmcs_not_current(vmcs, __FILE__, __LINE__);          \
+	} while (0)
+/* Cold and out of line, so the check costs its compare and nothing else. */
+__attribute__((noreturn, cold)) void vmcs_not_current(const struct loaded_vmcs *want,
+                                                      const char *file, int line);
 
 static inline void vmx_count_read(void)
 {
