@@ -38,7 +38,7 @@ struct cpu_features cpu_features;
 static struct umbra_exit_counts acct;
 /* fa: the vCPU's frames, renewed by every reset; global_fa: nested_global_init's, kept. */
 static struct frame_alloc fa, global_fa;
-static uint8_t *pool, *global_pool;
+static uint8_t *pool, *global_pool, *ram;
 static struct vm *vm;
 static bool global_done;
 static struct vmcs_base base;
@@ -287,9 +287,12 @@ void fake_env_reset(void)
 	fake_tsc = 1000000;
 	fake_cr3 = 0x1000;
 	memset(msrs, 0, sizeof(msrs));
-	free(fake_env.ram);
+	/* The same RAM every time: a test may keep pointers into it across a reset. */
+	ram = ram ? ram : malloc(FAKE_RAM_SIZE);
+	assert_non_null(ram);
+	memset(ram, 0, FAKE_RAM_SIZE);
 	memset(&fake_env, 0, sizeof(fake_env));
-	fake_env.ram = calloc(1, FAKE_RAM_SIZE);
+	fake_env.ram = ram;
 	fake_env.acked_vector = -1;
 	skylake(&raw);
 	vmx_caps_decode(&vmx_caps, &raw);
