@@ -62,6 +62,9 @@ void fake_l1_vmptrld(struct vcpu *v, uint64_t gpa);
 /* A vmcs12 that passes every VM-entry check: a 64-bit L2 under a 64-bit L1 host. */
 void fake_valid_vmcs12(struct vmcs12 *c);
 
+/* The frames the vCPU's pages came from (for nested_vcpu_free). */
+struct frame_alloc *fake_frames(void);
+
 /* The guest RAM at gpa, as a pointer. */
 void *fake_gpa(uint64_t gpa);
 

@@ -201,6 +201,11 @@ void *vm_gpa_to_ptr(struct vm *vm_, uint64_t gpa, uint64_t len)
 	return fake_env.ram + gpa;
 }
 
+struct frame_alloc *fake_frames(void)
+{
+	return &fa;
+}
+
 void *fake_gpa(uint64_t gpa)
 {
 	return vm_gpa_to_ptr(vm, gpa, 1);
