@@ -45,7 +45,7 @@ GDB_PORT ?= 1234
 
 
 .PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-host test-system check-sse check-layers deps newlib clean help \
-	format check-format
+	format check-format coverage
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
 all: deps
@@ -65,6 +65,8 @@ help:
 	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying;"
 	@echo "                  then 16 boots of 63 triple-faulting VMs beside a bystander"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU), Debian's Linux as a guest"
+	@echo "  make coverage   line coverage of the host tests per folder (lcov; HTML in $(BUILD)/coverage/html)"
+	@echo "                  COVERAGE_FILES=1 adds a line per file"
 	@echo "  make format     reformat the C sources (clang-format)"
 	@echo "  make check-format  fail if any C source is not formatted"
 	@echo "  make check-layers  fail if an include points up a layer (README's layout)"
@@ -212,6 +214,10 @@ soak: deps
 
 test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check
+
+# Line coverage of the host tests, per folder; lcov's HTML report in $(BUILD)/coverage/html.
+coverage: deps
+	scripts/coverage.sh $(BUILD)/coverage $(if $(filter 1,$(COVERAGE_FILES)),--files)
 
 check-sse: $(ELF)
 	@# The check must catch a vector instruction: try it on one first.

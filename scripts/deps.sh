@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 ipxe-qemu        # boot/SMP/PXE tests, iPXE ROMs
 	newlib-source                    # our libc, built from source
 	libcmocka-dev                    # host unit tests
+	lcov                             # make coverage (host tests' line coverage)
 	console-setup-linux              # the framebuffer console's font (Lat15-Fixed16)
 	cpio                             # the Linux guest's initramfs
 )
