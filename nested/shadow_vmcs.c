@@ -83,8 +83,9 @@ void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
 		return;
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_shadowed; k++)
-		__vmcs_write(vmcs12_fields[shadowed[k]].encoding,
-		             vmcs12_get(n->vmcs12, shadowed[k]));
+		vmcs_write_uncounted(vmcs12_fields[shadowed[k]].encoding,
+		                     vmcs12_get(n->vmcs12, shadowed[k]));
+	vmx_count_writes(n_shadowed);
 	loaded_vmcs_load(back);
 }
 
@@ -97,7 +98,8 @@ void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 	shadow_current(n);
 	for (unsigned int k = 0; k < n_writable; k++)
 		vmcs12_update(n->vmcs12, writable[k],
-		              __vmcs_read(vmcs12_fields[writable[k]].encoding));
+		              vmcs_read_uncounted(vmcs12_fields[writable[k]].encoding));
+	vmx_count_reads(n_writable);
 	loaded_vmcs_load(back);
 }
 

@@ -177,10 +177,11 @@ void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_
 	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
 	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
 
-	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
-	__vmcs_write(GUEST_ES_BASE + 2 * i, base);
-	__vmcs_write(GUEST_ES_LIMIT + 2 * i, limit);
-	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
+	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
+	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
+	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
+	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
+	vmx_count_writes(4);
 }
 
 /* State common to both starts: paging off, no long mode, nothing pending. */

@@ -52,6 +52,17 @@ static inline void vmx_count_write(void)
 	this_cpu()->vmx_acct->vmwrites++;
 }
 
+/* For loops of uncounted VMREADs and VMWRITEs: the counts stay exact, added once. */
+static inline void vmx_count_reads(unsigned int n)
+{
+	this_cpu()->vmx_acct->vmreads += n;
+}
+
+static inline void vmx_count_writes(unsigned int n)
+{
+	this_cpu()->vmx_acct->vmwrites += n;
+}
+
 /* For the one read whose bucket is not known until it is done: the exit reason. */
 static inline uint64_t vmcs_read_uncounted(uint32_t field)
 {
@@ -72,7 +83,8 @@ static inline uint64_t __vmcs_read(uint32_t field)
 	return v;
 }
 
-static inline void __vmcs_write(uint32_t field, uint64_t v)
+/* A VMWRITE counted by its caller (vmx_count_writes): loops count once. */
+static inline void vmcs_write_uncounted(uint32_t field, uint64_t v)
 {
 	bool fail;
 
@@ -82,6 +94,11 @@ static inline void __vmcs_write(uint32_t field, uint64_t v)
 	                 : "cc", "memory");
 	if (__builtin_expect(fail, 0))
 		panic("VMWRITE of field 0x%x (value 0x%lx) failed", field, v);
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t v)
+{
+	vmcs_write_uncounted(field, v);
 	vmx_count_write();
 }
 
