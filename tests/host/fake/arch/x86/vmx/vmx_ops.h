@@ -10,17 +10,19 @@
 
 #include "fake_vmcs.h"
 
-#define vmcs_read_uncounted hw_vmcs_read_uncounted
-#define __vmcs_read         hw___vmcs_read
-#define __vmcs_write        hw___vmcs_write
-#define vmxon               hw_vmxon
-#define vmclear             hw_vmclear
-#define vmptrld             hw_vmptrld
-#define invvpid             hw_invvpid
+#define vmcs_read_uncounted  hw_vmcs_read_uncounted
+#define __vmcs_read          hw___vmcs_read
+#define __vmcs_write         hw___vmcs_write
+#define vmcs_write_uncounted hw_vmcs_write_uncounted
+#define vmxon                hw_vmxon
+#define vmclear              hw_vmclear
+#define vmptrld              hw_vmptrld
+#define invvpid              hw_invvpid
 #include_next "arch/x86/vmx/vmx_ops.h"
 #undef vmcs_read_uncounted
 #undef __vmcs_read
 #undef __vmcs_write
+#undef vmcs_write_uncounted
 #undef vmxon
 #undef vmclear
 #undef vmptrld
@@ -43,10 +45,15 @@ static inline uint64_t __vmcs_read(uint32_t field)
 	return v;
 }
 
-static inline void __vmcs_write(uint32_t field, uint64_t v)
+static inline void vmcs_write_uncounted(uint32_t field, uint64_t v)
 {
 	if (!fake_vmwrite(field, v))
 		panic("VMWRITE of field 0x%x (value 0x%lx) failed", field, v);
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t v)
+{
+	vmcs_write_uncounted(field, v);
 	vmx_count_write();
 }
 
