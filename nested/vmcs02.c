@@ -21,10 +21,8 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define ENC_TYPE(e)      (((e) >> 10) & 3u)
-#define ENC_TYPE_GUEST   2u
-#define PDPTE_ALIGN_MASK 0xffffffe0ULL
-#define DR7_RESET        0x400ULL
+#define ENC_TYPE(e)    (((e) >> 10) & 3u)
+#define ENC_TYPE_GUEST 2u
 
 /* Secondary controls L2 gets from L1 (offered in l1_caps.c); EPT, VPID, UG are Umbra's. */
 #define PROC2_FROM_L1                                                       \

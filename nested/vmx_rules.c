@@ -2,8 +2,8 @@
 #include "nested/vmx_rules.h"
 
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/x86_bits.h"
 
-#define PAGE_MASK_4K    0xfffULL
 #define REVISION_MASK   0x7fffffffu
 #define SHADOW_VMCS_BIT (1u << 31)
 

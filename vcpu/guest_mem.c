@@ -9,8 +9,6 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/vm.h"
 
-#define PAGE_SIZE_4K 0x1000ULL
-
 bool vcpu_read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
 {
 	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa_of(gpa), sizeof(*val));

@@ -10,11 +10,6 @@
 #include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
 
-#define PAGE_MASK_4K 0xfffULL
-
-#define AR_L  (1u << 13) /* CS: 64-bit code */
-#define AR_DB (1u << 14) /* CS: 32-bit default operand size */
-
 /*
  * Copies the instruction bytes at the guest's RIP (up to 15, fewer where a
  * page is missing). Returns how many, or a guest_walk() error.
