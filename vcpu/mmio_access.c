@@ -43,7 +43,7 @@ static enum mmio_cpu_mode cpu_mode(const struct guest_paging *p)
 {
 	uint32_t ar = vmcs_read32(GUEST_CS_AR_BYTES);
 
-	if (!(p->cr0 & GUEST_CR0_PE))
+	if (!(p->cr0 & CR0_PE))
 		return MMIO_MODE_16;
 	if ((p->efer & EFER_LMA) && (ar & AR_L))
 		return MMIO_MODE_64;
