@@ -74,7 +74,7 @@ static const char *check_entry_intr(const struct vmcs12 *c)
 		return NULL;
 	if (type == ITYPE_RESERVED || type == ITYPE_OTHER)
 		return "26.2.1.3: VM-entry interruption type is reserved or not supported";
-	if (type == ITYPE_NMI && vec != 2)
+	if (type == ITYPE_NMI && vec != VECTOR_NMI)
 		return "26.2.1.3: NMI injection with a vector other than 2";
 	if (type == ITYPE_HW_EXC && vec > 31)
 		return "26.2.1.3: hardware exception with a vector above 31";

@@ -23,8 +23,6 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define ENC_TYPE(e)    (((e) >> 10) & 3u)
-#define ENC_TYPE_GUEST 2u
 #define MSR_ENTRY_SIZE 16
 /* Limits of the segments a VM exit loads (SDM 28.5.2; access rights: x86_bits.h). */
 #define FLAT_LIMIT 0xffffffffu
@@ -188,7 +186,7 @@ static void save_l2_hot(struct vmcs12 *c)
 /* Guest fields save_l2_hot() does not save, and those never saved. */
 static bool rare_field(uint32_t enc, uint32_t exit)
 {
-	if (ENC_TYPE(enc) != ENC_TYPE_GUEST || vmcs02_umbra_field(enc))
+	if (VMCS_FIELD_TYPE(enc) != VMCS_TYPE_GUEST || vmcs02_umbra_field(enc))
 		return false;
 	switch (enc) {
 	case GUEST_RIP:

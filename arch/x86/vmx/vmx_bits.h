@@ -184,6 +184,10 @@
 #define INVVPID_ALL_CONTEXT               2
 #define INVVPID_SINGLE_CONTEXT_NO_GLOBALS 3
 
+/* A VMCS region's first word (SDM 25.2): revision identifier, shadow-VMCS indicator. */
+#define VMCS_REVISION_MASK    0x7fffffffu
+#define SHADOW_VMCS_INDICATOR (1u << 31)
+
 /* Guest activity states (the GUEST_ACTIVITY_STATE field). */
 #define VMX_ACTIVITY_ACTIVE    0
 #define VMX_ACTIVITY_HLT       1
