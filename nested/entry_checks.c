@@ -1,65 +1,25 @@
 /* The VM-entry checks on a vmcs12 (SDM Vol. 3 26.2, 26.3.1): see entry_checks.h. */
 #include "nested/entry_checks.h"
 
-#define CR0_PE        (1ULL << 0)
-#define CR0_PG        (1ULL << 31)
-#define CR4_PAE       (1ULL << 5)
-#define CR4_PCIDE     (1ULL << 17)
-#define EFER_LME      (1ULL << 8)
-#define EFER_LMA      (1ULL << 10)
-#define EFER_ALLOWED  ((1ULL << 0) | EFER_LME | EFER_LMA | (1ULL << 11))
-#define RFLAGS_FIXED1 (1ULL << 1)
-#define RFLAGS_RSVD   (~0ULL << 22 | 1ULL << 15 | 1ULL << 5 | 1ULL << 3)
-#define RFLAGS_IF     (1ULL << 9)
-#define RFLAGS_VM     (1ULL << 17)
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/x86_bits.h"
+#include "vcpu/guest_efer.h"
 
 #define LINEAR_BITS 48
 
 #define SEL_RPL_TI 7u
 #define SEL_TI     4u
 
-/* Segment access rights (SDM 24.4.1). */
-#define AR_TYPE(ar)     ((ar)&0xfu)
-#define AR_S            (1u << 4)
-#define AR_DPL(ar)      (((ar) >> 5) & 3u)
-#define AR_P            (1u << 7)
-#define AR_L            (1u << 13)
-#define AR_DB           (1u << 14)
-#define AR_G            (1u << 15)
-#define AR_UNUSABLE     (1u << 16)
-#define AR_RESERVED     (0xf00u | 0xfffe0000u)
-#define TYPE_ACCESSED   1u
-#define TYPE_CODE       8u
-#define TYPE_READABLE   2u
-#define TYPE_CONFORMING 4u
-#define TYPE_LDT        2u
-#define TYPE_TSS16_BUSY 3u
-#define TYPE_TSS_BUSY   11u
-
-/* Entry interruption information (SDM 24.8.3). */
-#define INTR_VECTOR(i)   ((i)&0xffu)
-#define INTR_TYPE(i)     (((i) >> 8) & 7u)
-#define INTR_DELIVER_ERR (1u << 11)
-#define INTR_RESERVED    0x7ffff000u
-#define INTR_VALID       (1u << 31)
-#define ITYPE_EXT_INT    0u
-#define ITYPE_RESERVED   1u
-#define ITYPE_NMI        2u
-#define ITYPE_HW_EXC     3u
-#define ITYPE_SW_INT     4u
-#define ITYPE_PRIV_SW    5u
-#define ITYPE_SW_EXC     6u
-#define ITYPE_OTHER      7u
-
-/* Interruptibility state (SDM 24.4.2). */
-#define BLOCK_STI      (1u << 0)
-#define BLOCK_MOV_SS   (1u << 1)
-#define BLOCK_SMI      (1u << 2)
-#define BLOCK_ENCLAVE  (1u << 4)
-#define BLOCK_RESERVED (~0u << 5)
-
-#define PDPTE_P        1ULL
-#define PDPTE_RESERVED (3ULL << 1 | 0xfULL << 5)
+/* Entry interruption information's type, shifted down (vmx_bits.h's INTR_TYPE_* are in place). */
+#define INTR_TYPE(i)   (((i) >> 8) & 7u)
+#define ITYPE_EXT_INT  0u
+#define ITYPE_RESERVED 1u
+#define ITYPE_NMI      2u
+#define ITYPE_HW_EXC   3u
+#define ITYPE_SW_INT   4u
+#define ITYPE_PRIV_SW  5u
+#define ITYPE_SW_EXC   6u
+#define ITYPE_OTHER    7u
 
 #define CR3_TARGETS(misc) \
 	((uint32_t)((misc) >> VMX_MISC_CR3_TARGETS_SHIFT & VMX_MISC_CR3_TARGETS_MASK))
@@ -107,21 +67,21 @@ static bool error_code_vector(uint32_t v)
 static const char *check_entry_intr(const struct vmcs12 *c)
 {
 	uint32_t i = c->vm_entry_intr_info_field;
-	uint32_t type = INTR_TYPE(i), vec = INTR_VECTOR(i);
+	uint32_t type = INTR_TYPE(i), vec = INTR_INFO_VECTOR(i);
 	bool err_expected;
 
-	if (!(i & INTR_VALID))
+	if (!(i & INTR_INFO_VALID))
 		return NULL;
 	if (type == ITYPE_RESERVED || type == ITYPE_OTHER)
 		return "26.2.1.3: VM-entry interruption type is reserved or not supported";
-	if (type == ITYPE_NMI && vec != 2)
+	if (type == ITYPE_NMI && vec != VECTOR_NMI)
 		return "26.2.1.3: NMI injection with a vector other than 2";
 	if (type == ITYPE_HW_EXC && vec > 31)
 		return "26.2.1.3: hardware exception with a vector above 31";
 	err_expected = type == ITYPE_HW_EXC && error_code_vector(vec) && (c->guest_cr0 & CR0_PE);
-	if (!!(i & INTR_DELIVER_ERR) != err_expected)
+	if (!!(i & INTR_INFO_DELIVER_CODE) != err_expected)
 		return "26.2.1.3: deliver-error-code bit disagrees with the type and vector";
-	if (i & INTR_RESERVED)
+	if (i & INTR_INFO_RESERVED)
 		return "26.2.1.3: VM-entry interruption-information bits 30:12 are not 0";
 	if ((type == ITYPE_SW_INT || type == ITYPE_PRIV_SW || type == ITYPE_SW_EXC) &&
 	    (c->vm_entry_instruction_len < 1 || c->vm_entry_instruction_len > 15))
@@ -197,7 +157,7 @@ const char *nested_check_host_state(const struct vmcs12 *c, const struct nested_
 	if ((c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT) && !nested_pat_valid(c->host_ia32_pat))
 		return "26.2.2: host IA32_PAT holds an invalid memory type";
 	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_EFER) {
-		if (c->host_ia32_efer & ~EFER_ALLOWED)
+		if (c->host_ia32_efer & ~EFER_GUEST_ALLOWED)
 			return "26.2.2: host IA32_EFER reserved bits set";
 		if (!!(c->host_ia32_efer & EFER_LMA) != host64 ||
 		    !!(c->host_ia32_efer & EFER_LME) != host64)
@@ -258,7 +218,8 @@ static const char *check_code_data_segments(const struct vmcs12 *c, bool ia32e)
 		return "26.3.1.2: CS type is not an accessed code segment";
 	if (!(cs & AR_S) || !(cs & AR_P) || (cs & AR_RESERVED))
 		return "26.3.1.2: CS S, P or reserved bits";
-	if (!(AR_TYPE(cs) & TYPE_CONFORMING) ? AR_DPL(cs) != AR_DPL(ss) : AR_DPL(cs) > AR_DPL(ss))
+	if (!(AR_TYPE(cs) & AR_TYPE_CONFORMING) ? AR_DPL(cs) != AR_DPL(ss)
+	                                        : AR_DPL(cs) > AR_DPL(ss))
 		return "26.3.1.2: CS.DPL disagrees with SS.DPL";
 	if (ia32e && (cs & AR_L) && (cs & AR_DB))
 		return "26.3.1.2: CS.L and CS.D both set in IA-32e mode";
@@ -278,8 +239,8 @@ static const char *check_code_data_segments(const struct vmcs12 *c, bool ia32e)
 
 		if (ar & AR_UNUSABLE)
 			continue;
-		if (!(AR_TYPE(ar) & TYPE_ACCESSED) ||
-		    ((AR_TYPE(ar) & TYPE_CODE) && !(AR_TYPE(ar) & TYPE_READABLE)))
+		if (!(AR_TYPE(ar) & AR_TYPE_ACCESSED) ||
+		    ((AR_TYPE(ar) & AR_TYPE_CODE) && !(AR_TYPE(ar) & AR_TYPE_READABLE)))
 			return "26.3.1.2: DS/ES/FS/GS type not accessed, or code not readable";
 		if (!(ar & AR_S) || !(ar & AR_P) || (ar & AR_RESERVED) ||
 		    !granularity_ok(limits[i], ar))
@@ -310,15 +271,15 @@ static const char *check_segments(const struct vmcs12 *c, bool ia32e)
 	why = check_code_data_segments(c, ia32e);
 	if (why)
 		return why;
-	if (ia32e ? AR_TYPE(tr) != TYPE_TSS_BUSY
-	          : AR_TYPE(tr) != TYPE_TSS16_BUSY && AR_TYPE(tr) != TYPE_TSS_BUSY)
+	if (ia32e ? AR_TYPE(tr) != AR_TYPE_TSS_BUSY
+	          : AR_TYPE(tr) != AR_TYPE_TSS16_BUSY && AR_TYPE(tr) != AR_TYPE_TSS_BUSY)
 		return "26.3.1.2: TR type is not a busy TSS (64-bit in IA-32e mode)";
 	if ((tr & AR_S) || !(tr & AR_P) || (tr & AR_RESERVED) || (tr & AR_UNUSABLE) ||
 	    !granularity_ok(c->guest_tr_limit, tr))
 		return "26.3.1.2: TR S, P, reserved, unusable or granularity bits";
 	if (!(ldtr & AR_UNUSABLE) &&
-	    (AR_TYPE(ldtr) != TYPE_LDT || (ldtr & AR_S) || !(ldtr & AR_P) || (ldtr & AR_RESERVED) ||
-	     !granularity_ok(c->guest_ldtr_limit, ldtr)))
+	    (AR_TYPE(ldtr) != AR_TYPE_LDT || (ldtr & AR_S) || !(ldtr & AR_P) ||
+	     (ldtr & AR_RESERVED) || !granularity_ok(c->guest_ldtr_limit, ldtr)))
 		return "26.3.1.2: LDTR type, S, P, reserved or granularity bits";
 	/* 26.3.1.3: descriptor tables. */
 	if (!nested_canonical(c->guest_gdtr_base) || !nested_canonical(c->guest_idtr_base))
@@ -332,7 +293,7 @@ static const char *check_segments(const struct vmcs12 *c, bool ia32e)
 static const char *check_non_register_state(const struct vmcs12 *c)
 {
 	uint32_t blk = c->guest_interruptibility_info, intr = c->vm_entry_intr_info_field;
-	bool injecting = intr & INTR_VALID;
+	bool injecting = intr & INTR_INFO_VALID;
 
 	if (c->guest_activity_state != VMX_ACTIVITY_ACTIVE)
 		return "26.3.1.5: activity state not supported (IA32_VMX_MISC offers active only)";
@@ -415,7 +376,7 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 	if ((c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT) && !nested_pat_valid(c->guest_ia32_pat))
 		return "26.3.1.1: guest IA32_PAT holds an invalid memory type";
 	if (c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) {
-		if (c->guest_ia32_efer & ~EFER_ALLOWED)
+		if (c->guest_ia32_efer & ~EFER_GUEST_ALLOWED)
 			return "26.3.1.1: guest IA32_EFER reserved bits set";
 		if (!!(c->guest_ia32_efer & EFER_LMA) != ia32e)
 			return "26.3.1.1: guest IA32_EFER.LMA differs from IA-32e mode guest";
@@ -437,7 +398,7 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
 	if (ia32e && (c->guest_rflags & RFLAGS_VM))
 		return "26.3.1.4: RFLAGS.VM in IA-32e mode";
-	if ((c->vm_entry_intr_info_field & INTR_VALID) &&
+	if ((c->vm_entry_intr_info_field & INTR_INFO_VALID) &&
 	    INTR_TYPE(c->vm_entry_intr_info_field) == ITYPE_EXT_INT &&
 	    !(c->guest_rflags & RFLAGS_IF))
 		return "26.3.1.4: injecting an external interrupt with RFLAGS.IF = 0";

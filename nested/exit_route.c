@@ -2,16 +2,8 @@
 #include "nested/exit_route.h"
 
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/x86_bits.h"
 
-#define VECTOR_PF        14u
-#define IO_QUAL_SIZE(q)  (((q)&7u) + 1)
-#define IO_QUAL_PORT(q)  (((q) >> 16) & 0xffffu)
-#define CR_QUAL_CR(q)    ((q)&15u)
-#define CR_QUAL_TYPE(q)  (((q) >> 4) & 3u)
-#define CR_MOV_TO        0u
-#define CR_MOV_FROM      1u
-#define CR_CLTS          2u
-#define CR0_TS           (1ULL << 3)
 #define LMSW_BITS        0xfULL
 #define MSR_LOW_END      0x1fffu
 #define MSR_HIGH_BASE    0xc0000000u
@@ -87,7 +79,7 @@ static bool cr_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 	uint64_t mask0 = c->cr0_guest_host_mask, shadow0 = c->cr0_read_shadow;
 
 	switch (type) {
-	case CR_MOV_TO:
+	case CR_TYPE_MOV_TO:
 		if (cr == 0)
 			return (e->cr_value ^ shadow0) & mask0;
 		if (cr == 4)
@@ -98,13 +90,13 @@ static bool cr_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 		if (cr == 8)
 			return exec(c, CPU_BASED_CR8_LOAD_EXITING);
 		return true;
-	case CR_MOV_FROM:
+	case CR_TYPE_MOV_FROM:
 		if (cr == 3)
 			return exec(c, CPU_BASED_CR3_STORE_EXITING);
 		if (cr == 8)
 			return exec(c, CPU_BASED_CR8_STORE_EXITING);
 		return true;
-	case CR_CLTS: return (mask0 & CR0_TS) && (shadow0 & CR0_TS);
+	case CR_TYPE_CLTS: return (mask0 & CR0_TS) && (shadow0 & CR0_TS);
 	default: /* LMSW: bits 3:0, and it cannot clear PE */
 		return (mask0 & LMSW_BITS & ~1ULL & (e->cr_value ^ shadow0)) ||
 		       ((mask0 & 1) && !(shadow0 & 1) && (e->cr_value & 1));

@@ -17,18 +17,10 @@
 #include "nested/vmcs12.h"
 #include "vcpu/exit_dispatch.h"
 #include "vcpu/exits.h"
+#include "vcpu/guest_efer.h"
 #include "vcpu/vm.h"
 
-#define CR_QUAL_CR(q)          ((q)&15u)
-#define CR_QUAL_TYPE(q)        (((q) >> 4) & 3u)
-#define CR_QUAL_GPR(q)         (((q) >> 8) & 15u)
-#define CR_QUAL_LMSW(q)        (((q) >> 16) & 0xffffu)
-#define CR_TYPE_MOV_TO         0u
-#define CR_TYPE_LMSW           3u
-#define INTR_VALID             (1u << 31)
-#define INTR_TYPE_EXT          (0u << 8)
 #define IDT_VECTORING_RESERVED (1u << 12) /* undefined in the IDT-vectoring field */
-#define EFER_ALLOWED           (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 /* The bit of an L1 bitmap page (I/O or MSR) at guest-physical gpa; missing memory reads ones. */
 static bool l1_bitmap_bit(void *ctx, uint64_t gpa, uint32_t bit)
@@ -48,7 +40,7 @@ static void redeliver_l2_event(struct vcpu *v)
 {
 	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
-	if (!(idt & INTR_VALID) || v->injected >= 0)
+	if (!(idt & INTR_INFO_VALID) || v->injected >= 0)
 		return;
 	if (idt & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
@@ -97,7 +89,7 @@ static bool l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		}
 		efer = vmcs_read64(GUEST_IA32_EFER);
 		/* LMA is read-only and LME fixed while paging is on, which it always is in L2. */
-		if ((*val & ~EFER_ALLOWED) || ((*val ^ efer) & EFER_LME)) {
+		if ((*val & ~EFER_GUEST_ALLOWED) || ((*val ^ efer) & EFER_LME)) {
 			vcpu_inject_exception(v, VECTOR_GP, true, 0);
 			return true;
 		}
@@ -202,7 +194,7 @@ bool nested_l1_interrupt(struct vcpu *v, uint8_t vector)
 		return false;
 	/* "Acknowledge interrupt on exit": the vector is in the exit information, and taken. */
 	if (c->vm_exit_controls & VM_EXIT_ACK_INTR_ON_EXIT) {
-		info = INTR_VALID | INTR_TYPE_EXT | vector;
+		info = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector;
 		spin_lock(&v->lock);
 		vlapic_ack(&v->lapic, vector);
 		spin_unlock(&v->lock);

@@ -12,31 +12,22 @@
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/x86_bits.h"
 #include "lib/console.h"
 #include "nested/nested.h"
 #include "nested/entry_checks.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "nested/vmx_rules.h"
+#include "vcpu/guest_efer.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define ENC_TYPE(e)    (((e) >> 10) & 3u)
-#define ENC_TYPE_GUEST 2u
-#define INTR_VALID     (1u << 31)
-#define DR7_RESET      0x400ULL
-#define RFLAGS_FIXED1  0x2ULL
-#define EFER_WRITABLE  (EFER_SCE | EFER_LME | EFER_NXE)
 #define MSR_ENTRY_SIZE 16
-/* Access rights of the segments a VM exit loads (SDM 28.5.2). */
-#define AR_CODE64     0xa09bu /* present, DPL 0, execute/read accessed, L, G */
-#define AR_CODE32     0xc09bu /* present, DPL 0, execute/read accessed, D, G */
-#define AR_DATA       0xc093u /* present, DPL 0, read/write accessed, D/B, G */
-#define AR_TSS64_BUSY 0x008bu
-#define AR_UNUSABLE   0x10000u
-#define FLAT_LIMIT    0xffffffffu
-#define TSS_LIMIT     0x67u
-#define DT_LIMIT      0xffffu
+/* Limits of the segments a VM exit loads (SDM 28.5.2; access rights: x86_bits.h). */
+#define FLAT_LIMIT 0xffffffffu
+#define TSS_LIMIT  0x67u
+#define DT_LIMIT   0xffffu
 
 /*
  * Whether WRMSR of val to msr would succeed (the CPU's #GP rules for these
@@ -195,7 +186,7 @@ static void save_l2_hot(struct vmcs12 *c)
 /* Guest fields save_l2_hot() does not save, and those never saved. */
 static bool rare_field(uint32_t enc, uint32_t exit)
 {
-	if (ENC_TYPE(enc) != ENC_TYPE_GUEST || vmcs02_umbra_field(enc))
+	if (VMCS_FIELD_TYPE(enc) != VMCS_TYPE_GUEST || vmcs02_umbra_field(enc))
 		return false;
 	switch (enc) {
 	case GUEST_RIP:
@@ -250,7 +241,7 @@ void nested_sync_l2_rare(struct vcpu *v)
 /* A data segment register after a VM exit: unusable if its selector is 0. */
 static void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
 {
-	vmcs_write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA : AR_UNUSABLE);
+	vmcs_write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
 }
 
 /* L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. */
@@ -277,7 +268,7 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	else
 		efer = (v->efer & ~(EFER_LMA | EFER_LME)) | (host64 ? EFER_LMA | EFER_LME : 0);
 	vmcs_write64(GUEST_IA32_EFER, efer);
-	v->efer = efer & EFER_WRITABLE;
+	v->efer = efer & EFER_GUEST_WRITABLE;
 	if (host64)
 		entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 	else
@@ -292,7 +283,7 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
 	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
 	vmcs_write_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
-	                   AR_TSS64_BUSY);
+	                   AR_TSS_BUSY);
 	vmcs_write_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
 	vmcs_writel(GUEST_GDTR_BASE, c->host_gdtr_base);
 	vmcs_write32(GUEST_GDTR_LIMIT, DT_LIMIT);
@@ -331,7 +322,7 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	c->exit_qualification = qual;
 	c->vm_exit_intr_info = intr_info;
 	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
-	c->vm_entry_intr_info_field &= ~INTR_VALID;
+	c->vm_entry_intr_info_field &= ~INTR_INFO_VALID;
 	n->in_l2 = false;
 	/*
 	 * L1 reads the exit information and L2's hot state without exits: into

@@ -18,14 +18,13 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/frame_alloc.h"
 #include "lib/phys_mem.h"
 #include "nested/nested.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
-
-#define SHADOW_VMCS_INDICATOR (1u << 31)
 
 static uint64_t vmread_bitmap, vmwrite_bitmap;
 /* The table indices of the shadowed fields, and of those L1 may write: loops without lookups. */

@@ -21,11 +21,6 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define ENC_TYPE(e)      (((e) >> 10) & 3u)
-#define ENC_TYPE_GUEST   2u
-#define PDPTE_ALIGN_MASK 0xffffffe0ULL
-#define DR7_RESET        0x400ULL
-
 /* Secondary controls L2 gets from L1 (offered in l1_caps.c); EPT, VPID, UG are Umbra's. */
 #define PROC2_FROM_L1                                                       \
 	(SECONDARY_EXEC_DESC_TABLE_EXITING | SECONDARY_EXEC_ENABLE_RDTSCP | \
@@ -216,7 +211,7 @@ void vmcs02_prepare(struct vcpu *v)
 		case VM_ENTRY_EXCEPTION_ERROR_CODE:
 		case VM_ENTRY_INSTRUCTION_LEN: break;
 		default:
-			if (ENC_TYPE(enc) != ENC_TYPE_GUEST || vmcs02_umbra_field(enc))
+			if (VMCS_FIELD_TYPE(enc) != VMCS_TYPE_GUEST || vmcs02_umbra_field(enc))
 				continue;
 		}
 		__vmcs_write(enc, vmcs12_get(c, i));

@@ -14,24 +14,20 @@
 #define VMCS12_BYTES_64  8
 #define VMCS12_BYTES_NAT 8
 
-/* VMCS field type, encoding bits 11:10 (SDM Appendix B): 1 = VM-exit information. */
-#define VMCS12_ENC_TYPE(e)     (((e) >> 10) & 3)
-#define VMCS12_ENC_TYPE_RO     1
 #define VMCS12_ENC_ACCESS_HIGH 1u
 
 /* Compile-time checks of every table entry. */
-#define VMCS12_X(name, encoding, width, flags)                                                 \
-	_Static_assert(VMCS_FIELD_WIDTH(encoding) == VMCS12_WIDTH_##width,                     \
-	               #encoding ": width disagrees with encoding bits 14:13");                \
-	_Static_assert(((encoding)&0xffff8001u) == 0,                                          \
-	               #encoding ": not a full-access encoding below 0x8000");                 \
-	_Static_assert(((flags)&VMCS12_RO ? 1 : 0) ==                                          \
-	                       (VMCS12_ENC_TYPE(encoding) == VMCS12_ENC_TYPE_RO),              \
-	               #encoding ": VMCS12_RO must mark exactly the exit-information fields"); \
-	_Static_assert(                                                                        \
-	        !(((flags)&VMCS12_SHADOW_RW) && ((flags) & (VMCS12_RO | VMCS12_SHADOW_RO))),   \
-	        #encoding ": SHADOW_RW on a read-only or SHADOW_RO field");                    \
-	_Static_assert(sizeof(((struct vmcs12 *)0)->name) == VMCS12_BYTES_##width,             \
+#define VMCS12_X(name, encoding, width, flags)                                                     \
+	_Static_assert(VMCS_FIELD_WIDTH(encoding) == VMCS12_WIDTH_##width,                         \
+	               #encoding ": width disagrees with encoding bits 14:13");                    \
+	_Static_assert(((encoding)&0xffff8001u) == 0,                                              \
+	               #encoding ": not a full-access encoding below 0x8000");                     \
+	_Static_assert(((flags)&VMCS12_RO ? 1 : 0) == (VMCS_FIELD_TYPE(encoding) == VMCS_TYPE_RO), \
+	               #encoding ": VMCS12_RO must mark exactly the exit-information fields");     \
+	_Static_assert(                                                                            \
+	        !(((flags)&VMCS12_SHADOW_RW) && ((flags) & (VMCS12_RO | VMCS12_SHADOW_RO))),       \
+	        #encoding ": SHADOW_RW on a read-only or SHADOW_RO field");                        \
+	_Static_assert(sizeof(((struct vmcs12 *)0)->name) == VMCS12_BYTES_##width,                 \
 	               #encoding ": member size");
 VMCS12_FIELDS(VMCS12_X)
 #undef VMCS12_X

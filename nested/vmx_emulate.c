@@ -10,6 +10,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "nested/nested.h"
@@ -23,9 +24,6 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
-#define RFLAGS_VM     (1ULL << 17)
-#define AR_L          (1u << 13)
-#define BLOCK_MOV_SS  (1u << 1)
 #define SEG_SS        2
 #define SEG_FS        4
 #define INV_DESC_SIZE 16

@@ -3,13 +3,10 @@
  * VMfailInvalid or VMfailValid in RFLAGS, the error number in vmcs12, then
  * past the instruction. Below every module that emulates one.
  */
+#include "arch/x86/x86_bits.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "nested/vmx_rules.h"
-
-#define RFLAGS_CF    (1ULL << 0)
-#define RFLAGS_ZF    (1ULL << 6)
-#define RFLAGS_ARITH 0x8d5ULL /* CF, PF, AF, ZF, SF, OF */
 
 static void set_flags(struct vcpu *v, uint64_t flags)
 {

@@ -2,10 +2,7 @@
 #include "nested/vmx_rules.h"
 
 #include "arch/x86/vmx/vmx_bits.h"
-
-#define PAGE_MASK_4K    0xfffULL
-#define REVISION_MASK   0x7fffffffu
-#define SHADOW_VMCS_BIT (1u << 31)
+#include "arch/x86/x86_bits.h"
 
 static const struct vmx_outcome ok = {VMX_OUT_OK, 0};
 
@@ -56,8 +53,8 @@ struct vmx_outcome vmx_check_vmxon(const struct vmx_l1_state *s, uint64_t ptr, u
 	if (s->cpl > 0 || !s->cr_fixed_ok || !s->feature_control_ok)
 		return outcome(VMX_OUT_GP);
 	/* Outside VMX operation there is no current VMCS: these are VMfailInvalid. */
-	if (bad_pa(s, ptr) || (revision & REVISION_MASK) != want_revision ||
-	    (revision & SHADOW_VMCS_BIT))
+	if (bad_pa(s, ptr) || (revision & VMCS_REVISION_MASK) != want_revision ||
+	    (revision & SHADOW_VMCS_INDICATOR))
 		return outcome(VMX_OUT_FAIL_INVALID);
 	return ok;
 }
@@ -86,8 +83,8 @@ struct vmx_outcome vmx_check_vmptrld(const struct vmx_l1_state *s, uint64_t ptr,
 		return vmx_fail(s, VMXERR_VMPTRLD_INVALID_ADDR);
 	if (ptr == s->vmxon_ptr)
 		return vmx_fail(s, VMXERR_VMPTRLD_VMXON_PTR);
-	if ((revision & REVISION_MASK) != want_revision ||
-	    ((revision & SHADOW_VMCS_BIT) && !shadowing_offered))
+	if ((revision & VMCS_REVISION_MASK) != want_revision ||
+	    ((revision & SHADOW_VMCS_INDICATOR) && !shadowing_offered))
 		return vmx_fail(s, VMXERR_VMPTRLD_INCORRECT_REVISION_ID);
 	return ok;
 }

@@ -5,8 +5,6 @@
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-#define CR4_OSXSAVE_BIT (1u << 18)
-
 static void set_result(struct vcpu *v, uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
 {
 	v->gprs.rax = eax;
@@ -49,7 +47,7 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 	}
 	/* Leaf 1 depends on guest state: read CR4 and the APIC's enable for it alone. */
 	if (leaf == 1) {
-		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & CR4_OSXSAVE_BIT;
+		g.osxsave = reg_cache_read(&v->regs, REG_CR4) & CR4_OSXSAVE;
 		g.apic_off = !vlapic_enabled(&v->lapic);
 	}
 	cpuid_filter(leaf, subleaf, &g, &r);

@@ -13,18 +13,7 @@
 #include "vcpu/lapic_access.h"
 #include "vcpu/vm.h"
 
-#define CR_QUAL_CR(q)      ((q)&15)
-#define CR_QUAL_TYPE(q)    (((q) >> 4) & 3)
-#define CR_QUAL_GPR(q)     (((q) >> 8) & 15)
-#define CR_TYPE_MOV_TO     0
-#define CR_TYPE_MOV_FROM   1
-#define CR4_PAE_BIT        (1ULL << 5)
-#define PDPTE_ALIGN_MASK   0xffffffe0ULL
-#define AR_TYPE_MASK       0xfu
-#define AR_TYPE_TSS64_BUSY 0xbu
-#define AR_L               (1u << 13)
-#define CR4_PCIDE          (1ULL << 17)
-#define CR8_RESERVED       (~0xfULL)
+#define CR8_RESERVED (~0xfULL)
 
 /* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
 static bool load_pdptrs(struct vcpu *v)
@@ -51,8 +40,8 @@ static void long_mode_tr_fixup(void)
 {
 	uint32_t ar = vmcs_read32(GUEST_TR_AR_BYTES);
 
-	if ((ar & AR_TYPE_MASK) != AR_TYPE_TSS64_BUSY)
-		vmcs_write32(GUEST_TR_AR_BYTES, (ar & ~AR_TYPE_MASK) | AR_TYPE_TSS64_BUSY);
+	if ((ar & AR_TYPE_MASK) != AR_TYPE_TSS_BUSY)
+		vmcs_write32(GUEST_TR_AR_BYTES, (ar & ~AR_TYPE_MASK) | AR_TYPE_TSS_BUSY);
 }
 
 static bool guest_write_cr0(struct vcpu *v, uint64_t val)
@@ -64,7 +53,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 
 	if ((val >> 32) || (pg && !(val & CR0_PE)) || !nested_l1_cr_ok(v, 0, val))
 		return false;
-	if (pg && !was_pg && lme && !(cr4 & CR4_PAE_BIT))
+	if (pg && !was_pg && lme && !(cr4 & CR4_PAE))
 		return false;
 	/* Leaving paging: never with PCIDs on, nor from 64-bit code (only compatibility mode). */
 	if (!pg && was_pg &&
@@ -83,7 +72,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 			entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 		}
 		vmcs_write64(GUEST_IA32_EFER, efer);
-		if (pg && !lme && (cr4 & CR4_PAE_BIT) && !load_pdptrs(v))
+		if (pg && !lme && (cr4 & CR4_PAE) && !load_pdptrs(v))
 			return false;
 	}
 	return true;
@@ -96,7 +85,7 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 	/* VMXE only where VMX is offered (nested=1); in VMX operation the fixed bits hold. */
 	if (!nested_l1_cr_ok(v, 4, val) || (val >> 32))
 		return false;
-	if (long_mode && !(val & CR4_PAE_BIT))
+	if (long_mode && !(val & CR4_PAE))
 		return false;
 	vmcs_writel(CR4_READ_SHADOW, val);
 	reg_cache_write(&v->regs, REG_CR4, val | CR4_VMXE);

@@ -14,9 +14,6 @@
 #include "vcpu/vm_irq.h"
 #include "vcpu/vmcs_setup.h"
 
-#define INTERRUPTIBILITY_STI_MOVSS 3u
-#define INTERRUPTIBILITY_NMI       8u
-
 void vcpu_events_reset(struct vcpu *v, bool bsp)
 {
 	vlapic_reset(&v->lapic, v->id, bsp);
@@ -265,8 +262,7 @@ static bool inject_nmi(struct vcpu *v, uint64_t now)
 {
 	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	if (v->exception_injected ||
-	    (blocking & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI_MOVSS))) {
+	if (v->exception_injected || (blocking & (BLOCK_NMI | BLOCK_STI | BLOCK_MOV_SS))) {
 		/* Blocked (by an NMI in service, STI or MOV SS) or behind an exception. */
 		if (vmcs_base()->pin & PIN_BASED_VIRTUAL_NMIS)
 			exec_controls_setbit(v->loaded, CPU_BASED_NMI_WINDOW_EXITING);
@@ -283,7 +279,7 @@ static bool inject_nmi(struct vcpu *v, uint64_t now)
 static bool interruptible(struct vcpu *v)
 {
 	return (reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_IF) &&
-	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI_MOVSS);
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (BLOCK_STI | BLOCK_MOV_SS));
 }
 
 /*
@@ -405,8 +401,8 @@ void vcpu_exit_hlt(struct vcpu *v)
 
 	vcpu_skip_instruction(v);
 	/* HLT completed: an STI or MOV SS shadow before it is over. */
-	if (blocking & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (blocking & (BLOCK_STI | BLOCK_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~(BLOCK_STI | BLOCK_MOV_SS));
 	spin_lock(&v->lock);
 	wake = ((rflags & RFLAGS_IF) &&
 	        (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||

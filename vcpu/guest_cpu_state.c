@@ -10,7 +10,6 @@
 #include "vcpu/vcpu.h"
 #include "vcpu/xcr0_rules.h"
 
-#define DR6_RESET        0xffff0ff0ULL
 #define FXSAVE_SIZE      512
 #define FXSAVE_FCW       0
 #define FXSAVE_MXCSR     24

@@ -9,8 +9,6 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/vm.h"
 
-#define PAGE_SIZE_4K 0x1000ULL
-
 bool vcpu_read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
 {
 	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa_of(gpa), sizeof(*val));
@@ -30,7 +28,7 @@ void vcpu_guest_paging(struct vcpu *v, struct guest_paging *p)
 	p->efer = vmcs_read64(GUEST_IA32_EFER);
 	p->cpl = (uint8_t)vcpu_cpl(v);
 	/* PAE without long mode: the CPU uses the PDPTEs VM entry loaded. */
-	if ((p->cr0 & GUEST_CR0_PG) && (p->cr4 & GUEST_CR4_PAE) && !(p->efer & EFER_LMA)) {
+	if ((p->cr0 & CR0_PG) && (p->cr4 & CR4_PAE) && !(p->efer & EFER_LMA)) {
 		p->pdptes_valid = true;
 		p->pdpte[0] = vmcs_read64(GUEST_PDPTR0);
 		p->pdpte[1] = vmcs_read64(GUEST_PDPTR1);

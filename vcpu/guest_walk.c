@@ -2,12 +2,6 @@
 
 #include <stddef.h>
 
-#define PTE_P  (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_US (1ULL << 2)
-#define PTE_PS (1ULL << 7)
-#define PTE_XD (1ULL << 63)
-
 /* Bits hi..lo inclusive (0 if hi < lo). */
 static uint64_t bit_range(unsigned int hi, unsigned int lo)
 {
@@ -36,10 +30,10 @@ static bool allowed(const struct guest_paging *p, enum guest_access acc, const s
 		return true;
 	}
 	if (acc == GUEST_ACC_FETCH)
-		return !r->xd && !(r->us && (p->cr4 & GUEST_CR4_SMEP));
-	if (acc == GUEST_ACC_WRITE && (p->cr0 & GUEST_CR0_WP) && !r->rw)
+		return !r->xd && !(r->us && (p->cr4 & CR4_SMEP));
+	if (acc == GUEST_ACC_WRITE && (p->cr0 & CR0_WP) && !r->rw)
 		return false;
-	if (r->us && (p->cr4 & GUEST_CR4_SMAP) && !p->ac)
+	if (r->us && (p->cr4 & CR4_SMAP) && !p->ac)
 		return false;
 	return true;
 }
@@ -64,11 +58,11 @@ static int walk32(const struct guest_paging *p, uint64_t linear, enum guest_acce
 		if (!read64(ctx, addr & ~7ULL, &q))
 			return GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, level);
 		e = (uint32_t)((addr & 4) ? q >> 32 : q);
-		if (!(e & PTE_P))
+		if (!(e & PTE_PRESENT))
 			return GUEST_WALK_ERR(GUEST_WALK_NOT_PRESENT, level);
-		r.rw = r.rw && (e & PTE_RW);
-		r.us = r.us && (e & PTE_US);
-		if (level == 2 && (e & PTE_PS) && (p->cr4 & GUEST_CR4_PSE)) {
+		r.rw = r.rw && (e & PTE_WRITE);
+		r.us = r.us && (e & PTE_USER);
+		if (level == 2 && (e & PTE_LARGE) && (p->cr4 & CR4_PSE)) {
 			/* 4 MiB page: bits 20:13 are gpa bits 39:32, up to MAXPHYADDR. */
 			unsigned int m = maxphyaddr(p) < 40 ? maxphyaddr(p) : 40;
 			uint64_t rsvd = (1ULL << 21) | bit_range(20, m > 32 ? m - 19 : 13);
@@ -95,7 +89,7 @@ static int walk64(const struct guest_paging *p, uint64_t linear, enum guest_acce
 {
 	struct rights r = {.rw = true, .us = true, .xd = false};
 	unsigned int m = maxphyaddr(p);
-	bool pae = levels == 3, nxe = p->efer & GUEST_EFER_NXE;
+	bool pae = levels == 3, nxe = p->efer & EFER_NXE;
 	uint64_t addr_mask = bit_range(m - 1, 12), rsvd_common, table, e;
 
 	rsvd_common = bit_range(51, m) | (nxe ? 0 : PTE_XD) | (pae ? bit_range(62, 52) : 0);
@@ -116,7 +110,7 @@ static int walk64(const struct guest_paging *p, uint64_t linear, enum guest_acce
 				e = p->pdpte[idx];
 			else if (!read64(ctx, table + idx * 8, &e))
 				return GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, level);
-			if (!(e & PTE_P))
+			if (!(e & PTE_PRESENT))
 				return GUEST_WALK_ERR(GUEST_WALK_NOT_PRESENT, level);
 			/* No rights in a PAE PDPTE: bits 2:1, 8:5 and 63:M are reserved. */
 			if (e & (bit_range(63, m) | bit_range(2, 1) | bit_range(8, 5)))
@@ -126,18 +120,18 @@ static int walk64(const struct guest_paging *p, uint64_t linear, enum guest_acce
 		}
 		if (!read64(ctx, table + idx * 8, &e))
 			return GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, level);
-		if (!(e & PTE_P))
+		if (!(e & PTE_PRESENT))
 			return GUEST_WALK_ERR(GUEST_WALK_NOT_PRESENT, level);
 		if (level >= 4)
-			rsvd |= PTE_PS;
-		else if ((level == 3 || level == 2) && (e & PTE_PS)) {
+			rsvd |= PTE_LARGE;
+		else if ((level == 3 || level == 2) && (e & PTE_LARGE)) {
 			leaf = true;
 			rsvd |= bit_range(shift - 1, 13); /* 29:13 (1 GiB) or 20:13 (2 MiB) */
 		}
 		if (e & rsvd)
 			return GUEST_WALK_ERR(GUEST_WALK_RESERVED, level);
-		r.rw = r.rw && (e & PTE_RW);
-		r.us = r.us && (e & PTE_US);
+		r.rw = r.rw && (e & PTE_WRITE);
+		r.us = r.us && (e & PTE_USER);
 		r.xd = r.xd || (nxe && (e & PTE_XD));
 		if (leaf) {
 			uint64_t page_mask = (1ULL << shift) - 1;
@@ -155,15 +149,15 @@ static int walk64(const struct guest_paging *p, uint64_t linear, enum guest_acce
 int guest_walk(const struct guest_paging *p, uint64_t linear, enum guest_access acc, uint64_t *gpa,
                bool (*read64)(void *ctx, uint64_t gpa, uint64_t *val), void *ctx)
 {
-	if (!(p->cr0 & GUEST_CR0_PG)) {
+	if (!(p->cr0 & CR0_PG)) {
 		*gpa = linear;
 		return 0;
 	}
-	if (!(p->cr4 & GUEST_CR4_PAE))
+	if (!(p->cr4 & CR4_PAE))
 		return walk32(p, linear, acc, gpa, read64, ctx);
-	if (!(p->efer & GUEST_EFER_LMA))
+	if (!(p->efer & EFER_LMA))
 		return walk64(p, linear, acc, gpa, read64, ctx, 3);
-	if (p->cr4 & GUEST_CR4_LA57) {
+	if (p->cr4 & CR4_LA57) {
 		if ((uint64_t)((int64_t)(linear << 7) >> 7) != linear)
 			return GUEST_WALK_ERR(GUEST_WALK_NONCANONICAL, 0);
 		return walk64(p, linear, acc, gpa, read64, ctx, 5);
@@ -221,7 +215,7 @@ uint32_t guest_walk_pf_error_code(const struct guest_paging *p, enum guest_acces
 	if (reason == GUEST_WALK_RESERVED)
 		ec |= 1u << 3;
 	if (acc == GUEST_ACC_FETCH &&
-	    (((p->cr4 & GUEST_CR4_PAE) && (p->efer & GUEST_EFER_NXE)) || (p->cr4 & GUEST_CR4_SMEP)))
+	    (((p->cr4 & CR4_PAE) && (p->efer & EFER_NXE)) || (p->cr4 & CR4_SMEP)))
 		ec |= 1u << 4;
 	return ec;
 }

@@ -41,6 +41,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/x86_bits.h" /* the CR0, CR4 and EFER bits of struct guest_paging */
+
 enum guest_access {
 	GUEST_ACC_READ,
 	GUEST_ACC_WRITE,
@@ -61,18 +63,6 @@ struct guest_paging {
 	bool pdptes_valid;
 	uint64_t pdpte[4];
 };
-
-#define GUEST_CR0_PE   (1ULL << 0)
-#define GUEST_CR0_WP   (1ULL << 16)
-#define GUEST_CR0_PG   (1ULL << 31)
-#define GUEST_CR4_PSE  (1ULL << 4)
-#define GUEST_CR4_PAE  (1ULL << 5)
-#define GUEST_CR4_LA57 (1ULL << 12)
-#define GUEST_CR4_SMEP (1ULL << 20)
-#define GUEST_CR4_SMAP (1ULL << 21)
-#define GUEST_EFER_LME (1ULL << 8)
-#define GUEST_EFER_LMA (1ULL << 10)
-#define GUEST_EFER_NXE (1ULL << 11)
 
 /*
  * Failure reasons. guest_walk() returns 0 or GUEST_WALK_ERR(reason, level),

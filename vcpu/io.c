@@ -15,6 +15,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "vcpu/guest_mem.h"
 #include "vcpu/guest_walk.h"
@@ -28,12 +29,7 @@
 #define RESET_CONTROL_PORT 0xcf9
 #define RESET_CONTROL_CPU  (1u << 2) /* 0 -> 1 resets (bit 1: hard, or soft) */
 
-#define IO_QUAL_SIZE_MASK  7
-#define IO_QUAL_IN         (1u << 3)
-#define IO_QUAL_STRING     (1u << 4)
-#define IO_QUAL_REP        (1u << 5)
-#define STRING_IO_BATCH    4096
-#define IO_QUAL_PORT_SHIFT 16
+#define STRING_IO_BATCH 4096
 
 /*
  * The emulated device a port belongs to (0: none). A multi-byte access is
@@ -271,8 +267,8 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 void vcpu_exit_io(struct vcpu *v)
 {
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
-	uint16_t port = (uint16_t)(qual >> IO_QUAL_PORT_SHIFT);
-	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	uint16_t port = IO_QUAL_PORT(qual);
+	unsigned int size = IO_QUAL_SIZE(qual);
 	bool in = qual & IO_QUAL_IN;
 	uint32_t val = 0;
 

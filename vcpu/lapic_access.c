@@ -13,8 +13,6 @@
 #include "vcpu/vm.h"
 #include "vcpu/vm_irq.h"
 
-#define PAGE_MASK_4K 0xfffULL
-
 bool vcpu_lapic_mmio(struct vcpu *v, uint64_t gpa)
 {
 	struct mmio_insn insn;

@@ -10,11 +10,6 @@
 #include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
 
-#define PAGE_MASK_4K 0xfffULL
-
-#define AR_L  (1u << 13) /* CS: 64-bit code */
-#define AR_DB (1u << 14) /* CS: 32-bit default operand size */
-
 /*
  * Copies the instruction bytes at the guest's RIP (up to 15, fewer where a
  * page is missing). Returns how many, or a guest_walk() error.
@@ -48,7 +43,7 @@ static enum mmio_cpu_mode cpu_mode(const struct guest_paging *p)
 {
 	uint32_t ar = vmcs_read32(GUEST_CS_AR_BYTES);
 
-	if (!(p->cr0 & GUEST_CR0_PE))
+	if (!(p->cr0 & CR0_PE))
 		return MMIO_MODE_16;
 	if ((p->efer & EFER_LMA) && (ar & AR_L))
 		return MMIO_MODE_64;

@@ -9,18 +9,17 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "vcpu/exits.h"
+#include "vcpu/guest_efer.h"
 #include "vcpu/lapic_access.h"
 #include "vcpu/platform_msr.h"
 #include "vcpu/vm.h"
 
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
-
 /* EFER: LMA follows LME and the guest's CR0.PG, and IA-32e mode follows LMA. */
 static bool efer_write(struct vcpu *v, uint64_t val)
 {
-	bool paging = reg_cache_read(&v->regs, REG_CR0) & (1u << 31);
+	bool paging = reg_cache_read(&v->regs, REG_CR0) & CR0_PG;
 
-	if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
+	if (val & ~EFER_GUEST_ALLOWED)
 		return false;
 	/* LME may not change while paging is on (SDM: #GP). */
 	if (paging && ((val ^ v->efer) & EFER_LME))

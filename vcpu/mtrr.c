@@ -1,12 +1,13 @@
 #include "vcpu/mtrr.h"
 
+#include "arch/x86/x86_bits.h"
+
 #define MTRRCAP_FIX        (1u << 8)
 #define MTRRCAP_WC         (1u << 10)
 #define DEF_TYPE_FE        (1u << 10)
 #define DEF_TYPE_E         (1u << 11)
 #define PHYSMASK_VALID     (1u << 11)
 #define PHYSBASE_TYPE_MASK 0xffULL
-#define PAGE_BITS_LOW      0xfffULL
 
 /* The memory types an MTRR may hold: UC, WC, WT, WP, WB. */
 static bool type_ok(uint64_t t)
@@ -74,9 +75,9 @@ bool mtrr_write(struct mtrr_state *m, uint32_t msr, uint64_t val, unsigned int m
 	if (!variable(msr))
 		return false; /* MTRRCAP is read-only */
 	if (msr & 1) {
-		if (val & (above | (PAGE_BITS_LOW & ~PHYSMASK_VALID)))
+		if (val & (above | (PAGE_MASK_4K & ~PHYSMASK_VALID)))
 			return false;
-	} else if ((val & (above | (PAGE_BITS_LOW & ~PHYSBASE_TYPE_MASK))) ||
+	} else if ((val & (above | (PAGE_MASK_4K & ~PHYSBASE_TYPE_MASK))) ||
 	           !type_ok(val & PHYSBASE_TYPE_MASK)) {
 		return false;
 	}

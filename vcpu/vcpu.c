@@ -18,7 +18,6 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define AR_DPL_SHIFT 5
 /* #DB, #BP, #OF, #DF, #MC: the exceptions that are not faults. */
 #define EXCEPTION_NOT_FAULTS ((1u << 1) | (1u << 3) | (1u << 4) | (1u << 8) | (1u << 18))
 

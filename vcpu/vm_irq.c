@@ -7,8 +7,6 @@
 #include "vcpu/mmio_access.h"
 #include "vcpu/vm.h"
 
-#define PAGE_MASK_4K 0xfffULL
-
 void vm_irq_reset(struct vm *vm)
 {
 	vpic_reset(&vm->pic);

@@ -14,17 +14,7 @@
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 
-#define AR_CODE32      0xc09b /* present, DPL 0, exec/read accessed, 32-bit, 4 KiB granularity */
-#define AR_DATA32      0xc093 /* present, DPL 0, read/write accessed, 32-bit, 4 KiB granularity */
-#define AR_TSS32_BUSY  0x8b   /* present, 32-bit busy TSS */
-#define AR_UNUSABLE    0x10000
-#define AR_TSS16_BUSY  0x83 /* present, 16-bit busy TSS */
-#define AR_CODE16_REAL 0x9b /* present, DPL 0, exec/read accessed, 16-bit, byte granularity */
-#define AR_DATA16_REAL 0x93 /* present, DPL 0, read/write accessed, 16-bit, byte granularity */
-#define CR0_NW         (1UL << 29)
-#define CR0_CD         (1UL << 30)
-#define PAT_POWER_ON   0x0007040600070406ULL
-#define DR7_RESET      0x400
+#define PAT_POWER_ON 0x0007040600070406ULL
 
 /* What every VM gets, computed once from the capabilities. */
 static struct vmcs_base base;
@@ -223,7 +213,7 @@ void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t magic, uint32
 	vmcs_write_segment(GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
 	vmcs_write_segment(GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
 	vmcs_write32(GUEST_TR_LIMIT, 0xff);
-	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
+	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS_BUSY);
 	/* Multiboot leaves GDTR/IDTR undefined: the guest loads its own. */
 	vmcs_writel(GUEST_GDTR_BASE, 0);
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);

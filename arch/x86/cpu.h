@@ -4,24 +4,7 @@
 
 #include <stdint.h>
 
-#define CR0_PE (1UL << 0)
-#define CR0_MP (1UL << 1)
-#define CR0_EM (1UL << 2)
-#define CR0_TS (1UL << 3)
-#define CR0_ET (1UL << 4)
-#define CR0_NE (1UL << 5)
-#define CR0_WP (1UL << 16)
-#define CR0_PG (1UL << 31)
-
-#define CR4_PAE     (1UL << 5)
-#define CR4_PGE     (1UL << 7)
-#define CR4_OSFXSR  (1UL << 9)
-#define CR4_VMXE    (1UL << 13)
-#define CR4_OSXSAVE (1UL << 18)
-
-#define RFLAGS_IF (1UL << 9)
-#define RFLAGS_DF (1UL << 10)
-#define RFLAGS_RF (1UL << 16)
+#include "arch/x86/x86_bits.h"
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

@@ -43,7 +43,7 @@ void trap_dispatch(struct trap_frame *frame)
 		 * WRMSR and XSETBV refuse): it reports an error. Any other
 		 * fault there is a bug, reported as one.
 		 */
-		uint64_t resume = frame->vector == 13 ? extable_resume(frame->rip) : 0;
+		uint64_t resume = frame->vector == VECTOR_GP ? extable_resume(frame->rip) : 0;
 
 		if (resume) {
 			frame->rip = resume;

@@ -4,14 +4,9 @@
 
 #include <stdint.h>
 
-#define VECTOR_NMI           2
-#define VECTOR_UD            6
-#define VECTOR_DOUBLE_FAULT  8
-#define VECTOR_SS            12
-#define VECTOR_GP            13
-#define VECTOR_PF            14
-#define VECTOR_MACHINE_CHECK 18
-#define VECTOR_FIRST_IRQ     32
+/* The exception vectors: x86_bits.h. */
+#include "arch/x86/x86_bits.h"
+
 /* Host interrupts of Umbra's own (never a guest's: guests get no host interrupts). */
 #define VECTOR_SLICE         0xf0 /* the local APIC timer ended a vCPU's time slice */
 #define VECTOR_WAKEUP        0xf1 /* IPI: an idle CPU has work, or every VM has ended */

@@ -2,6 +2,8 @@
 #ifndef ARCH_X86_MSR_H
 #define ARCH_X86_MSR_H
 
+#include "arch/x86/x86_bits.h" /* EFER's bits */
+
 #define MSR_IA32_TSC             0x10
 #define MSR_IA32_APIC_BASE       0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
@@ -23,11 +25,6 @@
 #define APIC_BASE_BSP    (1ULL << 8)
 #define APIC_BASE_X2APIC (1ULL << 10)
 #define APIC_BASE_ENABLE (1ULL << 11)
-
-#define EFER_SCE (1ULL << 0)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

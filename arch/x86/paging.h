@@ -10,17 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/x86_bits.h"
 #include "lib/frame_alloc.h"
 
-#define PAGE_SIZE_4K       0x1000ULL
-#define PAGE_SIZE_2M       0x200000ULL
-#define PAGE_SIZE_1G       0x40000000ULL
 #define PAGING_LOW_MAP_END 0x100000000ULL
-
-#define PTE_PRESENT   (1ULL << 0)
-#define PTE_WRITE     (1ULL << 1)
-#define PTE_LARGE     (1ULL << 7)
-#define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
 /*
  * Builds identity tables for [0, max(end, 4 GiB)) from frames of `fa`.

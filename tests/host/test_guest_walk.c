@@ -88,7 +88,7 @@ static void test_paging_off(void **state)
 {
 	(void)state;
 	/* PAE and LMA without PG change nothing. */
-	struct guest_paging p = {.cr0 = GUEST_CR0_PE, .cr3 = 0x1000, .cr4 = GUEST_CR4_PAE};
+	struct guest_paging p = {.cr0 = CR0_PE, .cr3 = 0x1000, .cr4 = CR4_PAE};
 
 	EXPECT_WALK(&p, 0xfee00300, WR, 0, 0xfee00300);
 	EXPECT_WALK(&p, 0x7c00, FX, 0, 0x7c00);
@@ -100,9 +100,9 @@ static void test_paging_off(void **state)
 /* ---- 32-bit paging ---- */
 
 static const struct guest_paging p32 = {
-        .cr0 = GUEST_CR0_PE | GUEST_CR0_PG | GUEST_CR0_WP,
+        .cr0 = CR0_PE | CR0_PG | CR0_WP,
         .cr3 = 0x1000 | 0x18, /* PWT/PCD: not address bits */
-        .cr4 = GUEST_CR4_PSE,
+        .cr4 = CR4_PSE,
 };
 
 static void test_32bit_4k(void **state)
@@ -157,7 +157,7 @@ static void test_32bit_4m_and_pse36(void **state)
 	p.cr4 = 0;
 	EXPECT_WALK(&p, 0x00803abc, RD, 0, 0x77abc);
 	/* With it, a 4 MiB page at 0: 0x5000 has PAT (bit 12) and bit 14 = gpa bit 33. */
-	p.cr4 = GUEST_CR4_PSE;
+	p.cr4 = CR4_PSE;
 	EXPECT_WALK(&p, 0x00803abc, RD, 0, 0x200003abcULL);
 }
 
@@ -180,16 +180,16 @@ static void test_32bit_protection(void **state)
 	EXPECT_WALK(&p, 0x0000, WR, PROT(1), 0);   /* R/W = 0 in the PDE */
 	EXPECT_WALK(&p, 0x1000, RD, PROT(1), 0);   /* U/S = 0 in the PTE */
 	EXPECT_WALK(&p, 0x400000, RD, PROT(1), 0); /* U/S = 0 in the PDE */
-	p.cr0 &= ~GUEST_CR0_WP;
+	p.cr0 &= ~CR0_WP;
 	EXPECT_WALK(&p, 0x0000, WR, PROT(1), 0); /* WP does not matter to users */
 	p.cpl = 0;
 	EXPECT_WALK(&p, 0x0000, WR, 0, 0x10000); /* WP = 0: supervisor writes anything */
-	p.cr0 |= GUEST_CR0_WP;
+	p.cr0 |= CR0_WP;
 	EXPECT_WALK(&p, 0x0000, WR, PROT(1), 0);
 	EXPECT_WALK(&p, 0x1000, WR, PROT(1), 0); /* PTE R/W = 1, but not the PDE */
 	EXPECT_WALK(&p, 0x400000, WR, 0, 0x12000);
 	/* No XD in 32-bit paging: NXE changes nothing, and the I/D bit stays clear. */
-	p.efer = GUEST_EFER_NXE;
+	p.efer = EFER_NXE;
 	EXPECT_WALK(&p, 0x0000, FX, 0, 0x10000);
 	/* A user 4 MiB page. */
 	set32(0x1008, 0x00c00000 | PS | P | US);
@@ -204,10 +204,10 @@ static void test_32bit_protection(void **state)
 /* ---- PAE paging ---- */
 
 static const struct guest_paging ppae = {
-        .cr0 = GUEST_CR0_PE | GUEST_CR0_PG | GUEST_CR0_WP,
+        .cr0 = CR0_PE | CR0_PG | CR0_WP,
         .cr3 = 0x3020, /* 32-byte aligned */
-        .cr4 = GUEST_CR4_PAE,
-        .efer = GUEST_EFER_NXE,
+        .cr4 = CR4_PAE,
+        .efer = EFER_NXE,
 };
 
 static void build_pae(void)
@@ -243,7 +243,7 @@ static void test_pae_translation(void **state)
 	set64(0x4000 + 0x1f7 * 8, 0xfee00000 | (1ULL << 13) | PS | P | RW);
 	EXPECT_WALK(&p, 0xfee00300, RD, RSVD(2), 0);
 	/* EFER.LMA, not LME, selects IA-32e paging: LME alone is still PAE. */
-	p.efer |= GUEST_EFER_LME;
+	p.efer |= EFER_LME;
 	EXPECT_WALK(&p, 0x00202abc, RD, 0, 0x123456abcULL);
 	/* The PDPT outside guest memory. */
 	p.cr3 = 0x80000000;
@@ -301,7 +301,7 @@ static void test_pae_reserved_bits(void **state)
 	EXPECT_WALK(&p, 0x00202abc, RD, RSVD(1), 0);
 
 	/* MAXPHYADDR 32: the page above 4 GiB has reserved bits. */
-	p.efer = GUEST_EFER_NXE;
+	p.efer = EFER_NXE;
 	p.maxphyaddr = 32;
 	set64(0x6000 + 2 * 8, 0x123456000ULL | P);
 	EXPECT_WALK(&p, 0x00202abc, RD, RSVD(1), 0);
@@ -312,10 +312,10 @@ static void test_pae_reserved_bits(void **state)
 /* ---- 4-level and 5-level paging ---- */
 
 static const struct guest_paging p64 = {
-        .cr0 = GUEST_CR0_PE | GUEST_CR0_PG | GUEST_CR0_WP,
+        .cr0 = CR0_PE | CR0_PG | CR0_WP,
         .cr3 = 0x10000 | 0x18,
-        .cr4 = GUEST_CR4_PAE | GUEST_CR4_PSE,
-        .efer = GUEST_EFER_LME | GUEST_EFER_LMA | GUEST_EFER_NXE,
+        .cr4 = CR4_PAE | CR4_PSE,
+        .efer = EFER_LME | EFER_LMA | EFER_NXE,
 };
 
 /*
@@ -411,9 +411,9 @@ static void test_4level_reserved_bits(void **state)
 	set64(0x21000 + 1 * 8, 0xfee00000 | PS | P | RW);
 	set64(0x20000 + 2 * 8, 0x21000 | XD | P | RW);
 	EXPECT_WALK(&p, 0x80300123, RD, 0, 0xfef00123);
-	p.efer &= ~GUEST_EFER_NXE;
+	p.efer &= ~EFER_NXE;
 	EXPECT_WALK(&p, 0x80300123, RD, RSVD(3), 0);
-	p.efer |= GUEST_EFER_NXE;
+	p.efer |= EFER_NXE;
 	/* Bits 51:MAXPHYADDR, at the leaf and above it. */
 	p.maxphyaddr = 38; /* 0x7654321000 has bit 38 set */
 	EXPECT_WALK(&p, 0xffffffff80010abcULL, RD, RSVD(1), 0);
@@ -455,11 +455,11 @@ static void test_4level_protection(void **state)
 		p.cpl = 3;
 		EXPECT_WALK(&p, 0x5abc, RD, 0, 0x40abc);
 		EXPECT_WALK(&p, 0x5abc, WR, PROT(1), 0);
-		p.cr0 &= ~GUEST_CR0_WP;
+		p.cr0 &= ~CR0_WP;
 		EXPECT_WALK(&p, 0x5abc, WR, PROT(1), 0); /* users ignore WP */
 		p.cpl = 0;
 		EXPECT_WALK(&p, 0x5abc, WR, 0, 0x40abc);
-		p.cr0 |= GUEST_CR0_WP;
+		p.cr0 |= CR0_WP;
 		EXPECT_WALK(&p, 0x5abc, WR, PROT(1), 0);
 		EXPECT_WALK(&p, 0x5abc, RD, 0, 0x40abc);
 		set64(at[l], to[l] | XD | u);
@@ -473,14 +473,14 @@ static void test_4level_protection(void **state)
 	}
 	/* SMEP: no supervisor fetches from user pages; users unaffected. */
 	p.cpl = 0;
-	p.cr4 |= GUEST_CR4_SMEP;
+	p.cr4 |= CR4_SMEP;
 	EXPECT_WALK(&p, 0x5abc, FX, PROT(1), 0);
 	EXPECT_WALK(&p, 0x5abc, RD, 0, 0x40abc);
 	EXPECT_WALK(&p, 0xffffffff80010abcULL, FX, 0, 0x7654321abcULL);
 	p.cpl = 3;
 	EXPECT_WALK(&p, 0x5abc, FX, 0, 0x40abc);
 	/* SMAP: no supervisor data accesses to user pages unless RFLAGS.AC. */
-	p.cr4 = p64.cr4 | GUEST_CR4_SMAP;
+	p.cr4 = p64.cr4 | CR4_SMAP;
 	p.cpl = 0;
 	EXPECT_WALK(&p, 0x5abc, RD, PROT(1), 0);
 	EXPECT_WALK(&p, 0x5abc, WR, PROT(1), 0);
@@ -501,7 +501,7 @@ static void test_5level(void **state)
 	/* 0xff00000000001234 = PML5 0x100, PML4 0, PDPT 0, PD 0, PT 1. */
 	const uint64_t lin = 0xff00000000001234ULL;
 
-	p.cr4 |= GUEST_CR4_LA57;
+	p.cr4 |= CR4_LA57;
 	set64(0x10000 + 0x100 * 8, 0x30000 | P | RW);
 	set64(0x30000, 0x31000 | P | RW);
 	set64(0x31000, 0x32000 | P | RW);
@@ -516,7 +516,7 @@ static void test_5level(void **state)
 	set64(0x10000 + 0x100 * 8, 0x30000 | PS | P | RW);
 	EXPECT_WALK(&p, lin, RD, RSVD(5), 0);
 	/* Without LA57 the same tables are a 4-level hierarchy. */
-	p.cr4 &= ~GUEST_CR4_LA57;
+	p.cr4 &= ~CR4_LA57;
 	EXPECT_WALK(&p, lin, RD, NONCANON, 0);
 }
 
@@ -548,7 +548,7 @@ static void test_error_strings_and_pf_codes(void **state)
 	/* I/D only with PAE/4-level paging and NXE, or SMEP. */
 	p = p32;
 	assert_int_equal(guest_walk_pf_error_code(&p, FX, NOT_PRESENT(1)), 0);
-	p.cr4 |= GUEST_CR4_SMEP;
+	p.cr4 |= CR4_SMEP;
 	assert_int_equal(guest_walk_pf_error_code(&p, FX, NOT_PRESENT(1)), 16);
 }
 

@@ -24,10 +24,7 @@
 #define VMCS12_GPA   0x5000
 #define MSR_LIST_GPA 0x8000
 #define L2_RIP       0x200123
-#define AR_CODE64    0xa09bu
-#define AR_CODE32    0xc09bu
 #define AR_DATA      0xc093u
-#define AR_UNUSABLE  0x10000u
 
 static struct vcpu *v;
 static struct vmcs12 *c;

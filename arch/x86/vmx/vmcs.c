@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/panic.h"
 
@@ -15,7 +16,7 @@ int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t re
 	if (!pa)
 		return -1;
 	memset((void *)pa, 0, FRAME_SIZE);
-	*(uint32_t *)pa = revision_id & 0x7fffffff;
+	*(uint32_t *)pa = revision_id & VMCS_REVISION_MASK;
 	memset(v, 0, sizeof(*v));
 	v->vmcs_pa = pa;
 	v->cpu = -1;

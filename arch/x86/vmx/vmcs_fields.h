@@ -1,6 +1,7 @@
 /*
  * VMCS field encodings (SDM Vol. 3 Appendix B). Bits 14:13 of an encoding
- * give the field's width, which vmx_ops.h checks at compile time.
+ * give the field's width, which vmx_ops.h checks at compile time; bits
+ * 11:10 its type.
  */
 #ifndef ARCH_X86_VMX_VMCS_FIELDS_H
 #define ARCH_X86_VMX_VMCS_FIELDS_H
@@ -10,6 +11,12 @@
 #define VMCS_WIDTH_32       2
 #define VMCS_WIDTH_NATURAL  3
 #define VMCS_FIELD_WIDTH(f) (((f) >> 13) & 3)
+
+#define VMCS_TYPE_CONTROL  0
+#define VMCS_TYPE_RO       1 /* VM-exit information */
+#define VMCS_TYPE_GUEST    2
+#define VMCS_TYPE_HOST     3
+#define VMCS_FIELD_TYPE(f) (((f) >> 10) & 3)
 
 /* 16-bit */
 #define VIRTUAL_PROCESSOR_ID 0x0000

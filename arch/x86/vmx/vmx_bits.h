@@ -20,12 +20,39 @@
  * Interruption information: the VM-entry field an injection writes, and the
  * exit's IDT-vectoring field (SDM 25.8.3, 28.2.4).
  */
+#define INTR_INFO_VECTOR(i)    ((i)&0xffu)
 #define INTR_INFO_TYPE_MASK    (7u << 8)
 #define INTR_TYPE_EXT_INTR     (0u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_INFO_DELIVER_CODE (1u << 11)
+#define INTR_INFO_RESERVED     0x7ffff000u /* in the VM-entry field */
 #define INTR_INFO_VALID        (1u << 31)
+
+/* Guest interruptibility state (SDM Table 25-3). */
+#define BLOCK_STI      (1u << 0)
+#define BLOCK_MOV_SS   (1u << 1)
+#define BLOCK_SMI      (1u << 2)
+#define BLOCK_NMI      (1u << 3)
+#define BLOCK_ENCLAVE  (1u << 4)
+#define BLOCK_RESERVED (~0u << 5)
+
+/* Control-register access exit qualification (SDM Table 28-3). */
+#define CR_QUAL_CR(q)    ((q)&15u)
+#define CR_QUAL_TYPE(q)  (((q) >> 4) & 3u)
+#define CR_QUAL_GPR(q)   (((q) >> 8) & 15u)
+#define CR_QUAL_LMSW(q)  (((q) >> 16) & 0xffffu) /* LMSW's source data */
+#define CR_TYPE_MOV_TO   0u
+#define CR_TYPE_MOV_FROM 1u
+#define CR_TYPE_CLTS     2u
+#define CR_TYPE_LMSW     3u
+
+/* I/O instruction exit qualification (SDM Table 28-5). */
+#define IO_QUAL_SIZE(q) (((q)&7u) + 1) /* bytes: 1, 2 or 4 */
+#define IO_QUAL_IN      (1u << 3)
+#define IO_QUAL_STRING  (1u << 4)
+#define IO_QUAL_REP     (1u << 5)
+#define IO_QUAL_PORT(q) (((q) >> 16) & 0xffffu)
 
 /* EPT-violation exit qualification: the access that faulted (SDM Table 28-7). */
 #define EPT_QUAL_WRITE (1u << 1)
@@ -156,6 +183,10 @@
 #define INVVPID_SINGLE_CONTEXT            1
 #define INVVPID_ALL_CONTEXT               2
 #define INVVPID_SINGLE_CONTEXT_NO_GLOBALS 3
+
+/* A VMCS region's first word (SDM 25.2): revision identifier, shadow-VMCS indicator. */
+#define VMCS_REVISION_MASK    0x7fffffffu
+#define SHADOW_VMCS_INDICATOR (1u << 31)
 
 /* Guest activity states (the GUEST_ACTIVITY_STATE field). */
 #define VMX_ACTIVITY_ACTIVE    0
