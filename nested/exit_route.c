@@ -72,6 +72,18 @@ static bool msr_to_l1(const struct vmcs12 *c, const struct l2_exit *e, bool writ
 	return e->bitmap_bit(e->ctx, c->msr_bitmap, bit);
 }
 
+/* 25.1.3: MOV to CR3 of one of the first CR3-target-count values does not exit. */
+static bool cr3_target(const struct vmcs12 *c, uint64_t val)
+{
+	const uint64_t targets[VMCS12_CR3_TARGETS] = {c->cr3_target_value0, c->cr3_target_value1,
+	                                              c->cr3_target_value2, c->cr3_target_value3};
+
+	for (uint32_t i = 0; i < c->cr3_target_count && i < VMCS12_CR3_TARGETS; i++)
+		if (targets[i] == val)
+			return true;
+	return false;
+}
+
 /* 25.1.3: control-register accesses against the L1's masks, shadows and controls. */
 static bool cr_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 {
@@ -85,8 +97,7 @@ static bool cr_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 		if (cr == 4)
 			return (e->cr_value ^ c->cr4_read_shadow) & c->cr4_guest_host_mask;
 		if (cr == 3)
-			return exec(c,
-			            CPU_BASED_CR3_LOAD_EXITING); /* no CR3-target values offered */
+			return exec(c, CPU_BASED_CR3_LOAD_EXITING) && !cr3_target(c, e->cr_value);
 		if (cr == 8)
 			return exec(c, CPU_BASED_CR8_LOAD_EXITING);
 		return true;

@@ -28,6 +28,14 @@
 	 VM_ENTRY_LOAD_IA32_EFER)
 /* IA32_VMX_MISC bits passed on: EFER.LMA stored on exit, VMWRITE to exit-information fields. */
 #define MISC_OFFERED (VMX_MISC_SAVE_EFER_LMA | VMX_MISC_VMWRITE_ANY_FIELD)
+
+/* CR3-target values offered: the CPU's count, at most vmcs12's four fields. */
+static uint32_t cr3_targets(uint64_t misc)
+{
+	uint32_t n = (uint32_t)(misc >> VMX_MISC_CR3_TARGETS_SHIFT & VMX_MISC_CR3_TARGETS_MASK);
+
+	return n < VMCS12_CR3_TARGETS ? n : VMCS12_CR3_TARGETS;
+}
 #define VPID_OFFERED                                                                             \
 	(VMX_VPID_INVVPID | VMX_VPID_INVVPID_INDIVIDUAL_ADDR | VMX_VPID_INVVPID_SINGLE_CONTEXT | \
 	 VMX_VPID_INVVPID_ALL_CONTEXT | VMX_VPID_INVVPID_SINGLE_NO_GLOBAL)
@@ -94,9 +102,14 @@ void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_
 	set(n, MSR_IA32_VMX_EXIT_CTLS, ctl_cap(exit, ~0u, VM_EXIT_DEFAULT1));
 	set(n, MSR_IA32_VMX_ENTRY_CTLS, ctl_cap(entry, ~0u, VM_ENTRY_DEFAULT1));
 
-	/* The timer's rate if offered; no activity states but active, no CR3 targets, 512 MSRs. */
+	/*
+	 * The timer's rate if offered; no activity states but active; the
+	 * CPU's CR3-target values, up to the four vmcs12 holds (vmcs02 takes
+	 * L1's as they are); 512 MSRs.
+	 */
 	set(n, MSR_IA32_VMX_MISC,
-	    host->misc & (MISC_OFFERED | (timer ? VMX_MISC_TIMER_RATE_MASK : 0)));
+	    (host->misc & (MISC_OFFERED | (timer ? VMX_MISC_TIMER_RATE_MASK : 0))) |
+	            (uint64_t)cr3_targets(host->misc) << VMX_MISC_CR3_TARGETS_SHIFT);
 	set(n, MSR_IA32_VMX_CR0_FIXED0, host->cr0_fixed0);
 	set(n, MSR_IA32_VMX_CR0_FIXED1, host->cr0_fixed1);
 	set(n, MSR_IA32_VMX_CR4_FIXED0, host->cr4_fixed0);

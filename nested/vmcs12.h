@@ -50,6 +50,9 @@
 /* Bits 14:0 of an encoding select a bit of a VMREAD/VMWRITE bitmap (SDM 25.6.15). */
 #define VMCS12_BITMAP_SIZE 4096u
 
+/* CR3-target value fields (CR3_TARGET_VALUE0-3): the most an L1 is offered. */
+#define VMCS12_CR3_TARGETS 4u
+
 /* A field's index in the table: VMCS12_IDX_GUEST_RIP, ...; VMCS12_FIELD_COUNT. */
 enum vmcs12_index {
 #define VMCS12_X(name, encoding, width, flags) VMCS12_IDX_##encoding,

@@ -391,6 +391,59 @@ TEST(l2_event_injection)
 	vmx_leave();
 }
 
+/* L2 loads CR3 twice: the value in CR3-target 0 (no exit), then another. */
+void l2_cr3_targets(void);
+__asm__(".text\n"
+        ".globl l2_cr3_targets\n"
+        "l2_cr3_targets:\n"
+        "	mov %r15, %cr3\n" /* a CR3-target value: no exit */
+        "	mov %r14, %cr3\n" /* not one: CR3-load exiting */
+        "	vmcall\n");
+
+/*
+ * CR3-target values (SDM 25.1.3): with CR3-load exiting, MOV to CR3 of a
+ * value among the first CR3-target-count targets does not exit. How many
+ * IA32_VMX_MISC offers, that CR3-target values below the count work, and
+ * that a count above what it offers fails VM entry (SDM 26.2.1.1).
+ */
+TEST(l2_cr3_target_values)
+{
+	struct vmx_vcpu v = {0};
+	const char *why;
+	uint32_t count = (uint32_t)(vmx_caps()->misc >> 16) & 0x1ff;
+	uint64_t cr3 = read_cr3();
+	struct vmx_result r;
+
+	printf("# outcome cr3_target_count %u\n", count);
+	if (!count)
+		SKIP("IA32_VMX_MISC offers no CR3-target values");
+	why = vmx_root_with_l2(l2_cr3_targets);
+	if (why)
+		SKIP("%s", why);
+	SETUP(vmx_vmwrite(CPU_BASED_VM_EXEC_CONTROL,
+	                  vmx_controls(vmx_caps()->proc, CPU_BASED_CR3_LOAD_EXITING)));
+	/* Too many targets: VMfailValid, invalid control field. */
+	SETUP(vmx_vmwrite(CR3_TARGET_COUNT, count + 1));
+	r = vmx_vmlaunch(&v);
+	vmx_outcome_print("cr3_target_count_above", r);
+	CHECK(r.kind == VMX_FAIL_VALID && r.error == VMXERR_ENTRY_INVALID_CONTROL_FIELD,
+	      "VM entry with %u CR3 targets did not fail with error 7", count + 1);
+	/* The last target L1 may use holds L2's CR3; the other load is L1's. */
+	SETUP(vmx_vmwrite(CR3_TARGET_COUNT, count));
+	SETUP(vmx_vmwrite(CR3_TARGET_VALUE0 + 2 * (count > 4 ? 3 : count - 1), cr3));
+	v.gprs.r15 = cr3;
+	v.gprs.r14 = cr3 | (1ULL << 3); /* PWT: the same tables, another value */
+	r = vmx_vmlaunch(&v);
+	vmx_outcome_print("cr3_target", r);
+	printf("# outcome cr3_target_exit reason %u qualification 0x%lx\n", v.exit_reason,
+	       v.exit_qualification);
+	REQUIRE(r.kind == VMX_OK, "VM entry with CR3 targets failed");
+	CHECK(v.exit_reason == EXIT_REASON_CR_ACCESS && v.exit_qualification == (3 | (14u << 8)),
+	      "exit reason %u qualification 0x%lx, want MOV to CR3 from R14", v.exit_reason,
+	      v.exit_qualification);
+	vmx_leave();
+}
+
 /*
  * Under Umbra, VMCS shadowing is in use: L1's VMREADs of the exit
  * information and VMWRITEs of guest RIP do not exit at all, which L1 sees in

@@ -116,7 +116,9 @@ static void test_controls(void **state)
 	c.cpu_based_vm_exec_control &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	assert_null(nested_check_controls(&c, &env));
 	setup(NULL);
-	c.cr3_target_count = 1;
+	c.cr3_target_count = 4; /* IA32_VMX_MISC offers four */
+	assert_null(nested_check_controls(&c, &env));
+	c.cr3_target_count = 5;
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: CR3-target count");
 	setup(NULL);
 	c.cpu_based_vm_exec_control |= CPU_BASED_USE_IO_BITMAPS;

@@ -194,6 +194,14 @@ static void test_cr(void **state)
 	assert_false(nested_exit_to_l1(&c, &e));
 	c.cpu_based_vm_exec_control = CPU_BASED_CR3_LOAD_EXITING;
 	assert_true(nested_exit_to_l1(&c, &e));
+	/* A CR3-target value among the first count does not exit (SDM 25.1.3). */
+	e.cr_value = 0x5000;
+	c.cr3_target_count = 2;
+	c.cr3_target_value1 = 0x5000;
+	assert_false(nested_exit_to_l1(&c, &e));
+	c.cr3_target_count = 1; /* value1 is past the count */
+	assert_true(nested_exit_to_l1(&c, &e));
+	c.cr3_target_count = 0;
 	e = ex(EXIT_REASON_CR_ACCESS, 3 | (1u << 4)); /* MOV from CR3 */
 	assert_false(nested_exit_to_l1(&c, &e));
 	e = ex(EXIT_REASON_CR_ACCESS, 2u << 4); /* CLTS */
