@@ -17,7 +17,7 @@
 #include "lib/phys_mem.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
-#include "nested/vmx_rules.h"
+#include "nested/nvmx_rules.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
@@ -46,7 +46,7 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 	struct nested_vmx *n = &v->nested;
 	uint64_t page = frame_alloc_alloc(fa, 1, FRAME_SIZE);
 
-	n->current_ptr = VMX_NO_VMCS;
+	n->current_ptr = NVMX_NO_VMCS;
 	n->l1_timer_deadline = UINT64_MAX;
 	n->vpid02_base = (uint16_t)(VPID02_BIT | v->vpid << VPID02_SHIFT);
 	n->vpid02 = n->vpid02_base;
@@ -87,7 +87,7 @@ void nested_vmcs12_flush(struct vcpu *v)
 	struct nested_vmx *n = &v->nested;
 	void *p;
 
-	if (n->current_ptr == VMX_NO_VMCS)
+	if (n->current_ptr == NVMX_NO_VMCS)
 		return;
 	shadow_vmcs_save(v, &v->vmcs);
 	nested_sync_l2_rare(v);
@@ -141,7 +141,7 @@ void nested_init_signal(struct vcpu *v)
 
 	n->vmxon = false;
 	n->in_l2 = false;
-	n->current_ptr = VMX_NO_VMCS;
+	n->current_ptr = NVMX_NO_VMCS;
 	/* vmcs01's link pointer goes back to all ones with the SIPI state: nothing shadowed. */
 	n->shadow_active = false;
 	n->l2_rare_stale = false;

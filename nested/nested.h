@@ -7,8 +7,8 @@
  * current VMCS (vcpu->loaded); every other time, vmcs01 is.
  *
  *   l1_caps.c       the IA32_VMX_* MSRs L1 sees (pure)
- *   vmx_emulate.c   the VMX instructions L1 executes (exits from vmcs01)
- *   vmx_result.c    how each ends for L1: VMsucceed, VMfailInvalid, VMfailValid
+ *   nvmx_emulate.c   the VMX instructions L1 executes (exits from vmcs01)
+ *   nvmx_result.c    how each ends for L1: VMsucceed, VMfailInvalid, VMfailValid
  *   vmcs12.c        the vmcs12 fields, VMREAD/VMWRITE emulation, dirty bits (pure)
  *   shadow_vmcs.c   hardware VMCS shadowing of vmcs12's hot fields
  *   entry_checks.c  the SDM's VM-entry checks on a vmcs12 (pure)
@@ -41,7 +41,7 @@ struct nested_vmx {
 	bool vmcs02_set_up;       /* vmcs02 holds Umbra's constant fields */
 	uint64_t feature_control; /* IA32_FEATURE_CONTROL as L1 wrote it */
 	uint64_t vmxon_ptr;
-	uint64_t current_ptr;  /* VMX_NO_VMCS when none */
+	uint64_t current_ptr;  /* NVMX_NO_VMCS when none */
 	struct vmcs12 *vmcs12; /* the current vmcs12, cached (one host page) */
 	struct loaded_vmcs vmcs02;
 	uint64_t shadow_pa;   /* the shadow VMCS vmcs01 links (0: the CPU has no VMCS shadowing) */
@@ -91,7 +91,7 @@ void nested_vcpu_release_vmcs(struct vcpu *v);
 /* RDMSR/WRMSR by L1 of IA32_FEATURE_CONTROL and the IA32_VMX_* MSRs; false if not one of them. */
 bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp);
 
-/* The VMX instruction exits of L1 (vmx_emulate.c), and VMCALL in VMX operation. */
+/* The VMX instruction exits of L1 (nvmx_emulate.c), and VMCALL in VMX operation. */
 void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic);
 /* VMCALL of a nested-enabled L1: true if handled (not an Umbra hypercall). */
 bool nested_vmcall(struct vcpu *v);

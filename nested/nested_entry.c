@@ -120,7 +120,7 @@ static bool hw_precheck(struct vcpu *v)
 		nested_entry_refused(v, "nested pre-check", "exit reason", reason);
 	}
 	nested_switch_vmcs(v, &v->vmcs);
-	nested_vmx_fail(v, err);
+	nvmx_fail(v, err);
 	return false;
 }
 
@@ -153,7 +153,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	if (why) {
 		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
 		               launch ? "VMLAUNCH" : "VMRESUME", why);
-		nested_vmx_fail(v, err);
+		nvmx_fail(v, err);
 		return;
 	}
 	why = nested_check_guest_state(c, &env, &qual);
@@ -217,5 +217,5 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err)
 	nested_entry_refused(v, "nested VM entry", "VM-instruction error", err);
 	nested_switch_vmcs(v, &v->vmcs);
 	/* vmcs01 still holds L1 at its VMLAUNCH/VMRESUME. */
-	nested_vmx_fail(v, err);
+	nvmx_fail(v, err);
 }

@@ -18,7 +18,7 @@
 #include "nested/entry_checks.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
-#include "nested/vmx_rules.h"
+#include "nested/nvmx_rules.h"
 #include "vcpu/guest_efer.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"

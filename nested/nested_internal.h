@@ -8,12 +8,12 @@
 #include "vcpu/vcpu.h"
 
 /*
- * vmx_result.c: VMsucceed / VMfail(error) (VMfailInvalid without a current
+ * nvmx_result.c: VMsucceed / VMfail(error) (VMfailInvalid without a current
  * VMCS) / VMfailInvalid, then past the instruction.
  */
-void nested_vmx_succeed(struct vcpu *v);
-void nested_vmx_fail(struct vcpu *v, uint32_t error);
-void nested_vmx_fail_invalid(struct vcpu *v);
+void nvmx_succeed(struct vcpu *v);
+void nvmx_fail(struct vcpu *v, uint32_t error);
+void nvmx_fail_invalid(struct vcpu *v);
 
 /* nested.c: writes the cached vmcs12 back to the L1's region (if there is a current VMCS). */
 void nested_vmcs12_flush(struct vcpu *v);

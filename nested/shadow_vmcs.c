@@ -11,7 +11,7 @@
  *                     dirty if changed): before a nested VM entry and before
  *                     the vmcs12 is written back to L1's memory.
  * Without VMCS shadowing in the host CPU, every L1 VMREAD/VMWRITE exits and
- * is emulated (vmx_emulate.c): slower, the same results.
+ * is emulated (nvmx_emulate.c): slower, the same results.
  */
 #include <string.h>
 

@@ -1,11 +1,11 @@
-/* Host tests of nested/vmx_operand.c: VMX instruction operands from the exit information. */
+/* Host tests of nested/nvmx_operand.c: VMX instruction operands from the exit information. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nested/vmx_operand.h"
+#include "nested/nvmx_operand.h"
 
 /* Builds an instruction-information value (SDM layout). */
 static uint32_t info(unsigned scale, unsigned reg1, unsigned asz, int is_reg, unsigned seg,
@@ -22,9 +22,9 @@ static uint32_t info(unsigned scale, unsigned reg1, unsigned asz, int is_reg, un
 static void test_decode_fields(void **state)
 {
 	(void)state;
-	struct vmx_insn_info ii;
+	struct nvmx_insn_info ii;
 
-	vmx_insn_info_decode(info(3, 5, 2, 0, 3, 6, 7, 9), &ii);
+	nvmx_insn_info_decode(info(3, 5, 2, 0, 3, 6, 7, 9), &ii);
 	assert_int_equal(ii.scaling, 3);
 	assert_int_equal(ii.reg1, 5);
 	assert_int_equal(ii.addr_size, 2);
@@ -36,7 +36,7 @@ static void test_decode_fields(void **state)
 	assert_true(ii.base_valid);
 	assert_int_equal(ii.reg2, 9);
 
-	vmx_insn_info_decode(info(0, 0, 1, 1, 0, -1, -1, 15), &ii);
+	nvmx_insn_info_decode(info(0, 0, 1, 1, 0, -1, -1, 15), &ii);
 	assert_false(ii.mem);
 	assert_false(ii.index_valid);
 	assert_false(ii.base_valid);
@@ -47,40 +47,40 @@ static void test_linear_64(void **state)
 {
 	(void)state;
 	uint64_t gpr[16] = {0};
-	struct vmx_insn_info ii;
+	struct nvmx_insn_info ii;
 
 	/* vmptrld 0x10(%rbx,%rsi,8): base RBX (3), index RSI (6), scale 8. */
 	gpr[3] = 0x100000;
 	gpr[6] = 2;
-	vmx_insn_info_decode(info(3, 0, 2, 0, 3, 6, 3, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, 0x10, 0, gpr), 0x100000 + 16 + 0x10);
+	nvmx_insn_info_decode(info(3, 0, 2, 0, 3, 6, 3, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, 0x10, 0, gpr), 0x100000 + 16 + 0x10);
 	/* No base, no index: the displacement alone (an absolute address). */
-	vmx_insn_info_decode(info(0, 0, 2, 0, 3, -1, -1, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, 0xfee00000, 0, gpr), 0xfee00000);
+	nvmx_insn_info_decode(info(0, 0, 2, 0, 3, -1, -1, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, 0xfee00000, 0, gpr), 0xfee00000);
 	/* A negative displacement (the qualification is sign-extended by the CPU). */
-	vmx_insn_info_decode(info(0, 0, 2, 0, 3, -1, 3, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, (uint64_t)-8, 0, gpr), 0x100000 - 8);
+	nvmx_insn_info_decode(info(0, 0, 2, 0, 3, -1, 3, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, (uint64_t)-8, 0, gpr), 0x100000 - 8);
 	/* FS/GS bases count in 64-bit mode. */
-	assert_int_equal(vmx_operand_linear(&ii, 0, 0x7000000000, gpr), 0x7000100000);
+	assert_int_equal(nvmx_operand_linear(&ii, 0, 0x7000000000, gpr), 0x7000100000);
 }
 
 static void test_linear_wraps_by_address_size(void **state)
 {
 	(void)state;
 	uint64_t gpr[16] = {0};
-	struct vmx_insn_info ii;
+	struct nvmx_insn_info ii;
 
 	gpr[3] = 0xfffffff0;
-	vmx_insn_info_decode(info(0, 0, 1, 0, 3, -1, 3, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, 0x20, 0, gpr), 0x10); /* 32-bit wrap */
+	nvmx_insn_info_decode(info(0, 0, 1, 0, 3, -1, 3, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, 0x20, 0, gpr), 0x10); /* 32-bit wrap */
 	gpr[3] = 0x1fff0;
-	vmx_insn_info_decode(info(0, 0, 0, 0, 3, -1, 3, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, 0x20, 0x1000, gpr),
+	nvmx_insn_info_decode(info(0, 0, 0, 0, 3, -1, 3, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, 0x20, 0x1000, gpr),
 	                 0x1010); /* 16-bit wrap, then base */
 	/* 32-bit mode: base + offset wraps at 4 GiB. */
 	gpr[3] = 0x10;
-	vmx_insn_info_decode(info(0, 0, 1, 0, 3, -1, 3, 0), &ii);
-	assert_int_equal(vmx_operand_linear(&ii, 0, 0xfffffff8, gpr), 0x8);
+	nvmx_insn_info_decode(info(0, 0, 1, 0, 3, -1, 3, 0), &ii);
+	assert_int_equal(nvmx_operand_linear(&ii, 0, 0xfffffff8, gpr), 0x8);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /*
- * Host tests of nested/vmx_emulate.c, nested_entry.c and nested.c on the
+ * Host tests of nested/nvmx_emulate.c, nested_entry.c and nested.c on the
  * fake VMCS: the VMX instructions an L1 executes, from the exit of its
  * instruction on vmcs01 to its outcome (VMsucceed, VMfail, a fault, or the
  * nested VM entry of VMLAUNCH/VMRESUME with vmcs02 current).
@@ -21,7 +21,7 @@
 #include "fake_vmcs.h"
 #include "nested/nested.h"
 #include "nested/nested_internal.h"
-#include "nested/vmx_rules.h"
+#include "nested/nvmx_rules.h"
 #include "nested_env.h"
 #include "vcpu/guest_walk.h"
 #include "abi/umbra_abi.h"
@@ -127,7 +127,7 @@ static void test_vmxoff_vmxon(void **state)
 	assert_succeeded();
 	assert_true(n->vmxon);
 	assert_int_equal(n->vmxon_ptr, VMXON_GPA);
-	assert_int_equal(n->current_ptr, VMX_NO_VMCS);
+	assert_int_equal(n->current_ptr, NVMX_NO_VMCS);
 	/* In VMX operation already: VMfailInvalid without a current VMCS. */
 	insn(EXIT_REASON_VMON, INFO_MEM_DS, OPERAND_GPA);
 	assert_failed(RFLAGS_CF, 0);
@@ -262,7 +262,7 @@ static void test_vmclear(void **state)
 	*(uint64_t *)fake_gpa(OPERAND_GPA) = VMCS12_GPA;
 	insn(EXIT_REASON_VMCLEAR, INFO_MEM_DS, OPERAND_GPA);
 	assert_succeeded();
-	assert_int_equal(n->current_ptr, VMX_NO_VMCS);
+	assert_int_equal(n->current_ptr, NVMX_NO_VMCS);
 	assert_false(n->shadow_active);
 	assert_int_equal(((struct vmcs12 *)fake_gpa(VMCS12_GPA))->launch_state,
 	                 VMCS12_LAUNCH_CLEAR);
@@ -532,7 +532,7 @@ static void test_init_signal_and_free(void **state)
 	nested_init_signal(v);
 	assert_false(n->vmxon);
 	assert_false(n->in_l2);
-	assert_int_equal(n->current_ptr, VMX_NO_VMCS);
+	assert_int_equal(n->current_ptr, NVMX_NO_VMCS);
 	assert_ptr_equal(v->loaded, &v->vmcs);
 	nested_vcpu_free(v, fake_frames());
 	assert_null(n->vmcs12);

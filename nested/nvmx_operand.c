@@ -1,7 +1,7 @@
-/* Decoding a VMX instruction's operand from the exit information: see vmx_operand.h. */
-#include "nested/vmx_operand.h"
+/* Decoding a VMX instruction's operand from the exit information: see nvmx_operand.h. */
+#include "nested/nvmx_operand.h"
 
-void vmx_insn_info_decode(uint32_t info, struct vmx_insn_info *out)
+void nvmx_insn_info_decode(uint32_t info, struct nvmx_insn_info *out)
 {
 	out->scaling = info & 3;
 	out->reg1 = (info >> 3) & 15;
@@ -15,8 +15,8 @@ void vmx_insn_info_decode(uint32_t info, struct vmx_insn_info *out)
 	out->reg2 = (info >> 28) & 15;
 }
 
-uint64_t vmx_operand_linear(const struct vmx_insn_info *ii, uint64_t displacement,
-                            uint64_t segment_base, const uint64_t gpr[16])
+uint64_t nvmx_operand_linear(const struct nvmx_insn_info *ii, uint64_t displacement,
+                             uint64_t segment_base, const uint64_t gpr[16])
 {
 	uint64_t offset = displacement;
 

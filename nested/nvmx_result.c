@@ -6,7 +6,7 @@
 #include "arch/x86/x86_bits.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
-#include "nested/vmx_rules.h"
+#include "nested/nvmx_rules.h"
 
 static void set_flags(struct vcpu *v, uint64_t flags)
 {
@@ -16,20 +16,20 @@ static void set_flags(struct vcpu *v, uint64_t flags)
 	vcpu_skip_instruction(v);
 }
 
-void nested_vmx_succeed(struct vcpu *v)
+void nvmx_succeed(struct vcpu *v)
 {
 	set_flags(v, 0);
 }
 
-void nested_vmx_fail_invalid(struct vcpu *v)
+void nvmx_fail_invalid(struct vcpu *v)
 {
 	set_flags(v, RFLAGS_CF);
 }
 
-void nested_vmx_fail(struct vcpu *v, uint32_t error)
+void nvmx_fail(struct vcpu *v, uint32_t error)
 {
-	if (v->nested.current_ptr == VMX_NO_VMCS) {
-		nested_vmx_fail_invalid(v);
+	if (v->nested.current_ptr == NVMX_NO_VMCS) {
+		nvmx_fail_invalid(v);
 		return;
 	}
 	v->nested.vmcs12->vm_instruction_error = error;

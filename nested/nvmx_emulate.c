@@ -1,7 +1,7 @@
 /*
  * The VMX instructions an L1 executes: every one exits (VMX non-root
  * operation), and Umbra does what the CPU L1 believes it has would do,
- * rules first (vmx_rules.c, in the SDM's order), then the instruction's
+ * rules first (nvmx_rules.c, in the SDM's order), then the instruction's
  * effect on the L1's VMX state and vmcs12 cache.
  */
 #include <string.h>
@@ -17,8 +17,8 @@
 #include "nested/entry_checks.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
-#include "nested/vmx_operand.h"
-#include "nested/vmx_rules.h"
+#include "nested/nvmx_operand.h"
+#include "nested/nvmx_rules.h"
 #include "vcpu/guest_mem.h"
 #include "abi/umbra_abi.h"
 #include "vcpu/vm.h"
@@ -52,7 +52,7 @@ static uint64_t l1_cr4(struct vcpu *v)
 }
 
 /* The L1's state as the rules read it. */
-static void l1_state(struct vcpu *v, struct vmx_l1_state *s)
+static void l1_state(struct vcpu *v, struct nvmx_l1_state *s)
 {
 	const struct nested_vmx *n = &v->nested;
 	uint64_t cr0 = l1_cr0(v), cr4 = l1_cr4(v);
@@ -75,21 +75,21 @@ static void l1_state(struct vcpu *v, struct vmx_l1_state *s)
 	                              nested_caps_get(&nested_caps, MSR_IA32_VMX_CR4_FIXED1));
 }
 
-/* Applies a rule's outcome; true if the instruction goes on (VMX_OUT_OK). */
-static bool apply(struct vcpu *v, struct vmx_outcome o)
+/* Applies a rule's outcome; true if the instruction goes on (NVMX_OUT_OK). */
+static bool apply(struct vcpu *v, struct nvmx_outcome o)
 {
 	switch (o.kind) {
-	case VMX_OUT_OK: return true;
-	case VMX_OUT_UD: vcpu_inject_exception(v, VECTOR_UD, false, 0); return false;
-	case VMX_OUT_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return false;
-	case VMX_OUT_FAIL_INVALID: nested_vmx_fail_invalid(v); return false;
-	case VMX_OUT_FAIL_VALID: nested_vmx_fail(v, o.error); return false;
+	case NVMX_OUT_OK: return true;
+	case NVMX_OUT_UD: vcpu_inject_exception(v, VECTOR_UD, false, 0); return false;
+	case NVMX_OUT_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return false;
+	case NVMX_OUT_FAIL_INVALID: nvmx_fail_invalid(v); return false;
+	case NVMX_OUT_FAIL_VALID: nvmx_fail(v, o.error); return false;
 	}
 	return false;
 }
 
 /* The memory operand's linear address (64-bit mode ignores the ES/CS/SS/DS bases). */
-static uint64_t operand_address(struct vcpu *v, const struct vmx_insn_info *ii)
+static uint64_t operand_address(struct vcpu *v, const struct nvmx_insn_info *ii)
 {
 	uint64_t gpr[GUEST_GPR_COUNT], base = 0;
 
@@ -97,12 +97,12 @@ static uint64_t operand_address(struct vcpu *v, const struct vmx_insn_info *ii)
 		gpr[i] = vcpu_reg_read(v, i);
 	if (!long_mode_64() || ii->segment >= SEG_FS)
 		base = __vmcs_read(GUEST_ES_BASE + 2u * ii->segment);
-	return vmx_operand_linear(ii, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION), base, gpr);
+	return nvmx_operand_linear(ii, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION), base, gpr);
 }
 
-static void insn_info(struct vmx_insn_info *ii)
+static void insn_info(struct nvmx_insn_info *ii)
 {
-	vmx_insn_info_decode(vmcs_read32(VMX_INSTRUCTION_INFO), ii);
+	nvmx_insn_info_decode(vmcs_read32(VMX_INSTRUCTION_INFO), ii);
 }
 
 /*
@@ -110,7 +110,7 @@ static void insn_info(struct vmx_insn_info *ii)
  * SS (base RSP or RBP), #GP(0) through any other segment (SDM Vol. 3,
  * the 64-bit-mode exceptions of each VMX instruction); else a page fault.
  */
-static void operand_fault(struct vcpu *v, const struct vmx_insn_info *ii, uint64_t la, int rc,
+static void operand_fault(struct vcpu *v, const struct nvmx_insn_info *ii, uint64_t la, int rc,
                           enum guest_access acc)
 {
 	if (guest_walk_reason(rc) == GUEST_WALK_NONCANONICAL && ii->segment == SEG_SS)
@@ -120,7 +120,7 @@ static void operand_fault(struct vcpu *v, const struct vmx_insn_info *ii, uint64
 }
 
 /* Reads the memory operand; false after injecting the fault. */
-static bool read_mem(struct vcpu *v, const struct vmx_insn_info *ii, void *buf, size_t len)
+static bool read_mem(struct vcpu *v, const struct nvmx_insn_info *ii, void *buf, size_t len)
 {
 	uint64_t la = operand_address(v, ii);
 	int rc = vcpu_linear_read(v, la, buf, len);
@@ -132,7 +132,7 @@ static bool read_mem(struct vcpu *v, const struct vmx_insn_info *ii, void *buf, 
 	return true;
 }
 
-static bool write_mem(struct vcpu *v, const struct vmx_insn_info *ii, const void *buf, size_t len)
+static bool write_mem(struct vcpu *v, const struct nvmx_insn_info *ii, const void *buf, size_t len)
 {
 	uint64_t la = operand_address(v, ii);
 	int rc = vcpu_linear_write(v, la, buf, len);
@@ -147,7 +147,7 @@ static bool write_mem(struct vcpu *v, const struct vmx_insn_info *ii, const void
 /* The 64-bit pointer operand of VMXON, VMCLEAR and VMPTRLD. */
 static bool read_pointer(struct vcpu *v, uint64_t *ptr)
 {
-	struct vmx_insn_info ii;
+	struct nvmx_insn_info ii;
 
 	insn_info(&ii);
 	return read_mem(v, &ii, ptr, sizeof(*ptr));
@@ -164,55 +164,55 @@ static uint32_t region_revision(struct vcpu *v, uint64_t ptr)
 static void emulate_vmxon(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
-	struct vmx_l1_state s;
+	struct nvmx_l1_state s;
 	uint64_t ptr;
 
 	l1_state(v, &s);
 	/* The checks before the operand is read (a valid-looking region stands in). */
-	if (!apply(v, vmx_check_vmxon(&s, 0, VMCS12_REVISION_ID, VMCS12_REVISION_ID)))
+	if (!apply(v, nvmx_check_vmxon(&s, 0, VMCS12_REVISION_ID, VMCS12_REVISION_ID)))
 		return;
 	if (!read_pointer(v, &ptr))
 		return;
-	if (!apply(v, vmx_check_vmxon(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID)))
+	if (!apply(v, nvmx_check_vmxon(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID)))
 		return;
 	n->vmxon = true;
 	n->vmxon_ptr = ptr;
-	n->current_ptr = VMX_NO_VMCS;
-	nested_vmx_succeed(v);
+	n->current_ptr = NVMX_NO_VMCS;
+	nvmx_succeed(v);
 }
 
 static void emulate_vmxoff(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
-	struct vmx_l1_state s;
+	struct nvmx_l1_state s;
 
 	l1_state(v, &s);
-	if (!apply(v, vmx_check_common(&s)))
+	if (!apply(v, nvmx_check_common(&s)))
 		return;
 	nested_vmcs12_flush(v);
 	shadow_vmcs_activate(v, false);
 	n->vmxon = false;
-	n->current_ptr = VMX_NO_VMCS;
-	nested_vmx_succeed(v);
+	n->current_ptr = NVMX_NO_VMCS;
+	nvmx_succeed(v);
 }
 
 static void emulate_vmclear(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
-	struct vmx_l1_state s;
+	struct nvmx_l1_state s;
 	uint64_t ptr;
 	uint32_t *launch;
 
 	l1_state(v, &s);
-	if (!apply(v, vmx_check_common(&s)) || !read_pointer(v, &ptr))
+	if (!apply(v, nvmx_check_common(&s)) || !read_pointer(v, &ptr))
 		return;
-	if (!apply(v, vmx_check_vmclear(&s, ptr)))
+	if (!apply(v, nvmx_check_vmclear(&s, ptr)))
 		return;
 	if (ptr == n->current_ptr) {
 		n->vmcs12->launch_state = VMCS12_LAUNCH_CLEAR;
 		nested_vmcs12_flush(v);
 		shadow_vmcs_activate(v, false);
-		n->current_ptr = VMX_NO_VMCS;
+		n->current_ptr = NVMX_NO_VMCS;
 	} else {
 		/* Not cached: its launch state is in L1 memory (if it is RAM at all). */
 		launch = vm_gpa_to_ptr(v->vm, gpa_of(ptr + offsetof(struct vmcs12, launch_state)),
@@ -220,27 +220,27 @@ static void emulate_vmclear(struct vcpu *v)
 		if (launch)
 			*launch = VMCS12_LAUNCH_CLEAR;
 	}
-	nested_vmx_succeed(v);
+	nvmx_succeed(v);
 }
 
 static void emulate_vmptrld(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
-	struct vmx_l1_state s;
+	struct nvmx_l1_state s;
 	uint64_t ptr;
 	const void *region;
 
 	l1_state(v, &s);
-	if (!apply(v, vmx_check_common(&s)) || !read_pointer(v, &ptr))
+	if (!apply(v, nvmx_check_common(&s)) || !read_pointer(v, &ptr))
 		return;
 	if (!apply(v,
-	           vmx_check_vmptrld(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID, false)))
+	           nvmx_check_vmptrld(&s, ptr, region_revision(v, ptr), VMCS12_REVISION_ID, false)))
 		return;
 	if (ptr != n->current_ptr) {
 		region = vm_gpa_to_ptr(v->vm, gpa_of(ptr), sizeof(struct vmcs12));
 		if (!region) {
 			/* Unreachable: a region that is not RAM fails the revision check. */
-			nested_vmx_fail(v, VMXERR_VMPTRLD_INCORRECT_REVISION_ID);
+			nvmx_fail(v, VMXERR_VMPTRLD_INCORRECT_REVISION_ID);
 			return;
 		}
 		nested_vmcs12_flush(v);
@@ -253,38 +253,38 @@ static void emulate_vmptrld(struct vcpu *v)
 		shadow_vmcs_activate(v, true);
 		shadow_vmcs_load(v, &v->vmcs);
 	}
-	nested_vmx_succeed(v);
+	nvmx_succeed(v);
 }
 
 static void emulate_vmptrst(struct vcpu *v)
 {
-	struct vmx_l1_state s;
-	struct vmx_insn_info ii;
+	struct nvmx_l1_state s;
+	struct nvmx_insn_info ii;
 	uint64_t ptr = v->nested.current_ptr;
 
 	l1_state(v, &s);
-	if (!apply(v, vmx_check_common(&s)))
+	if (!apply(v, nvmx_check_common(&s)))
 		return;
 	insn_info(&ii);
 	if (write_mem(v, &ii, &ptr, sizeof(ptr)))
-		nested_vmx_succeed(v);
+		nvmx_succeed(v);
 }
 
 static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 {
 	struct nested_vmx *n = &v->nested;
-	struct vmx_l1_state s;
-	struct vmx_insn_info ii;
+	struct nvmx_l1_state s;
+	struct nvmx_insn_info ii;
 	bool is64 = long_mode_64();
 	size_t size = is64 ? 8 : 4;
 	uint64_t field, val = 0;
 	int err;
 
 	l1_state(v, &s);
-	if (!apply(v, vmx_check_common(&s)))
+	if (!apply(v, nvmx_check_common(&s)))
 		return;
-	if (n->current_ptr == VMX_NO_VMCS) {
-		apply(v, vmx_check_vmread_vmwrite(&s, 0));
+	if (n->current_ptr == NVMX_NO_VMCS) {
+		apply(v, nvmx_check_vmread_vmwrite(&s, 0));
 		return;
 	}
 	insn_info(&ii);
@@ -303,7 +303,7 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 		err = vmcs12_write(n->vmcs12, field, val,
 		                   nested_caps_get(&nested_caps, MSR_IA32_VMX_MISC) &
 		                           VMX_MISC_VMWRITE_ANY_FIELD);
-		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
+		if (!apply(v, nvmx_check_vmread_vmwrite(&s, (uint32_t)err)))
 			return;
 		/* A read-only field L1 may write (IA32_VMX_MISC bit 29) may be shadowed. */
 		shadow_vmcs_write_field(v, (unsigned int)vmcs12_field_index(field & ~1ULL));
@@ -311,7 +311,7 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 		/* L1 reads what is not shadowed: L2's whole state must be in vmcs12. */
 		nested_sync_l2_rare(v);
 		err = vmcs12_read(n->vmcs12, field, &val);
-		if (!apply(v, vmx_check_vmread_vmwrite(&s, (uint32_t)err)))
+		if (!apply(v, nvmx_check_vmread_vmwrite(&s, (uint32_t)err)))
 			return;
 		if (ii.mem) {
 			if (!write_mem(v, &ii, &val, size))
@@ -320,23 +320,23 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 			vcpu_reg_write(v, ii.reg1, is64 ? val : (uint32_t)val);
 		}
 	}
-	nested_vmx_succeed(v);
+	nvmx_succeed(v);
 }
 
 static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
 {
-	struct vmx_l1_state s;
-	struct vmx_outcome o;
+	struct nvmx_l1_state s;
+	struct nvmx_outcome o;
 	bool mov_ss = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCK_MOV_SS;
 
 	l1_state(v, &s);
-	o = vmx_check_common(&s);
-	if (o.kind == VMX_OUT_OK)
-		o = vmx_check_vmlaunch_vmresume(&s, launch,
-		                                s.current_vmcs != VMX_NO_VMCS &&
-		                                        v->nested.vmcs12->launch_state ==
-		                                                VMCS12_LAUNCH_LAUNCHED,
-		                                mov_ss);
+	o = nvmx_check_common(&s);
+	if (o.kind == NVMX_OUT_OK)
+		o = nvmx_check_vmlaunch_vmresume(&s, launch,
+		                                 s.current_vmcs != NVMX_NO_VMCS &&
+		                                         v->nested.vmcs12->launch_state ==
+		                                                 VMCS12_LAUNCH_LAUNCHED,
+		                                 mov_ss);
 	if (apply(v, o))
 		nested_vmentry(v, launch);
 }
@@ -344,8 +344,8 @@ static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
 /* INVVPID: the L1 VPIDs' hardware VPIDs are flushed (nested_invvpid). */
 static void emulate_invvpid(struct vcpu *v)
 {
-	struct vmx_l1_state s;
-	struct vmx_insn_info ii;
+	struct nvmx_l1_state s;
+	struct nvmx_insn_info ii;
 	uint64_t desc[2], type;
 	uint32_t types = nested_caps_invvpid_types(&nested_caps);
 
@@ -355,24 +355,24 @@ static void emulate_invvpid(struct vcpu *v)
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);
 		return;
 	}
-	if (!apply(v, vmx_check_common(&s)))
+	if (!apply(v, nvmx_check_common(&s)))
 		return;
 	insn_info(&ii);
 	type = vcpu_reg_read(v, ii.reg2);
 	if (!long_mode_64())
 		type = (uint32_t)type;
 	/* The type is checked before the descriptor is read (SDM INVVPID pseudo-code). */
-	if (!apply(v, vmx_check_invalidate(&s, type, types)))
+	if (!apply(v, nvmx_check_invalidate(&s, type, types)))
 		return;
 	if (!read_mem(v, &ii, desc, INV_DESC_SIZE))
 		return;
 	if ((desc[0] & ~VPID_MASK) || (type != INVVPID_ALL_CONTEXT && (desc[0] & VPID_MASK) == 0) ||
 	    (type == INVVPID_INDIVIDUAL_ADDR && !nested_canonical(desc[1]))) {
-		nested_vmx_fail(v, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+		nvmx_fail(v, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 		return;
 	}
 	nested_invvpid(v, type, (uint16_t)desc[0], desc[1]);
-	nested_vmx_succeed(v);
+	nvmx_succeed(v);
 }
 
 void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
@@ -403,17 +403,17 @@ void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 
 bool nested_vmcall(struct vcpu *v)
 {
-	struct vmx_l1_state s;
-	struct vmx_outcome o;
+	struct nvmx_l1_state s;
+	struct nvmx_outcome o;
 
 	/* Umbra's hypercalls keep working in and out of VMX operation (abi/umbra_abi.h). */
 	if (!v->nested.enabled || v->gprs.rax < UMBRA_HC_COUNT)
 		return false;
 	/* Any other VMCALL is the SDM's: #UD outside VMX operation, VMfail(1) in it. */
 	l1_state(v, &s);
-	o = vmx_check_common(&s);
-	if (o.kind == VMX_OUT_OK)
-		o = vmx_fail(&s, VMXERR_VMCALL_IN_ROOT);
+	o = nvmx_check_common(&s);
+	if (o.kind == NVMX_OUT_OK)
+		o = nvmx_fail_outcome(&s, VMXERR_VMCALL_IN_ROOT);
 	apply(v, o);
 	return true;
 }

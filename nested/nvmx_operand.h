@@ -6,14 +6,14 @@
  * VMPTRLD, VMPTRST, VMXON, XRSTORS, and XSAVES" and the VMREAD/VMWRITE and
  * INVEPT/INVVPID variants). Pure: the caller supplies the registers.
  */
-#ifndef NESTED_VMX_OPERAND_H
-#define NESTED_VMX_OPERAND_H
+#ifndef NESTED_NVMX_OPERAND_H
+#define NESTED_NVMX_OPERAND_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /* The instruction-information field, decoded. */
-struct vmx_insn_info {
+struct nvmx_insn_info {
 	uint8_t scaling;   /* bits 1:0: index scaled by 1 << scaling */
 	uint8_t reg1;      /* bits 6:3: VMREAD/VMWRITE's register operand, INVEPT's type register */
 	uint8_t addr_size; /* bits 9:7: 0 = 16-bit, 1 = 32-bit, 2 = 64-bit */
@@ -26,7 +26,7 @@ struct vmx_insn_info {
 	uint8_t reg2; /* bits 31:28: INVEPT/INVVPID type register, VMREAD/VMWRITE register operand */
 };
 
-void vmx_insn_info_decode(uint32_t info, struct vmx_insn_info *out);
+void nvmx_insn_info_decode(uint32_t info, struct nvmx_insn_info *out);
 
 /*
  * The memory operand's linear address: segment base + base register +
@@ -34,7 +34,7 @@ void vmx_insn_info_decode(uint32_t info, struct vmx_insn_info *out);
  * address size (the sum wraps like the CPU's in 16- and 32-bit modes).
  * gpr[n] is register n's value (RSP included).
  */
-uint64_t vmx_operand_linear(const struct vmx_insn_info *ii, uint64_t displacement,
-                            uint64_t segment_base, const uint64_t gpr[16]);
+uint64_t nvmx_operand_linear(const struct nvmx_insn_info *ii, uint64_t displacement,
+                             uint64_t segment_base, const uint64_t gpr[16]);
 
 #endif
