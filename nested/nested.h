@@ -121,6 +121,21 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err);
  */
 bool nested_l1_interrupt(struct vcpu *v, uint8_t vector);
 
+/*
+ * L2 halted (L1 lets it run HLT): what ends the halt besides what ends
+ * L1's own. An interrupt of L1's exits to L1 whatever L2's IF says when L1
+ * asked for external-interrupt exiting; L1's preemption timer runs on
+ * (UINT64_MAX: not armed, or not in L2).
+ */
+bool nested_l2_halt_takes_interrupts(const struct vcpu *v);
+uint64_t nested_l2_timer_deadline(const struct vcpu *v);
+/*
+ * Before an entry into L2: if L1's preemption timer has run out, the VM
+ * exit to L1 happens now (true), before L2 runs another instruction (a
+ * halted L2's timer may have run out while Umbra handled its HLT).
+ */
+bool nested_l1_timer_expired(struct vcpu *v, uint64_t now);
+
 /* INIT: Umbra does not keep L1's VMX operation across it (real CPUs block INIT there). */
 void nested_init_signal(struct vcpu *v);
 

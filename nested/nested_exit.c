@@ -169,11 +169,15 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
  * registers, descriptor tables, MSR state) stays in vmcs02 until Umbra
  * needs vmcs12 whole: nested_sync_l2_rare().
  */
-static void save_l2_hot(struct vmcs12 *c)
+static void save_l2_hot(struct vcpu *v, struct vmcs12 *c)
 {
-	c->guest_rip = vmcs_readl(GUEST_RIP);
-	c->guest_rsp = vmcs_readl(GUEST_RSP);
-	c->guest_rflags = vmcs_readl(GUEST_RFLAGS);
+	/*
+	 * Through the register cache: Umbra may have moved L2 on since the
+	 * exit (past an HLT or an I/O instruction it carried out for L1).
+	 */
+	c->guest_rip = reg_cache_read(&v->regs, REG_RIP);
+	c->guest_rsp = reg_cache_read(&v->regs, REG_RSP);
+	c->guest_rflags = reg_cache_read(&v->regs, REG_RFLAGS);
 	c->guest_interruptibility_info = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	c->vm_exit_intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	c->idt_vectoring_info_field = vmcs_read32(IDT_VECTORING_INFO_FIELD);
@@ -306,7 +310,7 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	uint32_t bad;
 
 	if (l2_ran) {
-		save_l2_hot(c);
+		save_l2_hot(v, c);
 		save_l1_timer(v, c);
 		n->l2_rare_stale = true;
 		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {

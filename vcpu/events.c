@@ -55,6 +55,10 @@ static void kick(struct vcpu *v)
 static uint64_t wake_at(const struct vcpu *v)
 {
 	uint64_t t = vlapic_timer_wake(&v->lapic);
+	uint64_t l1 = nested_l2_timer_deadline(v); /* ends a halt of L2's */
+
+	if (l1 < t)
+		t = l1;
 	uint64_t d =
 	        v->id == 0 ? __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED) : UINT64_MAX;
 
@@ -231,10 +235,13 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 		v->woken = true;
 	}
 	timer_due_locked(v, now);
-	/* An interrupt wakes HLT with IF set; an NMI wakes it whatever IF says. */
+	/*
+	 * An interrupt wakes HLT with IF set; an NMI wakes it whatever IF says;
+	 * L1's preemption timer ends a halt of L2's (the entry then exits to L1).
+	 */
 	if (v->state == VCPU_HALTED &&
 	    ((v->halted_with_if && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
-	     v->nmi_pending)) {
+	     v->nmi_pending || now >= nested_l2_timer_deadline(v))) {
 		v->state = VCPU_RUNNABLE;
 		v->woken = true;
 	}
@@ -321,6 +328,11 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		v->yield = true; /* the scheduler applies it (vcpu_ready) */
 		return;
 	}
+	/* L1's preemption timer for L2 ran out (while L2 halted, say): L1 runs now. */
+	if (v->nested.in_l2 && nested_l1_timer_expired(v, now)) {
+		vcpu_events_before_entry(v, now);
+		return;
+	}
 	/* An NMI goes before interrupts (L1's NMIs wait while L2 runs: docs/guest-abi.md). */
 	if (v->nmi_pending && !v->nested.in_l2 && inject_nmi(v, now))
 		return;
@@ -387,7 +399,8 @@ static bool vm_can_progress(struct vm *vm)
 
 		if (o->state == VCPU_RUNNABLE || o->sipi_pending || o->init_pending ||
 		    o->nmi_pending ||
-		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX))
+		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX) ||
+		    (o->state == VCPU_HALTED && nested_l2_timer_deadline(o) != UINT64_MAX))
 			return true;
 	}
 	return false;
@@ -397,23 +410,28 @@ void vcpu_exit_hlt(struct vcpu *v)
 {
 	uint64_t rflags = reg_cache_read(&v->regs, REG_RFLAGS);
 	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	bool wake;
+	bool wake, if_on;
 
 	vcpu_skip_instruction(v);
 	/* HLT completed: an STI or MOV SS shadow before it is over. */
 	if (blocking & (BLOCK_STI | BLOCK_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~(BLOCK_STI | BLOCK_MOV_SS));
+	/* In L2, L1's interrupts with external-interrupt exiting end the halt whatever IF says. */
+	if_on = (rflags & RFLAGS_IF) || nested_l2_halt_takes_interrupts(v);
 	spin_lock(&v->lock);
-	wake = ((rflags & RFLAGS_IF) &&
-	        (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
-	       v->nmi_pending;
+	wake = (if_on && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
+	       v->nmi_pending || rdtsc() >= nested_l2_timer_deadline(v);
 	if (!wake) {
 		v->state = VCPU_HALTED;
-		v->halted_with_if = rflags & RFLAGS_IF;
+		v->halted_with_if = if_on;
+		v->timer_next = wake_at(v);
 	}
 	spin_unlock(&v->lock);
-	if (wake)
+	if (wake) {
+		/* What woke it is delivered before the next entry, timers re-armed (L1's may be due). */
+		v->irq_hint = true;
 		return;
+	}
 	v->yield = true;
 	if (!vm_can_progress(v->vm))
 		vm_end_error(v->vm,

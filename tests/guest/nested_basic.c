@@ -294,7 +294,8 @@ TEST(l2_interrupt_exit_left_pending)
 }
 
 /* The L2 runs with the preemption timer at `value`: its exit, and what is saved. */
-static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint32_t want_reason)
+static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint32_t want_reason,
+                      bool print_rip)
 {
 	struct vmx_vcpu v = {0};
 	const char *why;
@@ -320,6 +321,9 @@ static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint3
 	       : left == 0    ? "zero"
 	       : left < value ? "less"
 	                      : "not-less");
+	/* Where L2 stopped, when that is deterministic (not in a spin loop). */
+	if (print_rip)
+		printf("# outcome %s_rip +%lu\n", label, vmread(GUEST_RIP) - (uintptr_t)l2);
 	CHECK(v.exit_reason == want_reason, "exit reason %u, want %u", v.exit_reason, want_reason);
 	if (save && want_reason == EXIT_REASON_PREEMPTION_TIMER)
 		CHECK(left == 0, "timer value 0x%lx saved after it expired", left);
@@ -332,13 +336,31 @@ static void timer_run(const char *label, void (*l2)(void), uint32_t value, uint3
 /* It expires in a spinning L2: VM exit 52. */
 TEST(l2_preemption_timer_expires)
 {
-	timer_run("l2_timer_expires", l2_spin, 2000, EXIT_REASON_PREEMPTION_TIMER);
+	timer_run("l2_timer_expires", l2_spin, 2000, EXIT_REASON_PREEMPTION_TIMER, false);
+}
+
+/* L2 halts with interrupts off; only L1's preemption timer can end it. */
+void l2_halt(void);
+__asm__(".text\n"
+        ".globl l2_halt\n"
+        "l2_halt:\n"
+        "	cli\n"
+        "	hlt\n"
+        "	vmcall\n");
+
+/*
+ * L1 lets L2 execute HLT (no HLT exiting) and relies on its preemption
+ * timer to end L2's halt: VM exit 52, with RIP past the HLT.
+ */
+TEST(l2_preemption_timer_ends_hlt)
+{
+	timer_run("l2_timer_hlt", l2_halt, 2000, EXIT_REASON_PREEMPTION_TIMER, true);
 }
 
 /* Another exit first: the time left is saved ("save VMX-preemption timer value"). */
 TEST(l2_preemption_timer_saved)
 {
-	timer_run("l2_timer_saved", vmx_l2_cpuid_vmcall, 0x10000000, EXIT_REASON_CPUID);
+	timer_run("l2_timer_saved", vmx_l2_cpuid_vmcall, 0x10000000, EXIT_REASON_CPUID, false);
 }
 
 /* L2's own IDT: one gate, for L1's injected vector, to l2_isr. */
