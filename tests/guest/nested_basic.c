@@ -436,6 +436,41 @@ __asm__(".text\n"
         "	mov %r14, %cr3\n" /* not one: CR3-load exiting */
         "	vmcall\n");
 
+/* L2 reads a port nobody decodes, which L1 lets through (no I/O exiting). */
+void l2_port_pass(void);
+__asm__(".text\n"
+        ".globl l2_port_pass\n"
+        "l2_port_pass:\n"
+        "	mov $0x5000, %dx\n"
+        "	mov $0x12345678, %eax\n"
+        "	inl (%dx), %eax\n"
+        "	mov %rax, %r12\n"
+        "	vmcall\n");
+
+/*
+ * What L1 does not intercept behaves for L2 as it would for L1: an IN from
+ * a port with nothing behind it reads all ones (the empty bus), and L2
+ * goes on to its VMCALL.
+ */
+TEST(l2_port_passed_through)
+{
+	struct vmx_vcpu v = {0};
+	const char *why = vmx_root_with_l2(l2_port_pass);
+	struct vmx_result r;
+
+	if (why)
+		SKIP("%s", why);
+	r = vmx_vmlaunch(&v);
+	vmx_outcome_print("l2_port_pass", r);
+	printf("# outcome l2_port_pass_exit reason %u eax 0x%lx\n", v.exit_reason,
+	       v.gprs.r12 & 0xffffffffu);
+	REQUIRE(r.kind == VMX_OK, "VM entry failed");
+	CHECK(v.exit_reason == EXIT_REASON_VMCALL, "exit reason %u, want VMCALL", v.exit_reason);
+	CHECK((uint32_t)v.gprs.r12 == 0xffffffffu, "IN from port 0x5000 read 0x%lx",
+	      v.gprs.r12 & 0xffffffffu);
+	vmx_leave();
+}
+
 /*
  * CR3-target values (SDM 25.1.3): with CR3-load exiting, MOV to CR3 of a
  * value among the first CR3-target-count targets does not exit. How many
