@@ -161,7 +161,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		entry_failure_exit(v, EXIT_REASON_INVALID_STATE, qual, why);
 		return;
 	}
-	bad = nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
+	bad = nested_check_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
 	if (bad) {
 		entry_failure_exit(v, EXIT_REASON_MSR_LOAD_FAIL, bad, "VM-entry MSR-load list");
 		return;
@@ -193,6 +193,8 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	select_vpid02(v, c, vpid12);
 	if (precheck && !hw_precheck(v))
 		return;
+	/* After L2's guest state, on vmcs02 (SDM 26.4): the list's values win over vmcs12's. */
+	nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->entries++;
 }

@@ -123,17 +123,35 @@ struct msr_entry {
 	uint64_t value;
 };
 
-uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
+/*
+ * Whether an MSR-load list entry can be loaded: SDM 26.4 and 28.6 (no
+ * FS/GS base, no x2APIC MSR), WRMSR's own #GP rules, and an MSR Umbra
+ * loads (those nested_msr_passthrough reaches; it writes IA32_TSC only
+ * through the TSC offset, so not from a list).
+ */
+static bool msr_loadable(const struct msr_entry *e)
+{
+	uint64_t scratch;
+
+	if (e->reserved || e->index == MSR_FS_BASE || e->index == MSR_GS_BASE ||
+	    (e->index >> 8) == MSR_X2APIC_BASE >> 8 || e->index == MSR_IA32_TSC ||
+	    !msr_value_ok(e->index, e->value))
+		return false;
+	return nested_msr_passthrough(e->index, false, &scratch) == MSR_PASS_DONE;
+}
+
+static const struct msr_entry *list_entry(struct vcpu *v, uint64_t addr, uint32_t i)
+{
+	return vm_gpa_to_ptr(v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE),
+	                     sizeof(struct msr_entry));
+}
+
+uint32_t nested_check_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
-		const struct msr_entry *e = vm_gpa_to_ptr(
-		        v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE), sizeof(*e));
-		uint64_t value = e ? e->value : 0;
+		const struct msr_entry *e = list_entry(v, addr, i);
 
-		/* SDM 26.4 and 28.6: FS/GS base and the x2APIC MSRs may not be in a load list. */
-		if (!e || e->reserved || e->index == MSR_FS_BASE || e->index == MSR_GS_BASE ||
-		    (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
-		    nested_msr_passthrough(e->index, true, &value) != MSR_PASS_DONE) {
+		if (!e || !msr_loadable(e)) {
 			console_debugf("umbra: debug: vm %s: nested: MSR-load list entry %u (MSR "
 			               "0x%x) refused\n",
 			               v->vm->name, i, e ? e->index : 0);
@@ -141,6 +159,16 @@ uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 		}
 	}
 	return 0;
+}
+
+void nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		const struct msr_entry *e = list_entry(v, addr, i);
+		uint64_t value = e->value;
+
+		nested_msr_passthrough(e->index, true, &value);
+	}
 }
 
 /* The VM-exit MSR-store list: L2's values, vmcs02 current. False if an entry is refused. */
@@ -337,7 +365,9 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	shadow_vmcs_load(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
-	bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+	bad = nested_check_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+	if (!bad)
+		nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
 	if (bad) {
 		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */
 		c->abort = 1; /* VMX-abort indicator 1: failure loading an MSR on VM exit */

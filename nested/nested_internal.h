@@ -69,7 +69,12 @@ void vmcs02_prepare(struct vcpu *v);
 enum msr_pass { MSR_PASS_DONE, MSR_PASS_GP, MSR_PASS_OTHER };
 enum msr_pass nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val);
 
-/* nested_exit.c: the MSR-load list at guest-physical addr: 0, or the 1-based failing entry. */
-uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
+/*
+ * nested_exit.c: the MSR-load list at guest-physical addr. Checked whole
+ * first (0, or the 1-based failing entry), then loaded on the current VMCS
+ * (L2's at a VM entry, after its guest state; L1's at a VM exit).
+ */
+uint32_t nested_check_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
+void nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
 
 #endif

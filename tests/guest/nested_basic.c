@@ -471,6 +471,58 @@ TEST(l2_port_passed_through)
 	vmx_leave();
 }
 
+/* L2 reads IA32_SYSENTER_CS, which L1's MSR bitmap lets through. */
+void l2_read_sysenter_cs(void);
+__asm__(".text\n"
+        ".globl l2_read_sysenter_cs\n"
+        "l2_read_sysenter_cs:\n"
+        "	mov $0x174, %ecx\n"
+        "	rdmsr\n"
+        "	mov %rax, %r12\n"
+        "	vmcall\n");
+
+static struct {
+	uint32_t index, reserved;
+	uint64_t value;
+} entry_msr_list[1] __attribute__((aligned(16)));
+
+/*
+ * The VM-entry MSR-load list loads L2's MSRs after its guest state (SDM
+ * 26.4): IA32_SYSENTER_CS from the list, not the VMCS's guest field, is
+ * what L2 reads; the VM exit then saves it into the guest field.
+ */
+TEST(l2_entry_msr_load_list)
+{
+	struct vmx_vcpu v = {0};
+	const char *why = vmx_root_with_l2(l2_read_sysenter_cs);
+	uint32_t proc;
+	struct vmx_result r;
+
+	if (why)
+		SKIP("%s", why);
+	REQUIRE(vmx_controls_allow(vmx_caps()->proc, CPU_BASED_USE_MSR_BITMAPS), "no MSR bitmaps");
+	memset(msr_bitmap, 0, sizeof(msr_bitmap));
+	proc = vmx_controls(vmx_caps()->proc, CPU_BASED_USE_MSR_BITMAPS);
+	SETUP(vmx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc));
+	SETUP(vmx_vmwrite(MSR_BITMAP, (uintptr_t)msr_bitmap));
+	SETUP(vmx_vmwrite(GUEST_SYSENTER_CS, 0x10));
+	entry_msr_list[0].index = MSR_IA32_SYSENTER_CS;
+	entry_msr_list[0].reserved = 0;
+	entry_msr_list[0].value = 0x5a;
+	SETUP(vmx_vmwrite(VM_ENTRY_MSR_LOAD_ADDR, (uintptr_t)entry_msr_list));
+	SETUP(vmx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 1));
+	r = vmx_vmlaunch(&v);
+	vmx_outcome_print("l2_entry_msr_load", r);
+	printf("# outcome l2_entry_msr_load_exit reason %u l2_read 0x%lx guest_field 0x%lx\n",
+	       v.exit_reason, v.gprs.r12 & 0xffffffffu, vmread(GUEST_SYSENTER_CS));
+	REQUIRE(r.kind == VMX_OK, "VM entry failed");
+	CHECK((uint32_t)v.gprs.r12 == 0x5a, "L2 read IA32_SYSENTER_CS 0x%lx, want the list's 0x5a",
+	      v.gprs.r12 & 0xffffffffu);
+	CHECK(vmread(GUEST_SYSENTER_CS) == 0x5a, "guest field after the exit 0x%lx",
+	      vmread(GUEST_SYSENTER_CS));
+	vmx_leave();
+}
+
 /*
  * CR3-target values (SDM 25.1.3): with CR3-load exiting, MOV to CR3 of a
  * value among the first CR3-target-count targets does not exit. How many

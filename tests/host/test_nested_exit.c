@@ -263,9 +263,9 @@ static void test_msr_load_list(void **state)
 	assert_int_equal(saved->abort, 1);
 	assert_int_equal(saved->guest_rip, L2_RIP);
 	/* A list outside RAM or with a reserved half refuses its first entry. */
-	assert_int_equal(nested_load_msr_list(v, FAKE_RAM_SIZE, 1), 1);
+	assert_int_equal(nested_check_msr_list(v, FAKE_RAM_SIZE, 1), 1);
 	e[0].reserved = 1;
-	assert_int_equal(nested_load_msr_list(v, MSR_LIST_GPA, 1), 1);
+	assert_int_equal(nested_check_msr_list(v, MSR_LIST_GPA, 1), 1);
 }
 
 static void test_msr_passthrough(void **state)
