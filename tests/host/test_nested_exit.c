@@ -41,16 +41,10 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_env_reset();
-	v = fake_l1_vcpu(false);
-	fake_l1_vmptrld(v, VMCS12_GPA);
+	v = fake_l2_running(VMCS12_GPA, L2_RIP);
 	c = v->nested.vmcs12;
-	fake_valid_vmcs12(c);
 	pa01 = v->vmcs.vmcs_pa;
 	pa02 = v->nested.vmcs02.vmcs_pa;
-	v->nested.in_l2 = true;
-	nested_switch_vmcs(v, &v->nested.vmcs02);
-	vmcs02_prepare(v);
-	fake_vmcs_set(pa02, GUEST_RIP, L2_RIP);
 	fake_vmcs_set(pa02, GUEST_RSP, 0x7ff0);
 	fake_vmcs_set(pa02, GUEST_RFLAGS, 0x202);
 	fake_vmcs_set(pa02, GUEST_INTERRUPTIBILITY_INFO, 1);

@@ -62,6 +62,12 @@ void fake_l1_vmptrld(struct vcpu *v, uint64_t gpa);
 /* A vmcs12 that passes every VM-entry check: a 64-bit L2 under a 64-bit L1 host. */
 void fake_valid_vmcs12(struct vmcs12 *c);
 
+/*
+ * After fake_env_reset(): an L1 vCPU (no shadow VMCS) whose current VMCS is
+ * at vmcs12_gpa, valid, with L2 running on a prepared vmcs02 at l2_rip.
+ */
+struct vcpu *fake_l2_running(uint64_t vmcs12_gpa, uint64_t l2_rip);
+
 /* The frames the vCPU's pages came from (for nested_vcpu_free). */
 struct frame_alloc *fake_frames(void);
 

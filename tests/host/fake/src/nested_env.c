@@ -434,3 +434,16 @@ void fake_valid_vmcs12(struct vmcs12 *c)
 	c->guest_ia32_efer = c->host_ia32_efer = 0xd01;
 	c->vmcs_link_pointer = ~0ULL;
 }
+
+struct vcpu *fake_l2_running(uint64_t vmcs12_gpa, uint64_t l2_rip)
+{
+	struct vcpu *v = fake_l1_vcpu(false);
+
+	fake_l1_vmptrld(v, vmcs12_gpa);
+	fake_valid_vmcs12(v->nested.vmcs12);
+	v->nested.in_l2 = true;
+	nested_switch_vmcs(v, &v->nested.vmcs02);
+	vmcs02_prepare(v);
+	fake_vmcs_set(v->nested.vmcs02.vmcs_pa, GUEST_RIP, l2_rip);
+	return v;
+}
