@@ -191,14 +191,9 @@ bool nested_l2_halt_takes_interrupts(const struct vcpu *v)
 	       (v->nested.vmcs12->pin_based_vm_exec_control & PIN_BASED_EXT_INTR_EXITING);
 }
 
-uint64_t nested_l2_timer_deadline(const struct vcpu *v)
-{
-	return v->nested.in_l2 ? v->nested.l1_timer_deadline : UINT64_MAX;
-}
-
 bool nested_l1_timer_expired(struct vcpu *v, uint64_t now)
 {
-	if (now < nested_l2_timer_deadline(v))
+	if (now < nested_l2_timer_deadline(&v->nested))
 		return false;
 	nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
 	return true;

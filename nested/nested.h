@@ -128,7 +128,11 @@ bool nested_l1_interrupt(struct vcpu *v, uint8_t vector);
  * (UINT64_MAX: not armed, or not in L2).
  */
 bool nested_l2_halt_takes_interrupts(const struct vcpu *v);
-uint64_t nested_l2_timer_deadline(const struct vcpu *v);
+/* Inline: the scheduler asks on every look at a vCPU's timers. */
+static inline uint64_t nested_l2_timer_deadline(const struct nested_vmx *n)
+{
+	return n->in_l2 ? n->l1_timer_deadline : UINT64_MAX;
+}
 /*
  * Before an entry into L2: if L1's preemption timer has run out, the VM
  * exit to L1 happens now (true), before L2 runs another instruction (a

@@ -194,7 +194,8 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	if (precheck && !hw_precheck(v))
 		return;
 	/* After L2's guest state, on vmcs02 (SDM 26.4): the list's values win over vmcs12's. */
-	nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
+	if (c->vm_entry_msr_load_count)
+		nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->entries++;
 }

@@ -165,9 +165,11 @@ void nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		const struct msr_entry *e = list_entry(v, addr, i);
-		uint64_t value = e->value;
+		struct msr_entry copy = *e; /* read once: another of L1's vCPUs may write it */
 
-		nested_msr_passthrough(e->index, true, &value);
+		/* Checked whole before; an entry changed since is L1's race, and not loaded. */
+		if (msr_loadable(&copy))
+			nested_msr_passthrough(copy.index, true, &copy.value);
 	}
 }
 
@@ -197,15 +199,11 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
  * registers, descriptor tables, MSR state) stays in vmcs02 until Umbra
  * needs vmcs12 whole: nested_sync_l2_rare().
  */
-static void save_l2_hot(struct vcpu *v, struct vmcs12 *c)
+static void save_l2_hot(struct vmcs12 *c)
 {
-	/*
-	 * Through the register cache: Umbra may have moved L2 on since the
-	 * exit (past an HLT or an I/O instruction it carried out for L1).
-	 */
-	c->guest_rip = reg_cache_read(&v->regs, REG_RIP);
-	c->guest_rsp = reg_cache_read(&v->regs, REG_RSP);
-	c->guest_rflags = reg_cache_read(&v->regs, REG_RFLAGS);
+	c->guest_rip = vmcs_readl(GUEST_RIP);
+	c->guest_rsp = vmcs_readl(GUEST_RSP);
+	c->guest_rflags = vmcs_readl(GUEST_RFLAGS);
 	c->guest_interruptibility_info = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	c->vm_exit_intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	c->idt_vectoring_info_field = vmcs_read32(IDT_VECTORING_INFO_FIELD);
@@ -335,10 +333,16 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
 	bool l2_ran = n->in_l2;
-	uint32_t bad;
+	uint32_t bad = 0;
 
+	/*
+	 * L2's cached registers go to vmcs02 first, while it is current: Umbra
+	 * may have moved L2 on since its exit (past an HLT, an I/O instruction
+	 * it carried out for L1), and vmcs02 is what is saved.
+	 */
+	reg_cache_flush(&v->regs);
 	if (l2_ran) {
-		save_l2_hot(v, c);
+		save_l2_hot(c);
 		save_l1_timer(v, c);
 		n->l2_rare_stale = true;
 		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
@@ -356,18 +360,16 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
 	c->vm_entry_intr_info_field &= ~INTR_INFO_VALID;
 	n->in_l2 = false;
-	/*
-	 * L1 reads the exit information and L2's hot state without exits: into
-	 * the shadow VMCS, which leaves vmcs01 current. L2's cached registers
-	 * go to vmcs02 first, while it is still current.
-	 */
-	reg_cache_flush(&v->regs);
+	/* L1 reads the exit information and L2's hot state without exits: into the shadow VMCS, which leaves vmcs01 current. */
 	shadow_vmcs_load(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
-	bad = nested_check_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
-	if (!bad)
-		nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+	if (c->vm_exit_msr_load_count) {
+		bad = nested_check_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+		if (!bad)
+			nested_load_msr_list(v, c->vm_exit_msr_load_addr,
+			                     c->vm_exit_msr_load_count);
+	}
 	if (bad) {
 		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */
 		c->abort = 1; /* VMX-abort indicator 1: failure loading an MSR on VM exit */

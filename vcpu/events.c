@@ -55,7 +55,7 @@ static void kick(struct vcpu *v)
 static uint64_t wake_at(const struct vcpu *v)
 {
 	uint64_t t = vlapic_timer_wake(&v->lapic);
-	uint64_t l1 = nested_l2_timer_deadline(v); /* ends a halt of L2's */
+	uint64_t l1 = nested_l2_timer_deadline(&v->nested); /* ends a halt of L2's */
 
 	if (l1 < t)
 		t = l1;
@@ -240,8 +240,9 @@ bool vcpu_ready(struct vcpu *v, uint64_t now)
 	 * L1's preemption timer ends a halt of L2's (the entry then exits to L1).
 	 */
 	if (v->state == VCPU_HALTED &&
-	    ((v->halted_with_if && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
-	     v->nmi_pending || now >= nested_l2_timer_deadline(v))) {
+	    ((v->halted_with_if && (vlapic_pending(&v->lapic) >= 0 ||
+	                            (!v->halted_apic_only && vm_irq_extint_pending(v)))) ||
+	     v->nmi_pending || now >= nested_l2_timer_deadline(&v->nested))) {
 		v->state = VCPU_RUNNABLE;
 		v->woken = true;
 	}
@@ -328,8 +329,12 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		v->yield = true; /* the scheduler applies it (vcpu_ready) */
 		return;
 	}
-	/* L1's preemption timer for L2 ran out (while L2 halted, say): L1 runs now. */
-	if (v->nested.in_l2 && nested_l1_timer_expired(v, now)) {
+	/*
+	 * L1's preemption timer for L2 ran out (while L2 halted, say): L1 runs
+	 * now, read against the TSC of this moment (the HLT's wake did). An
+	 * event already set up for L2 goes first; the timer then exits after it.
+	 */
+	if (v->nested.in_l2 && !v->exception_injected && nested_l1_timer_expired(v, rdtsc())) {
 		vcpu_events_before_entry(v, now);
 		return;
 	}
@@ -400,7 +405,7 @@ static bool vm_can_progress(struct vm *vm)
 		if (o->state == VCPU_RUNNABLE || o->sipi_pending || o->init_pending ||
 		    o->nmi_pending ||
 		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX) ||
-		    (o->state == VCPU_HALTED && nested_l2_timer_deadline(o) != UINT64_MAX))
+		    (o->state == VCPU_HALTED && nested_l2_timer_deadline(&o->nested) != UINT64_MAX))
 			return true;
 	}
 	return false;
@@ -410,20 +415,27 @@ void vcpu_exit_hlt(struct vcpu *v)
 {
 	uint64_t rflags = reg_cache_read(&v->regs, REG_RFLAGS);
 	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	bool wake, if_on;
+	bool wake, if_on, apic_only;
 
 	vcpu_skip_instruction(v);
 	/* HLT completed: an STI or MOV SS shadow before it is over. */
 	if (blocking & (BLOCK_STI | BLOCK_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~(BLOCK_STI | BLOCK_MOV_SS));
-	/* In L2, L1's interrupts with external-interrupt exiting end the halt whatever IF says. */
-	if_on = (rflags & RFLAGS_IF) || nested_l2_halt_takes_interrupts(v);
+	/*
+	 * In L2, L1's local-APIC interrupts with external-interrupt exiting
+	 * end the halt whatever IF says (they exit to L1); the PIC's reach only
+	 * an L2 that takes them (L1's wait while L2 runs: docs/guest-abi.md).
+	 */
+	if_on = rflags & RFLAGS_IF;
+	apic_only = !if_on && nested_l2_halt_takes_interrupts(v);
 	spin_lock(&v->lock);
-	wake = (if_on && (vlapic_pending(&v->lapic) >= 0 || vm_irq_extint_pending(v))) ||
-	       v->nmi_pending || rdtsc() >= nested_l2_timer_deadline(v);
+	wake = ((if_on || apic_only) && vlapic_pending(&v->lapic) >= 0) ||
+	       (if_on && vm_irq_extint_pending(v)) || v->nmi_pending ||
+	       rdtsc() >= nested_l2_timer_deadline(&v->nested);
 	if (!wake) {
 		v->state = VCPU_HALTED;
-		v->halted_with_if = if_on;
+		v->halted_with_if = if_on || apic_only;
+		v->halted_apic_only = apic_only;
 		v->timer_next = wake_at(v);
 	}
 	spin_unlock(&v->lock);

@@ -55,11 +55,12 @@ struct vcpu {
 	/* Interrupts (vcpu/events.c); `lock` guards what other vCPUs change: lapic, the wake-ups. */
 	struct spinlock lock;
 	struct vlapic lapic;
-	bool irq_hint;       /* the local APIC may have an interrupt to inject */
-	bool halted_with_if; /* HLT with interrupts enabled: an interrupt wakes it */
-	bool init_pending;   /* INIT arrived: back to waiting for a SIPI */
-	bool nmi_pending;    /* an NMI arrived, not yet delivered (more collapse into it) */
-	bool sipi_pending;   /* a SIPI arrived while waiting for one */
+	bool irq_hint;         /* the local APIC may have an interrupt to inject */
+	bool halted_with_if;   /* HLT with interrupts enabled: an interrupt wakes it */
+	bool halted_apic_only; /* ...only its local APIC's: an L2 halted with IF=0 (L1's exits) */
+	bool init_pending;     /* INIT arrived: back to waiting for a SIPI */
+	bool nmi_pending;      /* an NMI arrived, not yet delivered (more collapse into it) */
+	bool sipi_pending;     /* a SIPI arrived while waiting for one */
 	uint8_t sipi_vector;
 	int16_t injected;         /* the vector injected at the last VM entry, -1 if none */
 	bool exception_injected;  /* this exit injects an exception (cleared at entry) */
