@@ -161,19 +161,6 @@ void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 	loaded_vmcs_sync_host_state(vmcs);
 }
 
-void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
-                        uint32_t ar)
-{
-	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
-	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
-	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
-	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
-	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
-	vmx_count_writes(4);
-}
-
 /* State common to both starts: paging off, no long mode, nothing pending. */
 static void setup_common_guest_state(struct vcpu *v, uint64_t cr0_shadow)
 {

@@ -27,10 +27,6 @@ int vmcs_setup_global(void);
 /* The vCPU's VMCS must be current: its controls (shadowed setters) and this CPU's host state. */
 void vmcs_setup_vcpu(struct vcpu *v);
 
-/* A guest segment register (selector field GUEST_xS_SELECTOR) in the current VMCS. */
-void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
-                        uint32_t ar);
-
 /* The current VMCS's host state: this CPU's, and Umbra's exit path. */
 void vmcs_setup_host_state(struct loaded_vmcs *vmcs);
 

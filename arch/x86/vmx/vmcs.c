@@ -80,3 +80,16 @@ void vmcs_not_current(const struct loaded_vmcs *want, const char *file, int line
 	panic("%s:%d needs the VMCS at 0x%lx current; 0x%lx is", file, line, want->vmcs_pa,
 	      cur ? cur->vmcs_pa : 0);
 }
+
+void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
+                        uint32_t ar)
+{
+	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
+	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
+
+	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
+	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
+	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
+	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
+	vmx_count_writes(4);
+}

@@ -148,18 +148,6 @@ void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 	vmcs_writel(HOST_RIP, 0xffffffff80001000ULL);
 }
 
-/* As vcpu/vmcs_setup.c writes a segment: the four fields, 2 apart in each group. */
-void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base_, uint32_t limit,
-                        uint32_t ar)
-{
-	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	__vmcs_write(GUEST_ES_SELECTOR + 2 * i, sel);
-	__vmcs_write(GUEST_ES_BASE + 2 * i, base_);
-	__vmcs_write(GUEST_ES_LIMIT + 2 * i, limit);
-	__vmcs_write(GUEST_ES_AR_BYTES + 2 * i, ar);
-}
-
 uint32_t slice_pin_controls(void)
 {
 	return PIN_BASED_VMX_PREEMPTION_TIMER;
