@@ -404,8 +404,9 @@ static bool vm_can_progress(struct vm *vm)
 
 		if (o->state == VCPU_RUNNABLE || o->sipi_pending || o->init_pending ||
 		    o->nmi_pending ||
-		    (o->state == VCPU_HALTED && o->halted_with_if && o->timer_next != UINT64_MAX) ||
-		    (o->state == VCPU_HALTED && nested_l2_timer_deadline(&o->nested) != UINT64_MAX))
+		    (o->state == VCPU_HALTED &&
+		     ((o->halted_with_if && o->timer_next != UINT64_MAX) ||
+		      nested_l2_timer_deadline(&o->nested) != UINT64_MAX)))
 			return true;
 	}
 	return false;
