@@ -165,10 +165,7 @@ void nested_l2_exit(struct vcpu *v)
 	}
 	switch (nested_l2_exit_owner(c, &e)) {
 	case L2_EXIT_REFLECT:
-		if (e.l1_timer_due) {
-			nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
-			return;
-		}
+		/* The CPU's exit information is L1's, a preemption-timer exit's too. */
 		nested_vmexit(v, reason, e.qual,
 		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
 		return;
