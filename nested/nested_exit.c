@@ -360,7 +360,10 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	/* Every VM exit clears the valid bit of the VM-entry interruption information. */
 	c->vm_entry_intr_info_field &= ~INTR_INFO_VALID;
 	n->in_l2 = false;
-	/* L1 reads the exit information and L2's hot state without exits: into the shadow VMCS, which leaves vmcs01 current. */
+	/*
+	 * L1 reads the exit information and L2's hot state without exits: into
+	 * the shadow VMCS, which leaves vmcs01 current.
+	 */
 	shadow_vmcs_load(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
