@@ -223,6 +223,6 @@ void vmcs02_prepare(struct vcpu *v)
 	if (pdpte_dirty)
 		write_pdptes(v, c);
 	write_controls(v, c);
-	/* Checked last, where it holds no register the loop needs (18 instructions at the top). */
+	/* Nothing above switches VMCS: vmcs02 was current throughout (one compare, at the end). */
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }
