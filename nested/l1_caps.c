@@ -18,7 +18,8 @@
 	(SECONDARY_EXEC_DESC_TABLE_EXITING | SECONDARY_EXEC_ENABLE_RDTSCP | \
 	 SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING |       \
 	 SECONDARY_EXEC_RDRAND_EXITING | SECONDARY_EXEC_ENABLE_INVPCID |    \
-	 SECONDARY_EXEC_RDSEED_EXITING)
+	 SECONDARY_EXEC_RDSEED_EXITING | SECONDARY_EXEC_ENABLE_EPT |        \
+	 SECONDARY_EXEC_UNRESTRICTED_GUEST)
 #define EXIT_OFFERED                                                                             \
 	(VM_EXIT_SAVE_DEBUG_CONTROLS | VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT | \
 	 VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |                \
@@ -39,6 +40,17 @@ static uint32_t cr3_targets(uint64_t misc)
 #define VPID_OFFERED                                                                             \
 	(VMX_VPID_INVVPID | VMX_VPID_INVVPID_INDIVIDUAL_ADDR | VMX_VPID_INVVPID_SINGLE_CONTEXT | \
 	 VMX_VPID_INVVPID_ALL_CONTEXT | VMX_VPID_INVVPID_SINGLE_NO_GLOBAL)
+/*
+ * EPT as shadow EPT emulates it (nested/shadow_ept.c): a 4-level walk,
+ * write-back and uncached tables, the CPU's page sizes and execute-only
+ * entries (EPT02 holds what EPT12 allows, so the CPU must accept it too),
+ * INVEPT single-context and all-context. Not (yet) the accessed and dirty
+ * flags: EPT02 would have to set them in L1's tables.
+ */
+#define EPT_OFFERED                                                                             \
+	(VMX_EPT_EXECUTE_ONLY | VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_UC | VMX_EPT_MEMTYPE_WB | \
+	 VMX_EPT_2MB_PAGE | VMX_EPT_1GB_PAGE | VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT | \
+	 VMX_EPT_INVEPT_ALL_CONTEXT)
 #define VMCS_ENUM_INDEX_SHIFT 1
 #define VMCS_ENUM_INDEX_MASK  0x1ffu
 
@@ -75,7 +87,7 @@ static uint32_t vmcs12_max_index(void)
 void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_t maxphyaddr,
                       bool timer)
 {
-	bool secondary, vpid;
+	bool secondary, vpid, ept;
 	uint64_t pin, proc, exit, entry;
 
 	memset(n, 0, sizeof(*n));
@@ -122,8 +134,11 @@ void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_
 
 		set(n, MSR_IA32_VMX_PROCBASED_CTLS2, proc2);
 		vpid = vmx_caps_allowed1(proc2, SECONDARY_EXEC_ENABLE_VPID);
-		if (vpid)
-			set(n, MSR_IA32_VMX_EPT_VPID_CAP, host->ept_vpid_cap & VPID_OFFERED);
+		ept = vmx_caps_allowed1(proc2, SECONDARY_EXEC_ENABLE_EPT);
+		if (vpid || ept)
+			set(n, MSR_IA32_VMX_EPT_VPID_CAP,
+			    host->ept_vpid_cap &
+			            ((vpid ? VPID_OFFERED : 0) | (ept ? EPT_OFFERED : 0)));
 	}
 }
 
@@ -151,5 +166,19 @@ uint32_t nested_caps_invvpid_types(const struct nested_caps *n)
 		types |= 1u << INVVPID_ALL_CONTEXT;
 	if (cap & VMX_VPID_INVVPID_SINGLE_NO_GLOBAL)
 		types |= 1u << INVVPID_SINGLE_CONTEXT_NO_GLOBALS;
+	return types;
+}
+
+uint32_t nested_caps_invept_types(const struct nested_caps *n)
+{
+	uint64_t cap = nested_caps_get(n, MSR_IA32_VMX_EPT_VPID_CAP);
+	uint32_t types = 0;
+
+	if (!(cap & VMX_EPT_INVEPT))
+		return 0;
+	if (cap & VMX_EPT_INVEPT_SINGLE_CONTEXT)
+		types |= 1u << INVEPT_SINGLE_CONTEXT;
+	if (cap & VMX_EPT_INVEPT_ALL_CONTEXT)
+		types |= 1u << INVEPT_ALL_CONTEXT;
 	return types;
 }

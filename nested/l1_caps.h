@@ -9,10 +9,11 @@
  * I/O, MSRs, MONITOR, PAUSE, interrupt windows; TSC offsetting; I/O and MSR
  * bitmaps), external-interrupt and NMI exiting, VPID with INVVPID, the
  * RDTSCP/INVPCID/WBINVD/RDRAND/RDSEED/descriptor-table secondary controls,
+ * EPT (shadow EPT: 4-level, WB and UC, the CPU's page sizes and
+ * execute-only, INVEPT single and all-context) with unrestricted guest,
  * and the EFER/PAT/debug-control save and load controls.
  * The VMX-preemption timer is offered when Umbra's slices use it too.
- * Not offered yet: EPT (shadow EPT is the next issue) and so INVEPT and
- * unrestricted guest; virtual NMIs and NMI-window
+ * Not offered yet: EPT accessed and dirty flags; virtual NMIs and NMI-window
  * exiting, the TPR shadow and APIC virtualization, the monitor trap flag,
  * VMCS shadowing for L1, activity states other than active, CR3-target
  * values, VM functions, PML.
@@ -60,5 +61,7 @@ static inline bool nested_ctl_ok(uint64_t cap, uint32_t ctl)
 
 /* The INVVPID types L1 may use (bit n: type n), from IA32_VMX_EPT_VPID_CAP. */
 uint32_t nested_caps_invvpid_types(const struct nested_caps *n);
+/* The INVEPT types L1 may use (bit n: type n), from IA32_VMX_EPT_VPID_CAP. */
+uint32_t nested_caps_invept_types(const struct nested_caps *n);
 
 #endif

@@ -110,7 +110,7 @@ static void test_controls(void **state)
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: processor-based");
 	setup(NULL);
 	c.cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
-	c.secondary_vm_exec_control = SECONDARY_EXEC_ENABLE_EPT;
+	c.secondary_vm_exec_control = SECONDARY_EXEC_ENABLE_PML;
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: secondary");
 	/* Without "activate secondary controls" the field is ignored. */
 	c.cpu_based_vm_exec_control &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;

@@ -88,21 +88,34 @@ static void test_not_offered(void **state)
 	                    PIN_BASED_POSTED_INTR));
 	assert_false(proc & (CPU_BASED_TPR_SHADOW | CPU_BASED_MONITOR_TRAP_FLAG |
 	                     CPU_BASED_NMI_WINDOW_EXITING | CPU_BASED_ACTIVATE_TERTIARY_CONTROLS));
-	assert_false(proc2 & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST |
-	                      SECONDARY_EXEC_VMCS_SHADOWING | SECONDARY_EXEC_ENABLE_VMFUNC |
+	assert_false(proc2 & (SECONDARY_EXEC_VMCS_SHADOWING | SECONDARY_EXEC_ENABLE_VMFUNC |
 	                      SECONDARY_EXEC_ENABLE_PML | SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES |
 	                      SECONDARY_EXEC_XSAVES));
 	assert_false(exit &
 	             (VM_EXIT_SAVE_VMX_PREEMPTION_TIMER | VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL));
 	assert_false(entry & (VM_ENTRY_SMM | VM_ENTRY_DEACT_DUAL_MONITOR |
 	                      VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL));
-	/* Offered: VPID and the exits Umbra reflects. */
+	/* Offered: VPID, EPT with unrestricted guest, and the exits Umbra reflects. */
 	assert_true(proc2 & SECONDARY_EXEC_ENABLE_VPID);
+	assert_true(proc2 & SECONDARY_EXEC_ENABLE_EPT);
+	assert_true(proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	assert_true(proc & CPU_BASED_USE_MSR_BITMAPS);
 	assert_true(entry & VM_ENTRY_IA32E_MODE);
-	/* No EPT capability bits, INVVPID ones kept; no timer or activity states; 4 CR3 targets. */
+	/*
+	 * EPT as shadow EPT emulates it (no A/D, no 5-level walk, no
+	 * advanced exit information), INVVPID kept; no timer or activity
+	 * states; 4 CR3 targets.
+	 */
 	v = msr(MSR_IA32_VMX_EPT_VPID_CAP);
-	assert_int_equal(v & 0xffffffffULL, 0);
+	assert_int_equal(v & 0xffffffffULL,
+	                 SKL_EPT_VPID &
+	                         (VMX_EPT_EXECUTE_ONLY | VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_UC |
+	                          VMX_EPT_MEMTYPE_WB | VMX_EPT_2MB_PAGE | VMX_EPT_1GB_PAGE |
+	                          VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT |
+	                          VMX_EPT_INVEPT_ALL_CONTEXT));
+	assert_false(v & (VMX_EPT_AD | VMX_EPT_PAGE_WALK_5 | VMX_EPT_ADVANCED_EXIT_INFO));
+	assert_int_equal(nested_caps_invept_types(&n),
+	                 1u << INVEPT_SINGLE_CONTEXT | 1u << INVEPT_ALL_CONTEXT);
 	assert_true(v & VMX_VPID_INVVPID);
 	v = msr(MSR_IA32_VMX_MISC);
 	assert_int_equal(v & (VMX_MISC_TIMER_RATE_MASK | VMX_MISC_ACTIVITY_HLT), 0);
