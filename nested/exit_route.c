@@ -121,7 +121,7 @@ bool nested_exit_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 	/* Host interrupts and Umbra's timers: L1's interrupts reach it through its vLAPIC. */
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 	case EXIT_REASON_PREEMPTION_TIMER:
-	case EXIT_REASON_EPT_VIOLATION: /* L1 has no EPT: its own memory, Umbra's business */
+	case EXIT_REASON_EPT_VIOLATION: /* EPT02's or EPT01's: nested_l2_exit_owner decides */
 	case EXIT_REASON_EPT_MISCONFIG:
 	case EXIT_REASON_INIT_SIGNAL:
 	case EXIT_REASON_SIPI_SIGNAL:

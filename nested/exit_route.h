@@ -17,6 +17,13 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "nested/vmcs12.h"
 
+/* True if L1 gives L2 EPT (EPT12): "enable EPT" under active secondary controls. */
+static inline bool vmcs12_ept_enabled(const struct vmcs12 *c)
+{
+	return (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	       (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_EPT);
+}
+
 /* An L2 exit, as the router needs it. */
 struct l2_exit {
 	uint32_t reason; /* basic exit reason */
@@ -40,8 +47,8 @@ enum l2_exit_owner {
 	/*
 	 * L2 did what L1 lets it do but Umbra intercepts (CR0/CR4 bits Umbra
 	 * owns, MSRs and ports L1 passes through, HLT): Umbra does what L1's
-	 * CPU would do, on L2's state under L1's vmcs12. Shadow EPT adds the
-	 * EPT violations that EPT12 allows.
+	 * CPU would do, on L2's state under L1's vmcs12; with EPT12, every EPT
+	 * violation (shadow_ept.c: EPT02 filled, or L1 told).
 	 */
 	L2_EXIT_FOR_L1,
 };
@@ -68,6 +75,9 @@ static inline enum l2_exit_owner nested_l2_exit_owner(const struct vmcs12 *c,
 	case EXIT_REASON_RDPMC:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
 	case EXIT_REASON_MONITOR_INSTRUCTION: return L2_EXIT_FOR_L1;
+	/* With EPT12, EPT02 is built from it: its violations are L1's tables' to answer. */
+	case EXIT_REASON_EPT_VIOLATION:
+		return vmcs12_ept_enabled(c) ? L2_EXIT_FOR_L1 : L2_EXIT_UMBRA;
 	/* Host interrupts, Umbra's slices and windows, EPT01 (L1's own memory), INIT/SIPI. */
 	default: return L2_EXIT_UMBRA;
 	}

@@ -106,6 +106,24 @@ static bool l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 }
 
 /*
+ * An EPT violation of L2 with EPT12: EPT02 filled, or L1 told (shadow_ept.c),
+ * or an access EPT12 sends to L1's devices, carried out as L1's own.
+ */
+static void l2_ept_violation(struct vcpu *v, const struct l2_exit *e)
+{
+	uint64_t l1_gpa = 0;
+
+	switch (nested_sept_violation(v, e->qual, &l1_gpa)) {
+	case SEPT_GIVEN_TO_L1: return;
+	case SEPT_FILLED: redeliver_l2_event(v); return;
+	case SEPT_L1_MMIO:
+		redeliver_l2_event(v);
+		vcpu_mmio_access(v, l1_gpa, e->qual);
+		return;
+	}
+}
+
+/*
  * An L2 instruction L1 let through and Umbra intercepts: what L1's CPU
  * would do for L2. CR0/CR4 writes and L2's MSRs are L2's state under L1's
  * vmcs12; the rest (ports, HLT, RDPMC, MONITOR/MWAIT, other MSRs, CR8)
@@ -171,6 +189,10 @@ void nested_l2_exit(struct vcpu *v)
 		return;
 	case L2_EXIT_FOR_L1:
 		v->nested.l0_exits_in_l2++;
+		if (e.reason == EXIT_REASON_EPT_VIOLATION) {
+			l2_ept_violation(v, &e); /* redelivers only if L2 resumes */
+			return;
+		}
 		redeliver_l2_event(v);
 		for_l1(v, &e);
 		return;

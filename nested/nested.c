@@ -15,9 +15,11 @@
 #include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"
+#include "nested/exit_route.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "nested/nvmx_rules.h"
+#include "nested/shadow_ept.h"
 #include "vcpu/slice.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
@@ -56,6 +58,9 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 	n->vmcs12 = (struct vmcs12 *)page;
 	if (shadow_vmcs_alloc(n, fa) < 0)
 		return -1;
+	/* The VM's EPT02 pool, shared out: each vCPU's roots are its own (shadow_ept.h). */
+	if (nested_sept_alloc(v, fa, v->vm->ept02_pool / FRAME_SIZE / v->vm->vcpu_count) < 0)
+		return -1;
 	return loaded_vmcs_alloc(&n->vmcs02, fa, vmx_caps.revision_id);
 }
 
@@ -69,6 +74,7 @@ void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa)
 	if (n->shadow_pa)
 		frame_alloc_free(fa, n->shadow_pa, 1);
 	n->shadow_pa = 0;
+	nested_sept_free(v, fa);
 	loaded_vmcs_free(&n->vmcs02, fa);
 }
 
@@ -80,6 +86,31 @@ void nested_vcpu_release_vmcs(struct vcpu *v)
 		loaded_vmcs_clear(&n->vmcs02);
 	if (n->shadow_pa)
 		vmclear(n->shadow_pa);
+	/* Its EPT02 tables go back with the VM's memory: this CPU forgets them first. */
+	if (n->sept)
+		nested_sept_drop_all(v);
+}
+
+void nested_report(const struct vcpu *v)
+{
+	const struct nested_vmx *n = &v->nested;
+	const struct sept_stats *st = n->sept ? &n->sept->stats : NULL;
+
+	console_printf("umbra: nested %s.%u entries=%lu reflected_exits=%lu l0_exits_in_l2=%lu "
+	               "prechecks=%lu\n",
+	               v->vm->name, v->id, n->entries, n->reflected_exits, n->l0_exits_in_l2,
+	               n->prechecks);
+	if (st && st->hits + st->misses)
+		console_printf("umbra: ept02 %s.%u role_hits=%lu role_misses=%lu fills=%lu "
+		               "violations=%lu misconfigs=%lu l1_mmio=%lu invepts=%lu "
+		               "roots_dropped=%lu pool_resets=%lu\n",
+		               v->vm->name, v->id, st->hits, st->misses, st->fills, st->violations,
+		               st->misconfigs, st->l1_mmio, st->invepts, st->dropped, st->resets);
+}
+
+bool nested_l2_has_ept12(const struct vcpu *v)
+{
+	return v->nested.in_l2 && vmcs12_ept_enabled(v->nested.vmcs12);
 }
 
 void nested_vmcs12_flush(struct vcpu *v)
@@ -146,6 +177,7 @@ void nested_init_signal(struct vcpu *v)
 	n->shadow_active = false;
 	n->l2_rare_stale = false;
 	v->loaded = &v->vmcs;
+	nested_sept_drop_all(v);
 }
 
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs)

@@ -14,6 +14,7 @@
  *   entry_checks.c  the SDM's VM-entry checks on a vmcs12 (pure)
  *   nested_entry.c  VMLAUNCH/VMRESUME: checks, vmcs02, L2's VPID, pre-check
  *   vmcs02.c        vmcs12 -> vmcs02 before a nested entry, dirty fields only
+ *   shadow_ept.c    EPT02 = EPT12 composed with EPT01, filled on L2's EPT violations
  *   vpid_map.c      a hardware VPID per L1 VPID (pure)
  *   exit_route.c    which L2 exits L1 asked for (pure)
  *   l2_exit.c       L2's exits: reflected, or Umbra's own
@@ -60,6 +61,9 @@ struct nested_vmx {
 	/* vmcs02's TSC offset: L1's own (a TSC it wrote) plus L1's for L2 (vmcs02.c). */
 	uint64_t tsc_offset02;
 	bool l1_tsc_offset_stale; /* L2 moved L1's TSC: vmcs01's offset is rewritten on the exit */
+	/* Shadow EPT (shadow_ept.h): L2's EPT02 roots when L1 gives it EPT. */
+	struct shadow_ept *sept;
+	uint64_t eptp02; /* vmcs02's EPT_POINTER: EPT01's or an EPT02 root's */
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };
@@ -139,6 +143,18 @@ static inline uint64_t nested_l2_timer_deadline(const struct nested_vmx *n)
  * halted L2's timer may have run out while Umbra handled its HLT).
  */
 bool nested_l1_timer_expired(struct vcpu *v, uint64_t now);
+
+/*
+ * The memory of L2 at its guest-physical address l2gpa, through L1's EPT12
+ * (L2 runs with EPT): NULL if EPT12 does not map it onto L1's RAM, or if
+ * [l2gpa, l2gpa + len) crosses a 4 KiB page.
+ */
+void *nested_l2_gpa_to_ptr(struct vcpu *v, uint64_t l2gpa, uint64_t len);
+/* True if L2 runs with L1's EPT (vmcs02 current, EPT12 enabled in vmcs12). */
+bool nested_l2_has_ept12(const struct vcpu *v);
+
+/* When the VM ends: `umbra: nested VM.VCPU ...` and, if L2 ran with EPT, `umbra: ept02 ...`. */
+void nested_report(const struct vcpu *v);
 
 /* INIT: Umbra does not keep L1's VMX operation across it (real CPUs block INIT there). */
 void nested_init_signal(struct vcpu *v);

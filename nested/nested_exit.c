@@ -16,6 +16,7 @@
 #include "lib/console.h"
 #include "nested/nested.h"
 #include "nested/entry_checks.h"
+#include "nested/exit_route.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "nested/nvmx_rules.h"
@@ -214,11 +215,18 @@ static void save_l2_hot(struct vmcs12 *c)
 }
 
 /* Guest fields save_l2_hot() does not save, and those never saved. */
-static bool rare_field(uint32_t enc, uint32_t exit)
+static bool rare_field(uint32_t enc, const struct vmcs12 *c)
 {
+	uint32_t exit = c->vm_exit_controls;
+
 	if (VMCS_FIELD_TYPE(enc) != VMCS_TYPE_GUEST || vmcs02_umbra_field(enc))
 		return false;
 	switch (enc) {
+	/* Saved with EPT (SDM 28.3.4); without, vmcs02 holds Umbra's copy from memory. */
+	case GUEST_PDPTR0:
+	case GUEST_PDPTR1:
+	case GUEST_PDPTR2:
+	case GUEST_PDPTR3: return vmcs12_ept_enabled(c);
 	case GUEST_RIP:
 	case GUEST_RSP:
 	case GUEST_RFLAGS:
@@ -257,7 +265,7 @@ void nested_sync_l2_rare(struct vcpu *v)
 		return;
 	loaded_vmcs_load(&n->vmcs02);
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
-		if (rare_field(vmcs12_fields[i].encoding, c->vm_exit_controls))
+		if (rare_field(vmcs12_fields[i].encoding, c))
 			vmcs12_set(c, i, __vmcs_read(vmcs12_fields[i].encoding));
 	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA. */
 	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)

@@ -32,6 +32,23 @@ void nested_entry_refused(struct vcpu *v, const char *when, const char *what, ui
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
 
+/*
+ * shadow_ept.c: L2's EPT violations with EPT12 on: given to L1 (a nested
+ * VM exit done), or EPT02 filled, or an access to what EPT12 maps onto
+ * L1's devices (*l1_gpa: where), for the caller to carry out as L1's.
+ */
+enum sept_result { SEPT_GIVEN_TO_L1, SEPT_FILLED, SEPT_L1_MMIO };
+enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_t *l1_gpa);
+/* The EPTP02 for L1's EPTP12 at a nested entry (its role's root, made current). */
+uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12);
+/* INVEPT of L1 (type, and the EPTP of a single-context one): the roots it covers dropped. */
+void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12);
+/* Every root dropped (VMXOFF, the vCPU's end), on the vCPU's CPU. */
+void nested_sept_drop_all(struct vcpu *v);
+/* VM creation: the vCPU's shadow-EPT state and its pool of pool_pages table frames. */
+int nested_sept_alloc(struct vcpu *v, struct frame_alloc *fa, uint64_t pool_pages);
+void nested_sept_free(struct vcpu *v, struct frame_alloc *fa);
+
 /* Makes `vmcs` the vCPU's current VMCS: register cache flushed and forgotten, slice re-armed. */
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs);
 

@@ -191,6 +191,7 @@ static void emulate_vmxoff(struct vcpu *v)
 		return;
 	nested_vmcs12_flush(v);
 	shadow_vmcs_activate(v, false);
+	nested_sept_drop_all(v);
 	n->vmxon = false;
 	n->current_ptr = NVMX_NO_VMCS;
 	nvmx_succeed(v);

@@ -15,6 +15,7 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "nested/nested.h"
+#include "nested/exit_route.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "vcpu/guest_mem.h"
@@ -77,7 +78,8 @@ static void setup_once(struct vcpu *v)
 	vmcs_write64(IO_BITMAP_A, b->io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, b->io_bitmap_b);
 	vmcs_write64(MSR_BITMAP, nested_msr_bitmap02);
-	vmcs_write64(EPT_POINTER, ept_eptp(&v->vm->ept, false));
+	v->nested.eptp02 = ept_eptp(&v->vm->ept, false);
+	vmcs_write64(EPT_POINTER, v->nested.eptp02);
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, v->nested.vpid02);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	pin_controls_set(l, b->pin);
@@ -123,7 +125,11 @@ static void write_msr_state(struct vcpu *v, const struct vmcs12 *c)
 	}
 }
 
-/* PAE paging outside IA-32e mode: with EPT, VM entry takes the PDPTEs from vmcs02. */
+/*
+ * PAE paging outside IA-32e mode: with EPT, VM entry takes the PDPTEs from
+ * vmcs02. L1 with EPT12 gives them in vmcs12 (its CPU would take them from
+ * there too); without, they are at L2's CR3 in L1's memory.
+ */
 static void write_pdptes(struct vcpu *v, const struct vmcs12 *c)
 {
 	uint64_t base = c->guest_cr3 & PDPTE_ALIGN_MASK, e[4] = {0, 0, 0, 0};
@@ -131,8 +137,15 @@ static void write_pdptes(struct vcpu *v, const struct vmcs12 *c)
 	if (!(c->guest_cr0 & CR0_PG) || !(c->guest_cr4 & CR4_PAE) ||
 	    (c->vm_entry_controls & VM_ENTRY_IA32E_MODE))
 		return;
-	for (int i = 0; i < 4; i++)
-		vcpu_read_guest64(v->vm, base + 8 * (uint64_t)i, &e[i]); /* checked at entry */
+	if (vmcs12_ept_enabled(c)) {
+		e[0] = c->guest_pdptr0;
+		e[1] = c->guest_pdptr1;
+		e[2] = c->guest_pdptr2;
+		e[3] = c->guest_pdptr3;
+	} else {
+		for (int i = 0; i < 4; i++) /* checked at entry */
+			vcpu_read_guest64(v->vm, base + 8 * (uint64_t)i, &e[i]);
+	}
 	vmcs_write64(GUEST_PDPTR0, e[0]);
 	vmcs_write64(GUEST_PDPTR1, e[1]);
 	vmcs_write64(GUEST_PDPTR2, e[2]);
@@ -156,17 +169,25 @@ static void write_controls(struct vcpu *v, const struct vmcs12 *c)
 	write_tsc_offset(v, c, false);
 }
 
+/* EPT01 (L1's memory) for L2, or with EPT12 the EPT02 root of its role (shadow_ept.c). */
+static void write_eptp(struct vcpu *v, const struct vmcs12 *c)
+{
+	uint64_t eptp = vmcs12_ept_enabled(c) ? nested_sept_eptp(v, c->ept_pointer)
+	                                      : ept_eptp(&v->vm->ept, false);
+
+	if (eptp != v->nested.eptp02) {
+		vmcs_write64(EPT_POINTER, eptp);
+		v->nested.eptp02 = eptp;
+	}
+}
+
 bool vmcs02_umbra_field(uint32_t encoding)
 {
 	switch (encoding) {
 	case VMCS_LINK_POINTER:           /* L1 gets no VMCS shadowing */
 	case GUEST_IA32_PERF_GLOBAL_CTRL: /* its load control is not offered */
-	case GUEST_PDPTR0:                /* from L2's CR3 (write_pdptes): L1 has no EPT */
-	case GUEST_PDPTR1:
-	case GUEST_PDPTR2:
-	case GUEST_PDPTR3:
-	case GUEST_SMBASE:               /* no SMM */
-	case VMX_PREEMPTION_TIMER_VALUE: /* Umbra's slices and L1's deadline (slice_arm) */
+	case GUEST_SMBASE:                /* no SMM */
+	case VMX_PREEMPTION_TIMER_VALUE:  /* Umbra's slices and L1's deadline (slice_arm) */
 		return true;
 	default: return false;
 	}
@@ -192,6 +213,13 @@ void vmcs02_prepare(struct vcpu *v)
 		case GUEST_CR4: cr_dirty = pdpte_dirty = true; break;
 		case GUEST_CR3: pdpte_dirty = true; break;
 		case VM_ENTRY_CONTROLS: msr_dirty = pdpte_dirty = true; continue;
+		/* write_pdptes: vmcs12's with EPT12, else from memory at CR3. */
+		case GUEST_PDPTR0:
+		case GUEST_PDPTR1:
+		case GUEST_PDPTR2:
+		case GUEST_PDPTR3:
+		case CPU_BASED_VM_EXEC_CONTROL:
+		case SECONDARY_VM_EXEC_CONTROL: pdpte_dirty = true; continue;
 		case GUEST_IA32_EFER:
 		case GUEST_IA32_PAT:
 		case GUEST_IA32_DEBUGCTL:
@@ -223,6 +251,7 @@ void vmcs02_prepare(struct vcpu *v)
 	if (pdpte_dirty)
 		write_pdptes(v, c);
 	write_controls(v, c);
+	write_eptp(v, c);
 	/* Nothing above switches VMCS: vmcs02 was current throughout (one compare, at the end). */
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }

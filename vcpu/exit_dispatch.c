@@ -15,16 +15,19 @@
 #include "vcpu/vm.h"
 #include "vcpu/vm_irq.h"
 
-/* Out of line, like every handler: the dispatch stays a jump table with tail calls. */
-static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
+void vcpu_mmio_access(struct vcpu *v, uint64_t gpa, uint64_t qual)
 {
-	uint64_t gpa = reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS);
-	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
-
 	/* The xAPIC page is not in the EPT: its reads and writes land here. */
 	if (!(qual & EPT_QUAL_FETCH) && (vcpu_lapic_mmio(v, gpa) || vm_irq_ioapic_mmio(v, gpa)))
 		return;
 	vcpu_empty_mmio(v, gpa, qual);
+}
+
+/* Out of line, like every handler: the dispatch stays a jump table with tail calls. */
+static __attribute__((noinline)) void handle_ept_violation(struct vcpu *v)
+{
+	vcpu_mmio_access(v, reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS),
+	                 reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION));
 }
 
 static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)

@@ -7,11 +7,29 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "nested/nested.h"
 #include "vcpu/vm.h"
 
 bool vcpu_read_guest64(void *ctx, uint64_t gpa, uint64_t *val)
 {
 	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa_of(gpa), sizeof(*val));
+
+	if (!p)
+		return false;
+	*val = *p;
+	return true;
+}
+
+void *vcpu_gpa_to_ptr(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	if (nested_l2_has_ept12(v))
+		return nested_l2_gpa_to_ptr(v, gpa, len);
+	return vm_gpa_to_ptr(v->vm, gpa_of(gpa), len);
+}
+
+bool vcpu_guest_read64(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	const uint64_t *p = vcpu_gpa_to_ptr(ctx, gpa, sizeof(*val));
 
 	if (!p)
 		return false;
@@ -47,14 +65,14 @@ static int linear_copy(struct vcpu *v, uint64_t la, void *buf, size_t len, bool 
 		uint64_t gpa;
 		size_t chunk = PAGE_SIZE_4K - ((la + done) & (PAGE_SIZE_4K - 1));
 		int rc = guest_walk(&p, la + done, write ? GUEST_ACC_WRITE : GUEST_ACC_READ, &gpa,
-		                    vcpu_read_guest64, v->vm);
+		                    vcpu_guest_read64, v);
 		uint8_t *host;
 
 		if (rc < 0)
 			return rc;
 		if (chunk > len - done)
 			chunk = len - done;
-		host = vm_gpa_to_ptr(v->vm, gpa_of(gpa), chunk);
+		host = vcpu_gpa_to_ptr(v, gpa, chunk);
 		if (!host)
 			return GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, 0);
 		if (write)

@@ -15,8 +15,17 @@
 /* The paging state of the guest on the current VMCS. */
 void vcpu_guest_paging(struct vcpu *v, struct guest_paging *p);
 
-/* guest_walk()'s read64 over the VM's RAM (ctx: the struct vm). */
+/* guest_walk()'s read64 over the VM's RAM (ctx: the struct vm): L1's physical memory. */
 bool vcpu_read_guest64(void *ctx, uint64_t gpa, uint64_t *val);
+
+/*
+ * The physical memory of the guest on the current VMCS: the VM's RAM, or
+ * for an L2 with EPT, its guest-physical space through L1's EPT12. NULL
+ * if gpa is not RAM there (or [gpa, gpa + len) crosses a page of L2's).
+ */
+void *vcpu_gpa_to_ptr(struct vcpu *v, uint64_t gpa, uint64_t len);
+/* guest_walk()'s read64 over that memory (ctx: the struct vcpu). */
+bool vcpu_guest_read64(void *ctx, uint64_t gpa, uint64_t *val);
 
 /*
  * Copies len bytes from or to guest linear address la, a page at a time.

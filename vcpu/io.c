@@ -221,13 +221,13 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 	while (done < count && done < STRING_IO_BATCH && v->vm->state != VM_ENDED) {
 		uint64_t gpa, at = linear + (uint64_t)((int64_t)done * step);
 		int rc = guest_walk(&p, at, in ? GUEST_ACC_WRITE : GUEST_ACC_READ, &gpa,
-		                    vcpu_read_guest64, v->vm);
+		                    vcpu_guest_read64, v);
 		uint8_t *mem;
 		uint32_t val = 0;
 
 		if (rc == 0 && (gpa & 0xfff) + size > 0x1000) /* split across pages: each byte */
 			rc = GUEST_WALK_ERR(GUEST_WALK_ACCESSOR, 0);
-		mem = rc == 0 ? vm_gpa_to_ptr(v->vm, gpa_of(gpa), size) : NULL;
+		mem = rc == 0 ? vcpu_gpa_to_ptr(v, gpa, size) : NULL;
 		if (rc < 0 && guest_walk_reason(rc) != GUEST_WALK_ACCESSOR &&
 		    guest_walk_reason(rc) != GUEST_WALK_NONCANONICAL) {
 			/* The page fault the CPU would take, with the elements so far done. */

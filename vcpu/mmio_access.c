@@ -21,8 +21,7 @@ static int fetch_instruction(struct vcpu *v, const struct guest_paging *p, uint8
 
 	while (got < MMIO_INSN_MAX_LEN) {
 		uint64_t gpa;
-		int rc = guest_walk(p, linear + got, GUEST_ACC_FETCH, &gpa, vcpu_read_guest64,
-		                    v->vm);
+		int rc = guest_walk(p, linear + got, GUEST_ACC_FETCH, &gpa, vcpu_guest_read64, v);
 		size_t chunk = PAGE_MASK_4K + 1 - ((linear + got) & PAGE_MASK_4K);
 		const uint8_t *src;
 
@@ -30,7 +29,7 @@ static int fetch_instruction(struct vcpu *v, const struct guest_paging *p, uint8
 			return got ? (int)got : rc;
 		if (chunk > MMIO_INSN_MAX_LEN - got)
 			chunk = MMIO_INSN_MAX_LEN - got;
-		src = vm_gpa_to_ptr(v->vm, gpa_of(gpa), chunk);
+		src = vcpu_gpa_to_ptr(v, gpa, chunk);
 		if (!src)
 			return (int)got;
 		memcpy(buf + got, src, chunk);

@@ -227,11 +227,7 @@ static void vm_finish(struct vm *vm)
 		               vm->name, v->id, w->pin, w->exec, w->secondary_exec, w->entry,
 		               w->exit, v->spurious_timer_exits);
 		if (v->nested.enabled)
-			console_printf("umbra: nested %s.%u entries=%lu reflected_exits=%lu "
-			               "l0_exits_in_l2=%lu prechecks=%lu\n",
-			               vm->name, v->id, v->nested.entries,
-			               v->nested.reflected_exits, v->nested.l0_exits_in_l2,
-			               v->nested.prechecks);
+			nested_report(v);
 	}
 	vm_free(vm); /* every vCPU's CPU has let go of its VMCS */
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */

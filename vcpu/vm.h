@@ -31,6 +31,10 @@
 #define VM_VCPU_MAX         8
 #define VM_DEFAULT_RAM      (32ULL << 20)
 #define VM_MIN_RAM          (2ULL << 20)
+/* ept02_pool= (nested/shadow_ept.h): the default, and the range (a 4-level walk and some room). */
+#define VM_DEFAULT_EPT02_POOL (1ULL << 20)
+#define VM_MIN_EPT02_POOL     (32ULL << 10)
+#define VM_MAX_EPT02_POOL     (256ULL << 20)
 
 enum vm_state { VM_READY, VM_RUNNING, VM_ENDED };
 enum vm_verdict { VM_PASS, VM_FAIL, VM_ERROR };
@@ -50,9 +54,10 @@ struct vm {
 	struct ept ept;
 	struct vcpu vcpus[VM_VCPU_MAX];
 	uint32_t vcpu_count;
-	bool nested; /* nested=1: its vCPUs may run hypervisors (nested/) */
-	bool strict; /* strict=1: an unknown MSR, port or address ends it */
-	bool input;  /* input=1: its COM1 receives what is typed on Umbra's console */
+	bool nested;         /* nested=1: its vCPUs may run hypervisors (nested/) */
+	uint64_t ept02_pool; /* ept02_pool=: bytes of EPT02 tables for its L2s (nested=1) */
+	bool strict;         /* strict=1: an unknown MSR, port or address ends it */
+	bool input;          /* input=1: its COM1 receives what is typed on Umbra's console */
 	struct unknown_log unknown; /* what it touched that its platform lacks (under lock) */
 	uint32_t vcpus_done;        /* vCPUs whose CPU has let go of them after the VM ended */
 	bool kicked;                /* its vCPUs were told to leave guest mode */

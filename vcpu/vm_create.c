@@ -29,7 +29,7 @@
 
 /* fail_alloc= is a test hook: the n-th frame allocation for the VM fails (docs/isolation.md). */
 static const char *const known_keys[] = {"name",   "mem",        "vcpus", "nested",
-                                         "strict", "fail_alloc", "input"};
+                                         "strict", "fail_alloc", "input", "ept02_pool"};
 
 #define KEY_COUNT (sizeof(known_keys) / sizeof(known_keys[0]))
 
@@ -141,6 +141,20 @@ static int parse_cmdline(struct vm *vm, const char *cmdline, uint32_t *fail_allo
 	/* Nested VMX (docs/nested.md): VMX shown to the guest, its instructions emulated. */
 	if (bool_key(cmdline, "nested", &vm->nested, err, err_size) < 0)
 		return -1;
+	/* ept02_pool=SIZE: the shadow-EPT tables of its L2s, shared out among its vCPUs. */
+	uint64_t pool = VM_DEFAULT_EPT02_POOL;
+
+	if (cmdline_get(cmdline, "ept02_pool", val, sizeof(val)) &&
+	    (!cmdline_parse_u64(val, &pool) || pool < VM_MIN_EPT02_POOL * vm->vcpu_count ||
+	     pool > VM_MAX_EPT02_POOL)) {
+		snprintf(err, err_size,
+		         "ept02_pool=%s is out of range (%lu KiB per vCPU to %lu MiB; a size such "
+		         "as 1M)",
+		         val, (unsigned long)(VM_MIN_EPT02_POOL >> 10),
+		         (unsigned long)(VM_MAX_EPT02_POOL >> 20));
+		return -1;
+	}
+	vm->ept02_pool = pool;
 	/* strict=1: what the platform lacks ends the VM, instead of hardware's answer. */
 	if (bool_key(cmdline, "strict", &vm->strict, err, err_size) < 0)
 		return -1;

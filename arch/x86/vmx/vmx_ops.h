@@ -136,6 +136,19 @@ static inline int vmptrld(uint64_t vmcs_pa)
 	return fail ? -1 : 0;
 }
 
+/* INVEPT of `type` for eptp (ignored by the all-context type). */
+static inline void invept(uint64_t type, uint64_t eptp)
+{
+	struct {
+		uint64_t eptp, reserved;
+	} desc = {eptp, 0};
+	bool fail;
+
+	__asm__ volatile("invept %1, %2" : "=@ccbe"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	if (__builtin_expect(fail, 0))
+		panic("INVEPT type %lu of EPTP 0x%lx failed", type, eptp);
+}
+
 /* INVVPID of `type` for vpid (and linear address la for the individual-address type). */
 static inline void invvpid(uint64_t type, uint16_t vpid, uint64_t la)
 {

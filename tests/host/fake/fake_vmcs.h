@@ -49,4 +49,12 @@ struct fake_invvpid {
 };
 extern struct fake_invvpid fake_invvpid_log;
 
+/* INVEPTs: how many, and the last one's type and EPTP. */
+void fake_invept(uint64_t type, uint64_t eptp);
+struct fake_invept {
+	unsigned int count;
+	uint64_t type, eptp;
+};
+extern struct fake_invept fake_invept_log;
+
 #endif

@@ -16,12 +16,14 @@ struct fake_vmcs {
 static struct fake_vmcs vmcss[FAKE_VMCS_COUNT];
 static struct fake_vmcs *current;
 struct fake_invvpid fake_invvpid_log;
+struct fake_invept fake_invept_log;
 
 void fake_vmcs_reset(void)
 {
 	memset(vmcss, 0, sizeof(vmcss));
 	current = NULL;
 	memset(&fake_invvpid_log, 0, sizeof(fake_invvpid_log));
+	memset(&fake_invept_log, 0, sizeof(fake_invept_log));
 }
 
 static struct fake_vmcs *find(uint64_t pa, bool create)
@@ -192,4 +194,11 @@ bool fake_vmcs_is_clear(uint64_t pa)
 	const struct fake_vmcs *v = find(pa, false);
 
 	return v && v->clear;
+}
+
+void fake_invept(uint64_t type, uint64_t eptp)
+{
+	fake_invept_log.count++;
+	fake_invept_log.type = type;
+	fake_invept_log.eptp = eptp;
 }

@@ -262,6 +262,14 @@ void vcpu_handle_exit(struct vcpu *v)
 	fake_env.handled_exits++;
 }
 
+void vcpu_mmio_access(struct vcpu *v, uint64_t gpa, uint64_t qual)
+{
+	(void)v;
+	(void)qual;
+	fake_env.mmio_accesses++;
+	fake_env.mmio_gpa = gpa;
+}
+
 void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val)
 {
 	if (v->exception_injected)

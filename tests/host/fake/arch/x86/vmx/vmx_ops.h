@@ -18,6 +18,7 @@
 #define vmclear              hw_vmclear
 #define vmptrld              hw_vmptrld
 #define invvpid              hw_invvpid
+#define invept               hw_invept
 #include_next "arch/x86/vmx/vmx_ops.h"
 #undef vmcs_read_uncounted
 #undef __vmcs_read
@@ -27,6 +28,7 @@
 #undef vmclear
 #undef vmptrld
 #undef invvpid
+#undef invept
 
 static inline uint64_t vmcs_read_uncounted(uint32_t field)
 {
@@ -75,6 +77,11 @@ static inline int vmptrld(uint64_t vmcs_pa)
 static inline void invvpid(uint64_t type, uint16_t vpid, uint64_t la)
 {
 	fake_invvpid(type, vpid, la);
+}
+
+static inline void invept(uint64_t type, uint64_t eptp)
+{
+	fake_invept(type, eptp);
 }
 
 #endif

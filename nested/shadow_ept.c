@@ -1,0 +1,367 @@
+/* Shadow EPT: EPT02 = EPT12 composed with EPT01, see shadow_ept.h. */
+#include "nested/shadow_ept.h"
+
+#include <string.h>
+
+#include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "lib/console.h"
+#include "nested/exit_route.h"
+#include "nested/nested.h"
+#include "nested/nested_internal.h"
+#include "nested/vmcs12.h"
+#include "vcpu/vm.h"
+
+/* ---- The pure part (host-tested) ---------------------------------------------------- */
+
+enum sept_action sept_decide(uint64_t hw_qual, const struct ept_walk *w12, uint64_t *qual12)
+{
+	uint64_t access = hw_qual & EPT_QUAL_ACCESS_MASK;
+
+	*qual12 = 0;
+	if (w12->status == EPT_WALK_MISCONFIG)
+		return SEPT_MISCONFIG;
+	if (w12->status == EPT_WALK_OK && !(access & ~w12->perm & EPT_RWX))
+		return SEPT_FILL;
+	/*
+	 * A violation as L1's CPU reports it: the access and where the linear
+	 * address came in as the CPU saw them, the permissions of L1's entries
+	 * (none past the one not present). No advanced information is offered,
+	 * so bits 11:9 are 0.
+	 */
+	*qual12 = access | (w12->perm & EPT_RWX) << EPT_QUAL_PERM_SHIFT |
+	          (hw_qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE | EPT_QUAL_NMI_UNBLOCKED));
+	return SEPT_VIOLATION;
+}
+
+static uint64_t level_size(int level)
+{
+	return level == 3 ? EPT_PAGE_1G : level == 2 ? EPT_PAGE_2M : EPT_PAGE_4K;
+}
+
+void sept_leaf(uint64_t l2gpa, const struct ept_walk *w12, uint64_t hpa, int level01,
+               uint64_t perm01, bool use_2m, bool use_1g, struct sept_leaf *leaf)
+{
+	int level = w12->level < level01 ? w12->level : level01;
+
+	if (level == 3 && !use_1g)
+		level = 2;
+	if (level == 2 && !use_2m)
+		level = 1;
+	leaf->size = level_size(level);
+	leaf->gpa2 = l2gpa & ~(leaf->size - 1);
+	leaf->hpa = hpa - (l2gpa & (leaf->size - 1));
+	leaf->flags = (w12->perm & perm01 & EPT_RWX) |
+	              ((uint64_t)w12->memtype << EPT_MEMTYPE_SHIFT & EPT_MEMTYPE_MASK) |
+	              (w12->ignore_pat ? EPT_IGNORE_PAT : 0);
+}
+
+struct sept_root *sept_lookup(struct shadow_ept *s, uint64_t eptp12, bool *hit,
+                              struct sept_root **evicted)
+{
+	uint64_t role = eptp12 & SEPT_ROLE_MASK;
+	struct sept_root *free_slot = NULL, *oldest = &s->roots[0];
+
+	*evicted = NULL;
+	s->clock++;
+	for (unsigned int i = 0; i < SEPT_ROOTS; i++) {
+		struct sept_root *r = &s->roots[i];
+
+		if (r->role == role) {
+			*hit = true;
+			r->last_used = s->clock;
+			return r;
+		}
+		if (!r->role && !free_slot)
+			free_slot = r;
+		if (r->last_used < oldest->last_used)
+			oldest = r;
+	}
+	*hit = false;
+	if (!free_slot) {
+		free_slot = oldest;
+		*evicted = oldest;
+	}
+	free_slot->role = role;
+	free_slot->last_used = s->clock;
+	return free_slot;
+}
+
+/* ---- On the CPU ---------------------------------------------------------------------- */
+
+/* An EPT12 entry in L1's memory: what is not RAM reads as all ones, as an empty bus does. */
+static bool read_l1_entry(void *ctx, uint64_t table, unsigned int index, uint64_t *entry)
+{
+	const uint64_t *p = vm_gpa_to_ptr(ctx, gpa_of(table + 8ULL * index), sizeof(*entry));
+
+	*entry = p ? __atomic_load_n(p, __ATOMIC_RELAXED) : ~0ULL; /* L1's other vCPUs write it */
+	return true;
+}
+
+static void walk_ept12(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w)
+{
+	const struct shadow_ept *s = v->nested.sept;
+	const struct ept_tables t = {
+	        .pml4 = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK,
+	        .rules = s->rules12,
+	        .read_entry = read_l1_entry,
+	        .ctx = v->vm,
+	};
+
+	ept_walk_tables(&t, l2gpa, w);
+}
+
+/* Hardware INVEPT of one EPT02 on this CPU (the only one that used it). */
+static void flush_root(const struct sept_root *r)
+{
+	if (cpu_has_vmx_invept_single())
+		invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&r->ept, false));
+	else
+		invept(INVEPT_ALL_CONTEXT, 0);
+}
+
+/* Its tables back to the pool, after the CPU forgot them; the slot stays the role's. */
+static void empty_root(struct shadow_ept *s, struct sept_root *r)
+{
+	if (!hpa_val(r->ept.pml4))
+		return;
+	flush_root(r);
+	ept_destroy(&r->ept, &s->pool);
+	s->stats.dropped++;
+}
+
+static void drop_root(struct shadow_ept *s, struct sept_root *r)
+{
+	empty_root(s, r);
+	if (s->cur == r)
+		s->cur = NULL;
+	memset(r, 0, sizeof(*r));
+}
+
+/* A root's tables: a PML4 from the pool, with the CPU's leaf sizes. False if the pool is empty. */
+static bool init_root(struct shadow_ept *s, struct sept_root *r)
+{
+	if (ept_init(&r->ept, &s->pool) < 0)
+		return false;
+	r->ept.use_2m = s->use_2m;
+	r->ept.use_1g = s->use_1g;
+	return true;
+}
+
+/* vmcs02's EPT_POINTER follows the current root (vmcs02 current). */
+static void point_vmcs02(struct vcpu *v)
+{
+	uint64_t eptp = ept_eptp(&v->nested.sept->cur->ept, false);
+
+	if (eptp != v->nested.eptp02) {
+		vmcs_write64(EPT_POINTER, eptp);
+		v->nested.eptp02 = eptp;
+	}
+}
+
+/* The pool ran out: every root is dropped and filling starts again (never a failure). */
+static void reset_pool(struct shadow_ept *s)
+{
+	for (unsigned int i = 0; i < SEPT_ROOTS; i++)
+		if (s->roots[i].role)
+			empty_root(s, &s->roots[i]);
+	s->stats.resets++;
+}
+
+uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12)
+{
+	struct shadow_ept *s = v->nested.sept;
+	struct sept_root *r = s->cur, *evicted;
+	bool hit;
+
+	/* The same role as last time: no lookup, no VMWRITE. */
+	if (r && r->role == (eptp12 & SEPT_ROLE_MASK)) {
+		s->stats.hits++;
+		return ept_eptp(&r->ept, false);
+	}
+	r = sept_lookup(s, eptp12, &hit, &evicted);
+	if (evicted)
+		empty_root(s, evicted);
+	if (hit && hpa_val(r->ept.pml4)) {
+		s->stats.hits++;
+	} else {
+		s->stats.misses++;
+		if (!init_root(s, r)) {
+			reset_pool(s);
+			CHECK(init_root(s, r)); /* the pool holds at least SEPT_MIN_POOL_PAGES */
+		}
+	}
+	s->cur = r;
+	return ept_eptp(&r->ept, false);
+}
+
+/* Installs a leaf in the current root; on an empty pool, starts again from an empty root. */
+static void install(struct vcpu *v, const struct sept_leaf *leaf)
+{
+	struct shadow_ept *s = v->nested.sept;
+	struct ept *e = &s->cur->ept;
+	hpa_t stale = hpa_of(0);
+	int rc = ept_map(e, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa), leaf->size,
+	                 leaf->flags);
+
+	if (rc == EPT_EEXIST) {
+		/* Mapped otherwise before (fewer permissions, another page size): replaced. */
+		rc = ept_unmap(e, &s->pool, gpa_of(leaf->gpa2), leaf->size, &stale);
+		if (!rc)
+			rc = ept_map(e, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa), leaf->size,
+			             leaf->flags);
+		flush_root(s->cur);
+		ept_free_stale(&s->pool, &stale);
+	}
+	if (rc == EPT_ENOMEM) {
+		reset_pool(s);
+		CHECK(init_root(s, s->cur));
+		point_vmcs02(v);
+		rc = ept_map(&s->cur->ept, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa),
+		             leaf->size, leaf->flags);
+	}
+	CHECK(rc == 0);
+	s->stats.fills++;
+}
+
+/*
+ * After a violation, the CPU re-walks EPT12 for that address (SDM 29.4.3.1:
+ * an EPT violation invalidates the mappings that translated it, for the
+ * EP4TA in use): what EPT02 still holds for it goes, in every root on the
+ * same EPT12 tables.
+ */
+static void forget_address(struct shadow_ept *s, uint64_t eptp12, uint64_t l2gpa)
+{
+	for (unsigned int i = 0; i < SEPT_ROOTS; i++) {
+		struct sept_root *r = &s->roots[i];
+		hpa_t stale = hpa_of(0);
+		gpa_t page = gpa_of(l2gpa & ~(EPT_PAGE_4K - 1));
+
+		if (!r->role || (r->role & EPT_ADDR_MASK) != (eptp12 & EPT_ADDR_MASK) ||
+		    !hpa_val(r->ept.pml4) || !ept_translate(&r->ept, page, NULL, NULL, NULL))
+			continue;
+		if (ept_unmap(&r->ept, &s->pool, page, EPT_PAGE_4K, &stale) < 0) {
+			empty_root(s, r); /* no frame to split a large leaf: all of it goes */
+			continue;
+		}
+		flush_root(r);
+		ept_free_stale(&s->pool, &stale);
+	}
+}
+
+enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_t *l1_gpa)
+{
+	struct shadow_ept *s = v->nested.sept;
+	struct vmcs12 *c = v->nested.vmcs12;
+	uint64_t l2gpa = reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS);
+	uint64_t qual12, flags01;
+	struct ept_walk w;
+	struct sept_leaf leaf;
+	hpa_t hpa;
+	int level01;
+
+	walk_ept12(v, l2gpa, &w);
+	switch (sept_decide(hw_qual, &w, &qual12)) {
+	case SEPT_MISCONFIG:
+		s->stats.misconfigs++;
+		c->guest_physical_address = l2gpa;
+		nested_vmexit(v, EXIT_REASON_EPT_MISCONFIG, 0, 0);
+		return SEPT_GIVEN_TO_L1;
+	case SEPT_VIOLATION:
+		s->stats.violations++;
+		forget_address(s, c->ept_pointer, l2gpa);
+		c->guest_physical_address = l2gpa;
+		nested_vmexit(v, EXIT_REASON_EPT_VIOLATION, qual12, 0);
+		return SEPT_GIVEN_TO_L1;
+	case SEPT_FILL: break;
+	}
+	*l1_gpa = w.out;
+	if (!ept_translate(&v->vm->ept, gpa_of(w.out), &hpa, &flags01, &level01)) {
+		/* EPT12 maps it onto what is not L1's RAM: L1's devices, or its empty bus. */
+		s->stats.l1_mmio++;
+		return SEPT_L1_MMIO;
+	}
+	sept_leaf(l2gpa, &w, hpa_val(hpa), level01, flags01, s->use_2m, s->use_1g, &leaf);
+	install(v, &leaf);
+	return SEPT_FILLED;
+}
+
+void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12)
+{
+	struct shadow_ept *s = v->nested.sept;
+
+	s->stats.invepts++;
+	for (unsigned int i = 0; i < SEPT_ROOTS; i++) {
+		struct sept_root *r = &s->roots[i];
+
+		/* Single-context: the mappings of that EP4TA, whatever the rest of the EPTP. */
+		if (r->role && (type == INVEPT_ALL_CONTEXT ||
+		                (r->role & EPT_ADDR_MASK) == (eptp12 & EPT_ADDR_MASK)))
+			drop_root(s, r);
+	}
+}
+
+void nested_sept_drop_all(struct vcpu *v)
+{
+	struct shadow_ept *s = v->nested.sept;
+
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < SEPT_ROOTS; i++)
+		if (s->roots[i].role)
+			drop_root(s, &s->roots[i]);
+}
+
+void *nested_l2_gpa_to_ptr(struct vcpu *v, uint64_t l2gpa, uint64_t len)
+{
+	struct ept_walk w;
+
+	walk_ept12(v, l2gpa, &w);
+	if (w.status != EPT_WALK_OK || (l2gpa & (EPT_PAGE_4K - 1)) + len > EPT_PAGE_4K)
+		return NULL;
+	return vm_gpa_to_ptr(v->vm, gpa_of(w.out), len);
+}
+
+int nested_sept_alloc(struct vcpu *v, struct frame_alloc *fa, uint64_t pool_pages)
+{
+	struct shadow_ept *s;
+	uint64_t page = frame_alloc_alloc(fa, 1, FRAME_SIZE);
+	uint64_t misc = nested_caps_get(&nested_caps, MSR_IA32_VMX_EPT_VPID_CAP);
+
+	_Static_assert(sizeof(struct shadow_ept) <= FRAME_SIZE, "struct shadow_ept fits a page");
+	if (!page)
+		return -1;
+	s = (struct shadow_ept *)page;
+	memset(s, 0, sizeof(*s));
+	v->nested.sept = s;
+	if (pool_pages < SEPT_MIN_POOL_PAGES)
+		pool_pages = SEPT_MIN_POOL_PAGES;
+	s->pool_base = frame_alloc_alloc(fa, pool_pages, FRAME_SIZE);
+	if (!s->pool_base)
+		return -1;
+	s->pool_pages = pool_pages;
+	frame_alloc_init(&s->pool);
+	frame_alloc_add(&s->pool, s->pool_base, s->pool_base + pool_pages * FRAME_SIZE);
+	s->rules12 = (struct ept_walk_rules){
+	        .exec_only = misc & VMX_EPT_EXECUTE_ONLY,
+	        .allow_2m = misc & VMX_EPT_2MB_PAGE,
+	        .allow_1g = misc & VMX_EPT_1GB_PAGE,
+	        .maxphyaddr = nested_caps.maxphyaddr,
+	};
+	s->use_2m = cpu_has_vmx_ept_2m_pages();
+	s->use_1g = cpu_has_vmx_ept_1g_pages();
+	return 0;
+}
+
+void nested_sept_free(struct vcpu *v, struct frame_alloc *fa)
+{
+	struct shadow_ept *s = v->nested.sept;
+
+	if (!s)
+		return;
+	if (s->pool_base)
+		frame_alloc_free(fa, s->pool_base, s->pool_pages);
+	frame_alloc_free(fa, (uint64_t)s, 1);
+	v->nested.sept = NULL;
+}

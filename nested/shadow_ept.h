@@ -1,0 +1,107 @@
+/*
+ * Shadow EPT: the EPT02 tables the CPU walks while L2 runs, when L1 gave
+ * its L2 EPT (EPT12). EPT02 = EPT12 composed with EPT01 (L1's own memory),
+ * built on demand: an EPT violation of L2 makes Umbra walk EPT12 live
+ * (never from a cache), and either fill EPT02 with the intersection of the
+ * two or give L1 the violation or misconfiguration its CPU would have
+ * given it (docs/nested.md, "Shadow EPT").
+ *
+ * Per vCPU: a few EPT02 roots, one per "role" (the EPTP12 bits that shape
+ * the walk: the EP4TA, walk length, A/D enable; not the memory type of the
+ * tables themselves), least recently used first out; their tables come from
+ * the vCPU's pool (its share of the VM's `ept02_pool=`). Roots are per
+ * vCPU, so each is used on one CPU only: INVEPT by L1 invalidates what its
+ * own CPU caches, as the SDM's INVEPT does (an L1 shoots down the others
+ * itself, as it must on hardware).
+ */
+#ifndef NESTED_SHADOW_EPT_H
+#define NESTED_SHADOW_EPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ept/ept.h"
+#include "lib/addr.h"
+#include "lib/frame_alloc.h"
+
+#define SEPT_ROOTS 4
+/* EPTP12 bits that key a role: all but the memory type (bits 2:0). */
+#define SEPT_ROLE_MASK      (~7ULL)
+#define SEPT_MIN_POOL_PAGES 8 /* a 4-level walk needs 4 tables; vm.h's minimum gives this */
+
+/* EPT-violation exit qualification bits (SDM Vol. 3 Table 28-7). */
+#define EPT_QUAL_ACCESS_MASK   0x7ULL /* 2:0 read, write, fetch */
+#define EPT_QUAL_PERM_SHIFT    3      /* 5:3 the entries' R, W, X AND-ed */
+#define EPT_QUAL_PERM_MASK     (0x7ULL << EPT_QUAL_PERM_SHIFT)
+#define EPT_QUAL_GLA_VALID     (1ULL << 7)
+#define EPT_QUAL_GLA_XLATE     (1ULL << 8) /* the access was to the linear address, not a walk */
+#define EPT_QUAL_NMI_UNBLOCKED (1ULL << 12)
+
+struct sept_root {
+	uint64_t role;  /* EPTP12 & SEPT_ROLE_MASK; 0: the slot is free */
+	struct ept ept; /* EPT02 */
+	uint64_t last_used;
+};
+
+/* Counted per vCPU, printed when the VM ends (`umbra: ept02 VM.VCPU ...`). */
+struct sept_stats {
+	uint64_t hits;       /* nested entries whose role had a root */
+	uint64_t misses;     /* ... that needed a new root */
+	uint64_t fills;      /* EPT02 leaves installed */
+	uint64_t violations; /* EPT violations given to L1 */
+	uint64_t misconfigs; /* EPT misconfigurations given to L1 */
+	uint64_t l1_mmio;    /* L2 accesses EPT12 maps onto L1's devices */
+	uint64_t invepts;    /* INVEPTs of L1 */
+	uint64_t dropped;    /* roots dropped (INVEPT, eviction, pool exhausted) */
+	uint64_t resets;     /* the pool ran out: every root dropped */
+};
+
+struct shadow_ept {
+	struct frame_alloc pool; /* EPT02 tables only */
+	uint64_t pool_base, pool_pages;
+	struct sept_root roots[SEPT_ROOTS];
+	struct sept_root *cur; /* the root vmcs02's EPT_POINTER names, or NULL */
+	uint64_t clock;        /* for last_used */
+	/* Walk rules for L1's tables: what Umbra offers (l1_caps.c). */
+	struct ept_walk_rules rules12;
+	bool use_2m, use_1g; /* leaf sizes the CPU takes in EPT02 */
+	struct sept_stats stats;
+};
+
+/*
+ * The pure part: what an L2 EPT violation becomes, from the hardware's
+ * qualification and the live walk of EPT12.
+ */
+enum sept_action {
+	SEPT_FILL,      /* EPT12 allows the access: install it in EPT02 */
+	SEPT_VIOLATION, /* EPT12 denies it: an EPT violation for L1 */
+	SEPT_MISCONFIG, /* EPT12 is misconfigured: an EPT misconfiguration for L1 */
+};
+enum sept_action sept_decide(uint64_t hw_qual, const struct ept_walk *w12, uint64_t *qual12);
+
+/*
+ * The EPT02 leaf for a fill: the smaller of EPT12's and EPT01's pages,
+ * with the intersection of their permissions and EPT12's memory type and
+ * ignore-PAT. l2gpa is the faulting address, w12 EPT12's walk of it (OK),
+ * hpa where EPT01 puts w12's output, level01 EPT01's leaf level, perm01
+ * its permissions; use_2m/use_1g what EPT02 may hold. Outputs the aligned
+ * range and the leaf flags.
+ */
+struct sept_leaf {
+	uint64_t gpa2; /* aligned L2 guest-physical start */
+	uint64_t hpa;  /* aligned host-physical start */
+	uint64_t size;
+	uint64_t flags;
+};
+void sept_leaf(uint64_t l2gpa, const struct ept_walk *w12, uint64_t hpa, int level01,
+               uint64_t perm01, bool use_2m, bool use_1g, struct sept_leaf *leaf);
+
+/*
+ * The root for a role: the cached one (hit), a free slot, or the least
+ * recently used one emptied (miss). Pure bookkeeping: *evicted is the
+ * root to empty first, or NULL.
+ */
+struct sept_root *sept_lookup(struct shadow_ept *s, uint64_t eptp12, bool *hit,
+                              struct sept_root **evicted);
+
+#endif
