@@ -70,6 +70,9 @@ PAYLOAD("nested_ept");
 
 #define VMXERR_INVALID_CONTROL 7
 
+/* Bochs 2.7 departures from the SDM that the bare run tolerates (docs/bochs.md). */
+#define BUG_LARGE_LEAF_BIT12 "bit 12 of a 2 MiB or 1 GiB EPT leaf is not checked (reserved)"
+
 static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
 static uint64_t ept_pdpt_id[512] __attribute__((aligned(4096)));
 static uint64_t ept_pd_id[4][512] __attribute__((aligned(4096)));
@@ -697,7 +700,8 @@ TEST(ept_perms_pdpte_1g_leaf)
  * Entry `l` := `value` (the rest RWX), L2 reads: the exit it gets (`want`:
  * 49, or 48 for a not-present entry), with the access's GPA; restored after.
  */
-static void entry_case(const struct level *l, const char *what, uint64_t value, uint32_t want)
+static void entry_case_bochs(const struct level *l, const char *what, uint64_t value, uint32_t want,
+                             const char *bochs_bug)
 {
 	uint64_t base = level_base(l), save = *l->entry;
 	struct exit_info e;
@@ -720,6 +724,12 @@ static void entry_case(const struct level *l, const char *what, uint64_t value, 
 	else
 		printf("# outcome %s exit %u done %d\n", label, e.reason,
 		       access_done(&e, ACC_READ, test_page[0], MARK_READ));
+	if (bochs_bug && e.reason != want && vmx_bare_bochs() &&
+	    access_done(&e, ACC_READ, test_page[0], MARK_READ)) {
+		printf("# %s: tolerated Bochs bug (docs/bochs.md): %s; the SDM says exit %u\n",
+		       label, bochs_bug, want);
+		return;
+	}
 	if (want == EXIT_REASON_VMCALL) {
 		CHECK(access_done(&e, ACC_READ, test_page[0], MARK_READ),
 		      "%s: exit %u, want the read to complete", label, e.reason);
@@ -732,6 +742,11 @@ static void entry_case(const struct level *l, const char *what, uint64_t value, 
 		CHECK((e.qual & QUAL_CHECKED) == (EPT_R | QUAL_LINEAR_VALID | QUAL_TRANSLATED),
 		      "%s: qualification 0x%lx, want 0x181 (read, nothing permitted)", label,
 		      e.qual & QUAL_CHECKED);
+}
+
+static void entry_case(const struct level *l, const char *what, uint64_t value, uint32_t want)
+{
+	entry_case_bochs(l, what, value, want, NULL);
 }
 
 static bool level_usable(const struct level *l)
@@ -763,8 +778,10 @@ TEST(ept_misconfig_permissions)
 /*
  * Reserved bits of present entries (SDM Tables 29-1 to 29-6): bits 51:
  * MAXPHYADDR everywhere (bit 51), bits 7:3 of a PML4E, 6:3 of a non-leaf
- * PDPTE or PDE, 20:12 of a 2 MiB leaf, 29:12 of a 1 GiB leaf; a PDPTE with
- * bit 7 (1 GiB page) when 1 GiB pages are not offered.
+ * PDPTE or PDE, 20:12 of a 2 MiB leaf, 29:12 of a 1 GiB leaf (bits 12, 13
+ * and the top one); a PDPTE with bit 7 (1 GiB page) when 1 GiB pages are
+ * not offered. Bare Bochs 2.7 does not check bit 12 of a large leaf (as if
+ * it were a PAT bit) and lets the access through: tolerated there only.
  */
 TEST(ept_misconfig_reserved_bits)
 {
@@ -788,12 +805,16 @@ TEST(ept_misconfig_reserved_bits)
 	}
 	entry_case(&levels[0], "bit7", *levels[0].entry | EPT_PS, EXIT_REASON_EPT_MISCONFIG);
 	if (has(VMX_EPT_2MB_PAGE)) {
+		entry_case_bochs(&levels[4], "bit12", *levels[4].entry | ((uint64_t)1 << 12),
+		                 EXIT_REASON_EPT_MISCONFIG, BUG_LARGE_LEAF_BIT12);
 		entry_case(&levels[4], "bit13", *levels[4].entry | (((uint64_t)1) << 13),
 		           EXIT_REASON_EPT_MISCONFIG);
 		entry_case(&levels[4], "bit20", *levels[4].entry | (((uint64_t)1) << 20),
 		           EXIT_REASON_EPT_MISCONFIG);
 	}
 	if (has(VMX_EPT_1GB_PAGE)) {
+		entry_case_bochs(&levels[5], "bit12", *levels[5].entry | ((uint64_t)1 << 12),
+		                 EXIT_REASON_EPT_MISCONFIG, BUG_LARGE_LEAF_BIT12);
 		entry_case(&levels[5], "bit13", *levels[5].entry | (((uint64_t)1) << 13),
 		           EXIT_REASON_EPT_MISCONFIG);
 		entry_case(&levels[5], "bit29", *levels[5].entry | (((uint64_t)1) << 29),
