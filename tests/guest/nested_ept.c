@@ -20,6 +20,7 @@
  * It runs bare on Bochs and as an L1 under Umbra (nested=1); the harness
  * compares the "# outcome" lines of both runs (tests/system/).
  */
+#include "smp.h"
 #include "vmx.h"
 
 PAYLOAD("nested_ept");
@@ -1148,5 +1149,188 @@ TEST(ept_l2_reads_l1_apic)
 	      vcpu.gprs.rax & 0xffffffffu, ver);
 	CHECK((uint32_t)vcpu.gprs.rbx == id, "L2 read ID 0x%lx, L1 0x%x",
 	      vcpu.gprs.rbx & 0xffffffffu, id);
+	vmx_leave();
+}
+
+/* ---- two CPUs: one remaps and invalidates while the other's L2 runs ---- */
+
+#define AP_FLIPS       41 /* odd: the window ends on test page 1 */
+#define AP_DELAY       2000
+#define AP_TIMEOUT_US  1000000
+#define AP_RUNNING     0
+#define AP_DONE        1
+#define AP_NO_VMX      2
+#define AP_VMXON_FAIL  3
+#define AP_INVEPT_FAIL 4
+
+static uint8_t ap_vmxon_region[4096] __attribute__((aligned(4096)));
+static volatile uint64_t l2_started, l2_stop, ap_status, ap_flips;
+
+/*
+ * L2 on the BSP: says it runs, then reads the window until L1's other CPU
+ * says stop (or after 20,000,000 reads): R10 counts page 0's marker, R11 page
+ * 1's, R12 anything else (RBX: the last such value), R13 1 if it gave up.
+ */
+void l2_poll(void);
+__asm__(".text\n"
+        ".globl l2_poll\n"
+        "l2_poll:\n"
+        "	movq $1, (%rdx)\n"
+        "	mov $20000000, %rcx\n" /* at most 20,000,000 reads */
+        "1:	mov (%rsi), %rax\n"
+        "	cmp %r8, %rax\n"
+        "	jne 2f\n"
+        "	inc %r10\n"
+        "	jmp 3f\n"
+        "2:	cmp %r9, %rax\n"
+        "	jne 4f\n"
+        "	inc %r11\n"
+        "	jmp 3f\n"
+        "4:	inc %r12\n"
+        "	mov %rax, %rbx\n"
+        "3:	cmpq $0, (%rdi)\n"
+        "	jne 5f\n"
+        "	dec %rcx\n"
+        "	jnz 1b\n"
+        "	mov $1, %r13\n"
+        "5:	vmcall\n");
+
+/* VMX instructions on the AP (vmx.c's wrappers use catch_exception: BSP only). */
+static bool ap_vmxon(uint64_t pa)
+{
+	uint8_t fail;
+
+	__asm__ volatile("vmxon %1; setbe %0" : "=q"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool ap_invept(uint64_t type, uint64_t ep)
+{
+	struct {
+		uint64_t eptp, reserved;
+	} d = {ep, 0};
+	uint8_t fail;
+
+	__asm__ volatile("invept %1, %2; setbe %0"
+	                 : "=q"(fail)
+	                 : "m"(d), "r"(type)
+	                 : "cc", "memory");
+	return !fail;
+}
+
+/* The AP: VMXON, then flips the window's 4 KiB leaf AP_FLIPS times, each with INVEPT. */
+static void ap_remapper(unsigned int cpu, void *arg)
+{
+	uint64_t type =
+	        has(VMX_EPT_INVEPT_SINGLE_CONTEXT) ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT;
+
+	(void)cpu;
+	(void)arg;
+	if (vmx_enable()) {
+		ap_status = AP_NO_VMX;
+		l2_stop = 1;
+		return;
+	}
+	memset(ap_vmxon_region, 0, sizeof(ap_vmxon_region));
+	*(volatile uint32_t *)ap_vmxon_region = vmx_caps()->revision;
+	if (!ap_vmxon((uintptr_t)ap_vmxon_region)) {
+		ap_status = AP_VMXON_FAIL;
+		l2_stop = 1;
+		return;
+	}
+	while (!l2_started)
+		cpu_relax();
+	for (unsigned int i = 0; i < AP_FLIPS; i++) {
+		__atomic_store_n(&ept_pt_w[0],
+		                 ept_leaf((uintptr_t)test_page[(i & 1) ? 0 : 1], false),
+		                 __ATOMIC_SEQ_CST);
+		if (!ap_invept(type, eptp)) {
+			ap_status = AP_INVEPT_FAIL;
+			break;
+		}
+		ap_flips = i + 1;
+		for (int d = 0; d < AP_DELAY; d++)
+			cpu_relax();
+	}
+	__asm__ volatile("vmxoff" ::: "cc", "memory");
+	if (ap_status == AP_RUNNING)
+		ap_status = AP_DONE;
+	l2_stop = 1;
+}
+
+/* The second enabled CPU in the MADT, or -1. */
+static int64_t second_cpu_apic_id(uint32_t bsp)
+{
+	uint64_t madt = acpi_table("APIC");
+
+	if (!madt)
+		return -1;
+	for (const uint8_t *e = acpi_madt_entry(madt, NULL); e; e = acpi_madt_entry(madt, e))
+		if (e[0] == 0 && (e[4] & 1) && e[3] != bsp)
+			return e[3];
+	return -1;
+}
+
+/*
+ * L1's other CPU remaps the window between test pages 0 and 1 and does
+ * INVEPT each time while the BSP's L2 reads it: L2 sees only the two
+ * pages' markers and no exit (the window is always mapped RWX; which page
+ * a read sees before the BSP's own INVEPT is implementation-dependent, so
+ * not compared); after the BSP's INVEPT, page 1.
+ */
+TEST(ept_two_cpus_remap_while_l2_runs)
+{
+	const char *why;
+	int64_t ap_id;
+	enum smp_start_result sr;
+	struct exit_info e;
+	uint64_t bad, gave_up, last;
+
+	why = ept_unavailable();
+	if (why)
+		SKIP("%s", why);
+	if (!apic_present())
+		SKIP("no local APIC");
+	apic_cpu_init();
+	ap_id = second_cpu_apic_id(apic_id());
+	if (ap_id < 0)
+		SKIP("one CPU in the MADT (bare: --cpus 2; under Umbra: vcpus=2)");
+	REQUIRE(smp_init(), "no free page below 1 MiB for the AP trampoline");
+	why = ept_root(MAP_2M, 0);
+	if (why)
+		SKIP("%s", why);
+	l2_started = l2_stop = ap_flips = 0;
+	ap_status = AP_RUNNING;
+	sr = smp_start_ap(1, (uint32_t)ap_id, ap_remapper, NULL, AP_TIMEOUT_US, NULL);
+	REQUIRE(sr == SMP_STARTED, "AP (APIC ID %ld): %s", ap_id, smp_start_result_name(sr));
+	memset(&vcpu.gprs, 0, sizeof(vcpu.gprs));
+	vcpu.gprs.rsi = WIN_4K + OFF_READ;
+	vcpu.gprs.rdi = (uintptr_t)&l2_stop;
+	vcpu.gprs.rdx = (uintptr_t)&l2_started;
+	vcpu.gprs.r8 = MARK_READ;
+	vcpu.gprs.r9 = MARK_READ2;
+	e = exit_info(l2_enter(l2_poll));
+	bad = vcpu.gprs.r12;
+	gave_up = vcpu.gprs.r13;
+	printf("# L2 read page 0 %lu times, page 1 %lu times, other %lu; the AP flipped %lu times, "
+	       "status %lu\n",
+	       vcpu.gprs.r10, vcpu.gprs.r11, bad, ap_flips, ap_status);
+	spin_until(ap_status != AP_RUNNING, tsc_ticks_at_least_us(AP_TIMEOUT_US));
+	/* The BSP's own INVEPT: now the mapping the AP left (page 1) must show. */
+	SETUP(invept());
+	e = e.reason == EXIT_REASON_VMCALL ? l2_access(ACC_READ, WIN_4K, NULL) : e;
+	last = vcpu.gprs.rax;
+	printf("# outcome ept_two_cpus exit %u other_values %lu gave_up %lu ap %lu flips %lu "
+	       "final %s\n",
+	       e.reason, bad, gave_up, ap_status, ap_flips,
+	       last == MARK_READ2  ? "page1"
+	       : last == MARK_READ ? "page0"
+	                           : "other");
+	CHECK(ap_status == AP_DONE, "the AP ended with status %lu", ap_status);
+	CHECK(ap_flips == AP_FLIPS, "the AP flipped %lu times", ap_flips);
+	CHECK(!bad, "L2 read %lu values of neither page (last 0x%lx)", bad, vcpu.gprs.rbx);
+	CHECK(!gave_up, "L2 gave up waiting for the AP");
+	CHECK(e.reason == EXIT_REASON_VMCALL && last == MARK_READ2,
+	      "after the BSP's INVEPT: exit %u, read 0x%lx, want page 1's marker", e.reason, last);
 	vmx_leave();
 }
