@@ -10,6 +10,9 @@
 #define SEL_RPL_TI 7u
 #define SEL_TI     4u
 
+#define AR_TYPE_DATA_RW_ACCESSED 3u    /* read/write, accessed, expand-up data */
+#define AR_V86                   0xf3u /* virtual-8086 segments: that data type, S, DPL 3, P */
+
 /* Entry interruption information's type, shifted down (vmx_bits.h's INTR_TYPE_* are in place). */
 #define INTR_TYPE(i)   (((i) >> 8) & 7u)
 #define ITYPE_EXT_INT  0u
@@ -20,6 +23,15 @@
 #define ITYPE_PRIV_SW  5u
 #define ITYPE_SW_EXC   6u
 #define ITYPE_OTHER    7u
+
+/* EPTP fields (SDM Vol. 3 24.6.11). */
+#define EPTP_MEMTYPE(e)      ((e)&7u)
+#define EPTP_MEMTYPE_UC      0u
+#define EPTP_MEMTYPE_WB      6u
+#define EPTP_WALK_MINUS_1(e) (((e) >> 3) & 7u)
+#define EPTP_WALK_4_LEVEL    3u
+#define EPTP_AD_ENABLE       (1ULL << 6)
+#define EPTP_RESERVED        0xf80ULL /* bits 11:7 (bit 7: supervisor shadow stacks, not offered) */
 
 #define CR3_TARGETS(misc) \
 	((uint32_t)((misc) >> VMX_MISC_CR3_TARGETS_SHIFT & VMX_MISC_CR3_TARGETS_MASK))
@@ -48,6 +60,24 @@ static bool beyond(const struct nested_entry_env *env, uint64_t pa)
 static uint64_t cap(const struct nested_entry_env *env, uint32_t msr)
 {
 	return nested_caps_get(env->caps, msr);
+}
+
+const char *nested_check_eptp(const struct nested_caps *caps, uint64_t eptp)
+{
+	uint64_t ev = nested_caps_get(caps, MSR_IA32_VMX_EPT_VPID_CAP);
+	uint32_t type = EPTP_MEMTYPE(eptp);
+
+	if (!(type == EPTP_MEMTYPE_UC && (ev & VMX_EPT_MEMTYPE_UC)) &&
+	    !(type == EPTP_MEMTYPE_WB && (ev & VMX_EPT_MEMTYPE_WB)))
+		return "26.2.1.1: EPTP memory type not one IA32_VMX_EPT_VPID_CAP allows";
+	/* 4-level only: Umbra offers no 5-level walk (IA32_VMX_EPT_VPID_CAP bit 7). */
+	if (EPTP_WALK_MINUS_1(eptp) != EPTP_WALK_4_LEVEL || !(ev & VMX_EPT_PAGE_WALK_4))
+		return "26.2.1.1: EPTP page-walk length not a supported one (4-level)";
+	if ((eptp & EPTP_AD_ENABLE) && !(ev & VMX_EPT_AD))
+		return "26.2.1.1: EPTP A/D enable without IA32_VMX_EPT_VPID_CAP bit 21";
+	if ((eptp & EPTP_RESERVED) || (caps->maxphyaddr < 64 && (eptp >> caps->maxphyaddr)))
+		return "26.2.1.1: EPTP reserved bits 11:7 or bits beyond MAXPHYADDR set";
+	return NULL;
 }
 
 /* An MSR load/store list: 16-byte entries, aligned, wholly below MAXPHYADDR (26.2.1.2, .3). */
@@ -115,6 +145,14 @@ const char *nested_check_controls(const struct vmcs12 *c, const struct nested_en
 		return "26.2.1.1: MSR bitmap address not 4-KiB aligned or beyond MAXPHYADDR";
 	if ((proc2 & SECONDARY_EXEC_ENABLE_VPID) && c->virtual_processor_id == 0)
 		return "26.2.1.1: enable VPID with VPID 0";
+	if (proc2 & SECONDARY_EXEC_ENABLE_EPT) {
+		const char *why = nested_check_eptp(env->caps, c->ept_pointer);
+
+		if (why)
+			return why;
+	}
+	if ((proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST) && !(proc2 & SECONDARY_EXEC_ENABLE_EPT))
+		return "26.2.1.1: unrestricted guest without enable EPT";
 	/* 26.2.1.2: VM-exit controls. */
 	if (!nested_ctl_ok(cap(env, MSR_IA32_VMX_TRUE_EXIT_CTLS), c->vm_exit_controls))
 		return "26.2.1.2: VM-exit controls outside IA32_VMX_TRUE_EXIT_CTLS";
@@ -202,38 +240,86 @@ static bool granularity_ok(uint32_t limit, uint32_t ar)
 	return true;
 }
 
-/* 26.3.1.2: CS, SS, DS, ES, FS, GS access rights (not virtual-8086, no unrestricted guest). */
-static const char *check_code_data_segments(const struct vmcs12 *c, bool ia32e)
+/* The guest-state checks' view of vmcs12: the modes and controls the rules depend on. */
+struct guest_mode {
+	bool ia32e; /* "IA-32e mode guest" */
+	bool ug;    /* "unrestricted guest" (with the secondary controls active) */
+	bool v86;   /* RFLAGS.VM: the guest will be in virtual-8086 mode */
+	bool pe;    /* CR0.PE */
+};
+
+/* The secondary controls, 0 unless "activate secondary controls" is 1. */
+static uint32_t secondary(const struct vmcs12 *c)
+{
+	return (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+	               ? c->secondary_vm_exec_control
+	               : 0;
+}
+
+/* 26.3.1.2: CS, SS, DS, ES, FS, GS in virtual-8086 mode: base = selector * 16, limit 0xffff, AR 0xf3. */
+static const char *check_v86_segments(const struct vmcs12 *c)
+{
+	const uint16_t sels[] = {c->guest_cs_selector, c->guest_ss_selector, c->guest_ds_selector,
+	                         c->guest_es_selector, c->guest_fs_selector, c->guest_gs_selector};
+	const uint64_t bases[] = {c->guest_cs_base, c->guest_ss_base, c->guest_ds_base,
+	                          c->guest_es_base, c->guest_fs_base, c->guest_gs_base};
+	const uint32_t limits[] = {c->guest_cs_limit, c->guest_ss_limit, c->guest_ds_limit,
+	                           c->guest_es_limit, c->guest_fs_limit, c->guest_gs_limit};
+	const uint32_t ars[] = {c->guest_cs_ar_bytes, c->guest_ss_ar_bytes, c->guest_ds_ar_bytes,
+	                        c->guest_es_ar_bytes, c->guest_fs_ar_bytes, c->guest_gs_ar_bytes};
+
+	for (unsigned int i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+		if (bases[i] != (uint64_t)sels[i] << 4)
+			return "26.3.1.2: virtual-8086 segment base is not its selector times 16";
+		if (limits[i] != 0xffff)
+			return "26.3.1.2: virtual-8086 segment limit is not 0xffff";
+		if (ars[i] != AR_V86)
+			return "26.3.1.2: virtual-8086 segment access rights are not 0xf3";
+	}
+	return NULL;
+}
+
+/* 26.3.1.2: CS, SS, DS, ES, FS, GS access rights outside virtual-8086 mode. */
+static const char *check_code_data_segments(const struct vmcs12 *c, const struct guest_mode *m)
 {
 	const uint32_t ars[] = {c->guest_ds_ar_bytes, c->guest_es_ar_bytes, c->guest_fs_ar_bytes,
 	                        c->guest_gs_ar_bytes};
 	const uint32_t limits[] = {c->guest_ds_limit, c->guest_es_limit, c->guest_fs_limit,
 	                           c->guest_gs_limit};
+	const uint16_t sels[] = {c->guest_ds_selector, c->guest_es_selector, c->guest_fs_selector,
+	                         c->guest_gs_selector};
 	uint32_t cs = c->guest_cs_ar_bytes, ss = c->guest_ss_ar_bytes;
+	bool cs_data = AR_TYPE(cs) == AR_TYPE_DATA_RW_ACCESSED;
 
-	if ((c->guest_ss_selector & 3) != (c->guest_cs_selector & 3))
+	if (!m->ug && (c->guest_ss_selector & 3) != (c->guest_cs_selector & 3))
 		return "26.3.1.2: SS.RPL differs from CS.RPL";
 	/* CS is checked whatever its unusable bit says ("if the register is CS or ... usable"). */
-	if (AR_TYPE(cs) != 9 && AR_TYPE(cs) != 11 && AR_TYPE(cs) != 13 && AR_TYPE(cs) != 15)
-		return "26.3.1.2: CS type is not an accessed code segment";
+	if (AR_TYPE(cs) != 9 && AR_TYPE(cs) != 11 && AR_TYPE(cs) != 13 && AR_TYPE(cs) != 15 &&
+	    !(m->ug && cs_data))
+		return "26.3.1.2: CS type is not an accessed code segment (nor type 3 with "
+		       "unrestricted guest)";
 	if (!(cs & AR_S) || !(cs & AR_P) || (cs & AR_RESERVED))
 		return "26.3.1.2: CS S, P or reserved bits";
-	if (!(AR_TYPE(cs) & AR_TYPE_CONFORMING) ? AR_DPL(cs) != AR_DPL(ss)
-	                                        : AR_DPL(cs) > AR_DPL(ss))
+	if (cs_data && AR_DPL(cs) != 0)
+		return "26.3.1.2: CS type 3 (unrestricted guest) with DPL other than 0";
+	if (!cs_data && (!(AR_TYPE(cs) & AR_TYPE_CONFORMING) ? AR_DPL(cs) != AR_DPL(ss)
+	                                                     : AR_DPL(cs) > AR_DPL(ss)))
 		return "26.3.1.2: CS.DPL disagrees with SS.DPL";
-	if (ia32e && (cs & AR_L) && (cs & AR_DB))
+	if (m->ia32e && (cs & AR_L) && (cs & AR_DB))
 		return "26.3.1.2: CS.L and CS.D both set in IA-32e mode";
 	if (!granularity_ok(c->guest_cs_limit, cs))
 		return "26.3.1.2: CS limit and granularity disagree";
 	if (!(ss & AR_UNUSABLE)) {
 		if (AR_TYPE(ss) != 3 && AR_TYPE(ss) != 7)
 			return "26.3.1.2: SS type is not a writable accessed data segment";
-		if (AR_DPL(ss) != (c->guest_ss_selector & 3u))
+		if (!m->ug && AR_DPL(ss) != (c->guest_ss_selector & 3u))
 			return "26.3.1.2: SS.DPL differs from its RPL";
 		if (!(ss & AR_S) || !(ss & AR_P) || (ss & AR_RESERVED) ||
 		    !granularity_ok(c->guest_ss_limit, ss))
 			return "26.3.1.2: SS S, P, reserved or granularity bits";
 	}
+	if ((cs_data || !m->pe) && AR_DPL(ss) != 0)
+		return "26.3.1.2: SS.DPL not 0 with CR0.PE = 0 or CS type 3";
 	for (unsigned int i = 0; i < 4; i++) {
 		uint32_t ar = ars[i];
 
@@ -245,12 +331,16 @@ static const char *check_code_data_segments(const struct vmcs12 *c, bool ia32e)
 		if (!(ar & AR_S) || !(ar & AR_P) || (ar & AR_RESERVED) ||
 		    !granularity_ok(limits[i], ar))
 			return "26.3.1.2: DS/ES/FS/GS S, P, reserved or granularity bits";
+		/* Types 0-11: data or non-conforming code. */
+		if (!m->ug && AR_TYPE(ar) <= 11 && AR_DPL(ar) < (sels[i] & 3u))
+			return "26.3.1.2: DS/ES/FS/GS DPL below its RPL (data or non-conforming "
+			       "code)";
 	}
 	return NULL;
 }
 
 /* 26.3.1.2: selectors, bases, TR and LDTR. */
-static const char *check_segments(const struct vmcs12 *c, bool ia32e)
+static const char *check_segments(const struct vmcs12 *c, const struct guest_mode *m)
 {
 	uint32_t tr = c->guest_tr_ar_bytes, ldtr = c->guest_ldtr_ar_bytes;
 	const char *why;
@@ -268,11 +358,11 @@ static const char *check_segments(const struct vmcs12 *c, bool ia32e)
 	    (!(c->guest_ds_ar_bytes & AR_UNUSABLE) && (c->guest_ds_base >> 32)) ||
 	    (!(c->guest_es_ar_bytes & AR_UNUSABLE) && (c->guest_es_base >> 32)))
 		return "26.3.1.2: CS/SS/DS/ES base bits 63:32 not 0";
-	why = check_code_data_segments(c, ia32e);
+	why = m->v86 ? check_v86_segments(c) : check_code_data_segments(c, m);
 	if (why)
 		return why;
-	if (ia32e ? AR_TYPE(tr) != AR_TYPE_TSS_BUSY
-	          : AR_TYPE(tr) != AR_TYPE_TSS16_BUSY && AR_TYPE(tr) != AR_TYPE_TSS_BUSY)
+	if (m->ia32e ? AR_TYPE(tr) != AR_TYPE_TSS_BUSY
+	             : AR_TYPE(tr) != AR_TYPE_TSS16_BUSY && AR_TYPE(tr) != AR_TYPE_TSS_BUSY)
 		return "26.3.1.2: TR type is not a busy TSS (64-bit in IA-32e mode)";
 	if ((tr & AR_S) || !(tr & AR_P) || (tr & AR_RESERVED) || (tr & AR_UNUSABLE) ||
 	    !granularity_ok(c->guest_tr_limit, tr))
@@ -329,32 +419,58 @@ static bool link_pointer_ok(const struct vmcs12 *c, const struct nested_entry_en
 	return (uint32_t)head == VMCS12_REVISION_ID;
 }
 
-/* 26.3.1.6: PAE paging without IA-32e mode: the PDPTEs at CR3. */
-static bool pdptes_ok(const struct vmcs12 *c, const struct nested_entry_env *env)
+static bool pdpte_ok(const struct nested_entry_env *env, uint64_t e)
 {
-	uint64_t base = c->guest_cr3 & 0xffffffe0ULL;
+	return !(e & PDPTE_P) || (!(e & PDPTE_RESERVED) && !beyond(env, e & ~0xfffULL));
+}
+
+/* 26.3.1.6: PAE paging without IA-32e mode and without EPT: the PDPTEs at CR3 (L1 memory). */
+static bool pdptes_at_cr3_ok(const struct vmcs12 *c, const struct nested_entry_env *env)
+{
+	uint64_t base = c->guest_cr3 & PDPTE_ALIGN_MASK;
 
 	for (int i = 0; i < 4; i++) {
 		uint64_t e;
 
 		if (!env->read64 || !env->read64(env->ctx, base + 8 * (uint64_t)i, &e))
 			return false;
-		if ((e & PDPTE_P) && ((e & PDPTE_RESERVED) || beyond(env, e & ~0xfffULL)))
+		if (!pdpte_ok(env, e))
 			return false;
 	}
 	return true;
 }
 
+/*
+ * With "enable EPT", the guest-state fields PDPTE0-3: CR3 is then an L2
+ * guest-physical address, and VM entry loads the PDPTEs from the VMCS.
+ */
+static bool pdpte_fields_ok(const struct vmcs12 *c, const struct nested_entry_env *env)
+{
+	return pdpte_ok(env, c->guest_pdptr0) && pdpte_ok(env, c->guest_pdptr1) &&
+	       pdpte_ok(env, c->guest_pdptr2) && pdpte_ok(env, c->guest_pdptr3);
+}
+
 const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested_entry_env *env,
                                      uint32_t *qual)
 {
-	bool ia32e = c->vm_entry_controls & VM_ENTRY_IA32E_MODE;
+	uint32_t proc2 = secondary(c);
+	const struct guest_mode m = {
+	        .ia32e = c->vm_entry_controls & VM_ENTRY_IA32E_MODE,
+	        .ug = proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST,
+	        .v86 = c->guest_rflags & RFLAGS_VM,
+	        .pe = c->guest_cr0 & CR0_PE,
+	};
+	bool ia32e = m.ia32e;
 	bool pg = c->guest_cr0 & CR0_PG;
+	uint64_t cr0_fixed0 = cap(env, MSR_IA32_VMX_CR0_FIXED0);
 	const char *why;
 
 	*qual = ENTRY_QUAL_DEFAULT;
 	/* 26.3.1.1: control registers, debug registers and MSRs. */
-	if (!cr_fixed_ok(c->guest_cr0, cap(env, MSR_IA32_VMX_CR0_FIXED0),
+	/* With unrestricted guest, PE and PG are not checked against IA32_VMX_CR0_FIXED0. */
+	if (m.ug)
+		cr0_fixed0 &= ~(uint64_t)(CR0_PE | CR0_PG);
+	if (!cr_fixed_ok(c->guest_cr0, cr0_fixed0,
 	                 cap(env, MSR_IA32_VMX_CR0_FIXED1) & 0xffffffffULL))
 		return "26.3.1.1: guest CR0 breaks IA32_VMX_CR0_FIXED0/1";
 	if (!cr_fixed_ok(c->guest_cr4, cap(env, MSR_IA32_VMX_CR4_FIXED0),
@@ -384,7 +500,7 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 			return "26.3.1.1: guest IA32_EFER.LME differs from LMA with paging on";
 	}
 	/* 26.3.1.2, 26.3.1.3. */
-	why = check_segments(c, ia32e);
+	why = check_segments(c, &m);
 	if (why)
 		return why;
 	/* 26.3.1.4: RIP and RFLAGS. */
@@ -398,6 +514,9 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
 	if (ia32e && (c->guest_rflags & RFLAGS_VM))
 		return "26.3.1.4: RFLAGS.VM in IA-32e mode";
+	/* CR0.PE = 0 is possible only with unrestricted guest. */
+	if (!m.pe && (c->guest_rflags & RFLAGS_VM))
+		return "26.3.1.4: RFLAGS.VM with CR0.PE = 0";
 	if ((c->vm_entry_intr_info_field & INTR_INFO_VALID) &&
 	    INTR_TYPE(c->vm_entry_intr_info_field) == ITYPE_EXT_INT &&
 	    !(c->guest_rflags & RFLAGS_IF))
@@ -409,9 +528,15 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 		*qual = ENTRY_QUAL_LINK_PTR;
 		return "26.3.1.5: VMCS link pointer is not all ones nor a valid VMCS";
 	}
-	if (pg && (c->guest_cr4 & CR4_PAE) && !ia32e && !pdptes_ok(c, env)) {
-		*qual = ENTRY_QUAL_PDPTE;
-		return "26.3.1.6: a PDPTE at guest CR3 has reserved bits set";
+	if (pg && (c->guest_cr4 & CR4_PAE) && !ia32e) {
+		bool ept = proc2 & SECONDARY_EXEC_ENABLE_EPT;
+
+		if (ept ? !pdpte_fields_ok(c, env) : !pdptes_at_cr3_ok(c, env)) {
+			*qual = ENTRY_QUAL_PDPTE;
+			return ept ? "26.3.1.6: a guest PDPTE field has reserved bits set (enable "
+			             "EPT)"
+			           : "26.3.1.6: a PDPTE at guest CR3 has reserved bits set";
+		}
 	}
 	return NULL;
 }

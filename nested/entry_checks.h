@@ -42,5 +42,15 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 /* Helpers the other nested code shares. */
 bool nested_canonical(uint64_t la);
 bool nested_pat_valid(uint64_t pat);
+/*
+ * 26.2.1.1: an EPTP as VM entry with "enable EPT" checks it against what
+ * L1 is offered (IA32_VMX_EPT_VPID_CAP, its MAXPHYADDR): NULL if valid,
+ * else the rule it breaks. INVEPT's single-context EPTP is held to the same.
+ */
+const char *nested_check_eptp(const struct nested_caps *caps, uint64_t eptp);
+static inline bool nested_eptp_valid(const struct nested_caps *caps, uint64_t eptp)
+{
+	return !nested_check_eptp(caps, eptp);
+}
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "arch/x86/x86_bits.h"
 #include "nested/entry_checks.h"
 #include "skylake_vmx.h"
 
@@ -317,6 +318,255 @@ static void test_link_pointer_and_pdptes(void **state)
 	assert_int_equal(q, ENTRY_QUAL_PDPTE);
 }
 
+#define EPTP_WB4 (0x30000ULL | 3u << 3 | 6u) /* WB, 4-level */
+
+/* EPT on (and unrestricted guest if ug), with a valid EPTP. */
+static void with_ept(bool ug)
+{
+	c.cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	c.secondary_vm_exec_control = SECONDARY_EXEC_ENABLE_EPT;
+	if (ug)
+		c.secondary_vm_exec_control |= SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	c.ept_pointer = EPTP_WB4;
+}
+
+static void test_ept_controls(void **state)
+{
+	(void)state;
+	with_ept(true);
+	assert_null(nested_check_controls(&c, &env));
+	c.ept_pointer = EPTP_WB4 & ~7ULL; /* UC: offered too */
+	assert_null(nested_check_controls(&c, &env));
+	c.ept_pointer = (EPTP_WB4 & ~7ULL) | 1; /* WC */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP memory type");
+	c.ept_pointer = (EPTP_WB4 & ~7ULL) | 7; /* reserved type */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP memory type");
+	c.ept_pointer = (EPTP_WB4 & ~(7ULL << 3)) | 4u << 3; /* 5-level: not offered */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP page-walk length");
+	c.ept_pointer = EPTP_WB4 & ~(7ULL << 3); /* 1-level */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP page-walk length");
+	c.ept_pointer = EPTP_WB4 | 1u << 6; /* A/D: the host has them, L1 is not offered them */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP A/D enable");
+	c.ept_pointer = EPTP_WB4 | 1u << 7;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP reserved bits");
+	c.ept_pointer = EPTP_WB4 | 1u << 11;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP reserved bits");
+	c.ept_pointer = EPTP_WB4 | 1ULL << 39; /* maxphyaddr 39 */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP reserved bits");
+	c.ept_pointer = EPTP_WB4 | 1ULL << 38;
+	assert_null(nested_check_controls(&c, &env));
+	/* Unrestricted guest needs EPT; without EPT the EPTP is not looked at. */
+	c.ept_pointer = 0;
+	c.secondary_vm_exec_control = SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: unrestricted guest without");
+	/* ... and without "activate secondary controls" neither is in force. */
+	c.cpu_based_vm_exec_control &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	assert_null(nested_check_controls(&c, &env));
+	/* VPID keeps its rule beside EPT. */
+	setup(NULL);
+	with_ept(false);
+	c.secondary_vm_exec_control |= SECONDARY_EXEC_ENABLE_VPID;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: enable VPID with VPID 0");
+}
+
+static void test_eptp_helper(void **state)
+{
+	struct nested_caps no_uc = caps;
+
+	(void)state;
+	assert_true(nested_eptp_valid(&caps, EPTP_WB4));
+	assert_false(nested_eptp_valid(&caps, EPTP_WB4 | 1u << 6));
+	/* The memory type is held to what IA32_VMX_EPT_VPID_CAP says. */
+	no_uc.msr[MSR_IA32_VMX_EPT_VPID_CAP - NESTED_MSR_FIRST] &= ~VMX_EPT_MEMTYPE_UC;
+	assert_false(nested_eptp_valid(&no_uc, EPTP_WB4 & ~7ULL));
+	assert_true(nested_eptp_valid(&no_uc, EPTP_WB4));
+	no_uc.maxphyaddr = 46;
+	assert_true(nested_eptp_valid(&no_uc, EPTP_WB4 | 1ULL << 45));
+	assert_false(nested_eptp_valid(&no_uc, EPTP_WB4 | 1ULL << 46));
+}
+
+/* A real-mode L2 under unrestricted guest: CR0.PE = PG = 0, 16-bit segments, no IA-32e mode. */
+static void real_mode(void)
+{
+	with_ept(true);
+	c.vm_entry_controls &= ~(VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
+	c.guest_cr0 = 0x30; /* ET, NE */
+	c.guest_cr4 = 0x2000;
+	c.guest_cs_selector = 0x1000;
+	c.guest_cs_base = 0x10000;
+	c.guest_ss_selector = c.guest_ds_selector = c.guest_es_selector = 0x2003;
+	c.guest_fs_selector = c.guest_gs_selector = 0;
+	c.guest_ss_base = c.guest_ds_base = c.guest_es_base = 0x20030;
+	c.guest_cs_limit = c.guest_ss_limit = c.guest_ds_limit = c.guest_es_limit = 0xffff;
+	c.guest_fs_limit = c.guest_gs_limit = 0xffff;
+	c.guest_cs_ar_bytes = 0x93; /* type 3: the real-mode style */
+	c.guest_ss_ar_bytes = c.guest_ds_ar_bytes = c.guest_es_ar_bytes = 0x93;
+	c.guest_fs_ar_bytes = c.guest_gs_ar_bytes = 0x93;
+	c.guest_rip = 0xfff0;
+}
+
+static void test_unrestricted_guest(void **state)
+{
+	uint32_t q;
+
+	(void)state;
+	real_mode();
+	/* RPLs 3 in SS/DS/ES with DPL 0 and CS.RPL 0: all relaxed for unrestricted guest. */
+	assert_null(nested_check_controls(&c, &env));
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	/* Protected mode without paging. */
+	c.guest_cr0 |= CR0_PE;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	/* PG without PE is still refused. */
+	c.guest_cr0 = 0x80000030;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest CR0.PG without");
+	/* Without unrestricted guest, PE = 0 breaks IA32_VMX_CR0_FIXED0... */
+	setup(NULL);
+	real_mode();
+	c.secondary_vm_exec_control &= ~SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest CR0 breaks");
+	/* ... and so does it when the secondary controls are not active. */
+	setup(NULL);
+	real_mode();
+	c.cpu_based_vm_exec_control &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.1: guest CR0 breaks");
+	/* CS type 3 needs DPL 0. */
+	setup(NULL);
+	real_mode();
+	c.guest_cs_ar_bytes = 0xf3;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS type 3");
+	/* SS.DPL must be 0 with CR0.PE = 0... */
+	setup(NULL);
+	real_mode();
+	c.guest_cs_ar_bytes = 0xfb; /* a DPL-3 code segment: CS is not type 3 */
+	c.guest_ss_ar_bytes = 0xf3;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.DPL not 0");
+	c.guest_ss_ar_bytes = 0xf3 | AR_UNUSE; /* whether or not SS is usable */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.DPL not 0");
+	/* ... or with CS type 3 in protected mode; not otherwise. */
+	c.guest_cr0 |= CR0_PE;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_cs_ar_bytes = 0x93;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.DPL not 0");
+	c.guest_ss_ar_bytes = 0x93;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	/* RFLAGS.VM with CR0.PE = 0. */
+	setup(NULL);
+	real_mode();
+	c.guest_ss_base = c.guest_ds_base = c.guest_es_base = 0x20030;
+	c.guest_cs_base = 0x10000;
+	c.guest_cs_ar_bytes = c.guest_ss_ar_bytes = c.guest_ds_ar_bytes = c.guest_es_ar_bytes =
+	        c.guest_fs_ar_bytes = c.guest_gs_ar_bytes = 0xf3;
+	c.guest_rflags |= RFLAGS_VM;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: RFLAGS.VM with CR0.PE");
+	/* Without unrestricted guest: CS type 3 and the RPL/DPL rules hold. */
+	setup(NULL);
+	c.guest_ds_selector = 0x13; /* RPL 3, DPL 0 data */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: DS/ES/FS/GS DPL below");
+	c.guest_ds_ar_bytes = 0xc09f; /* a conforming code segment: no DPL rule */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_ds_ar_bytes = AR_DATA | AR_UNUSE; /* unusable: not checked */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	with_ept(true);
+	c.guest_ds_ar_bytes = AR_DATA;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_ss_selector = 0x13; /* SS.RPL != CS.RPL, SS.DPL != SS.RPL */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+}
+
+/* A 32-bit protected-mode L2 in virtual-8086 mode (no unrestricted guest). */
+static void v86(void)
+{
+	c.vm_entry_controls &= ~(VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
+	c.guest_cr4 = 0x2000; /* 32-bit paging */
+	c.guest_rflags |= RFLAGS_VM;
+	c.guest_cs_selector = 0x1000;
+	c.guest_ss_selector = c.guest_ds_selector = c.guest_es_selector = 0x2003;
+	c.guest_fs_selector = c.guest_gs_selector = 0;
+	c.guest_cs_base = 0x10000;
+	c.guest_ss_base = c.guest_ds_base = c.guest_es_base = 0x20030;
+	c.guest_fs_base = c.guest_gs_base = 0;
+	c.guest_cs_limit = c.guest_ss_limit = c.guest_ds_limit = c.guest_es_limit = 0xffff;
+	c.guest_fs_limit = c.guest_gs_limit = 0xffff;
+	c.guest_cs_ar_bytes = c.guest_ss_ar_bytes = c.guest_ds_ar_bytes = c.guest_es_ar_bytes =
+	        c.guest_fs_ar_bytes = c.guest_gs_ar_bytes = 0xf3;
+	c.guest_rip = 0xfff0;
+}
+
+static void test_virtual_8086(void **state)
+{
+	uint32_t q;
+
+	(void)state;
+	v86();
+	/* CS.RPL 0 and SS.RPL 3: not compared in virtual-8086 mode. */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_gs_base = 0x10;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: virtual-8086 segment base");
+	setup(NULL);
+	v86();
+	c.guest_ss_limit = 0xfffff;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: virtual-8086 segment limit");
+	setup(NULL);
+	v86();
+	c.guest_cs_ar_bytes = 0xfb; /* code: not the 0xf3 virtual-8086 mode requires */
+	expect_rule(nested_check_guest_state(&c, &env, &q),
+	            "26.3.1.2: virtual-8086 segment access");
+	c.guest_cs_ar_bytes = 0xf3 | AR_UNUSE;
+	expect_rule(nested_check_guest_state(&c, &env, &q),
+	            "26.3.1.2: virtual-8086 segment access");
+	/* In IA-32e mode RFLAGS.VM is refused whatever the segments. */
+	setup(NULL);
+	v86();
+	c.vm_entry_controls |= VM_ENTRY_IA32E_MODE;
+	c.guest_cr4 = 0x2020;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: RFLAGS.VM in IA-32e");
+}
+
+/* 32-bit PAE L2 (no IA-32e mode), with or without EPT. */
+static void pae32(void)
+{
+	c.vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	c.guest_ia32_efer = 0;
+	c.guest_cs_ar_bytes = 0xc09b;
+	c.guest_tr_ar_bytes = 0x008b;
+	c.guest_cr3 = 0x10000;
+}
+
+static void test_pdptes_with_ept(void **state)
+{
+	uint32_t q;
+
+	(void)state;
+	pae32();
+	with_ept(false);
+	/* With EPT, CR3 is L2's: the PDPTEs at CR3 in L1 memory are not looked at... */
+	memory[2] = 0x22001 | (1ULL << 6);
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_cr3 = 0x50000; /* not L1 RAM either */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	/* ... the guest PDPTE fields are, each of them. */
+	c.guest_pdptr0 = 0x21001;
+	c.guest_pdptr1 = 0x22000 | (1ULL << 6); /* not present: not checked */
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_pdptr3 = 0x23001 | (1ULL << 2); /* present with reserved bit 2 */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.6: a guest PDPTE field");
+	assert_int_equal(q, ENTRY_QUAL_PDPTE);
+	c.guest_pdptr3 = 0x23001 | (1ULL << 39); /* beyond MAXPHYADDR */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.6: a guest PDPTE field");
+	/* Without paging (unrestricted guest) there are no PDPTEs to check. */
+	c.secondary_vm_exec_control |= SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	c.guest_cr0 &= ~CR0_PG;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	/* Without EPT, back to the PDPTEs at CR3. */
+	setup(NULL);
+	pae32();
+	c.guest_pdptr0 = 1ULL << 7;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	memory[2] = 0x22001 | (1ULL << 6);
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.6: a PDPTE at guest CR3");
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -337,6 +587,11 @@ int main(void)
 	        cmocka_unit_test_setup(test_host_state, setup),
 	        cmocka_unit_test_setup(test_guest_state, setup),
 	        cmocka_unit_test_setup(test_link_pointer_and_pdptes, setup),
+	        cmocka_unit_test_setup(test_ept_controls, setup),
+	        cmocka_unit_test_setup(test_eptp_helper, setup),
+	        cmocka_unit_test_setup(test_unrestricted_guest, setup),
+	        cmocka_unit_test_setup(test_virtual_8086, setup),
+	        cmocka_unit_test_setup(test_pdptes_with_ept, setup),
 	        cmocka_unit_test(test_helpers),
 	};
 
