@@ -41,7 +41,11 @@ enum sept_result { SEPT_GIVEN_TO_L1, SEPT_FILLED, SEPT_L1_MMIO };
 enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_t *l1_gpa);
 /* The EPTP02 for L1's EPTP12 at a nested entry (its role's root, made current). */
 uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12);
-/* INVEPT of L1 (type, and the EPTP of a single-context one): the roots it covers dropped. */
+/*
+ * INVEPT of L1's `type` (INVEPT_SINGLE_CONTEXT: for its EPTP eptp12, already
+ * checked as VM entry checks an EPTP; INVEPT_ALL_CONTEXT: eptp12 not
+ * meaningful), after the SDM's checks passed: the roots it covers dropped.
+ */
 void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12);
 /* Every root dropped (VMXOFF, the vCPU's end), on the vCPU's CPU. */
 void nested_sept_drop_all(struct vcpu *v);

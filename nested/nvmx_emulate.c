@@ -376,6 +376,43 @@ static void emulate_invvpid(struct vcpu *v)
 	nvmx_succeed(v);
 }
 
+/*
+ * INVEPT (SDM Vol. 3 INVEPT pseudo-code): the type before the descriptor
+ * is read, a single-context EPTP held to VM entry's EPTP checks; then the
+ * shadow EPT engine drops what it built from the EPTs named (nested_invept).
+ */
+static void emulate_invept(struct vcpu *v)
+{
+	struct nvmx_l1_state s;
+	struct nvmx_insn_info ii;
+	uint64_t desc[2], type;
+	uint32_t types = nested_caps_invept_types(&nested_caps);
+
+	l1_state(v, &s);
+	if (!types) {
+		/* EPT is not offered: INVEPT does not exist. */
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
+		return;
+	}
+	if (!apply(v, nvmx_check_common(&s)))
+		return;
+	insn_info(&ii);
+	type = vcpu_reg_read(v, ii.reg2);
+	if (!long_mode_64())
+		type = (uint32_t)type;
+	if (!apply(v, nvmx_check_invalidate(&s, type, types)))
+		return;
+	if (!read_mem(v, &ii, desc, INV_DESC_SIZE))
+		return;
+	/* Descriptor bits 127:64 are reserved; the pseudo-code does not look at them. */
+	if (type == INVEPT_SINGLE_CONTEXT && !nested_eptp_valid(&nested_caps, desc[0])) {
+		nvmx_fail(v, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+		return;
+	}
+	nested_invept(v, type, desc[0]);
+	nvmx_succeed(v);
+}
+
 void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 {
 	/* L1 executed it: every emulation below reads and writes vmcs01. */
@@ -396,8 +433,9 @@ void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 	case EXIT_REASON_VMLAUNCH: emulate_vmlaunch_vmresume(v, true); return;
 	case EXIT_REASON_VMRESUME: emulate_vmlaunch_vmresume(v, false); return;
 	case EXIT_REASON_INVVPID: emulate_invvpid(v); return;
+	case EXIT_REASON_INVEPT: emulate_invept(v); return;
 	default:
-		/* INVEPT and VMFUNC: EPT and VM functions are not offered (l1_caps.h). */
+		/* VMFUNC: VM functions are not offered (l1_caps.h). */
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);
 	}
 }

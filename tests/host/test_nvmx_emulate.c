@@ -282,7 +282,7 @@ static void test_vmclear(void **state)
 static void test_not_offered(void **state)
 {
 	(void)state;
-	insn(EXIT_REASON_INVEPT, INFO_MEM_DS, OPERAND_GPA);
+	insn(EXIT_REASON_VMFUNC, 0, 0);
 	assert_fault(VECTOR_UD);
 	n->enabled = false;
 	insn(EXIT_REASON_VMOFF, 0, 0);
@@ -338,6 +338,90 @@ static void test_invvpid(void **state)
 	assert_int_equal(fake_invvpid_log.la, 0x7000);
 	nested_invvpid(v, INVVPID_SINGLE_CONTEXT, 9, 0);
 	assert_int_equal(fake_invvpid_log.type, INVVPID_SINGLE_CONTEXT);
+}
+
+/* nested_invept(), the shadow EPT engine's: what the emulation asked of it (--wrap). */
+static struct {
+	unsigned int count;
+	uint64_t type, eptp;
+} invept_log;
+
+void __wrap_nested_invept(struct vcpu *vcpu, uint64_t type, uint64_t eptp);
+void __wrap_nested_invept(struct vcpu *vcpu, uint64_t type, uint64_t eptp)
+{
+	assert_ptr_equal(vcpu, v);
+	invept_log.count++;
+	invept_log.type = type;
+	invept_log.eptp = eptp;
+}
+
+#define EPTP_WB4 (0x5000ULL | 3u << 3 | 6u)
+
+static void invept(uint64_t type, uint64_t eptp)
+{
+	uint64_t *desc = fake_gpa(OPERAND_GPA);
+
+	desc[0] = eptp;
+	desc[1] = 0;
+	v->gprs.rcx = type;
+	insn(EXIT_REASON_INVEPT, INFO_MEM_REG2(REG_RCX), OPERAND_GPA);
+}
+
+static void test_invept(void **state)
+{
+	uint64_t *ev = &nested_caps.msr[MSR_IA32_VMX_EPT_VPID_CAP - NESTED_MSR_FIRST], saved = *ev;
+
+	(void)state;
+	memset(&invept_log, 0, sizeof(invept_log));
+	/* No current VMCS: a bad EPTP is VMfailInvalid. */
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6);
+	assert_failed(RFLAGS_CF, 0);
+	vmptrld(VMCS12_GPA, NULL);
+	/* Single context of a valid EPTP: the engine is told, VMsucceed. */
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
+	assert_succeeded();
+	assert_int_equal(invept_log.count, 1);
+	assert_int_equal(invept_log.type, INVEPT_SINGLE_CONTEXT);
+	assert_int_equal(invept_log.eptp, EPTP_WB4);
+	/* Each EPTP rule of VM entry: VMfailValid(28), nothing invalidated. */
+	invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~7ULL) | 1); /* WC */
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~(7ULL << 3)) | 4u << 3); /* 5-level */
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6); /* A/D: not offered */
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8); /* reserved */
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1ULL << 39); /* beyond MAXPHYADDR */
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	assert_int_equal(invept_log.count, 1);
+	/* All contexts: the EPTP is not looked at. */
+	invept(INVEPT_ALL_CONTEXT, EPTP_WB4 | 1u << 6);
+	assert_succeeded();
+	assert_int_equal(invept_log.count, 2);
+	assert_int_equal(invept_log.type, INVEPT_ALL_CONTEXT);
+	/* Types not offered, the whole 64-bit register in 64-bit mode: VMfailValid(28). */
+	invept(0, EPTP_WB4);
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(3, EPTP_WB4);
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	invept(1ULL << 32 | INVEPT_ALL_CONTEXT, EPTP_WB4);
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	/* Only all-context offered: single-context is a type not offered. */
+	*ev &= ~VMX_EPT_INVEPT_SINGLE_CONTEXT;
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
+	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	assert_int_equal(invept_log.count, 2);
+	/* Without INVEPT offered the instruction does not exist. */
+	*ev &= ~VMX_EPT_INVEPT;
+	invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
+	assert_fault(VECTOR_UD);
+	*ev = saved;
+	/* Outside VMX operation: #UD. */
+	n->vmxon = false;
+	invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
+	assert_fault(VECTOR_UD);
+	assert_int_equal(invept_log.count, 2);
 }
 
 /* L1 VMLAUNCHes a valid vmcs12 (changed by `c` first if given). */
@@ -550,6 +634,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_vmclear, setup),
 	        cmocka_unit_test_setup(test_not_offered, setup),
 	        cmocka_unit_test_setup(test_invvpid, setup),
+	        cmocka_unit_test_setup(test_invept, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vmresume, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vpid_timer, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),

@@ -176,6 +176,15 @@ static void test_invept_invvpid(void **state)
 	       VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	expect(nvmx_check_invalidate(&s, 1ULL << 40, single_and_all), NVMX_OUT_FAIL_VALID,
 	       VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	/* INVEPT's type 3 (none), and a type whose bit is outside the 32-bit mask. */
+	expect(nvmx_check_invalidate(&s, 3, single_and_all), NVMX_OUT_FAIL_VALID,
+	       VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	expect(nvmx_check_invalidate(&s, 33, single_and_all), NVMX_OUT_FAIL_VALID,
+	       VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	/* Without a current VMCS, VMfail is VMfailInvalid. */
+	s.current_vmcs = NVMX_NO_VMCS;
+	expect(nvmx_check_invalidate(&s, 0, single_and_all), NVMX_OUT_FAIL_INVALID, 0);
+	s.current_vmcs = 0x11000;
 	s.cpl = 3;
 	expect(nvmx_check_invalidate(&s, 1, single_and_all), NVMX_OUT_GP, 0);
 }
