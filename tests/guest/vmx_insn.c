@@ -1000,6 +1000,67 @@ TEST(invept_supported_types_succeed)
 		EXPECT("invept_all_context", vmx_invept(INVEPT_ALL_CONTEXT, eptp), OK);
 }
 
+/*
+ * Single-context INVEPT with an EPTP VM entry would refuse -> VMfailValid(28),
+ * one EPTP rule at a time (26.2.1.1): memory type, page-walk length, A/D
+ * enable without IA32_VMX_EPT_VPID_CAP bit 21, reserved bits 11:7, bits
+ * beyond MAXPHYADDR. All-context INVEPT does not look at the EPTP: VMsucceed.
+ */
+TEST(invept_bad_eptp_fail_valid_28)
+{
+	uint64_t a, eptp;
+	const uint64_t ev = vmx_caps()->ept_vpid;
+	const struct vmx_result want = FAIL_VALID(VMXERR_INVALID_INVEPT_INVVPID);
+
+	if (!vmx_unavailable() && !ept_supported())
+		SKIP("no EPT: INVEPT does not exist (#UD)");
+	ENTER_ROOT();
+	if (!(ev & VMX_EPT_INVEPT) || !(ev & VMX_EPT_INVEPT_SINGLE_CONTEXT) ||
+	    !(ev & VMX_EPT_MEMTYPE_WB))
+		SKIP("IA32_VMX_EPT_VPID_CAP 0x%lx: no single-context INVEPT or no WB EPT", ev);
+	SETUP(fresh_vmcs(SLOT_A, &a));
+	eptp = EPTP_WB_4LEVEL(vmx_region(SLOT_EPT, 0));
+	EXPECT("invept_eptp_memtype_wc", vmx_invept(INVEPT_SINGLE_CONTEXT, (eptp & ~7ULL) | 1),
+	       want);
+	EXPECT("invept_eptp_walk_length_5",
+	       vmx_invept(INVEPT_SINGLE_CONTEXT, (eptp & ~(7ULL << 3)) | 4ULL << 3), want);
+	/* With EPT A/D flags offered the EPTP is valid. */
+	EXPECT("invept_eptp_ad_enable", vmx_invept(INVEPT_SINGLE_CONTEXT, eptp | 1ULL << 6),
+	       ev & VMX_EPT_AD ? OK : want);
+	EXPECT("invept_eptp_reserved_bit_7", vmx_invept(INVEPT_SINGLE_CONTEXT, eptp | 1ULL << 7),
+	       want);
+	EXPECT("invept_eptp_reserved_bit_11", vmx_invept(INVEPT_SINGLE_CONTEXT, eptp | 1ULL << 11),
+	       want);
+	EXPECT("invept_eptp_beyond_maxphyaddr",
+	       vmx_invept(INVEPT_SINGLE_CONTEXT, beyond_maxphyaddr(eptp)), want);
+	if (ev & VMX_EPT_INVEPT_ALL_CONTEXT)
+		EXPECT("invept_all_context_ignores_eptp",
+		       vmx_invept(INVEPT_ALL_CONTEXT, (eptp & ~7ULL) | 1 | 1ULL << 11), OK);
+}
+
+/*
+ * INVEPT and INVVPID whose descriptor is addressed through RSP at a
+ * non-canonical address -> #SS(0) (the type valid, so the operand is read),
+ * as for VMPTRLD above.
+ */
+TEST(inv_noncanonical_through_ss_is_ss)
+{
+	const uint64_t ev = vmx_caps()->ept_vpid;
+
+	REQUIRE_VMX();
+	if (!ept_supported() && !vpid_supported())
+		SKIP("neither EPT nor VPID: no INVEPT or INVVPID");
+	ENTER_ROOT();
+	if (ept_supported() && (ev & VMX_EPT_INVEPT) && (ev & VMX_EPT_INVEPT_ALL_CONTEXT))
+		EXPECT("invept_rsp_noncanonical",
+		       vmx_inv_through_ss(VMX_INSN_INVEPT, INVEPT_ALL_CONTEXT, NONCANONICAL_ADDR),
+		       SS0);
+	if (vpid_supported() && (ev & VMX_VPID_INVVPID) && (ev & VMX_VPID_INVVPID_ALL_CONTEXT))
+		EXPECT("invvpid_rsp_noncanonical",
+		       vmx_inv_through_ss(VMX_INSN_INVVPID, INVVPID_ALL_CONTEXT, NONCANONICAL_ADDR),
+		       SS0);
+}
+
 static bool invvpid_type_supported(uint64_t t)
 {
 	static const uint64_t bits[] = {

@@ -452,6 +452,44 @@ struct vmx_result vmx_vmptrld_through_ss(uint64_t linear)
 	return (struct vmx_result){VMX_OK, 0, 0};
 }
 
+struct inv_through_ss {
+	enum vmx_insn insn;
+	uint64_t type, linear;
+};
+
+static void inv_through_ss(void *arg)
+{
+	const struct inv_through_ss *a = arg;
+
+	/* As vmptrld_through_ss: base RSP, index RAX, the descriptor at `linear`. */
+	if (a->insn == VMX_INSN_INVEPT)
+		__asm__ volatile("mov %%rsp, %%rax\n\t"
+		                 "neg %%rax\n\t"
+		                 "add %1, %%rax\n\t"
+		                 "invept (%%rsp,%%rax,1), %0"
+		                 :
+		                 : "r"(a->type), "r"(a->linear)
+		                 : "rax", "cc", "memory");
+	else
+		__asm__ volatile("mov %%rsp, %%rax\n\t"
+		                 "neg %%rax\n\t"
+		                 "add %1, %%rax\n\t"
+		                 "invvpid (%%rsp,%%rax,1), %0"
+		                 :
+		                 : "r"(a->type), "r"(a->linear)
+		                 : "rax", "cc", "memory");
+}
+
+struct vmx_result vmx_inv_through_ss(enum vmx_insn insn, uint64_t type, uint64_t linear)
+{
+	struct inv_through_ss a = {insn, type, linear};
+	int vector = catch_exception(inv_through_ss, &a, NULL);
+
+	if (vector >= 0)
+		return (struct vmx_result){VMX_FAULT, 0, (uint8_t)vector};
+	return (struct vmx_result){VMX_OK, 0, 0};
+}
+
 struct vmx_result vmx_vmptrst(uint64_t *pa)
 {
 	return vmx_exec(VMX_INSN_VMPTRST, 0, 0, pa);

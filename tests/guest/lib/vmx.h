@@ -189,6 +189,12 @@ enum vmx_insn {
 const char *vmx_insn_name(enum vmx_insn insn); /* "vmxon", ... */
 struct vmx_result vmx_exec(enum vmx_insn insn, uint64_t a, uint64_t b, uint64_t *out);
 struct vmx_result vmx_exec_cpl3(enum vmx_insn insn, uint64_t a, uint64_t b, uint64_t *out);
+/*
+ * INVEPT (insn VMX_INSN_INVEPT) or INVVPID (VMX_INSN_INVVPID) of `type`
+ * whose descriptor is addressed through RSP at `linear`: as
+ * vmx_vmptrld_through_ss().
+ */
+struct vmx_result vmx_inv_through_ss(enum vmx_insn insn, uint64_t type, uint64_t linear);
 
 /* ---- running an L2 ---- */
 
