@@ -342,30 +342,39 @@ static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
 		nested_vmentry(v, launch);
 }
 
-/* INVVPID: the L1 VPIDs' hardware VPIDs are flushed (nested_invvpid). */
-static void emulate_invvpid(struct vcpu *v)
+/*
+ * What INVEPT and INVVPID share (SDM pseudo-code): #UD if the CPU L1 sees
+ * has no such instruction (no type offered), the common checks, the type
+ * (32 bits outside 64-bit mode) checked before the descriptor is read, then
+ * the 128-bit descriptor. False if the instruction ended there.
+ */
+static bool invalidate_operands(struct vcpu *v, uint32_t types, uint64_t *type, uint64_t desc[2])
 {
 	struct nvmx_l1_state s;
 	struct nvmx_insn_info ii;
-	uint64_t desc[2], type;
-	uint32_t types = nested_caps_invvpid_types(&nested_caps);
 
 	l1_state(v, &s);
 	if (!types) {
-		/* VPID is not offered: INVVPID does not exist. */
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);
-		return;
+		return false;
 	}
 	if (!apply(v, nvmx_check_common(&s)))
-		return;
+		return false;
 	insn_info(&ii);
-	type = vcpu_reg_read(v, ii.reg2);
+	*type = vcpu_reg_read(v, ii.reg2);
 	if (!long_mode_64())
-		type = (uint32_t)type;
-	/* The type is checked before the descriptor is read (SDM INVVPID pseudo-code). */
-	if (!apply(v, nvmx_check_invalidate(&s, type, types)))
-		return;
-	if (!read_mem(v, &ii, desc, INV_DESC_SIZE))
+		*type = (uint32_t)*type;
+	if (!apply(v, nvmx_check_invalidate(&s, *type, types)))
+		return false;
+	return read_mem(v, &ii, desc, INV_DESC_SIZE);
+}
+
+/* INVVPID: the L1 VPIDs' hardware VPIDs are flushed (nested_invvpid). */
+static void emulate_invvpid(struct vcpu *v)
+{
+	uint64_t desc[2], type;
+
+	if (!invalidate_operands(v, nested_caps_invvpid_types(&nested_caps), &type, desc))
 		return;
 	if ((desc[0] & ~VPID_MASK) || (type != INVVPID_ALL_CONTEXT && (desc[0] & VPID_MASK) == 0) ||
 	    (type == INVVPID_INDIVIDUAL_ADDR && !nested_canonical(desc[1]))) {
@@ -377,32 +386,14 @@ static void emulate_invvpid(struct vcpu *v)
 }
 
 /*
- * INVEPT (SDM Vol. 3 INVEPT pseudo-code): the type before the descriptor
- * is read, a single-context EPTP held to VM entry's EPTP checks; then the
+ * INVEPT: a single-context EPTP held to VM entry's EPTP checks; then the
  * shadow EPT engine drops what it built from the EPTs named (nested_invept).
  */
 static void emulate_invept(struct vcpu *v)
 {
-	struct nvmx_l1_state s;
-	struct nvmx_insn_info ii;
 	uint64_t desc[2], type;
-	uint32_t types = nested_caps_invept_types(&nested_caps);
 
-	l1_state(v, &s);
-	if (!types) {
-		/* EPT is not offered: INVEPT does not exist. */
-		vcpu_inject_exception(v, VECTOR_UD, false, 0);
-		return;
-	}
-	if (!apply(v, nvmx_check_common(&s)))
-		return;
-	insn_info(&ii);
-	type = vcpu_reg_read(v, ii.reg2);
-	if (!long_mode_64())
-		type = (uint32_t)type;
-	if (!apply(v, nvmx_check_invalidate(&s, type, types)))
-		return;
-	if (!read_mem(v, &ii, desc, INV_DESC_SIZE))
+	if (!invalidate_operands(v, nested_caps_invept_types(&nested_caps), &type, desc))
 		return;
 	/* Descriptor bits 127:64 are reserved; the pseudo-code does not look at them. */
 	if (type == INVEPT_SINGLE_CONTEXT && !nested_eptp_valid(&nested_caps, desc[0])) {
