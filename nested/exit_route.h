@@ -24,6 +24,13 @@ static inline bool vmcs12_ept_enabled(const struct vmcs12 *c)
 	       (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_EPT);
 }
 
+/* True if L1 gives L2 unrestricted guest (under active secondary controls). */
+static inline bool vmcs12_unrestricted_guest(const struct vmcs12 *c)
+{
+	return (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	       (c->secondary_vm_exec_control & SECONDARY_EXEC_UNRESTRICTED_GUEST);
+}
+
 /* An L2 exit, as the router needs it. */
 struct l2_exit {
 	uint32_t reason; /* basic exit reason */

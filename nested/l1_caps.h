@@ -9,11 +9,11 @@
  * I/O, MSRs, MONITOR, PAUSE, interrupt windows; TSC offsetting; I/O and MSR
  * bitmaps), external-interrupt and NMI exiting, VPID with INVVPID, the
  * RDTSCP/INVPCID/WBINVD/RDRAND/RDSEED/descriptor-table secondary controls,
- * EPT (shadow EPT: 4-level, WB and UC, the CPU's page sizes and
- * execute-only, INVEPT single and all-context) with unrestricted guest,
+ * EPT (shadow EPT: 4-level, WB and UC, the CPU's page sizes, execute-only
+ * and A/D flags, INVEPT single and all-context) with unrestricted guest,
  * and the EFER/PAT/debug-control save and load controls.
  * The VMX-preemption timer is offered when Umbra's slices use it too.
- * Not offered yet: EPT accessed and dirty flags; virtual NMIs and NMI-window
+ * Not offered yet: virtual NMIs and NMI-window
  * exiting, the TPR shadow and APIC virtualization, the monitor trap flag,
  * VMCS shadowing for L1, activity states other than active, CR3-target
  * values, VM functions, PML.

@@ -8,6 +8,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/exit_reason.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "nested/entry_checks.h"
@@ -18,6 +19,7 @@
 #include "vcpu/exit_dispatch.h"
 #include "vcpu/exits.h"
 #include "vcpu/guest_efer.h"
+#include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
 
 #define IDT_VECTORING_RESERVED (1u << 12) /* undefined in the IDT-vectoring field */
@@ -51,6 +53,45 @@ static void redeliver_l2_event(struct vcpu *v)
 	v->irq_hint = true;
 }
 
+/*
+ * L2 turned paging on or off (L1 gave it unrestricted guest): EFER.LMA and
+ * the IA-32e mode guest control follow EFER.LME, and PAE paging outside
+ * IA-32e mode loads the PDPTEs from L2's CR3 (SDM 4.1.2, 4.4.1). False if
+ * the CPU would refuse the write (#GP).
+ */
+static bool l2_paging_changed(struct vcpu *v, uint64_t cr0)
+{
+	uint64_t efer = vmcs_read64(GUEST_IA32_EFER), cr4 = reg_cache_read(&v->regs, REG_CR4);
+	bool pg = cr0 & CR0_PG;
+	const uint64_t *pdpte;
+
+	if (pg && (efer & EFER_LME) && !(cr4 & CR4_PAE))
+		return false;
+	/* Leaving paging: never with PCIDs on, nor from 64-bit code. */
+	if (!pg &&
+	    ((cr4 & CR4_PCIDE) || ((efer & EFER_LMA) && (vmcs_read32(GUEST_CS_AR_BYTES) & AR_L))))
+		return false;
+	if (pg && (efer & EFER_LME)) {
+		efer |= EFER_LMA;
+		entry_controls_setbit(&v->nested.vmcs02, VM_ENTRY_IA32E_MODE);
+	} else {
+		efer &= ~EFER_LMA;
+		entry_controls_clearbit(&v->nested.vmcs02, VM_ENTRY_IA32E_MODE);
+	}
+	if (pg && (cr4 & CR4_PAE) && !(efer & EFER_LMA)) {
+		pdpte = vcpu_gpa_to_ptr(v, reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK,
+		                        32);
+		if (!pdpte)
+			return false;
+		vmcs_write64(GUEST_PDPTR0, pdpte[0]);
+		vmcs_write64(GUEST_PDPTR1, pdpte[1]);
+		vmcs_write64(GUEST_PDPTR2, pdpte[2]);
+		vmcs_write64(GUEST_PDPTR3, pdpte[3]);
+	}
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	return true;
+}
+
 /* MOV to CR0/CR4 by L2 that L1 does not intercept (Umbra's masks): L2's CR under L1's. */
 static void l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
 {
@@ -59,12 +100,17 @@ static void l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
 	uint64_t shadow12 = cr == 0 ? c->cr0_read_shadow : c->cr4_read_shadow;
 	enum reg_id reg = cr == 0 ? REG_CR0 : REG_CR4;
 	uint32_t f0 = cr == 0 ? MSR_IA32_VMX_CR0_FIXED0 : MSR_IA32_VMX_CR4_FIXED0;
+	uint64_t old = reg_cache_read(&v->regs, reg), fixed0 = nested_caps_get(&nested_caps, f0);
 	/* Bits L1 owns keep their value; the rest take L2's. */
-	uint64_t real = (reg_cache_read(&v->regs, reg) & mask12) | (val & ~mask12);
+	uint64_t real = (old & mask12) | (val & ~mask12);
 
+	/* With unrestricted guest, PE and PG are L2's to clear (SDM 26.3.1.1, 24.8). */
+	if (cr == 0 && vmcs12_unrestricted_guest(c))
+		fixed0 &= ~(CR0_PE | CR0_PG);
 	/* L2 runs in VMX non-root operation of L1's CPU: the fixed bits hold (SDM 24.8). */
-	if (!vmx_cr_valid(real, nested_caps_get(&nested_caps, f0),
-	                  nested_caps_get(&nested_caps, f0 + 1))) {
+	if (!vmx_cr_valid(real, fixed0, nested_caps_get(&nested_caps, f0 + 1)) ||
+	    (cr == 0 && (real & CR0_PG) && !(real & CR0_PE)) ||
+	    (cr == 0 && ((old ^ real) & CR0_PG) && !l2_paging_changed(v, real))) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
 		return;
 	}

@@ -15,9 +15,24 @@
 
 /* ---- The pure part (host-tested) ---------------------------------------------------- */
 
-enum sept_action sept_decide(uint64_t hw_qual, const struct ept_walk *w12, uint64_t *qual12)
+uint64_t sept_access(uint64_t hw_qual, bool ad)
 {
 	uint64_t access = hw_qual & EPT_QUAL_ACCESS_MASK;
+
+	/*
+	 * With A/D flags, the CPU's accesses to guest paging structures are
+	 * writes (SDM 29.3.3.2; both bits in the qualification). EPT02 has
+	 * no A/D, so the CPU reported a read: L1's CPU would not have.
+	 */
+	if (ad && (hw_qual & EPT_QUAL_GLA_VALID) && !(hw_qual & EPT_QUAL_GLA_XLATE))
+		access |= EPT_QUAL_READ | EPT_QUAL_WRITE;
+	return access;
+}
+
+enum sept_action sept_decide(uint64_t hw_qual, bool ad, const struct ept_walk *w12,
+                             uint64_t *qual12)
+{
+	uint64_t access = sept_access(hw_qual, ad);
 
 	*qual12 = 0;
 	if (w12->status == EPT_WALK_MISCONFIG)
@@ -41,7 +56,7 @@ static uint64_t level_size(int level)
 }
 
 void sept_leaf(uint64_t l2gpa, const struct ept_walk *w12, uint64_t hpa, int level01,
-               uint64_t perm01, bool use_2m, bool use_1g, struct sept_leaf *leaf)
+               uint64_t perm01, bool use_2m, bool use_1g, bool clean, struct sept_leaf *leaf)
 {
 	int level = w12->level < level01 ? w12->level : level01;
 
@@ -52,7 +67,8 @@ void sept_leaf(uint64_t l2gpa, const struct ept_walk *w12, uint64_t hpa, int lev
 	leaf->size = level_size(level);
 	leaf->gpa2 = l2gpa & ~(leaf->size - 1);
 	leaf->hpa = hpa - (l2gpa & (leaf->size - 1));
-	leaf->flags = (w12->perm & perm01 & EPT_RWX) |
+	/* A clean leaf of an A/D EPT12: its first write must exit, to set the dirty flag. */
+	leaf->flags = (w12->perm & perm01 & EPT_RWX & (clean ? ~EPT_WRITE : ~0ULL)) |
 	              ((uint64_t)w12->memtype << EPT_MEMTYPE_SHIFT & EPT_MEMTYPE_MASK) |
 	              (w12->ignore_pat ? EPT_IGNORE_PAT : 0);
 }
@@ -99,17 +115,47 @@ static bool read_l1_entry(void *ctx, uint64_t table, unsigned int index, uint64_
 	return true;
 }
 
+static bool ept12_ad(const struct vcpu *v)
+{
+	return v->nested.vmcs12->ept_pointer & EPTP_AD_ENABLE;
+}
+
 static void walk_ept12(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w)
 {
 	const struct shadow_ept *s = v->nested.sept;
-	const struct ept_tables t = {
+	struct ept_tables t = {
 	        .pml4 = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK,
 	        .rules = s->rules12,
 	        .read_entry = read_l1_entry,
 	        .ctx = v->vm,
 	};
 
+	t.rules.ad = ept12_ad(v);
 	ept_walk_tables(&t, l2gpa, w);
+}
+
+/*
+ * What L1's CPU does on a walk with A/D flags (SDM 29.3.5): accessed set in
+ * every entry used, dirty in the leaf on a write. Atomic, as the CPU's
+ * updates are: L1's other vCPUs may be editing the same tables. True if
+ * the leaf is dirty after it.
+ */
+static bool set_ad_flags(struct vcpu *v, uint64_t l2gpa, int leaf_level, bool write)
+{
+	uint64_t table = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK, e = 0;
+
+	for (int level = 4; level >= leaf_level; level--) {
+		unsigned int shift = 12 + 9 * (unsigned int)(level - 1);
+		uint64_t *p = vm_gpa_to_ptr(v->vm, gpa_of(table + 8 * ((l2gpa >> shift) & 511)),
+		                            sizeof(*p));
+		uint64_t set = EPT_ACCESSED | (level == leaf_level && write ? EPT_DIRTY : 0);
+
+		if (!p)
+			return false; /* not RAM: the walk read all ones, and nothing is stored */
+		e = __atomic_or_fetch(p, set, __ATOMIC_SEQ_CST);
+		table = e & EPT_ADDR_MASK;
+	}
+	return e & EPT_DIRTY;
 }
 
 /* Hardware INVEPT of one EPT02 on this CPU (the only one that used it). */
@@ -261,8 +307,10 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 	hpa_t hpa;
 	int level01;
 
+	bool ad = ept12_ad(v), clean = false;
+
 	walk_ept12(v, l2gpa, &w);
-	switch (sept_decide(hw_qual, &w, &qual12)) {
+	switch (sept_decide(hw_qual, ad, &w, &qual12)) {
 	case SEPT_MISCONFIG:
 		s->stats.misconfigs++;
 		c->guest_physical_address = l2gpa;
@@ -282,7 +330,9 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 		s->stats.l1_mmio++;
 		return SEPT_L1_MMIO;
 	}
-	sept_leaf(l2gpa, &w, hpa_val(hpa), level01, flags01, s->use_2m, s->use_1g, &leaf);
+	if (ad)
+		clean = !set_ad_flags(v, l2gpa, w.level, sept_access(hw_qual, ad) & EPT_QUAL_WRITE);
+	sept_leaf(l2gpa, &w, hpa_val(hpa), level01, flags01, s->use_2m, s->use_1g, clean, &leaf);
 	install(v, &leaf);
 	return SEPT_FILLED;
 }

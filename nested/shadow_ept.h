@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/vmx/vmx_bits.h"
 #include "ept/ept.h"
 #include "lib/addr.h"
 #include "lib/frame_alloc.h"
@@ -28,14 +29,6 @@
 /* EPTP12 bits that key a role: all but the memory type (bits 2:0). */
 #define SEPT_ROLE_MASK      (~7ULL)
 #define SEPT_MIN_POOL_PAGES 8 /* a 4-level walk needs 4 tables; vm.h's minimum gives this */
-
-/* EPT-violation exit qualification bits (SDM Vol. 3 Table 28-7). */
-#define EPT_QUAL_ACCESS_MASK   0x7ULL /* 2:0 read, write, fetch */
-#define EPT_QUAL_PERM_SHIFT    3      /* 5:3 the entries' R, W, X AND-ed */
-#define EPT_QUAL_PERM_MASK     (0x7ULL << EPT_QUAL_PERM_SHIFT)
-#define EPT_QUAL_GLA_VALID     (1ULL << 7)
-#define EPT_QUAL_GLA_XLATE     (1ULL << 8) /* the access was to the linear address, not a walk */
-#define EPT_QUAL_NMI_UNBLOCKED (1ULL << 12)
 
 struct sept_root {
 	uint64_t role;  /* EPTP12 & SEPT_ROLE_MASK; 0: the slot is free */
@@ -77,15 +70,19 @@ enum sept_action {
 	SEPT_VIOLATION, /* EPT12 denies it: an EPT violation for L1 */
 	SEPT_MISCONFIG, /* EPT12 is misconfigured: an EPT misconfiguration for L1 */
 };
-enum sept_action sept_decide(uint64_t hw_qual, const struct ept_walk *w12, uint64_t *qual12);
+enum sept_action sept_decide(uint64_t hw_qual, bool ad, const struct ept_walk *w12,
+                             uint64_t *qual12);
+/* The access bits of L1's qualification: the CPU's, and with EPT12's A/D flags (ad) walks are writes. */
+uint64_t sept_access(uint64_t hw_qual, bool ad);
 
 /*
  * The EPT02 leaf for a fill: the smaller of EPT12's and EPT01's pages,
  * with the intersection of their permissions and EPT12's memory type and
  * ignore-PAT. l2gpa is the faulting address, w12 EPT12's walk of it (OK),
  * hpa where EPT01 puts w12's output, level01 EPT01's leaf level, perm01
- * its permissions; use_2m/use_1g what EPT02 may hold. Outputs the aligned
- * range and the leaf flags.
+ * its permissions; use_2m/use_1g what EPT02 may hold; clean: EPT12 has A/D
+ * flags and its leaf is not dirty (EPT02 then leaves out write, so that the
+ * first write exits and sets it). Outputs the aligned range and the flags.
  */
 struct sept_leaf {
 	uint64_t gpa2; /* aligned L2 guest-physical start */
@@ -94,7 +91,7 @@ struct sept_leaf {
 	uint64_t flags;
 };
 void sept_leaf(uint64_t l2gpa, const struct ept_walk *w12, uint64_t hpa, int level01,
-               uint64_t perm01, bool use_2m, bool use_1g, struct sept_leaf *leaf);
+               uint64_t perm01, bool use_2m, bool use_1g, bool clean, struct sept_leaf *leaf);
 
 /*
  * The root for a role: the cached one (hit), a free slot, or the least

@@ -568,6 +568,93 @@ TEST(l2_cr3_target_values)
 }
 
 /*
+ * L2 with EPT: L1's EPT12 maps its first GiB onto itself (2 MiB leaves)
+ * but one 4 KiB page, the window, onto another page, the target. L2 reads
+ * and writes through the window: both land in the target, the window's
+ * own page stays as it was. Under Umbra this is shadow EPT at work.
+ */
+#define EPT12_RWX_WB  0x37ULL /* read, write, execute; memory type 6 */
+#define EPT12_LARGE   0x80ULL
+#define EPT12_MB2     0x200000ULL
+#define EPT12_WINDOW  0x1234abcd5678ef00ULL
+#define EPT12_WRITTEN 0x600d600d600d600dULL
+static uint64_t ept12_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept12_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept12_pd[512] __attribute__((aligned(4096)));
+static uint64_t ept12_pt[512] __attribute__((aligned(4096)));
+static volatile uint64_t ept12_window[512] __attribute__((aligned(4096)));
+static volatile uint64_t ept12_target[512] __attribute__((aligned(4096)));
+
+/* R14: the window. Reads its first word into R12, writes the second. */
+void l2_ept_window(void);
+__asm__(".text\n"
+        ".globl l2_ept_window\n"
+        "l2_ept_window:\n"
+        "	mov (%r14), %r12\n"
+        "	mov %r15, 8(%r14)\n"
+        "	vmcall\n");
+
+static uint64_t ept12_build(void)
+{
+	uint64_t window = (uintptr_t)ept12_window, pd_index = window / EPT12_MB2;
+
+	ept12_pml4[0] = (uintptr_t)ept12_pdpt | 7;
+	ept12_pdpt[0] = (uintptr_t)ept12_pd | 7;
+	for (uint64_t i = 0; i < 512; i++) {
+		ept12_pd[i] = (i * EPT12_MB2) | EPT12_RWX_WB | EPT12_LARGE;
+		ept12_pt[i] = ((window & ~(EPT12_MB2 - 1)) + i * 4096) | EPT12_RWX_WB;
+	}
+	ept12_pd[pd_index] = (uintptr_t)ept12_pt | 7;
+	ept12_pt[(window / 4096) % 512] = (uintptr_t)ept12_target | EPT12_RWX_WB;
+	return (uintptr_t)ept12_pml4 | 3 << 3 | 6; /* 4-level walk, write-back */
+}
+
+TEST(l2_runs_with_ept)
+{
+	struct vmx_vcpu v = {0};
+	const struct vmx_caps *c;
+	const char *why = vmx_unavailable();
+	struct vmx_result r;
+
+	if (why)
+		SKIP("%s", why);
+	c = vmx_caps();
+	if (!vmx_controls_allow(c->proc, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ||
+	    !vmx_controls_allow(c->proc2, SECONDARY_EXEC_ENABLE_EPT) ||
+	    !(c->ept_vpid & VMX_EPT_PAGE_WALK_4) || !(c->ept_vpid & VMX_EPT_MEMTYPE_WB) ||
+	    !(c->ept_vpid & VMX_EPT_2MB_PAGE))
+		SKIP("no EPT with a 4-level walk, write-back and 2 MiB pages");
+	why = vmx_root_with_l2(l2_ept_window);
+	if (why)
+		SKIP("%s", why);
+	ept12_window[0] = 0;
+	ept12_window[1] = 0;
+	ept12_target[0] = EPT12_WINDOW;
+	ept12_target[1] = 0;
+	REQUIRE(vmx_vmwrite(CPU_BASED_VM_EXEC_CONTROL,
+	                    vmx_controls(c->proc, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+	                                .kind == VMX_OK &&
+	                vmx_vmwrite(SECONDARY_VM_EXEC_CONTROL,
+	                            vmx_controls(c->proc2, SECONDARY_EXEC_ENABLE_EPT))
+	                                .kind == VMX_OK &&
+	                vmx_vmwrite(EPT_POINTER, ept12_build()).kind == VMX_OK,
+	        "EPT set-up");
+	v.gprs.r14 = (uintptr_t)ept12_window;
+	v.gprs.r15 = EPT12_WRITTEN;
+	r = vmx_vmlaunch(&v);
+	vmx_outcome_print("l2_ept", r);
+	printf("# outcome l2_ept_exit reason %u read 0x%lx target 0x%lx window 0x%lx\n",
+	       v.exit_reason, v.gprs.r12, ept12_target[1], ept12_window[1]);
+	REQUIRE(r.kind == VMX_OK, "VM entry failed");
+	CHECK(v.exit_reason == EXIT_REASON_VMCALL, "exit reason %u, want VMCALL", v.exit_reason);
+	CHECK(v.gprs.r12 == EPT12_WINDOW, "L2 read 0x%lx through the window, want the target's",
+	      v.gprs.r12);
+	CHECK(ept12_target[1] == EPT12_WRITTEN && ept12_window[1] == 0,
+	      "L2's write landed in the %s", ept12_window[1] ? "window's own page" : "void");
+	vmx_leave();
+}
+
+/*
  * Under Umbra, VMCS shadowing is in use: L1's VMREADs of the exit
  * information and VMWRITEs of guest RIP do not exit at all, which L1 sees in
  * Umbra's statistics of its own VM exits; an L2 exit handled by L1 costs it

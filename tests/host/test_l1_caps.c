@@ -102,9 +102,9 @@ static void test_not_offered(void **state)
 	assert_true(proc & CPU_BASED_USE_MSR_BITMAPS);
 	assert_true(entry & VM_ENTRY_IA32E_MODE);
 	/*
-	 * EPT as shadow EPT emulates it (no A/D, no 5-level walk, no
-	 * advanced exit information), INVVPID kept; no timer or activity
-	 * states; 4 CR3 targets.
+	 * EPT as shadow EPT emulates it (no 5-level walk, no advanced exit
+	 * information), INVVPID kept; no timer or activity states; 4 CR3
+	 * targets.
 	 */
 	v = msr(MSR_IA32_VMX_EPT_VPID_CAP);
 	assert_int_equal(v & 0xffffffffULL,

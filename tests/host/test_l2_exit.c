@@ -274,6 +274,54 @@ static void test_l2_cr_write(void **state)
 	assert_int_equal(fake_vmcs_get(pa02, CR4_READ_SHADOW), c->guest_cr4 | CR4_OSFXSR);
 }
 
+/* L1 gave L2 unrestricted guest: L2 may turn paging off and on (Umbra owns CR0.PG). */
+static void test_l2_paging_toggle(void **state)
+{
+	uint64_t cr0 = c->guest_cr0;
+
+	(void)state;
+	c->cr0_guest_host_mask = 0;
+	fake_vmcs_set(pa02, GUEST_CR0, cr0);
+	fake_vmcs_set(pa02, GUEST_CS_AR_BYTES, 0xc09b); /* compatibility mode: may leave paging */
+	/* Without unrestricted guest, PG is a fixed bit: #GP. */
+	v->gprs.rax = cr0 & ~CR0_PG;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 1);
+	assert_int_equal(fake_env.vector, VECTOR_GP);
+	/* With it: paging off, out of IA-32e mode. */
+	setup(NULL);
+	c->cr0_guest_host_mask = 0;
+	c->cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	c->secondary_vm_exec_control =
+	        SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	fake_vmcs_set(pa02, GUEST_CR0, cr0);
+	fake_vmcs_set(pa02, GUEST_CS_AR_BYTES, 0xc09b);
+	v->gprs.rax = cr0 & ~CR0_PG;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 0);
+	reg_cache_flush(&v->regs);
+	assert_int_equal(fake_vmcs_get(pa02, GUEST_CR0), cr0 & ~CR0_PG);
+	assert_false(fake_vmcs_get(pa02, GUEST_IA32_EFER) & EFER_LMA);
+	assert_false(fake_vmcs_get(pa02, VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE);
+	/* And on again: IA-32e mode, as EFER.LME says. */
+	v->gprs.rax = cr0;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 0);
+	reg_cache_flush(&v->regs); /* as the next VM entry does */
+	assert_int_equal(fake_vmcs_get(pa02, GUEST_CR0), cr0);
+	assert_true(fake_vmcs_get(pa02, GUEST_IA32_EFER) & EFER_LMA);
+	assert_true(fake_vmcs_get(pa02, VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE);
+	/* PG without PE is #GP, unrestricted guest or not. */
+	v->gprs.rax = cr0 & ~CR0_PE;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 1);
+	/* Leaving paging from 64-bit code is #GP. */
+	fake_vmcs_set(pa02, GUEST_CS_AR_BYTES, 0xa09b);
+	v->gprs.rax = cr0 & ~CR0_PG;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 2);
+}
+
 /* L2's RDMSR/WRMSR that L1's bitmap lets through: EFER and the passed-through MSRs on vmcs02. */
 static void l2_msr(uint32_t msr, bool write, uint64_t val)
 {
@@ -329,6 +377,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_entry_failure, setup),
 	        cmocka_unit_test_setup(test_l1_interrupt, setup),
 	        cmocka_unit_test_setup(test_l2_cr_write, setup),
+	        cmocka_unit_test_setup(test_l2_paging_toggle, setup),
 	        cmocka_unit_test_setup(test_l2_msr, setup),
 	};
 

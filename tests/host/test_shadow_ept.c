@@ -100,23 +100,29 @@ static void test_decide(void **state)
 	uint64_t q;
 
 	(void)state;
-	assert_int_equal(sept_decide(QUAL_READ | QUAL_GLA, &w, &q), SEPT_FILL);
-	assert_int_equal(sept_decide(EPT_QUAL_FETCH, &w, &q), SEPT_FILL);
+	assert_int_equal(sept_decide(QUAL_READ | QUAL_GLA, false, &w, &q), SEPT_FILL);
+	assert_int_equal(sept_decide(EPT_QUAL_FETCH, false, &w, &q), SEPT_FILL);
 	/* A write to a read/execute page: L1's violation, its permissions in bits 5:3. */
 	assert_int_equal(
-	        sept_decide(QUAL_WRITE | QUAL_GLA | EPT_QUAL_NMI_UNBLOCKED | 0xe00, &w, &q),
+	        sept_decide(QUAL_WRITE | QUAL_GLA | EPT_QUAL_NMI_UNBLOCKED | 0xe00, false, &w, &q),
 	        SEPT_VIOLATION);
 	assert_int_equal(q, QUAL_WRITE | 0x28 | QUAL_GLA | EPT_QUAL_NMI_UNBLOCKED);
 	/* Not present at some level: no permission at all. */
 	w = (struct ept_walk){.status = EPT_WALK_NOT_PRESENT, .level = 3, .perm = 0};
-	assert_int_equal(sept_decide(QUAL_READ, &w, &q), SEPT_VIOLATION);
+	assert_int_equal(sept_decide(QUAL_READ, false, &w, &q), SEPT_VIOLATION);
 	assert_int_equal(q, QUAL_READ);
 	w = (struct ept_walk){.status = EPT_WALK_MISCONFIG, .misconfig = EPT_MISCONFIG_MEMTYPE};
-	assert_int_equal(sept_decide(QUAL_READ, &w, &q), SEPT_MISCONFIG);
+	assert_int_equal(sept_decide(QUAL_READ, false, &w, &q), SEPT_MISCONFIG);
 	assert_int_equal(q, 0);
+	/* With A/D flags, a walk of L2's page tables is a write (both bits), as on L1's CPU. */
+	w = (struct ept_walk){.status = EPT_WALK_OK, .level = 1, .perm = EPT_READ};
+	assert_int_equal(sept_decide(QUAL_READ | EPT_QUAL_GLA_VALID, false, &w, &q), SEPT_FILL);
+	assert_int_equal(sept_decide(QUAL_READ | EPT_QUAL_GLA_VALID, true, &w, &q), SEPT_VIOLATION);
+	assert_int_equal(q, QUAL_READ | QUAL_WRITE | 0x8 | EPT_QUAL_GLA_VALID);
+	assert_int_equal(sept_decide(QUAL_READ | QUAL_GLA, true, &w, &q), SEPT_FILL);
 	/* Beyond what 4 levels translate: a violation. */
 	w = (struct ept_walk){.status = EPT_WALK_OUT_OF_RANGE};
-	assert_int_equal(sept_decide(QUAL_READ, &w, &q), SEPT_VIOLATION);
+	assert_int_equal(sept_decide(QUAL_READ, false, &w, &q), SEPT_VIOLATION);
 }
 
 static void test_leaf(void **state)
@@ -130,7 +136,7 @@ static void test_leaf(void **state)
 
 	(void)state;
 	/* EPT12's 1 GiB page over EPT01's 2 MiB one: 2 MiB, aligned on both sides. */
-	sept_leaf(0x40345678, &w, 0x80145678, 2, EPT_RWX | EPT_MEMTYPE_WB, true, true, &l);
+	sept_leaf(0x40345678, &w, 0x80145678, 2, EPT_RWX | EPT_MEMTYPE_WB, true, true, false, &l);
 	assert_int_equal(l.size, EPT_PAGE_2M);
 	assert_int_equal(l.gpa2, 0x40200000);
 	assert_int_equal(l.hpa, 0x80000000);
@@ -140,11 +146,15 @@ static void test_leaf(void **state)
 	w.perm = EPT_EXEC;
 	w.memtype = 6;
 	w.ignore_pat = false;
-	sept_leaf(0x40345678, &w, 0x80145678, 3, EPT_READ | EPT_EXEC, false, true, &l);
+	sept_leaf(0x40345678, &w, 0x80145678, 3, EPT_READ | EPT_EXEC, false, true, false, &l);
 	assert_int_equal(l.size, EPT_PAGE_4K);
 	assert_int_equal(l.gpa2, 0x40345000);
 	assert_int_equal(l.hpa, 0x80145000);
 	assert_int_equal(l.flags, EPT_EXEC | EPT_MEMTYPE_WB);
+	/* A clean leaf with A/D flags: not writable in EPT02 until the first write. */
+	w.perm = EPT_RWX;
+	sept_leaf(0x40345678, &w, 0x80145678, 1, EPT_RWX, true, true, true, &l);
+	assert_int_equal(l.flags & EPT_RWX, EPT_READ | EPT_EXEC);
 }
 
 static void test_lookup(void **state)
@@ -276,6 +286,42 @@ static void test_invept(void **state)
 	assert_int_equal(v->nested.sept->stats.misses, 2);
 }
 
+static void test_accessed_dirty(void **state)
+{
+	struct sept_root *root;
+	uint64_t flags;
+
+	(void)state;
+	c->ept_pointer = EPTP12 | EPTP_AD_ENABLE;
+	vmcs12_dirty_set_all(&c->dirty);
+	vmcs02_prepare(v);
+	root = v->nested.sept->cur;
+	map12(4, 0x34000, EPT_RWX | EPT_MEMTYPE_WB);
+	/* A read: accessed at every level, not dirty; EPT02 keeps the page read-only. */
+	ept_violation(0x204000, QUAL_READ | QUAL_GLA);
+	assert_true(v->nested.in_l2);
+	assert_true(*entry12(PML4_12, 0) & EPT_ACCESSED);
+	assert_true(*entry12(PDPT_12, 0) & EPT_ACCESSED);
+	assert_true(*entry12(PD_12, 1) & EPT_ACCESSED);
+	assert_int_equal(*entry12(PT_12, 4) & (EPT_ACCESSED | EPT_DIRTY), EPT_ACCESSED);
+	assert_true(ept_translate(&root->ept, gpa_of(0x204000), NULL, &flags, NULL));
+	assert_int_equal(flags & EPT_RWX, EPT_READ | EPT_EXEC);
+	/* The first write exits, sets dirty, and gets the write permission. */
+	ept_violation(0x204008, QUAL_WRITE | QUAL_GLA);
+	assert_true(v->nested.in_l2);
+	assert_true(*entry12(PT_12, 4) & EPT_DIRTY);
+	assert_true(ept_translate(&root->ept, gpa_of(0x204000), NULL, &flags, NULL));
+	assert_int_equal(flags & EPT_RWX, EPT_RWX);
+	/* Without A/D (another role), nothing is written to L1's tables. */
+	*entry12(PT_12, 5) = 0x35000 | EPT_RWX | EPT_MEMTYPE_WB;
+	c->ept_pointer = EPTP12;
+	vmcs12_dirty_set_all(&c->dirty);
+	vmcs02_prepare(v);
+	assert_ptr_not_equal(v->nested.sept->cur, root);
+	ept_violation(0x205000, QUAL_READ);
+	assert_int_equal(*entry12(PT_12, 5), 0x35000 | EPT_RWX | EPT_MEMTYPE_WB);
+}
+
 static void test_pool_runs_out(void **state)
 {
 	struct shadow_ept *s = v->nested.sept;
@@ -312,6 +358,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_misconfig_to_l1, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_l1_device, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invept, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pool_runs_out, setup, teardown),
 	};
 

@@ -54,9 +54,16 @@
 #define IO_QUAL_REP     (1u << 5)
 #define IO_QUAL_PORT(q) (((q) >> 16) & 0xffffu)
 
-/* EPT-violation exit qualification: the access that faulted (SDM Table 28-7). */
-#define EPT_QUAL_WRITE (1u << 1)
-#define EPT_QUAL_FETCH (1u << 2)
+/* EPT-violation exit qualification (SDM Table 28-7). */
+#define EPT_QUAL_READ          (1ULL << 0)
+#define EPT_QUAL_WRITE         (1ULL << 1)
+#define EPT_QUAL_FETCH         (1ULL << 2)
+#define EPT_QUAL_ACCESS_MASK   0x7ULL /* 2:0 the access that faulted */
+#define EPT_QUAL_PERM_SHIFT    3      /* 5:3 the entries' R, W, X AND-ed over the walk */
+#define EPT_QUAL_PERM_MASK     (0x7ULL << EPT_QUAL_PERM_SHIFT)
+#define EPT_QUAL_GLA_VALID     (1ULL << 7)
+#define EPT_QUAL_GLA_XLATE     (1ULL << 8) /* the access was to the linear address, not a walk */
+#define EPT_QUAL_NMI_UNBLOCKED (1ULL << 12)
 
 /* Primary processor-based VM-execution controls (SDM Table 25-6). */
 #define CPU_BASED_INTR_WINDOW_EXITING         (1u << 2)

@@ -262,6 +262,13 @@ void vcpu_handle_exit(struct vcpu *v)
 	fake_env.handled_exits++;
 }
 
+void *vcpu_gpa_to_ptr(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	if (nested_l2_has_ept12(v))
+		return nested_l2_gpa_to_ptr(v, gpa, len);
+	return vm_gpa_to_ptr(v->vm, gpa_of(gpa), len);
+}
+
 void vcpu_mmio_access(struct vcpu *v, uint64_t gpa, uint64_t qual)
 {
 	(void)v;
