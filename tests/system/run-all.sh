@@ -431,7 +431,7 @@ if want bochs-fail-alloc; then
 	# whose N-th frame allocation fails, for every allocation it makes
 	# (ALLOCS of them: N = ALLOCS + 1 runs). Each failure ends only that VM
 	# with its line, and every frame comes back (the leak check).
-	ALLOCS=14
+	ALLOCS=18
 	{
 		echo "set timeout=0"
 		echo "set default=0"
