@@ -16,7 +16,7 @@ section() { # FIRST LAST
 }
 exits=$(section "exit     round-trip" "(loop alone")
 sched=$(section "Umbra scheduler (Bochs)" "pin-control VMWRITEs")
-nested=$(section "Nested VMX (an L2 CPUID" "VMWRITEs per nested VM entry, k =")
+nested=$(section "Nested VMX (an L2 CPUID" "EPT02 role cache:")
 linux=$(section "Linux boot (Debian" "  all ")
 for s in exits sched nested linux; do
 	[ -n "${!s}" ] || { echo "bench-docs: no $s figures in $results" >&2; exit 1; }
