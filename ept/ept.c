@@ -505,6 +505,22 @@ bool ept_translate(const struct ept *e, gpa_t gpa, hpa_t *hpa, uint64_t *leaf_fl
 	return true;
 }
 
+uint64_t *ept_leaf_slot(const struct ept *e, gpa_t gpa)
+{
+	uint64_t g = gpa_val(gpa), *table = hpa_ptr(e->pml4);
+
+	if (!table || g >= EPT_GPA_LIMIT)
+		return NULL;
+	for (int level = 4; level > 1; level--) {
+		uint64_t entry = table[ept_index(g, level)];
+
+		if (!ept_present(entry) || ept_is_leaf(entry, level))
+			return NULL;
+		table = (uint64_t *)(entry & EPT_ADDR_MASK);
+	}
+	return &table[ept_index(g, 1)];
+}
+
 uint64_t ept_eptp(const struct ept *e, bool ad_enabled)
 {
 	return hpa_val(e->pml4) | EPTP_MEMTYPE_WB | EPTP_WALK_LENGTH_4 |

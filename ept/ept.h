@@ -230,6 +230,15 @@ bool ept_walk_l1(const struct ept_tables *t, l2gpa_t in, struct ept_walk *w, gpa
  */
 bool ept_translate(const struct ept *e, gpa_t gpa, hpa_t *hpa, uint64_t *leaf_flags, int *level);
 
+/*
+ * The 4 KiB-leaf slot that maps gpa, if the tables down to it exist (no
+ * large leaf on the way): a caller that knows the translation it wants
+ * may write a leaf there directly, without ept_map's two passes. NULL if
+ * there is no such table (then ept_map makes it). The caller's INVEPT
+ * rules are ept_map's.
+ */
+uint64_t *ept_leaf_slot(const struct ept *e, gpa_t gpa);
+
 /* The EPTP VM-execution control for these tables. */
 uint64_t ept_eptp(const struct ept *e, bool ad_enabled);
 

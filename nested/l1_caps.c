@@ -44,13 +44,13 @@ static uint32_t cr3_targets(uint64_t misc)
  * EPT as shadow EPT emulates it (nested/shadow_ept.c): a 4-level walk,
  * write-back and uncached tables, the CPU's page sizes and execute-only
  * entries (EPT02 holds what EPT12 allows, so the CPU must accept it too),
- * INVEPT single-context and all-context. Not (yet) the accessed and dirty
- * flags: EPT02 would have to set them in L1's tables.
+ * the accessed and dirty flags (set in L1's tables as EPT02 is filled),
+ * INVEPT single-context and all-context.
  */
 #define EPT_OFFERED                                                                             \
 	(VMX_EPT_EXECUTE_ONLY | VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_UC | VMX_EPT_MEMTYPE_WB | \
-	 VMX_EPT_2MB_PAGE | VMX_EPT_1GB_PAGE | VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT | \
-	 VMX_EPT_INVEPT_ALL_CONTEXT)
+	 VMX_EPT_2MB_PAGE | VMX_EPT_1GB_PAGE | VMX_EPT_INVEPT | VMX_EPT_AD |                    \
+	 VMX_EPT_INVEPT_SINGLE_CONTEXT | VMX_EPT_INVEPT_ALL_CONTEXT)
 #define VMCS_ENUM_INDEX_SHIFT 1
 #define VMCS_ENUM_INDEX_MASK  0x1ffu
 

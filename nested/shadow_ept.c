@@ -248,8 +248,19 @@ static void install(struct vcpu *v, const struct sept_leaf *leaf)
 	struct shadow_ept *s = v->nested.sept;
 	struct ept *e = &s->cur->ept;
 	hpa_t stale = hpa_of(0);
-	int rc = ept_map(e, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa), leaf->size,
-	                 leaf->flags);
+	uint64_t *slot = leaf->size == EPT_PAGE_4K ? ept_leaf_slot(e, gpa_of(leaf->gpa2)) : NULL;
+	int rc;
+
+	/*
+	 * The common case, a 4 KiB page whose table exists: written in place,
+	 * over an older leaf too (the violation made this CPU forget that).
+	 */
+	if (slot) {
+		__atomic_store_n(slot, leaf->hpa | leaf->flags, __ATOMIC_RELEASE);
+		s->stats.fills++;
+		return;
+	}
+	rc = ept_map(e, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa), leaf->size, leaf->flags);
 
 	if (rc == EPT_EEXIST) {
 		/* Mapped otherwise before (fewer permissions, another page size): replaced. */
@@ -301,11 +312,10 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 	struct shadow_ept *s = v->nested.sept;
 	struct vmcs12 *c = v->nested.vmcs12;
 	uint64_t l2gpa = reg_cache_read(&v->regs, REG_GUEST_PHYSICAL_ADDRESS);
-	uint64_t qual12, flags01;
+	uint64_t qual12, block01;
 	struct ept_walk w;
 	struct sept_leaf leaf;
 	hpa_t hpa;
-	int level01;
 
 	bool ad = ept12_ad(v), clean = false;
 
@@ -325,14 +335,19 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 	case SEPT_FILL: break;
 	}
 	*l1_gpa = w.out;
-	if (!ept_translate(&v->vm->ept, gpa_of(w.out), &hpa, &flags01, &level01)) {
+	block01 = vm_gpa_block(v->vm, gpa_of(w.out), &hpa);
+	if (!block01) {
 		/* EPT12 maps it onto what is not L1's RAM: L1's devices, or its empty bus. */
 		s->stats.l1_mmio++;
 		return SEPT_L1_MMIO;
 	}
 	if (ad)
 		clean = !set_ad_flags(v, l2gpa, w.level, sept_access(hw_qual, ad) & EPT_QUAL_WRITE);
-	sept_leaf(l2gpa, &w, hpa_val(hpa), level01, flags01, s->use_2m, s->use_1g, clean, &leaf);
+	sept_leaf(l2gpa, &w, hpa_val(hpa),
+	          block01 == EPT_PAGE_1G   ? 3
+	          : block01 == EPT_PAGE_2M ? 2
+	                                   : 1,
+	          EPT_RWX, s->use_2m, s->use_1g, clean, &leaf);
 	install(v, &leaf);
 	return SEPT_FILLED;
 }

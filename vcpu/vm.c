@@ -6,24 +6,20 @@
 
 #include "lib/phys_mem.h"
 
-/* RAM is one block at guest-physical 0: vm_create() maps it so. */
-bool vm_gpa_to_hpa(const struct vm *vm, gpa_t gpa, uint64_t len, hpa_t *hpa)
+uint64_t vm_gpa_block(const struct vm *vm, gpa_t gpa, hpa_t *hpa)
 {
+	static const uint64_t sizes[] = {1ULL << 30, 1ULL << 21, 1ULL << 12};
 	uint64_t g = gpa_val(gpa);
 
-	if (g >= vm->ram_size || len > vm->ram_size - g)
-		return false;
-	*hpa = hpa_add(vm->ram_hpa, g);
-	return true;
-}
+	if (!vm_gpa_to_hpa(vm, gpa, 1, hpa))
+		return 0;
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t s = sizes[i], start = g & ~(s - 1);
 
-void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len)
-{
-	hpa_t hpa;
-
-	if (!vm_gpa_to_hpa(vm, gpa, len, &hpa))
-		return NULL;
-	return hpa_ptr(hpa);
+		if (start + s <= vm->ram_size && !((hpa_val(*hpa) - g) & (s - 1)))
+			return s;
+	}
+	return 0; /* not reached: RAM is whole 4 KiB pages at a 4 KiB-aligned address */
 }
 
 /* The first way a VM ends is the one it keeps (its vCPUs may race to end it). */

@@ -98,10 +98,37 @@ void vm_set_wall_clock(int64_t epoch, uint64_t tsc0);
  * VM's memory map: EPT01 is built from it (vm_create.c), and
  * vm_gpa_to_ptr() reads through it.
  */
-bool vm_gpa_to_hpa(const struct vm *vm, gpa_t gpa, uint64_t len, hpa_t *hpa);
+static inline bool vm_gpa_to_hpa(const struct vm *vm, gpa_t gpa, uint64_t len, hpa_t *hpa)
+{
+	uint64_t g = gpa_val(gpa);
 
-/* Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's RAM, else NULL. */
-void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
+	/* RAM is one block at guest-physical 0: vm_create() maps it so. */
+	if (g >= vm->ram_size || len > vm->ram_size - g)
+		return false;
+	*hpa = hpa_add(vm->ram_hpa, g);
+	return true;
+}
+
+/*
+ * Host pointer to guest-physical [gpa, gpa + len) if it lies in the VM's
+ * RAM, else NULL. Inline, as vm_gpa_to_hpa: shadow EPT reads L1's tables
+ * through it at every level of every walk.
+ */
+static inline void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	hpa_t hpa;
+
+	if (!vm_gpa_to_hpa(vm, gpa, len, &hpa))
+		return NULL;
+	return hpa_ptr(hpa);
+}
+/*
+ * The host-physical address of gpa (*hpa) and the largest aligned block
+ * around it, 1 GiB, 2 MiB or 4 KiB, that is RAM and one host-contiguous
+ * run: EPT01 maps all of it read/write/execute, write-back, so a shadow
+ * EPT leaf may cover it whole. 0 if gpa is not RAM.
+ */
+uint64_t vm_gpa_block(const struct vm *vm, gpa_t gpa, hpa_t *hpa);
 
 /* The guest touched an MSR, port or address its platform lacks: noted for its report. */
 void vm_note_unknown(struct vm *vm, enum unknown_kind kind, uint64_t where);

@@ -345,8 +345,16 @@ static void test_ept_controls(void **state)
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP page-walk length");
 	c.ept_pointer = EPTP_WB4 & ~(7ULL << 3); /* 1-level */
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP page-walk length");
-	c.ept_pointer = EPTP_WB4 | 1u << 6; /* A/D: the host has them, L1 is not offered them */
-	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP A/D enable");
+	c.ept_pointer = EPTP_WB4 | 1u << 6; /* A/D: offered, as the host has them */
+	assert_null(nested_check_controls(&c, &env));
+	{
+		struct nested_caps no_ad = caps;
+		struct nested_entry_env env_no_ad = env;
+
+		no_ad.msr[MSR_IA32_VMX_EPT_VPID_CAP - NESTED_MSR_FIRST] &= ~VMX_EPT_AD;
+		env_no_ad.caps = &no_ad;
+		expect_rule(nested_check_controls(&c, &env_no_ad), "26.2.1.1: EPTP A/D enable");
+	}
 	c.ept_pointer = EPTP_WB4 | 1u << 7;
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.1: EPTP reserved bits");
 	c.ept_pointer = EPTP_WB4 | 1u << 11;
@@ -375,7 +383,9 @@ static void test_eptp_helper(void **state)
 
 	(void)state;
 	assert_true(nested_eptp_valid(&caps, EPTP_WB4));
-	assert_false(nested_eptp_valid(&caps, EPTP_WB4 | 1u << 6));
+	assert_true(nested_eptp_valid(&caps, EPTP_WB4 | 1u << 6));
+	no_uc.msr[MSR_IA32_VMX_EPT_VPID_CAP - NESTED_MSR_FIRST] &= ~VMX_EPT_AD;
+	assert_false(nested_eptp_valid(&no_uc, EPTP_WB4 | 1u << 6));
 	/* The memory type is held to what IA32_VMX_EPT_VPID_CAP says. */
 	no_uc.msr[MSR_IA32_VMX_EPT_VPID_CAP - NESTED_MSR_FIRST] &= ~VMX_EPT_MEMTYPE_UC;
 	assert_false(nested_eptp_valid(&no_uc, EPTP_WB4 & ~7ULL));

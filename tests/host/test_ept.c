@@ -542,6 +542,33 @@ static void test_translate_unmapped(void **state)
 	assert_false(ept_translate(&zero, gpa_of(0), NULL, NULL, NULL));
 }
 
+/* ept_leaf_slot: the 4 KiB slot under existing tables, written in place. */
+static void test_leaf_slot(void **state)
+{
+	struct ept zero;
+	uint64_t *slot;
+	hpa_t hpa;
+
+	(void)state;
+	assert_null(ept_leaf_slot(&e, gpa_of(0x201000))); /* no tables yet */
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x201000), hpa_of(0x1000), EPT_PAGE_4K, RW_WB), 0);
+	slot = ept_leaf_slot(&e, gpa_of(0x202000)); /* same table, empty slot */
+	assert_non_null(slot);
+	assert_int_equal(*slot, 0);
+	*slot = 0x5000 | RW_WB;
+	assert_true(ept_translate(&e, gpa_of(0x202abc), &hpa, NULL, NULL));
+	assert_int_equal(hpa_val(hpa), 0x5abc);
+	assert_int_equal(*ept_leaf_slot(&e, gpa_of(0x201fff)), 0x1000 | RW_WB);
+	assert_null(ept_leaf_slot(&e, gpa_of(0x400000))); /* no PT there */
+	assert_null(ept_leaf_slot(&e, gpa_of(EPT_GPA_LIMIT)));
+	/* Under a large leaf there is no 4 KiB slot. */
+	assert_int_equal(ept_map(&e, &fa, gpa_of(0x600000), hpa_of(0x600000), EPT_PAGE_2M, RW_WB),
+	                 0);
+	assert_null(ept_leaf_slot(&e, gpa_of(0x601000)));
+	memset(&zero, 0, sizeof(zero));
+	assert_null(ept_leaf_slot(&zero, gpa_of(0)));
+}
+
 static void test_leaf_flags_and_level(void **state)
 {
 	(void)state;
@@ -1191,6 +1218,7 @@ int main(void)
 	        T(test_einval),
 	        T(test_limits),
 	        T(test_translate_unmapped),
+	        T(test_leaf_slot),
 	        T(test_leaf_flags_and_level),
 	        T(test_walk_result),
 	        T(test_walk_not_present),

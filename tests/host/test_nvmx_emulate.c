@@ -374,7 +374,7 @@ static void test_invept(void **state)
 	(void)state;
 	memset(&invept_log, 0, sizeof(invept_log));
 	/* No current VMCS: a bad EPTP is VMfailInvalid. */
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6);
+	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8);
 	assert_failed(RFLAGS_CF, 0);
 	vmptrld(VMCS12_GPA, NULL);
 	/* Single context of a valid EPTP: the engine is told, VMsucceed. */
@@ -388,8 +388,10 @@ static void test_invept(void **state)
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~(7ULL << 3)) | 4u << 3); /* 5-level */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	*ev &= ~VMX_EPT_AD;
 	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6); /* A/D: not offered */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	*ev = saved;
 	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8); /* reserved */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1ULL << 39); /* beyond MAXPHYADDR */

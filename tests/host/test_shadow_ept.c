@@ -28,7 +28,7 @@
 #define PDPT_12    0x11000ULL
 #define PD_12      0x12000ULL
 #define PT_12      0x13000ULL
-#define HPA01      0x40000000ULL /* where EPT01 puts L1's guest-physical 0 */
+#define HPA01      ((uintptr_t)fake_env.ram) /* where L1's guest-physical 0 is in host memory */
 #define EPTP12     (PML4_12 | EPTP_MEMTYPE_WB | EPTP_WALK_LENGTH_4)
 #define QUAL_READ  0x1ULL
 #define QUAL_WRITE 0x2ULL
@@ -59,11 +59,6 @@ static int setup(void **state)
 	v = fake_l2_running(VMCS12_GPA, L2_RIP);
 	c = v->nested.vmcs12;
 	pa02 = v->nested.vmcs02.vmcs_pa;
-	/* EPT01: L1's first MiB, somewhere in host memory. */
-	assert_int_equal(ept_init(&v->vm->ept, fake_frames()), 0);
-	assert_int_equal(ept_map(&v->vm->ept, fake_frames(), gpa_of(0), hpa_of(HPA01),
-	                         FAKE_RAM_SIZE, EPT_RWX | EPT_MEMTYPE_WB),
-	                 0);
 	memset(fake_gpa(PML4_12), 0, 4 * 4096);
 	/* L1 gives L2 EPT from the next entry on. */
 	c->cpu_based_vm_exec_control |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;

@@ -184,14 +184,10 @@ void vcpu_inject_access_fault(struct vcpu *v, uint64_t la, int rc, enum guest_ac
 	fake_env.fault_rc = rc;
 }
 
-void *vm_gpa_to_ptr(struct vm *vm_, gpa_t gpa_typed, uint64_t len)
+/* The RAM's blocks: 4 KiB ones (1 MiB of RAM holds no aligned 2 MiB block). */
+uint64_t vm_gpa_block(const struct vm *vm_, gpa_t gpa, hpa_t *hpa)
 {
-	uint64_t gpa = gpa_val(gpa_typed);
-
-	(void)vm_;
-	if (gpa >= FAKE_RAM_SIZE || len > FAKE_RAM_SIZE - gpa)
-		return NULL;
-	return fake_env.ram + gpa;
+	return vm_gpa_to_hpa(vm_, gpa, 1, hpa) ? 4096 : 0;
 }
 
 struct frame_alloc *fake_frames(void)
@@ -312,7 +308,7 @@ void fake_env_reset(void)
 	fake_cr3 = 0x1000;
 	memset(msrs, 0, sizeof(msrs));
 	/* The same RAM every time: a test may keep pointers into it across a reset. */
-	ram = ram ? ram : malloc(FAKE_RAM_SIZE);
+	ram = ram ? ram : aligned_alloc(4096, FAKE_RAM_SIZE);
 	assert_non_null(ram);
 	memset(ram, 0, FAKE_RAM_SIZE);
 	memset(&fake_env, 0, sizeof(fake_env));
@@ -363,6 +359,9 @@ struct vcpu *fake_l1_vcpu(bool shadowing)
 	strcpy(vm->name, "l1");
 	vm->nested = true;
 	vm->vcpu_count = 1;
+	/* The host tests' "host-physical" addresses are pointers: the RAM is fake_env.ram. */
+	vm->ram_hpa = hpa_of((uintptr_t)fake_env.ram);
+	vm->ram_size = FAKE_RAM_SIZE;
 	v = &vm->vcpus[0];
 	v->vm = vm;
 	v->vpid = 1;
