@@ -408,21 +408,30 @@ static enum ept_misconfig ept_entry_misconfig(const struct ept_walk_rules *r, ui
 	return EPT_MISCONFIG_NONE;
 }
 
-void ept_walk_tables(const struct ept_tables *t, uint64_t in, struct ept_walk *w)
+void ept_walk_tables_from(const struct ept_tables *t, uint64_t table, int from, uint64_t perm,
+                          uint64_t in, struct ept_walk *w)
 {
 	const struct ept_walk_rules *r = &t->rules;
-	uint64_t table = t->pml4;
 
-	memset(w, 0, sizeof(*w));
+	/* Every field set below, without a memset: this is shadow EPT's fill path. */
+	w->status = EPT_WALK_OK;
+	w->misconfig = EPT_MISCONFIG_NONE;
+	w->level = 0;
+	w->entry = w->out = w->table = 0;
+	w->perm = w->perm_above = perm;
+	w->memtype = 0;
+	w->ignore_pat = w->accessed = w->dirty = false;
 	if (in >= EPT_GPA_LIMIT) {
 		w->status = EPT_WALK_OUT_OF_RANGE;
+		w->perm = w->perm_above = 0;
 		return;
 	}
-	w->perm = EPT_RWX | (r->mbec ? EPT_USER_EXEC : 0);
-	for (int level = 4; level >= 1; level--) {
+	for (int level = from; level >= 1; level--) {
 		uint64_t entry, span = ept_span(level);
 
 		w->level = level;
+		w->table = table;
+		w->perm_above = w->perm;
 		if (!t->read_entry(t->ctx, table, ept_index(in, level), &entry)) {
 			w->status = EPT_WALK_READ_FAILED;
 			w->entry = 0;
@@ -450,6 +459,11 @@ void ept_walk_tables(const struct ept_tables *t, uint64_t in, struct ept_walk *w
 		w->dirty = r->ad && (entry & EPT_DIRTY);
 		return;
 	}
+}
+
+void ept_walk_tables(const struct ept_tables *t, uint64_t in, struct ept_walk *w)
+{
+	ept_walk_tables_from(t, t->pml4, 4, EPT_RWX | (t->rules.mbec ? EPT_USER_EXEC : 0), in, w);
 }
 
 /* What ept_map may write: ept_walk accepts all of it. */

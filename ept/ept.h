@@ -192,6 +192,9 @@ struct ept_walk {
 	 * violation reports in its exit qualification bits 5:3 (and 6).
 	 */
 	uint64_t perm;
+	/* The entries above w->entry: their permissions AND-ed, and the table holding it. */
+	uint64_t perm_above;
+	uint64_t table;
 	uint64_t out;    /* OK: the output address for the input (typed by the callers below) */
 	uint8_t memtype; /* OK: the leaf's memory type, bits 5:3 */
 	bool ignore_pat; /* OK: the leaf's bit 6 */
@@ -205,6 +208,16 @@ struct ept_walk {
  * ept_walk() or ept_walk_l1().
  */
 void ept_walk_tables(const struct ept_tables *t, uint64_t in, struct ept_walk *w);
+
+/*
+ * The same walk from the level-`from` table at `table`, with `perm` the
+ * permissions of the entries above it: a caller that kept the upper
+ * levels of an earlier walk (as the CPU's paging-structure caches may,
+ * until INVEPT) reads only the rest. ept_walk_tables is this from the
+ * PML4 with every permission.
+ */
+void ept_walk_tables_from(const struct ept_tables *t, uint64_t table, int from, uint64_t perm,
+                          uint64_t in, struct ept_walk *w);
 
 /*
  * Walks Umbra's own tables e (through the identity map, with the rules

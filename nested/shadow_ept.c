@@ -15,41 +15,6 @@
 
 /* ---- The pure part (host-tested) ---------------------------------------------------- */
 
-uint64_t sept_access(uint64_t hw_qual, bool ad)
-{
-	uint64_t access = hw_qual & EPT_QUAL_ACCESS_MASK;
-
-	/*
-	 * With A/D flags, the CPU's accesses to guest paging structures are
-	 * writes (SDM 29.3.3.2; both bits in the qualification). EPT02 has
-	 * no A/D, so the CPU reported a read: L1's CPU would not have.
-	 */
-	if (ad && (hw_qual & EPT_QUAL_GLA_VALID) && !(hw_qual & EPT_QUAL_GLA_XLATE))
-		access |= EPT_QUAL_READ | EPT_QUAL_WRITE;
-	return access;
-}
-
-enum sept_action sept_decide(uint64_t hw_qual, bool ad, const struct ept_walk *w12,
-                             uint64_t *qual12)
-{
-	uint64_t access = sept_access(hw_qual, ad);
-
-	*qual12 = 0;
-	if (w12->status == EPT_WALK_MISCONFIG)
-		return SEPT_MISCONFIG;
-	if (w12->status == EPT_WALK_OK && !(access & ~w12->perm & EPT_RWX))
-		return SEPT_FILL;
-	/*
-	 * A violation as L1's CPU reports it: the access and where the linear
-	 * address came in as the CPU saw them, the permissions of L1's entries
-	 * (none past the one not present). No advanced information is offered,
-	 * so bits 11:9 are 0.
-	 */
-	*qual12 = access | (w12->perm & EPT_RWX) << EPT_QUAL_PERM_SHIFT |
-	          (hw_qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE | EPT_QUAL_NMI_UNBLOCKED));
-	return SEPT_VIOLATION;
-}
-
 static uint64_t level_size(int level)
 {
 	return level == 3 ? EPT_PAGE_1G : level == 2 ? EPT_PAGE_2M : EPT_PAGE_4K;
@@ -134,6 +99,28 @@ static void walk_ept12(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w)
 	ept_walk_tables(&t, l2gpa, w);
 }
 
+/* The region cache's walk: the leaf only, if the upper levels are kept for l2gpa's region. */
+static bool walk_ept12_cached(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w)
+{
+	const struct shadow_ept *s = v->nested.sept;
+	const struct sept_region_cache *rc = &s->region;
+	struct ept_tables t = {
+	        .rules = s->rules12,
+	        .read_entry = read_l1_entry,
+	        .ctx = v->vm,
+	};
+
+	if (!rc->root || rc->root != s->cur || rc->region != l2gpa >> 21)
+		return false;
+	ept_walk_tables_from(&t, rc->pt12, 1, rc->perm12, l2gpa, w);
+	return true;
+}
+
+static void forget_region(struct shadow_ept *s)
+{
+	s->region.root = NULL;
+}
+
 /*
  * What L1's CPU does on a walk with A/D flags (SDM 29.3.5): accessed set in
  * every entry used, dirty in the leaf on a write. Atomic, as the CPU's
@@ -170,6 +157,7 @@ static void flush_root(const struct sept_root *r)
 /* Its tables back to the pool, after the CPU forgot them; the slot stays the role's. */
 static void empty_root(struct shadow_ept *s, struct sept_root *r)
 {
+	forget_region(s);
 	if (!hpa_val(r->ept.pml4))
 		return;
 	flush_root(r);
@@ -248,9 +236,21 @@ static void install(struct vcpu *v, const struct sept_leaf *leaf)
 	struct shadow_ept *s = v->nested.sept;
 	struct ept *e = &s->cur->ept;
 	hpa_t stale = hpa_of(0);
-	uint64_t *slot = leaf->size == EPT_PAGE_4K ? ept_leaf_slot(e, gpa_of(leaf->gpa2)) : NULL;
+	struct sept_region_cache *reg = &s->region;
+	uint64_t *slot = NULL;
 	int rc;
 
+	if (leaf->size == EPT_PAGE_4K) {
+		bool in_region = reg->root == s->cur && reg->region == leaf->gpa2 >> 21;
+
+		if (in_region && reg->pt02) {
+			slot = &reg->pt02[(leaf->gpa2 >> 12) & 511];
+		} else {
+			slot = ept_leaf_slot(e, gpa_of(leaf->gpa2));
+			if (slot && in_region)
+				reg->pt02 = (uint64_t *)((uintptr_t)slot & ~(EPT_PAGE_4K - 1));
+		}
+	}
 	/*
 	 * The common case, a 4 KiB page whose table exists: written in place,
 	 * over an older leaf too (the violation made this CPU forget that).
@@ -260,6 +260,7 @@ static void install(struct vcpu *v, const struct sept_leaf *leaf)
 		s->stats.fills++;
 		return;
 	}
+	reg->pt02 = NULL; /* ept_map may add tables: found again next time */
 	rc = ept_map(e, &s->pool, gpa_of(leaf->gpa2), hpa_of(leaf->hpa), leaf->size, leaf->flags);
 
 	if (rc == EPT_EEXIST) {
@@ -290,6 +291,7 @@ static void install(struct vcpu *v, const struct sept_leaf *leaf)
  */
 static void forget_address(struct shadow_ept *s, uint64_t eptp12, uint64_t l2gpa)
 {
+	forget_region(s);
 	for (unsigned int i = 0; i < SEPT_ROOTS; i++) {
 		struct sept_root *r = &s->roots[i];
 		hpa_t stale = hpa_of(0);
@@ -318,9 +320,26 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 	hpa_t hpa;
 
 	bool ad = ept12_ad(v), clean = false;
+	enum sept_action action;
 
-	walk_ept12(v, l2gpa, &w);
-	switch (sept_decide(hw_qual, ad, &w, &qual12)) {
+	/*
+	 * Without A/D flags (whose walk sets the upper levels' accessed flags),
+	 * a fill in the region of the last one reads the leaf only. Anything but
+	 * a fill is decided on a whole walk, as L1's CPU would after a miss.
+	 */
+	if (!ad && walk_ept12_cached(v, l2gpa, &w) &&
+	    (action = sept_decide(hw_qual, ad, &w, &qual12)) == SEPT_FILL) {
+		s->stats.region_hits++;
+	} else {
+		walk_ept12(v, l2gpa, &w);
+		action = sept_decide(hw_qual, ad, &w, &qual12);
+		if (action == SEPT_FILL && w.level == 1 && !ad)
+			s->region = (struct sept_region_cache){.root = s->cur,
+			                                       .region = l2gpa >> 21,
+			                                       .pt12 = w.table,
+			                                       .perm12 = w.perm_above};
+	}
+	switch (action) {
 	case SEPT_MISCONFIG:
 		s->stats.misconfigs++;
 		c->guest_physical_address = l2gpa;

@@ -38,19 +38,38 @@ struct sept_root {
 
 /* Counted per vCPU, printed when the VM ends (`umbra: ept02 VM.VCPU ...`). */
 struct sept_stats {
-	uint64_t hits;       /* nested entries whose role had a root */
-	uint64_t misses;     /* ... that needed a new root */
-	uint64_t fills;      /* EPT02 leaves installed */
-	uint64_t violations; /* EPT violations given to L1 */
-	uint64_t misconfigs; /* EPT misconfigurations given to L1 */
-	uint64_t l1_mmio;    /* L2 accesses EPT12 maps onto L1's devices */
-	uint64_t invepts;    /* INVEPTs of L1 */
-	uint64_t dropped;    /* roots dropped (INVEPT, eviction, pool exhausted) */
-	uint64_t resets;     /* the pool ran out: every root dropped */
+	uint64_t hits;        /* nested entries whose role had a root */
+	uint64_t misses;      /* ... that needed a new root */
+	uint64_t fills;       /* EPT02 leaves installed */
+	uint64_t region_hits; /* ... of them with EPT12's upper levels kept (sept_region_cache) */
+	uint64_t violations;  /* EPT violations given to L1 */
+	uint64_t misconfigs;  /* EPT misconfigurations given to L1 */
+	uint64_t l1_mmio;     /* L2 accesses EPT12 maps onto L1's devices */
+	uint64_t invepts;     /* INVEPTs of L1 */
+	uint64_t dropped;     /* roots dropped (INVEPT, eviction, pool exhausted) */
+	uint64_t resets;      /* the pool ran out: every root dropped */
+};
+
+/*
+ * The upper levels of the last fill's EPT12 walk, and EPT02's page table
+ * for the same 2 MiB region: the next fill there reads one EPT12 entry and
+ * writes one EPT02 entry. Keeping EPT12's PML4E, PDPTE and PDE is what the
+ * CPU's paging-structure caches may do until INVEPT (SDM 29.4); the leaf
+ * is always read live. Emptied whenever a root is dropped or changed other
+ * than by a fill, on INVEPT, and before a violation is given to L1 (whose
+ * CPU would have walked afresh).
+ */
+struct sept_region_cache {
+	const struct sept_root *root; /* the root it is for; NULL: empty */
+	uint64_t region;              /* the L2 guest-physical address >> 21 */
+	uint64_t pt12;                /* EPT12's page table for it (L1 guest-physical) */
+	uint64_t perm12;              /* the permissions of the EPT12 entries above it */
+	uint64_t *pt02;               /* EPT02's page table for it, or NULL */
 };
 
 struct shadow_ept {
 	struct frame_alloc pool; /* EPT02 tables only */
+	struct sept_region_cache region;
 	uint64_t pool_base, pool_pages;
 	struct sept_root roots[SEPT_ROOTS];
 	struct sept_root *cur; /* the root vmcs02's EPT_POINTER names, or NULL */
@@ -70,10 +89,41 @@ enum sept_action {
 	SEPT_VIOLATION, /* EPT12 denies it: an EPT violation for L1 */
 	SEPT_MISCONFIG, /* EPT12 is misconfigured: an EPT misconfiguration for L1 */
 };
-enum sept_action sept_decide(uint64_t hw_qual, bool ad, const struct ept_walk *w12,
-                             uint64_t *qual12);
-/* The access bits of L1's qualification: the CPU's, and with EPT12's A/D flags (ad) walks are writes. */
-uint64_t sept_access(uint64_t hw_qual, bool ad);
+/* Inline: on every fill. Access bits as L1's CPU reports them, then the decision. */
+static inline uint64_t sept_access(uint64_t hw_qual, bool ad)
+{
+	uint64_t access = hw_qual & EPT_QUAL_ACCESS_MASK;
+
+	/*
+	 * With A/D flags, the CPU's accesses to guest paging structures are
+	 * writes (SDM 29.3.3.2; both bits in the qualification). EPT02 has
+	 * no A/D, so the CPU reported a read: L1's CPU would not have.
+	 */
+	if (ad && (hw_qual & EPT_QUAL_GLA_VALID) && !(hw_qual & EPT_QUAL_GLA_XLATE))
+		access |= EPT_QUAL_READ | EPT_QUAL_WRITE;
+	return access;
+}
+
+static inline enum sept_action sept_decide(uint64_t hw_qual, bool ad, const struct ept_walk *w12,
+                                           uint64_t *qual12)
+{
+	uint64_t access = sept_access(hw_qual, ad);
+
+	*qual12 = 0;
+	if (w12->status == EPT_WALK_MISCONFIG)
+		return SEPT_MISCONFIG;
+	if (w12->status == EPT_WALK_OK && !(access & ~w12->perm & EPT_RWX))
+		return SEPT_FILL;
+	/*
+	 * A violation as L1's CPU reports it: the access and where the linear
+	 * address came in as the CPU saw them, the permissions of L1's entries
+	 * (none past the one not present). No advanced information is offered,
+	 * so bits 11:9 are 0.
+	 */
+	*qual12 = access | (w12->perm & EPT_RWX) << EPT_QUAL_PERM_SHIFT |
+	          (hw_qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE | EPT_QUAL_NMI_UNBLOCKED));
+	return SEPT_VIOLATION;
+}
 
 /*
  * The EPT02 leaf for a fill: the smaller of EPT12's and EPT01's pages,

@@ -6,22 +6,6 @@
 
 #include "lib/phys_mem.h"
 
-uint64_t vm_gpa_block(const struct vm *vm, gpa_t gpa, hpa_t *hpa)
-{
-	static const uint64_t sizes[] = {1ULL << 30, 1ULL << 21, 1ULL << 12};
-	uint64_t g = gpa_val(gpa);
-
-	if (!vm_gpa_to_hpa(vm, gpa, 1, hpa))
-		return 0;
-	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		uint64_t s = sizes[i], start = g & ~(s - 1);
-
-		if (start + s <= vm->ram_size && !((hpa_val(*hpa) - g) & (s - 1)))
-			return s;
-	}
-	return 0; /* not reached: RAM is whole 4 KiB pages at a 4 KiB-aligned address */
-}
-
 /* The first way a VM ends is the one it keeps (its vCPUs may race to end it). */
 static bool vm_end_begin(struct vm *vm)
 {

@@ -128,7 +128,18 @@ static inline void *vm_gpa_to_ptr(struct vm *vm, gpa_t gpa, uint64_t len)
  * run: EPT01 maps all of it read/write/execute, write-back, so a shadow
  * EPT leaf may cover it whole. 0 if gpa is not RAM.
  */
-uint64_t vm_gpa_block(const struct vm *vm, gpa_t gpa, hpa_t *hpa);
+static inline uint64_t vm_gpa_block(const struct vm *vm, gpa_t gpa, hpa_t *hpa)
+{
+	uint64_t g = gpa_val(gpa), off;
+
+	if (!vm_gpa_to_hpa(vm, gpa, 1, hpa))
+		return 0;
+	off = hpa_val(*hpa) - g; /* the same for the whole block */
+	for (uint64_t s = 1ULL << 30; s > 4096; s >>= 9)
+		if ((g & ~(s - 1)) + s <= vm->ram_size && !(off & (s - 1)))
+			return s;
+	return 4096; /* RAM is whole 4 KiB pages at a 4 KiB-aligned address */
+}
 
 /* The guest touched an MSR, port or address its platform lacks: noted for its report. */
 void vm_note_unknown(struct vm *vm, enum unknown_kind kind, uint64_t where);

@@ -184,12 +184,6 @@ void vcpu_inject_access_fault(struct vcpu *v, uint64_t la, int rc, enum guest_ac
 	fake_env.fault_rc = rc;
 }
 
-/* The RAM's blocks: 4 KiB ones (1 MiB of RAM holds no aligned 2 MiB block). */
-uint64_t vm_gpa_block(const struct vm *vm_, gpa_t gpa, hpa_t *hpa)
-{
-	return vm_gpa_to_hpa(vm_, gpa, 1, hpa) ? 4096 : 0;
-}
-
 struct frame_alloc *fake_frames(void)
 {
 	return &fa;
