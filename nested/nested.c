@@ -102,10 +102,11 @@ void nested_report(const struct vcpu *v)
 	               n->prechecks);
 	if (st && st->hits + st->misses)
 		console_printf("umbra: ept02 %s.%u role_hits=%lu role_misses=%lu fills=%lu "
-		               "violations=%lu misconfigs=%lu l1_mmio=%lu invepts=%lu "
-		               "roots_dropped=%lu pool_resets=%lu\n",
-		               v->vm->name, v->id, st->hits, st->misses, st->fills, st->violations,
-		               st->misconfigs, st->l1_mmio, st->invepts, st->dropped, st->resets);
+		               "region_hits=%lu violations=%lu misconfigs=%lu l1_mmio=%lu "
+		               "invepts=%lu roots_dropped=%lu pool_resets=%lu\n",
+		               v->vm->name, v->id, st->hits, st->misses, st->fills, st->region_hits,
+		               st->violations, st->misconfigs, st->l1_mmio, st->invepts,
+		               st->dropped, st->resets);
 }
 
 bool nested_l2_has_ept12(const struct vcpu *v)

@@ -281,6 +281,53 @@ static void test_invept(void **state)
 	assert_int_equal(v->nested.sept->stats.misses, 2);
 }
 
+/* The region cache: EPT12's upper levels kept until INVEPT; anything but a fill re-walks. */
+static void test_region_cache(void **state)
+{
+	struct shadow_ept *s = v->nested.sept;
+
+	(void)state;
+	map12(0, 0x30000, EPT_RWX | EPT_MEMTYPE_WB);
+	map12(1, 0x31000, EPT_RWX | EPT_MEMTYPE_WB);
+	ept_violation(0x200000, QUAL_READ);
+	ept_violation(0x201000, QUAL_READ);
+	assert_int_equal(s->stats.fills, 2);
+	assert_int_equal(s->stats.region_hits, 1);
+	/* L1 points its PDE at another table without INVEPT: the kept one may still serve. */
+	*entry12(PD_12, 1) = 0x14000 | EPT_RWX;
+	memset(fake_gpa(0x14000), 0, 4096);
+	map12(2, 0x32000, EPT_RWX | EPT_MEMTYPE_WB);
+	*entry12(PD_12, 1) = 0x14000 | EPT_RWX; /* map12 rewrote it */
+	ept_violation(0x202000, QUAL_READ);
+	assert_true(v->nested.in_l2);
+	assert_int_equal(s->stats.region_hits, 2);
+	/* After INVEPT the walk is whole again: the new table has nothing there. */
+	nested_invept(v, INVEPT_ALL_CONTEXT, 0);
+	vmcs02_prepare(v);
+	ept_violation(0x203000, QUAL_READ);
+	assert_false(v->nested.in_l2);
+	assert_int_equal(c->vm_exit_reason, EXIT_REASON_EPT_VIOLATION);
+	assert_int_equal(s->stats.region_hits, 2);
+}
+
+/* A kept upper level that denies is not the last word: the whole walk decides. */
+static void test_region_cache_upgrade(void **state)
+{
+	struct shadow_ept *s = v->nested.sept;
+
+	(void)state;
+	map12(0, 0x30000, EPT_RWX | EPT_MEMTYPE_WB);
+	map12(1, 0x31000, EPT_RWX | EPT_MEMTYPE_WB);
+	*entry12(PD_12, 1) = PT_12 | EPT_READ | EPT_EXEC; /* no write above the leaves */
+	ept_violation(0x200000, QUAL_READ);
+	/* L1 adds write to the PDE, without INVEPT (an upgrade needs none). */
+	*entry12(PD_12, 1) = PT_12 | EPT_RWX;
+	ept_violation(0x201000, QUAL_WRITE);
+	assert_true(v->nested.in_l2);
+	assert_int_equal(s->stats.violations, 0);
+	assert_int_equal(s->stats.fills, 2);
+}
+
 static void test_accessed_dirty(void **state)
 {
 	struct sept_root *root;
@@ -353,6 +400,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_misconfig_to_l1, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_l1_device, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invept, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_region_cache, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_region_cache_upgrade, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pool_runs_out, setup, teardown),
 	};
