@@ -50,6 +50,7 @@ int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa)
 
 	n->current_ptr = NVMX_NO_VMCS;
 	n->l1_timer_deadline = UINT64_MAX;
+	n->eptp12_in_vmcs02 = NESTED_NO_EPTP12;
 	n->vpid02_base = (uint16_t)(VPID02_BIT | v->vpid << VPID02_SHIFT);
 	n->vpid02 = n->vpid02_base;
 	if (!page)

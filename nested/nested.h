@@ -35,6 +35,8 @@
 struct vcpu;
 struct vmcs12;
 
+#define NESTED_NO_EPTP12 UINT64_MAX /* vmcs02 runs L2 on EPT01 */
+
 struct nested_vmx {
 	bool enabled;             /* the VM asked for nested=1 */
 	bool vmxon;               /* L1 is in VMX operation */
@@ -50,6 +52,8 @@ struct nested_vmx {
 	bool shadow_linked;   /* vmcs01 holds the VMREAD/VMWRITE bitmap addresses */
 	bool l2_rare_stale;   /* L2's rarely read guest state is still only in vmcs02 */
 	bool entry_is_launch; /* the nested entry under way is a VMLAUNCH (not a VMRESUME) */
+	/* vmcs12's controls and host state passed their checks, with L1 in this mode (nested_entry.c). */
+	bool controls_checked, checked_l1_long_mode;
 	/* L2's hardware VPIDs: vpid02_base + a vpid_map slot per L1 VPID, + VPID_MAP_SLOTS without. */
 	struct vpid_map vpids;
 	uint16_t vpid02_base;
@@ -63,7 +67,8 @@ struct nested_vmx {
 	bool l1_tsc_offset_stale; /* L2 moved L1's TSC: vmcs01's offset is rewritten on the exit */
 	/* Shadow EPT (shadow_ept.h): L2's EPT02 roots when L1 gives it EPT. */
 	struct shadow_ept *sept;
-	uint64_t eptp02; /* vmcs02's EPT_POINTER: EPT01's or an EPT02 root's */
+	uint64_t eptp02;           /* vmcs02's EPT_POINTER: EPT01's or an EPT02 root's */
+	uint64_t eptp12_in_vmcs02; /* the EPTP12 whose root eptp02 is, or NESTED_NO_EPTP12 */
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };

@@ -19,6 +19,12 @@
 
 /* The vmcs12 fields an L1 writes on nearly every exit (the shadowed read-write ones). */
 static struct vmcs12_dirty hot_fields;
+/*
+ * What the checks of the controls and host state read: every control and
+ * host-state field, and guest CR0 (its PE bit decides whether an injected
+ * exception delivers an error code, 26.2.1.3).
+ */
+static struct vmcs12_dirty control_host_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
 
@@ -26,6 +32,42 @@ void nested_entry_init(bool hw_precheck_on)
 {
 	precheck = hw_precheck_on;
 	vmcs12_dirty_of_flags(&hot_fields, VMCS12_SHADOW_RW);
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
+		uint32_t enc = vmcs12_fields[i].encoding, type = VMCS_FIELD_TYPE(enc);
+
+		if (type == VMCS_TYPE_CONTROL || type == VMCS_TYPE_HOST || enc == GUEST_CR0)
+			vmcs12_dirty_set(&control_host_fields, i);
+	}
+}
+
+/*
+ * The controls and host state (26.2): checked unless they passed at an
+ * entry since which L1 changed none of the fields they read (a VMPTRLD
+ * marks every field) and L1's mode is the same. NULL if they pass, else
+ * the rule, with *err the VM-instruction error.
+ */
+static const char *check_controls_host(struct vcpu *v, const struct nested_entry_env *env,
+                                       uint32_t *err)
+{
+	struct nested_vmx *n = &v->nested;
+	const struct vmcs12 *c = n->vmcs12;
+	const char *why;
+
+	if (n->controls_checked && n->checked_l1_long_mode == env->l1_long_mode &&
+	    !vmcs12_dirty_any(&c->dirty, &control_host_fields))
+		return NULL;
+	n->controls_checked = false;
+	*err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	why = nested_check_controls(c, env);
+	if (!why) {
+		*err = VMXERR_ENTRY_INVALID_HOST_STATE_FIELD;
+		why = nested_check_host_state(c, env);
+	}
+	if (!why) {
+		n->controls_checked = true;
+		n->checked_l1_long_mode = env->l1_long_mode;
+	}
+	return why;
 }
 
 /* Every TLB entry of hardware VPID vpid (the all-context flush if the CPU has no other). */
@@ -144,12 +186,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		nested_sync_l2_rare(v);
 	vpid12 = (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
 	         (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID);
-	why = nested_check_controls(c, &env);
-	err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
-	if (!why) {
-		why = nested_check_host_state(c, &env);
-		err = VMXERR_ENTRY_INVALID_HOST_STATE_FIELD;
-	}
+	why = check_controls_host(v, &env, &err);
 	if (why) {
 		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
 		               launch ? "VMLAUNCH" : "VMRESUME", why);

@@ -41,6 +41,7 @@ enum sept_result { SEPT_GIVEN_TO_L1, SEPT_FILLED, SEPT_L1_MMIO };
 enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_t *l1_gpa);
 /* The EPTP02 for L1's EPTP12 at a nested entry (its role's root, made current). */
 uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12);
+
 /*
  * INVEPT of L1's `type` (INVEPT_SINGLE_CONTEXT: for its EPTP eptp12, already
  * checked as VM entry checks an EPTP; INVEPT_ALL_CONTEXT: eptp12 not

@@ -81,6 +81,19 @@ struct shadow_ept {
 };
 
 /*
+ * True if the root of the last nested_sept_eptp() is still current (not
+ * dropped since), counted as a role hit: vmcs02 keeps its EPT_POINTER.
+ * Inline: on every nested entry of an L2 with EPT.
+ */
+static inline bool sept_root_current(struct shadow_ept *s)
+{
+	if (!s->cur)
+		return false;
+	s->stats.hits++;
+	return true;
+}
+
+/*
  * The pure part: what an L2 EPT violation becomes, from the hardware's
  * qualification and the live walk of EPT12.
  */

@@ -17,6 +17,7 @@
 #include "nested/nested.h"
 #include "nested/exit_route.h"
 #include "nested/nested_internal.h"
+#include "nested/shadow_ept.h"
 #include "nested/vmcs12.h"
 #include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
@@ -172,10 +173,22 @@ static void write_controls(struct vcpu *v, const struct vmcs12 *c)
 /* EPT01 (L1's memory) for L2, or with EPT12 the EPT02 root of its role (shadow_ept.c). */
 static void write_eptp(struct vcpu *v, const struct vmcs12 *c)
 {
-	uint64_t eptp = vmcs12_ept_enabled(c) ? nested_sept_eptp(v, c->ept_pointer)
-	                                      : ept_eptp(&v->vm->ept, false);
+	struct nested_vmx *n = &v->nested;
+	uint64_t eptp;
 
-	if (eptp != v->nested.eptp02) {
+	if (vmcs12_ept_enabled(c)) {
+		/* The EPTP12 of the root vmcs02 names, that root still current: nothing to do. */
+		if (c->ept_pointer == n->eptp12_in_vmcs02 && sept_root_current(n->sept))
+			return;
+		eptp = nested_sept_eptp(v, c->ept_pointer);
+		n->eptp12_in_vmcs02 = c->ept_pointer;
+	} else {
+		if (n->eptp12_in_vmcs02 == NESTED_NO_EPTP12 && n->eptp02)
+			return; /* EPT01 already */
+		eptp = ept_eptp(&v->vm->ept, false);
+		n->eptp12_in_vmcs02 = NESTED_NO_EPTP12;
+	}
+	if (eptp != n->eptp02) {
 		vmcs_write64(EPT_POINTER, eptp);
 		v->nested.eptp02 = eptp;
 	}

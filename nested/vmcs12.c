@@ -197,6 +197,14 @@ bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty
 	return false;
 }
 
+bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set)
+{
+	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
+		if (d->bits[w] & set->bits[w])
+			return true;
+	return false;
+}
+
 static void bitmap_clear(uint8_t *bitmap, uint32_t encoding)
 {
 	encoding &= 0x7fff;

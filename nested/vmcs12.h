@@ -141,6 +141,8 @@ unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from);
 void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags);
 /* True if d has a field that `within` does not. */
 bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty *within);
+/* True if any field of `set` is dirty in d. */
+bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set);
 
 /*
  * The VMREAD and VMWRITE bitmaps (VMCS12_BITMAP_SIZE bytes each) of the
