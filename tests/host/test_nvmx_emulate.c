@@ -541,6 +541,38 @@ static void test_vmlaunch_fails(void **state)
 	assert_false(n->in_l2);
 }
 
+/*
+ * The controls and host state are checked again only when L1 wrote one of
+ * their fields since they passed: a bad one written is caught at the next
+ * VMRESUME; one Umbra did not see written is not looked at again.
+ */
+static void test_checks_after_writes(void **state)
+{
+	(void)state;
+	launch(NULL);
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* Not written through VMWRITE (no dirty bit): the checks that passed stand. */
+	n->vmcs12->cr3_target_count = 9;
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	n->vmcs12->cr3_target_count = 0;
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* L1 writes a bad control: VMfailValid(7) at the next VMRESUME. */
+	assert_int_equal(vmcs12_write(n->vmcs12, CR3_TARGET_COUNT, 9, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_failed(RFLAGS_ZF, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	assert_false(n->in_l2);
+	/* Fixed: it enters, and the next entry with only RIP written checks nothing more. */
+	assert_int_equal(vmcs12_write(n->vmcs12, CR3_TARGET_COUNT, 0, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* A bad host field written: VMfailValid(8). */
+	assert_int_equal(vmcs12_write(n->vmcs12, HOST_CR0, 0, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_failed(RFLAGS_ZF, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+}
+
 static void test_hw_precheck(void **state)
 {
 	uint64_t pa02 = n->vmcs02.vmcs_pa;
@@ -640,6 +672,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_vmlaunch_vmresume, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vpid_timer, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
+	        cmocka_unit_test_setup(test_checks_after_writes, setup),
 	        cmocka_unit_test_setup(test_hw_precheck, setup),
 	        cmocka_unit_test_setup(test_nested_msrs_and_crs, setup),
 	        cmocka_unit_test_setup(test_init_signal_and_free, setup),
