@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi/umbra_abi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fb_console.h"
 #include "arch/x86/percpu.h"
@@ -21,17 +22,41 @@ static volatile uint32_t console_owner = NO_OWNER;
 /* The name whose partial line is open (console_put_partial), or NULL; under console_lock. */
 static const char *open_name;
 
+/*
+ * Under Umbra (as a guest of itself), COM1 and the debug console are the
+ * same console of the VM: each line would come out twice. The debug port
+ * alone then, one exit a character where COM1 takes two.
+ */
+static bool debugcon_only;
+
+static bool under_umbra(void)
+{
+	struct cpuid_regs r;
+	char sig[12];
+
+	if (!(cpuid(1).ecx & (1u << 31)))
+		return false;
+	r = cpuid(UMBRA_CPUID_SIGNATURE_LEAF);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	return memcmp(sig, UMBRA_CPUID_SIGNATURE, sizeof(sig)) == 0;
+}
+
 void console_init(void)
 {
 	serial_init();
+	debugcon_only = under_umbra();
 }
 
 static void emit_raw(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+		if (!debugcon_only) {
+			if (s[i] == '\n')
+				serial_putc('\r');
+			serial_putc(s[i]);
+		}
 		outb(DEBUGCON_PORT, (uint8_t)s[i]);
 		vga_text_putc(s[i]);
 		fb_console_putc(s[i]);

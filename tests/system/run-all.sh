@@ -563,6 +563,42 @@ if want bochs-nested; then
 	AFTER_RUN=compare_nested run_bochs bochs-nested --iso "$BUILD/system/nested.iso" --cpus 2 -- \
 		"${NESTED_CHECKS[@]}"
 fi
+if want bochs-umbra-in-umbra; then
+	# Umbra as an L1 of Umbra (issue 14's first step): the inner Umbra finds
+	# its two CPUs in the VM's MADT, turns VMX on on both through the VMX
+	# the outer one emulates (EPT, unrestricted guest, VPID: shadow EPT),
+	# runs its payloads as L2 and says its summary, which ends the VM.
+	# A bystander beside it must not notice.
+	cat >"$BUILD/system/grub-umbra-in-umbra.cfg" <<-EOF
+		set timeout=0
+		set default=0
+		menuentry "Umbra in Umbra" {
+			multiboot2 /boot/umbra.elf
+			set gfxpayload=text
+			module2 /boot/umbra.elf name=inner nested=1 vcpus=2 mem=128M
+			module2 /boot/basic.elf for=inner -- name=basic mem=16M
+			module2 /boot/smp.elf for=inner -- name=smp mem=16M vcpus=2 -- cpus=2
+			module2 /boot/exitbench.elf for=inner -- name=exitbench mem=16M
+			module2 /boot/basic.elf name=bystander mem=16M
+			boot
+		}
+	EOF
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/umbra-in-umbra.iso" \
+		"$BUILD/system/grub-umbra-in-umbra.cfg" "$ELF" "$GUEST"/{basic,smp,exitbench}.elf || exit 1
+	UU_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=2 pass=2 fail=0\$" "not:panic|exception"
+		"has:^\\[inner\\] umbra: ACPI MADT lists 2 CPUs"
+		"has:^\\[inner\\] umbra: cpu 1 apic=1 in VMX operation\$"
+		"has:^\\[inner\\] umbra: vmx: .*EPT.*unrestricted guest"
+		"has:^\\[inner\\] umbra: summary cpus=2 vmx=2 vms=3 pass=3 fail=0\$"
+		"has:^umbra: ept02 inner\\.[01] role_hits=[1-9]")
+	for p in basic smp exitbench; do
+		UU_CHECKS+=("has:^\\[inner\\] \\[$p\\] KTAP version 1\$" "not:^\\[inner\\] \\[$p\\] not ok "
+			"has:^\\[inner\\] umbra: vm $p exit=0 verdict=pass reason=exit port 0xf4 code 0\$")
+	done
+	payload_passes UU_CHECKS bystander
+	UU_CHECKS+=("has:^umbra: vm inner exit=0 verdict=pass reason=exit port 0xf4 code 0\$")
+	run_bochs bochs-umbra-in-umbra --iso "$BUILD/system/umbra-in-umbra.iso" --cpus 2 -- "${UU_CHECKS[@]}"
+fi
 if want fuzz-vmcs12; then
 	# 10,000 seeded vmcs12 mutations, bare on Bochs and as an L1 of Umbra:
 	# the same outcomes (make fuzz runs 100,000 with a new seed).
