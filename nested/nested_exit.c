@@ -264,14 +264,20 @@ void nested_sync_l2_rare(struct vcpu *v)
 	if (!n->l2_rare_stale)
 		return;
 	loaded_vmcs_load(&n->vmcs02);
+	/*
+	 * A field L1 wrote since the exit (dirty: the bits are cleared at each
+	 * entry) keeps L1's value: the CPU's saved one is older.
+	 */
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
-		if (rare_field(vmcs12_fields[i].encoding, c))
+		if (rare_field(vmcs12_fields[i].encoding, c) && !vmcs12_dirty_test(&c->dirty, i))
 			vmcs12_set(c, i, __vmcs_read(vmcs12_fields[i].encoding));
-	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA. */
-	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
-		c->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
-	else
-		c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	/* IA32_VMX_MISC bit 5: the IA-32e mode guest control follows EFER.LMA (unless L1 wrote it). */
+	if (!vmcs12_dirty_test(&c->dirty, VMCS12_IDX_VM_ENTRY_CONTROLS)) {
+		if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
+			c->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
+		else
+			c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	}
 	loaded_vmcs_load(v->loaded);
 	n->l2_rare_stale = false;
 }

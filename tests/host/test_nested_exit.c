@@ -173,6 +173,27 @@ static void test_sync_l2_rare(void **state)
 	assert_int_equal(c->guest_cr3, 0x88000);
 }
 
+/*
+ * L1 wrote a rare guest field after the exit, before anything made vmcs12
+ * whole: its write wins over what the CPU saved (found as an L3 WRMSR lost
+ * under Umbra in Umbra: the VMRESUME's sync put the old value back).
+ */
+static void test_sync_keeps_l1_writes(void **state)
+{
+	(void)state;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	fake_vmcs_set(pa02, GUEST_SYSENTER_ESP, 0x1111);
+	assert_int_equal(vmcs12_write(c, GUEST_SYSENTER_ESP, 0x2222, false), 0);
+	assert_int_equal(vmcs12_write(c, VM_ENTRY_CONTROLS,
+	                              c->vm_entry_controls & ~VM_ENTRY_IA32E_MODE, false),
+	                 0);
+	nested_sync_l2_rare(v);
+	assert_int_equal(c->guest_sysenter_esp, 0x2222);
+	assert_false(c->vm_entry_controls & VM_ENTRY_IA32E_MODE);
+	/* Fields L1 did not write come from the CPU as before. */
+	assert_int_equal(c->guest_cs_selector, 0x33);
+}
+
 static void test_l1_preemption_timer_saved(void **state)
 {
 	(void)state;
@@ -318,6 +339,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_exit_to_32bit_host, setup),
 	        cmocka_unit_test_setup(test_exit_without_l2, setup),
 	        cmocka_unit_test_setup(test_sync_l2_rare, setup),
+	        cmocka_unit_test_setup(test_sync_keeps_l1_writes, setup),
 	        cmocka_unit_test_setup(test_l1_preemption_timer_saved, setup),
 	        cmocka_unit_test_setup(test_msr_store_list, setup),
 	        cmocka_unit_test_setup(test_msr_load_list, setup),
