@@ -13,9 +13,11 @@
 #define UMBRA_CPUID_SIGNATURE_LEAF 0x40000000u
 #define UMBRA_CPUID_MAX_LEAF       0x40000001u
 #define UMBRA_CPUID_SIGNATURE      "UmbraUmbra\0\0" /* 12 bytes, as KVM's "KVMKVMKVM\0\0\0" */
-/* CPUID 0x40000001: EAX = ABI version. */
+/* CPUID 0x40000001: EAX = ABI version; EBX = features (UMBRA_CPUID_F_*). */
 #define UMBRA_CPUID_VERSION_LEAF 0x40000001u
-#define UMBRA_ABI_VERSION        1u
+/* Nested VMX uses hardware VMCS shadowing: L1's VMREAD/VMWRITE of the hot fields do not exit. */
+#define UMBRA_CPUID_F_VMCS_SHADOWING (1u << 0)
+#define UMBRA_ABI_VERSION            1u
 
 /*
  * Hypercalls: VMCALL with RAX = number, arguments in RBX, RCX, RDX; the

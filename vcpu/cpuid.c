@@ -24,7 +24,8 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 	        .osxsave = false,
 	        .tsc_mhz = (uint32_t)((tsc_khz() + 500) / 1000), /* 19999 kHz is 20 MHz */
 	        .tsc_hz = tsc_khz() * 1000,
-	        .vmx = v->nested.enabled};
+	        .vmx = v->nested.enabled,
+	        .vmcs_shadowing = v->nested.enabled && v->nested.shadow_pa};
 
 	if (!cpuid_filter_is_own_leaf(leaf)) {
 		struct cpuid_regs h = cpuid_count(leaf, subleaf);

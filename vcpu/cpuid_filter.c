@@ -36,6 +36,7 @@ void cpuid_filter(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g,
 			memcpy(&r->edx, UMBRA_CPUID_SIGNATURE + 8, 4);
 		} else if (leaf == UMBRA_CPUID_VERSION_LEAF) {
 			r->eax = UMBRA_ABI_VERSION;
+			r->ebx = g->vmcs_shadowing ? UMBRA_CPUID_F_VMCS_SHADOWING : 0;
 		}
 		return;
 	}

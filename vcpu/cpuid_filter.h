@@ -15,6 +15,7 @@ struct cpuid_guest {
 	uint32_t tsc_mhz;     /* the TSC rate Umbra measured (0: unknown) */
 	uint64_t tsc_hz;      /* the same in Hz, for leaf 0x15 */
 	bool vmx;             /* the VM asked for nested VMX (nested=1): VMX is shown */
+	bool vmcs_shadowing;  /* ... and its VMREAD/VMWRITE go to a hardware shadow VMCS */
 	bool apic_off;        /* IA32_APIC_BASE.EN is clear: CPUID.1:EDX.APIC is too */
 	uint32_t xsaves_size; /* leaf 0xD.1 EBX: cpuid_xsave_compacted_size() of XCR0 (XSS is 0) */
 };

@@ -55,6 +55,14 @@ static void test_signature_and_version_leaves(void **state)
 	cpuid_filter(0x40000001, 0, &guest, &r);
 	assert_int_equal(r.eax, UMBRA_ABI_VERSION);
 	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+	/* EBX bit 0: nested VMX with VMCS shadowing. */
+	{
+		struct cpuid_guest shadowing = guest;
+
+		shadowing.vmcs_shadowing = true;
+		cpuid_filter(0x40000001, 0, &shadowing, &r);
+		assert_int_equal(r.ebx, UMBRA_CPUID_F_VMCS_SHADOWING);
+	}
 
 	/* Other hypervisor leaves are empty, whatever the CPU said. */
 	r = (struct cpuid_result){9, 9, 9, 9};

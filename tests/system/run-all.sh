@@ -567,8 +567,8 @@ if want bochs-umbra-in-umbra; then
 	# Umbra as an L1 of Umbra (issue 14's first step): the inner Umbra finds
 	# its two CPUs in the VM's MADT, turns VMX on on both through the VMX
 	# the outer one emulates (EPT, unrestricted guest, VPID: shadow EPT),
-	# runs its payloads as L2 and says its summary, which ends the VM.
-	# A bystander beside it must not notice.
+	# runs its payloads as L2 (nested_basic's guest as an L3) and says its
+	# summary, which ends the VM. A bystander beside it must not notice.
 	cat >"$BUILD/system/grub-umbra-in-umbra.cfg" <<-EOF
 		set timeout=0
 		set default=0
@@ -579,19 +579,22 @@ if want bochs-umbra-in-umbra; then
 			module2 /boot/basic.elf for=inner -- name=basic mem=16M
 			module2 /boot/smp.elf for=inner -- name=smp mem=16M vcpus=2 -- cpus=2
 			module2 /boot/exitbench.elf for=inner -- name=exitbench mem=16M
+			module2 /boot/nested_basic.elf for=inner -- name=nested_basic mem=16M nested=1
 			module2 /boot/basic.elf name=bystander mem=16M
 			boot
 		}
 	EOF
 	"$ROOT/scripts/make-iso.sh" "$BUILD/system/umbra-in-umbra.iso" \
-		"$BUILD/system/grub-umbra-in-umbra.cfg" "$ELF" "$GUEST"/{basic,smp,exitbench}.elf || exit 1
+		"$BUILD/system/grub-umbra-in-umbra.cfg" "$ELF" "$GUEST"/{basic,smp,exitbench,nested_basic}.elf || exit 1
 	UU_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=2 pass=2 fail=0\$" "not:panic|exception"
 		"has:^\\[inner\\] umbra: ACPI MADT lists 2 CPUs"
 		"has:^\\[inner\\] umbra: cpu 1 apic=1 in VMX operation\$"
 		"has:^\\[inner\\] umbra: vmx: .*EPT.*unrestricted guest"
-		"has:^\\[inner\\] umbra: summary cpus=2 vmx=2 vms=3 pass=3 fail=0\$"
+		"has:^\\[inner\\] umbra: summary cpus=2 vmx=2 vms=4 pass=4 fail=0\$"
+		# nested_basic is an L3: the inner Umbra's CPU (the outer's VMX) has no VMCS shadowing.
+		"has:^\\[inner\\] \\[nested_basic\\] # VMCS shadowing not in use; "
 		"has:^umbra: ept02 inner\\.[01] role_hits=[1-9]")
-	for p in basic smp exitbench; do
+	for p in basic smp exitbench nested_basic; do
 		UU_CHECKS+=("has:^\\[inner\\] \\[$p\\] KTAP version 1\$" "not:^\\[inner\\] \\[$p\\] not ok "
 			"has:^\\[inner\\] umbra: vm $p exit=0 verdict=pass reason=exit port 0xf4 code 0\$")
 	done
