@@ -63,7 +63,6 @@ static bool l2_paging_changed(struct vcpu *v, uint64_t cr0)
 {
 	uint64_t efer = vmcs_read64(GUEST_IA32_EFER), cr4 = reg_cache_read(&v->regs, REG_CR4);
 	bool pg = cr0 & CR0_PG;
-	const uint64_t *pdpte;
 
 	if (pg && (efer & EFER_LME) && !(cr4 & CR4_PAE))
 		return false;
@@ -78,16 +77,8 @@ static bool l2_paging_changed(struct vcpu *v, uint64_t cr0)
 		efer &= ~EFER_LMA;
 		entry_controls_clearbit(&v->nested.vmcs02, VM_ENTRY_IA32E_MODE);
 	}
-	if (pg && (cr4 & CR4_PAE) && !(efer & EFER_LMA)) {
-		pdpte = vcpu_gpa_to_ptr(v, reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK,
-		                        32);
-		if (!pdpte)
-			return false;
-		vmcs_write64(GUEST_PDPTR0, pdpte[0]);
-		vmcs_write64(GUEST_PDPTR1, pdpte[1]);
-		vmcs_write64(GUEST_PDPTR2, pdpte[2]);
-		vmcs_write64(GUEST_PDPTR3, pdpte[3]);
-	}
+	if (pg && (cr4 & CR4_PAE) && !(efer & EFER_LMA) && !vcpu_load_pdptes(v))
+		return false;
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	return true;
 }

@@ -10,25 +10,11 @@
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "vcpu/exits.h"
+#include "vcpu/guest_mem.h"
 #include "vcpu/lapic_access.h"
 #include "vcpu/vm.h"
 
 #define CR8_RESERVED (~0xfULL)
-
-/* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
-static bool load_pdptrs(struct vcpu *v)
-{
-	uint64_t cr3 = reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK;
-	const uint64_t *pdpte = vm_gpa_to_ptr(v->vm, gpa_of(cr3), 32);
-
-	if (!pdpte)
-		return false;
-	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
-	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
-	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
-	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
-	return true;
-}
 
 /*
  * IA-32e mode needs TR to be a 64-bit busy TSS (a VM-entry check), but a
@@ -72,7 +58,7 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 			entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 		}
 		vmcs_write64(GUEST_IA32_EFER, efer);
-		if (pg && !lme && (cr4 & CR4_PAE) && !load_pdptrs(v))
+		if (pg && !lme && (cr4 & CR4_PAE) && !vcpu_load_pdptes(v))
 			return false;
 	}
 	return true;

@@ -37,6 +37,20 @@ bool vcpu_guest_read64(void *ctx, uint64_t gpa, uint64_t *val)
 	return true;
 }
 
+bool vcpu_load_pdptes(struct vcpu *v)
+{
+	uint64_t cr3 = reg_cache_read(&v->regs, REG_CR3) & PDPTE_ALIGN_MASK;
+	const uint64_t *pdpte = vcpu_gpa_to_ptr(v, cr3, 32);
+
+	if (!pdpte)
+		return false;
+	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
+	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
+	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
+	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
+	return true;
+}
+
 void vcpu_guest_paging(struct vcpu *v, struct guest_paging *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -28,6 +28,13 @@ void *vcpu_gpa_to_ptr(struct vcpu *v, uint64_t gpa, uint64_t len);
 bool vcpu_guest_read64(void *ctx, uint64_t gpa, uint64_t *val);
 
 /*
+ * PAE paging outside IA-32e mode: VM entry takes the PDPTEs from the VMCS,
+ * so a paging change the CPU would load them on loads them here, from the
+ * current guest's CR3 (SDM 4.4.1). False if that is not RAM.
+ */
+bool vcpu_load_pdptes(struct vcpu *v);
+
+/*
  * Copies len bytes from or to guest linear address la, a page at a time.
  * 0, or a guest_walk() error (GUEST_WALK_ACCESSOR when a page is not RAM).
  */

@@ -91,16 +91,6 @@ static const struct step steps[] = {
         {"vmcall", EXIT_REASON_VMCALL, 0, 3, 0},
 };
 
-#define SETUP(expr)                                                 \
-	do {                                                        \
-		struct vmx_result r_ = (expr);                      \
-		char s_[48];                                        \
-		if (r_.kind != VMX_OK) {                            \
-			vmx_result_format(s_, sizeof(s_), r_);      \
-			REQUIRE(false, "set-up %s: %s", #expr, s_); \
-		}                                                   \
-	} while (0)
-
 static uint64_t vmread(uint32_t field)
 {
 	uint64_t v = ~0ULL;

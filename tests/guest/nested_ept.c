@@ -128,16 +128,6 @@ __asm__(".text\n"
         "l2_real_end:\n"
         "	.code64\n");
 
-#define SETUP(expr)                                                 \
-	do {                                                        \
-		struct vmx_result r_ = (expr);                      \
-		char s_[48];                                        \
-		if (r_.kind != VMX_OK) {                            \
-			vmx_result_format(s_, sizeof(s_), r_);      \
-			REQUIRE(false, "set-up %s: %s", #expr, s_); \
-		}                                                   \
-	} while (0)
-
 static struct vmx_vcpu vcpu;
 static bool launched;
 static uint64_t eptp;

@@ -92,7 +92,7 @@ static bool expect_bochs(int line, const char *label, struct vmx_result got, str
 #define EXPECT_BOCHS(label, got, want, bochs, bug) \
 	expect_bochs(__LINE__, label, got, want, bochs, bug)
 
-/* A set-up step that must succeed (no outcome line: not what the test asserts). */
+/* A set-up step that must succeed (no outcome line: not what the test asserts); SETUP is vmx.h's. */
 static bool setup_ok(int line, const char *what, struct vmx_result r)
 {
 	char s[48];
@@ -103,11 +103,6 @@ static bool setup_ok(int line, const char *what, struct vmx_result r)
 	test_fail(line, "set-up %s: %s", what, s);
 	return false;
 }
-#define SETUP(expr)                                     \
-	do {                                            \
-		if (!setup_ok(__LINE__, #expr, (expr))) \
-			return;                         \
-	} while (0)
 
 /* ---- fixtures ---- */
 

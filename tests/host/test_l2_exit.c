@@ -320,6 +320,18 @@ static void test_l2_paging_toggle(void **state)
 	v->gprs.rax = cr0 & ~CR0_PG;
 	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
 	assert_int_equal(fake_env.exceptions, 2);
+	/* Without EFER.LME, turning PAE paging on loads the PDPTEs (from L2's CR3). */
+	fake_vmcs_set(pa02, GUEST_CS_AR_BYTES, 0xc09b);
+	fake_vmcs_set(pa02, GUEST_IA32_EFER, 0);
+	v->gprs.rax = cr0 & ~CR0_PG;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	reg_cache_flush(&v->regs);
+	assert_int_equal(fake_env.pdpte_loads, 0);
+	v->gprs.rax = cr0;
+	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
+	assert_int_equal(fake_env.exceptions, 2);
+	assert_int_equal(fake_env.pdpte_loads, 1);
+	assert_false(fake_vmcs_get(pa02, GUEST_IA32_EFER) & EFER_LMA);
 }
 
 /* L2's RDMSR/WRMSR that L1's bitmap lets through: EFER and the passed-through MSRs on vmcs02. */

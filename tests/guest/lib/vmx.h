@@ -158,6 +158,16 @@ struct vmx_result vmx_vmptrst(uint64_t *pa);
 /* The field operand is the whole 64-bit register (bits 63:32 included). */
 struct vmx_result vmx_vmread(uint64_t field, uint64_t *value);
 struct vmx_result vmx_vmwrite(uint64_t field, uint64_t value);
+/* In a test: a VMX instruction of the set-up that must succeed, else the test fails (REQUIRE). */
+#define SETUP(expr)                                                 \
+	do {                                                        \
+		struct vmx_result r_ = (expr);                      \
+		char s_[48];                                        \
+		if (r_.kind != VMX_OK) {                            \
+			vmx_result_format(s_, sizeof(s_), r_);      \
+			REQUIRE(false, "set-up %s: %s", #expr, s_); \
+		}                                                   \
+	} while (0)
 /* type: the register operand; descriptor: {eptp, 0}. */
 struct vmx_result vmx_invept(uint64_t type, uint64_t eptp);
 /* type: the register operand; descriptor: {vpid_qword (VPID in bits 15:0), linear address}. */

@@ -32,6 +32,7 @@ struct fake_env {
 	uint64_t fault_la;
 	int fault_rc;
 	unsigned int handled_exits; /* vcpu_handle_exit(): exits Umbra kept */
+	unsigned int pdpte_loads;   /* vcpu_load_pdptes() */
 	unsigned int mmio_accesses; /* vcpu_mmio_access(), and the last one's address */
 	uint64_t mmio_gpa;
 	unsigned int slice_arms;

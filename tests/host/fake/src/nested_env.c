@@ -259,6 +259,13 @@ void *vcpu_gpa_to_ptr(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return vm_gpa_to_ptr(v->vm, gpa_of(gpa), len);
 }
 
+bool vcpu_load_pdptes(struct vcpu *v)
+{
+	(void)v;
+	fake_env.pdpte_loads++;
+	return true;
+}
+
 void vcpu_mmio_access(struct vcpu *v, uint64_t gpa, uint64_t qual)
 {
 	(void)v;
