@@ -69,6 +69,15 @@ struct nested_vmx {
 	struct shadow_ept *sept;
 	uint64_t eptp02;           /* vmcs02's EPT_POINTER: EPT01's or an EPT02 root's */
 	uint64_t eptp12_in_vmcs02; /* the EPTP12 whose root eptp02 is, or NESTED_NO_EPTP12 */
+	/*
+	 * INVEPTs of the VM's other vCPUs for this one's roots (shadow_ept.c),
+	 * under the vCPU's lock: what to drop, and the requests asked (req)
+	 * and done (ack, by this vCPU on its CPU before it enters again).
+	 */
+	uint64_t sept_req, sept_ack;
+	bool sept_drop_all;
+	uint32_t sept_drop_count;
+	uint64_t sept_drop_ep4ta[4];
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
 };
@@ -157,6 +166,17 @@ bool nested_l1_timer_expired(struct vcpu *v, uint64_t now);
 void *nested_l2_gpa_to_ptr(struct vcpu *v, uint64_t l2gpa, uint64_t len);
 /* True if L2 runs with L1's EPT (vmcs02 current, EPT12 enabled in vmcs12). */
 bool nested_l2_has_ept12(const struct vcpu *v);
+
+/*
+ * When the vCPU starts to run (if nested_sept_asked): an INVEPT another
+ * vCPU of the VM asked of this one's roots is carried out here, on this
+ * CPU, before guest mode (shadow_ept.c, vcpu_run).
+ */
+void nested_sept_shootdown(struct vcpu *v);
+static inline bool nested_sept_asked(struct nested_vmx *n)
+{
+	return __builtin_expect(__atomic_load_n(&n->sept_req, __ATOMIC_ACQUIRE) != n->sept_ack, 0);
+}
 
 /* When the VM ends: `umbra: nested VM.VCPU ...` and, if L2 ran with EPT, `umbra: ept02 ...`. */
 void nested_report(const struct vcpu *v);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
@@ -11,6 +12,7 @@
 #include "nested/nested.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
+#include "vcpu/events.h"
 #include "vcpu/vm.h"
 
 /* ---- The pure part (host-tested) ---------------------------------------------------- */
@@ -371,18 +373,98 @@ enum sept_result nested_sept_violation(struct vcpu *v, uint64_t hw_qual, uint64_
 	return SEPT_FILLED;
 }
 
-void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12)
+/* Drops this vCPU's roots of EP4TA ep4ta, or all of them (all = true). */
+static void drop_roots(struct shadow_ept *s, bool all, uint64_t ep4ta)
 {
-	struct shadow_ept *s = v->nested.sept;
-
-	s->stats.invepts++;
 	for (unsigned int i = 0; i < SEPT_ROOTS; i++) {
 		struct sept_root *r = &s->roots[i];
 
 		/* Single-context: the mappings of that EP4TA, whatever the rest of the EPTP. */
-		if (r->role && (type == INVEPT_ALL_CONTEXT ||
-		                (r->role & EPT_ADDR_MASK) == (eptp12 & EPT_ADDR_MASK)))
+		if (r->role && (all || (r->role & EPT_ADDR_MASK) == ep4ta))
 			drop_root(s, r);
+	}
+}
+
+void nested_sept_shootdown(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	uint64_t ep4ta[4], req;
+	uint32_t count;
+	bool all;
+
+	spin_lock(&v->lock);
+	req = n->sept_req;
+	all = n->sept_drop_all;
+	count = n->sept_drop_count;
+	memcpy(ep4ta, n->sept_drop_ep4ta, sizeof(ep4ta));
+	n->sept_drop_all = false;
+	n->sept_drop_count = 0;
+	spin_unlock(&v->lock);
+	if (all)
+		drop_roots(n->sept, true, 0);
+	for (uint32_t i = 0; i < count && !all; i++)
+		drop_roots(n->sept, false, ep4ta[i]);
+	/* L2 runs on vmcs02, which must not name a dropped root: its role's again. */
+	if (n->in_l2 && vmcs12_ept_enabled(n->vmcs12) && !n->sept->cur) {
+		uint64_t eptp = nested_sept_eptp(v, n->vmcs12->ept_pointer);
+
+		vmcs_write64(EPT_POINTER, eptp);
+		n->eptp02 = eptp;
+		n->eptp12_in_vmcs02 = n->vmcs12->ept_pointer;
+	}
+	__atomic_store_n(&n->sept_ack, req, __ATOMIC_RELEASE);
+}
+
+/* Asks vCPU w to drop its roots of ep4ta (or all); the request's number. */
+static uint64_t ask_shootdown(struct vcpu *w, bool all, uint64_t ep4ta)
+{
+	struct nested_vmx *n = &w->nested;
+	uint64_t req;
+
+	spin_lock(&w->lock);
+	if (all || n->sept_drop_count == sizeof(n->sept_drop_ep4ta) / sizeof(n->sept_drop_ep4ta[0]))
+		n->sept_drop_all = true;
+	else
+		n->sept_drop_ep4ta[n->sept_drop_count++] = ep4ta;
+	req = n->sept_req + 1;
+	__atomic_store_n(&n->sept_req, req, __ATOMIC_SEQ_CST);
+	spin_unlock(&w->lock);
+	return req;
+}
+
+void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12)
+{
+	struct vm *vm = v->vm;
+	bool all = type == INVEPT_ALL_CONTEXT;
+	uint64_t ep4ta = eptp12 & EPT_ADDR_MASK, req[VM_VCPU_MAX];
+
+	v->nested.sept->stats.invepts++;
+	drop_roots(v->nested.sept, all, ep4ta);
+	/*
+	 * The VM's other vCPUs drop theirs before this INVEPT returns: each is
+	 * asked and made to leave guest mode; one not running here will do it
+	 * before it enters again. Meanwhile this vCPU does what is asked of it
+	 * (two vCPUs' INVEPTs wait for each other).
+	 */
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *w = &vm->vcpus[i];
+
+		if (w == v || !w->nested.sept)
+			continue;
+		req[i] = ask_shootdown(w, all, ep4ta);
+		vcpu_wake_for_device(v, w);
+	}
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *w = &vm->vcpus[i];
+
+		if (w == v || !w->nested.sept)
+			continue;
+		while (__atomic_load_n(&w->nested.sept_ack, __ATOMIC_ACQUIRE) < req[i] &&
+		       vcpu_running(w) && vm->state != VM_ENDED) {
+			if (nested_sept_asked(&v->nested))
+				nested_sept_shootdown(v);
+			cpu_relax();
+		}
 	}
 }
 

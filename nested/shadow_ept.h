@@ -10,9 +10,9 @@
  * the walk: the EP4TA, walk length, A/D enable; not the memory type of the
  * tables themselves), least recently used first out; their tables come from
  * the vCPU's pool (its share of the VM's `ept02_pool=`). Roots are per
- * vCPU, so each is used on one CPU only: INVEPT by L1 invalidates what its
- * own CPU caches, as the SDM's INVEPT does (an L1 shoots down the others
- * itself, as it must on hardware).
+ * vCPU, so each is used on one CPU only. INVEPT by L1 drops its vCPU's
+ * roots and asks the VM's other vCPUs to drop theirs on their own CPUs,
+ * waiting for those running (nested_sept_shootdown).
  */
 #ifndef NESTED_SHADOW_EPT_H
 #define NESTED_SHADOW_EPT_H

@@ -72,6 +72,11 @@ static inline void poll_devices(struct vcpu *v, uint64_t now)
 		vm_irq_poll_due(v, now);
 }
 
+bool vcpu_running(const struct vcpu *v)
+{
+	return __atomic_load_n(&percpu_area[v->cpu].running, __ATOMIC_ACQUIRE) == v;
+}
+
 void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v)
 {
 	spin_lock(&v->lock);

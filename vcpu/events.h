@@ -23,6 +23,8 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr);
  * looks at its interrupts again, and its CPU is told if that is not src's.
  */
 void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v);
+/* True if v is in vcpu_run() on its CPU now (in guest mode, or handling an exit). */
+bool vcpu_running(const struct vcpu *v);
 
 /* After the guest touched its local APIC: the timer's next expiry may have moved. */
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now);

@@ -357,7 +357,8 @@ void sched_run_vms(void)
 			q->switches++;
 			q->switch_cycles += rdtsc() - yielded_at;
 		}
-		__atomic_store_n(&this_cpu()->running, v, __ATOMIC_RELEASE);
+		/* Sequentially consistent: vcpu_run's first look at what other vCPUs asked follows it. */
+		__atomic_store_n(&this_cpu()->running, v, __ATOMIC_SEQ_CST);
 		vcpu_run(v);
 		__atomic_store_n(&this_cpu()->running, NULL, __ATOMIC_RELEASE);
 		yielded_at = v->vm->state == VM_ENDED ? 0 : rdtsc();

@@ -78,6 +78,14 @@ void vcpu_run(struct vcpu *v)
 	 */
 	write_cr2(v->cr2);
 	guest_cpu_state_load(v);
+	/*
+	 * An INVEPT of another of the VM's vCPUs asked this one to drop roots
+	 * (shadow_ept.c): here, on this CPU, before guest mode. One asked while
+	 * this loop runs kicks it out of guest mode and of the loop (a
+	 * reschedule), so it comes back through here.
+	 */
+	if (nested_sept_asked(&v->nested))
+		nested_sept_shootdown(v);
 	while (vm->state != VM_ENDED && !v->yield) {
 		if (__builtin_expect(v->irq_hint, 0)) {
 			vcpu_events_before_entry(v, exited_at);

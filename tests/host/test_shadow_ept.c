@@ -328,6 +328,53 @@ static void test_region_cache_upgrade(void **state)
 	assert_int_equal(s->stats.fills, 2);
 }
 
+/*
+ * INVEPT on one vCPU reaches the VM's others before it returns: each is
+ * asked and kicked, and drops its roots of that EP4TA on its own CPU
+ * before it enters again (a vCPU in L2 gets a new root, named in vmcs02).
+ */
+static void test_invept_reaches_other_vcpus(void **state)
+{
+	struct vcpu *w = &v->vm->vcpus[1];
+	struct sept_root *root = v->nested.sept->cur;
+	unsigned int flushes;
+
+	(void)state;
+	v->vm->vcpu_count = 2;
+	w->vm = v->vm;
+	assert_int_equal(nested_sept_alloc(w, fake_frames(), 16), 0);
+	map12(0, 0x30000, EPT_RWX | EPT_MEMTYPE_WB);
+	ept_violation(0x200000, QUAL_READ);
+	assert_true(ept_translate(&root->ept, gpa_of(0x200000), NULL, NULL, NULL));
+	/* The other vCPU, in L1, INVEPTs another EPTP: nothing for this one to drop. */
+	nested_invept(w, INVEPT_SINGLE_CONTEXT, 0x77000 | 6);
+	assert_int_equal(fake_env.kicks, 1);
+	assert_true(nested_sept_asked(&v->nested));
+	nested_sept_shootdown(v);
+	assert_false(nested_sept_asked(&v->nested));
+	assert_ptr_equal(v->nested.sept->cur, root);
+	/* Then this one's EPTP: its root goes, and vmcs02 names a new, empty one. */
+	flushes = fake_invept_log.count;
+	nested_invept(w, INVEPT_SINGLE_CONTEXT, EPTP12);
+	assert_true(nested_sept_asked(&v->nested));
+	nested_sept_shootdown(v);
+	assert_false(nested_sept_asked(&v->nested));
+	assert_true(fake_invept_log.count > flushes);
+	assert_non_null(v->nested.sept->cur);
+	assert_int_equal(fake_vmcs_get(pa02, EPT_POINTER),
+	                 ept_eptp(&v->nested.sept->cur->ept, false));
+	assert_false(ept_translate(&v->nested.sept->cur->ept, gpa_of(0x200000), NULL, NULL, NULL));
+	/* More requests than slots become one all-context drop. */
+	for (int i = 0; i < 6; i++)
+		nested_invept(w, INVEPT_SINGLE_CONTEXT, (0x70000 + 0x1000 * (uint64_t)i) | 6);
+	assert_true(v->nested.sept_drop_all);
+	nested_sept_shootdown(v);
+	assert_false(v->nested.sept_drop_all);
+	nested_sept_drop_all(w);
+	nested_sept_free(w, fake_frames());
+	v->vm->vcpu_count = 1;
+}
+
 static void test_accessed_dirty(void **state)
 {
 	struct sept_root *root;
@@ -402,6 +449,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_invept, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_region_cache, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_region_cache_upgrade, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invept_reaches_other_vcpus, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pool_runs_out, setup, teardown),
 	};

@@ -33,6 +33,7 @@ struct fake_env {
 	int fault_rc;
 	unsigned int handled_exits; /* vcpu_handle_exit(): exits Umbra kept */
 	unsigned int pdpte_loads;   /* vcpu_load_pdptes() */
+	unsigned int kicks;         /* vcpu_wake_for_device() */
 	unsigned int mmio_accesses; /* vcpu_mmio_access(), and the last one's address */
 	uint64_t mmio_gpa;
 	unsigned int slice_arms;
