@@ -306,7 +306,12 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	bsp->online = true;
 	console_printf("umbra: local APIC in %s mode\n", lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	cpu_report_online(bsp);
-	vmx_usable = vmx_platform_check();
+	{
+		char hide[64] = "";
+
+		cmdline_get(boot_info.cmdline, "vmx_hide", hide, sizeof(hide));
+		vmx_usable = vmx_platform_check(hide);
+	}
 	if (vmx_usable) {
 		slice_init(boot_info.cmdline);
 		guest_cpu_state_init();

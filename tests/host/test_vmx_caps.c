@@ -28,6 +28,37 @@ static void decode(void)
 	vmx_caps_decode(&vmx_caps, &raw);
 }
 
+/* ---- vmx_caps_hide (vmx_hide=) ---- */
+
+static void test_hide(void **state)
+{
+	char bad[8];
+
+	(void)state;
+	decode();
+	assert_true(cpu_has_vmx_vmcs_shadowing() && cpu_has_vmx_ept_ad() &&
+	            cpu_has_vmx_preemption_timer() && cpu_has_vmx_ept_1g_pages());
+	assert_int_equal(vmx_caps_hide(&raw, "shadowing,ept_ad,,ept_1g", bad, sizeof(bad)), 0);
+	decode();
+	assert_false(cpu_has_vmx_vmcs_shadowing());
+	assert_false(cpu_has_vmx_ept_ad());
+	assert_false(cpu_has_vmx_ept_1g_pages());
+	assert_true(cpu_has_vmx_preemption_timer() && cpu_has_vmx_save_preemption_timer());
+	assert_true(cpu_has_vmx_ept() && cpu_has_vmx_vpid() && cpu_has_vmx_unrestricted_guest());
+	assert_int_equal(vmx_caps_hide(&raw, "timer_save", bad, sizeof(bad)), 0);
+	decode();
+	assert_true(cpu_has_vmx_preemption_timer());
+	assert_false(cpu_has_vmx_save_preemption_timer());
+	assert_int_equal(vmx_caps_hide(&raw, "timer,ept,ug,vpid", bad, sizeof(bad)), 0);
+	decode();
+	assert_false(cpu_has_vmx_preemption_timer());
+	assert_false(cpu_has_vmx_ept() || cpu_has_vmx_vpid() || cpu_has_vmx_unrestricted_guest());
+	/* An unknown name stops the list, named (cut to fit). */
+	assert_int_equal(vmx_caps_hide(&raw, "shadowing,no_such_thing", bad, sizeof(bad)), -1);
+	assert_string_equal(bad, "no_such");
+	assert_int_equal(vmx_caps_hide(&raw, "", bad, sizeof(bad)), 0);
+}
+
 /* ---- vmx_caps_decode ---- */
 
 static void test_decode_skylake(void **state)
@@ -533,6 +564,7 @@ static void test_feature_control(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup(test_hide, setup),
 	        cmocka_unit_test_setup(test_decode_skylake, setup),
 	        cmocka_unit_test_setup(test_decode_basic_fields, setup),
 	        cmocka_unit_test_setup(test_decode_without_true_ctls, setup),

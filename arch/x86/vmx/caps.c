@@ -97,3 +97,57 @@ uint64_t vmx_preemption_timer_max_ms(uint32_t rate_shift, uint64_t tsc_khz)
 		return 0;
 	return tsc_ticks / tsc_khz;
 }
+
+/* Clears may-be-1 bits (the high half) of a control capability MSR. */
+static void disallow(uint64_t *msr, uint32_t bits)
+{
+	*msr &= ~((uint64_t)bits << 32);
+}
+
+static bool hide_one(struct vmx_cap_msrs *raw, const char *name, unsigned int len)
+{
+#define IS(s) (len == sizeof(s) - 1 && !memcmp(name, s, len))
+	if (IS("shadowing")) {
+		disallow(&raw->procbased_ctls2, SECONDARY_EXEC_VMCS_SHADOWING);
+	} else if (IS("ept_ad")) {
+		raw->ept_vpid_cap &= ~VMX_EPT_AD;
+	} else if (IS("ept_1g")) {
+		raw->ept_vpid_cap &= ~VMX_EPT_1GB_PAGE;
+	} else if (IS("timer")) {
+		disallow(&raw->pinbased_ctls, PIN_BASED_VMX_PREEMPTION_TIMER);
+		disallow(&raw->true_pinbased_ctls, PIN_BASED_VMX_PREEMPTION_TIMER);
+		disallow(&raw->exit_ctls, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+		disallow(&raw->true_exit_ctls, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	} else if (IS("timer_save")) {
+		disallow(&raw->exit_ctls, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+		disallow(&raw->true_exit_ctls, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	} else if (IS("ept")) {
+		disallow(&raw->procbased_ctls2, SECONDARY_EXEC_ENABLE_EPT);
+	} else if (IS("ug")) {
+		disallow(&raw->procbased_ctls2, SECONDARY_EXEC_UNRESTRICTED_GUEST);
+	} else if (IS("vpid")) {
+		disallow(&raw->procbased_ctls2, SECONDARY_EXEC_ENABLE_VPID);
+	} else {
+		return false;
+	}
+	return true;
+#undef IS
+}
+
+int vmx_caps_hide(struct vmx_cap_msrs *raw, const char *list, char *bad, unsigned int bad_size)
+{
+	while (list && *list) {
+		const char *end = strchr(list, ',');
+		unsigned int len = (unsigned int)(end ? (size_t)(end - list) : strlen(list));
+
+		if (len && !hide_one(raw, list, len)) {
+			unsigned int n = len < bad_size - 1 ? len : bad_size - 1;
+
+			memcpy(bad, list, n);
+			bad[n] = 0;
+			return -1;
+		}
+		list = end ? end + 1 : NULL;
+	}
+	return 0;
+}

@@ -64,6 +64,18 @@ void vmx_cap_msrs_read(struct vmx_cap_msrs *raw);
 /* Decodes raw MSR values into c (pure). */
 void vmx_caps_decode(struct vmx_caps *c, const struct vmx_cap_msrs *raw);
 
+/*
+ * `vmx_hide=` on Umbra's command line: a comma-separated list of VMX
+ * features to take out of raw before it is decoded, so that Umbra runs as
+ * on a CPU without them (each fallback tested on one CPU, docs/nested.md):
+ * shadowing (VMCS shadowing), ept_ad (EPT accessed/dirty flags), ept_1g
+ * (1 GiB EPT pages), timer (the VMX-preemption timer), timer_save (saving
+ * its value on exit), and what Umbra needs, to see it refused by name:
+ * ept, ug (unrestricted guest), vpid. Returns 0, or -1 with the first
+ * unknown name copied to bad (bad_size bytes).
+ */
+int vmx_caps_hide(struct vmx_cap_msrs *raw, const char *list, char *bad, unsigned int bad_size);
+
 /* True if every bit of `bits` may be 1 under control capability `cap`. */
 static inline bool vmx_caps_allowed1(uint64_t cap, uint32_t bits)
 {

@@ -12,9 +12,10 @@
 #include "lib/console.h"
 #include "lib/phys_mem.h"
 
-bool vmx_platform_check(void)
+bool vmx_platform_check(const char *hide)
 {
 	struct vmx_cap_msrs raw;
+	char bad[32];
 	uint64_t fc;
 
 	if (!cpu_has_vmx()) {
@@ -31,6 +32,15 @@ bool vmx_platform_check(void)
 		return false;
 	}
 	vmx_cap_msrs_read(&raw);
+	if (hide && hide[0]) {
+		if (vmx_caps_hide(&raw, hide, bad, sizeof(bad)) < 0)
+			console_printf(
+			        "umbra: vmx: vmx_hide=: no VMX feature '%s' to hide (shadowing, "
+			        "ept_ad, ept_1g, timer, timer_save, ept, ug, vpid)\n",
+			        bad);
+		else
+			console_printf("umbra: vmx: hiding from Umbra: %s (vmx_hide=)\n", hide);
+	}
 	vmx_caps_decode(&vmx_caps, &raw);
 	/* Every missing feature in one line: a user then sees at once what the CPU lacks. */
 	static const char *const names[] = {
