@@ -6,8 +6,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define EPT_ENTRIES 512
-
 /* What one pass of ept_map or ept_unmap does. */
 struct ept_pass {
 	struct ept *e;
@@ -22,11 +20,6 @@ struct ept_pass {
 static uint64_t ept_span(int level)
 {
 	return 1ULL << (12 + 9 * (level - 1));
-}
-
-static unsigned int ept_index(uint64_t gpa, int level)
-{
-	return (gpa >> (12 + 9 * (level - 1))) & (EPT_ENTRIES - 1);
 }
 
 /*

@@ -47,6 +47,14 @@
 #define EPT_LEAF_FLAGS \
 	(EPT_RWX | EPT_MEMTYPE_MASK | EPT_IGNORE_PAT | EPT_USER_EXEC | EPT_SUPPRESS_VE)
 
+#define EPT_ENTRIES 512 /* per table */
+
+/* The entry of a level-`level` table (4 = PML4, 1 = PT) that translates addr. */
+static inline unsigned int ept_index(uint64_t addr, int level)
+{
+	return (addr >> (12 + 9 * (level - 1))) & (EPT_ENTRIES - 1);
+}
+
 #define EPT_PAGE_4K   0x1000ULL
 #define EPT_PAGE_2M   0x200000ULL
 #define EPT_PAGE_1G   0x40000000ULL

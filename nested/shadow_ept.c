@@ -87,17 +87,21 @@ static bool ept12_ad(const struct vcpu *v)
 	return v->nested.vmcs12->ept_pointer & EPTP_AD_ENABLE;
 }
 
+/* L1's EPT12 as the current vmcs12 names it, with the rules L1 was offered. */
+static void ept12_tables(struct vcpu *v, struct ept_tables *t)
+{
+	t->pml4 = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK;
+	t->rules = v->nested.sept->rules12;
+	t->rules.ad = ept12_ad(v);
+	t->read_entry = read_l1_entry;
+	t->ctx = v->vm;
+}
+
 static void walk_ept12(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w)
 {
-	const struct shadow_ept *s = v->nested.sept;
-	struct ept_tables t = {
-	        .pml4 = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK,
-	        .rules = s->rules12,
-	        .read_entry = read_l1_entry,
-	        .ctx = v->vm,
-	};
+	struct ept_tables t;
 
-	t.rules.ad = ept12_ad(v);
+	ept12_tables(v, &t);
 	ept_walk_tables(&t, l2gpa, w);
 }
 
@@ -106,14 +110,11 @@ static bool walk_ept12_cached(struct vcpu *v, uint64_t l2gpa, struct ept_walk *w
 {
 	const struct shadow_ept *s = v->nested.sept;
 	const struct sept_region_cache *rc = &s->region;
-	struct ept_tables t = {
-	        .rules = s->rules12,
-	        .read_entry = read_l1_entry,
-	        .ctx = v->vm,
-	};
+	struct ept_tables t;
 
 	if (!rc->root || rc->root != s->cur || rc->region != l2gpa >> 21)
 		return false;
+	ept12_tables(v, &t);
 	ept_walk_tables_from(&t, rc->pt12, 1, rc->perm12, l2gpa, w);
 	return true;
 }
@@ -134,8 +135,7 @@ static bool set_ad_flags(struct vcpu *v, uint64_t l2gpa, int leaf_level, bool wr
 	uint64_t table = v->nested.vmcs12->ept_pointer & EPT_ADDR_MASK, e = 0;
 
 	for (int level = 4; level >= leaf_level; level--) {
-		unsigned int shift = 12 + 9 * (unsigned int)(level - 1);
-		uint64_t *p = vm_gpa_to_ptr(v->vm, gpa_of(table + 8 * ((l2gpa >> shift) & 511)),
+		uint64_t *p = vm_gpa_to_ptr(v->vm, gpa_of(table + 8ULL * ept_index(l2gpa, level)),
 		                            sizeof(*p));
 		uint64_t set = EPT_ACCESSED | (level == leaf_level && write ? EPT_DIRTY : 0);
 
@@ -185,7 +185,7 @@ static bool init_root(struct shadow_ept *s, struct sept_root *r)
 	return true;
 }
 
-/* vmcs02's EPT_POINTER follows the current root (vmcs02 current). */
+/* vmcs02's EPT_POINTER follows the current root, that of L1's EPTP12 (vmcs02 current). */
 static void point_vmcs02(struct vcpu *v)
 {
 	uint64_t eptp = ept_eptp(&v->nested.sept->cur->ept, false);
@@ -194,6 +194,7 @@ static void point_vmcs02(struct vcpu *v)
 		vmcs_write64(EPT_POINTER, eptp);
 		v->nested.eptp02 = eptp;
 	}
+	v->nested.eptp12_in_vmcs02 = v->nested.vmcs12->ept_pointer;
 }
 
 /* The pool ran out: every root is dropped and filling starts again (never a failure). */
@@ -208,14 +209,10 @@ static void reset_pool(struct shadow_ept *s)
 uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12)
 {
 	struct shadow_ept *s = v->nested.sept;
-	struct sept_root *r = s->cur, *evicted;
+	struct sept_root *r, *evicted;
 	bool hit;
 
-	/* The same role as last time: no lookup, no VMWRITE. */
-	if (r && r->role == (eptp12 & SEPT_ROLE_MASK)) {
-		s->stats.hits++;
-		return ept_eptp(&r->ept, false);
-	}
+	/* The same EPTP12 as last time never gets here (vmcs02.c, sept_root_current). */
 	r = sept_lookup(s, eptp12, &hit, &evicted);
 	if (evicted)
 		empty_root(s, evicted);
@@ -406,11 +403,8 @@ void nested_sept_shootdown(struct vcpu *v)
 		drop_roots(n->sept, false, ep4ta[i]);
 	/* L2 runs on vmcs02, which must not name a dropped root: its role's again. */
 	if (n->in_l2 && vmcs12_ept_enabled(n->vmcs12) && !n->sept->cur) {
-		uint64_t eptp = nested_sept_eptp(v, n->vmcs12->ept_pointer);
-
-		vmcs_write64(EPT_POINTER, eptp);
-		n->eptp02 = eptp;
-		n->eptp12_in_vmcs02 = n->vmcs12->ept_pointer;
+		nested_sept_eptp(v, n->vmcs12->ept_pointer);
+		point_vmcs02(v);
 	}
 	__atomic_store_n(&n->sept_ack, req, __ATOMIC_RELEASE);
 }
@@ -472,11 +466,8 @@ void nested_sept_drop_all(struct vcpu *v)
 {
 	struct shadow_ept *s = v->nested.sept;
 
-	if (!s)
-		return;
-	for (unsigned int i = 0; i < SEPT_ROOTS; i++)
-		if (s->roots[i].role)
-			drop_root(s, &s->roots[i]);
+	if (s)
+		drop_roots(s, true, 0);
 }
 
 void *nested_l2_gpa_to_ptr(struct vcpu *v, uint64_t l2gpa, uint64_t len)
