@@ -151,34 +151,43 @@ bool nested_caps_msr(const struct nested_caps *n, uint32_t msr, uint64_t *val)
 	return true;
 }
 
-uint32_t nested_caps_invvpid_types(const struct nested_caps *n)
+/*
+ * The types of an invalidation instruction L1 may use (bit n: type n):
+ * none without the instruction's own capability bit, else each type whose
+ * bit (type_bits[type], 0 for none) IA32_VMX_EPT_VPID_CAP sets.
+ */
+static uint32_t inv_types(const struct nested_caps *n, uint64_t insn_bit,
+                          const uint64_t type_bits[4])
 {
 	uint64_t cap = nested_caps_get(n, MSR_IA32_VMX_EPT_VPID_CAP);
 	uint32_t types = 0;
 
-	if (!(cap & VMX_VPID_INVVPID))
+	if (!(cap & insn_bit))
 		return 0;
-	if (cap & VMX_VPID_INVVPID_INDIVIDUAL_ADDR)
-		types |= 1u << INVVPID_INDIVIDUAL_ADDR;
-	if (cap & VMX_VPID_INVVPID_SINGLE_CONTEXT)
-		types |= 1u << INVVPID_SINGLE_CONTEXT;
-	if (cap & VMX_VPID_INVVPID_ALL_CONTEXT)
-		types |= 1u << INVVPID_ALL_CONTEXT;
-	if (cap & VMX_VPID_INVVPID_SINGLE_NO_GLOBAL)
-		types |= 1u << INVVPID_SINGLE_CONTEXT_NO_GLOBALS;
+	for (unsigned int t = 0; t < 4; t++)
+		if (cap & type_bits[t])
+			types |= 1u << t;
 	return types;
+}
+
+uint32_t nested_caps_invvpid_types(const struct nested_caps *n)
+{
+	static const uint64_t bits[4] = {
+	        [INVVPID_INDIVIDUAL_ADDR] = VMX_VPID_INVVPID_INDIVIDUAL_ADDR,
+	        [INVVPID_SINGLE_CONTEXT] = VMX_VPID_INVVPID_SINGLE_CONTEXT,
+	        [INVVPID_ALL_CONTEXT] = VMX_VPID_INVVPID_ALL_CONTEXT,
+	        [INVVPID_SINGLE_CONTEXT_NO_GLOBALS] = VMX_VPID_INVVPID_SINGLE_NO_GLOBAL,
+	};
+
+	return inv_types(n, VMX_VPID_INVVPID, bits);
 }
 
 uint32_t nested_caps_invept_types(const struct nested_caps *n)
 {
-	uint64_t cap = nested_caps_get(n, MSR_IA32_VMX_EPT_VPID_CAP);
-	uint32_t types = 0;
+	static const uint64_t bits[4] = {
+	        [INVEPT_SINGLE_CONTEXT] = VMX_EPT_INVEPT_SINGLE_CONTEXT,
+	        [INVEPT_ALL_CONTEXT] = VMX_EPT_INVEPT_ALL_CONTEXT,
+	};
 
-	if (!(cap & VMX_EPT_INVEPT))
-		return 0;
-	if (cap & VMX_EPT_INVEPT_SINGLE_CONTEXT)
-		types |= 1u << INVEPT_SINGLE_CONTEXT;
-	if (cap & VMX_EPT_INVEPT_ALL_CONTEXT)
-		types |= 1u << INVEPT_ALL_CONTEXT;
-	return types;
+	return inv_types(n, VMX_EPT_INVEPT, bits);
 }

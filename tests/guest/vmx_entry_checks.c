@@ -259,6 +259,16 @@ static void secondary_ept(bool ug, uint64_t eptp)
 }
 
 /* A real-mode L2 (CR0.PE = PG = 0, no IA-32e mode) whose CS base is the CPUID it runs first. */
+/* A guest segment register whole: its selector field names it. */
+static void write_segment(uint32_t selector_field, uint16_t sel, uint64_t base, uint32_t ar)
+{
+	/* Selector, base, limit and access rights are 2 apart in each field group. */
+	write(selector_field, sel);
+	write(selector_field - GUEST_ES_SELECTOR + GUEST_ES_BASE, base);
+	write(selector_field - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, 0xffff);
+	write(selector_field - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, ar);
+}
+
 static void real_mode_state(void)
 {
 	static const uint32_t segs[] = {GUEST_SS_SELECTOR, GUEST_DS_SELECTOR, GUEST_ES_SELECTOR};
@@ -266,17 +276,9 @@ static void real_mode_state(void)
 	write(VM_ENTRY_CONTROLS, vmread(VM_ENTRY_CONTROLS) & ~(uint64_t)VM_ENTRY_IA32E_MODE);
 	write(GUEST_CR0, vmread(GUEST_CR0) & ~(CR0_PE | CR0_PG));
 	write(GUEST_CR4, vmread(GUEST_CR4) & ~CR4_PCIDE_BIT);
-	write(GUEST_CS_SELECTOR, 0);
-	write(GUEST_CS_BASE, (uintptr_t)vmx_l2_cpuid_vmcall);
-	write(GUEST_CS_LIMIT, 0xffff);
-	write(GUEST_CS_AR_BYTES, AR_REAL_DATA);
-	for (unsigned int i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		/* Selector, base, limit and access rights are 2 apart in each field group. */
-		write(segs[i], 0);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_BASE, 0);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, 0xffff);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, AR_REAL_DATA);
-	}
+	write_segment(GUEST_CS_SELECTOR, 0, (uintptr_t)vmx_l2_cpuid_vmcall, AR_REAL_DATA);
+	for (unsigned int i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		write_segment(segs[i], 0, 0, AR_REAL_DATA);
 	write(GUEST_RIP, 0);
 }
 
@@ -376,12 +378,8 @@ static void guest_v8086_cs_base(void)
 	write(VM_ENTRY_CONTROLS, vmread(VM_ENTRY_CONTROLS) & ~(uint64_t)VM_ENTRY_IA32E_MODE);
 	write(GUEST_CR4, vmread(GUEST_CR4) & ~(CR4_PAE_BIT | CR4_PCIDE_BIT));
 	write(GUEST_RFLAGS, vmread(GUEST_RFLAGS) | RFLAGS_VM);
-	for (unsigned int i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		write(segs[i], 0x100);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_BASE, 0x1000);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, 0xffff);
-		write(segs[i] - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, AR_REAL_DATA_DPL3);
-	}
+	for (unsigned int i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		write_segment(segs[i], 0x100, 0x1000, AR_REAL_DATA_DPL3);
 	write(GUEST_CS_BASE, 0x1010);
 	write(GUEST_RIP, 0);
 }
