@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_ops.h"
@@ -448,13 +449,21 @@ void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12)
 		req[i] = ask_shootdown(w, all, ep4ta);
 		vcpu_wake_for_device(v, w);
 	}
+	/*
+	 * Bounded: a kicked vCPU leaves guest mode at once on hardware, but an
+	 * emulator may hold the kick back while the guest spins with IF=0
+	 * (docs/bochs.md); no guest may hold this CPU for it. One that is late
+	 * still drops its roots before it next starts to run.
+	 */
+	uint64_t give_up = rdtsc() + SEPT_SHOOTDOWN_WAIT_MS * tsc_khz();
+
 	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *w = &vm->vcpus[i];
 
 		if (w == v || !w->nested.sept)
 			continue;
 		while (__atomic_load_n(&w->nested.sept_ack, __ATOMIC_ACQUIRE) < req[i] &&
-		       vcpu_running(w) && vm->state != VM_ENDED) {
+		       vcpu_running(w) && vm->state != VM_ENDED && rdtsc() < give_up) {
 			if (nested_sept_asked(&v->nested))
 				nested_sept_shootdown(v);
 			cpu_relax();

@@ -27,8 +27,10 @@
 
 #define SEPT_ROOTS 4
 /* EPTP12 bits that key a role: all but the memory type (bits 2:0). */
-#define SEPT_ROLE_MASK      (~7ULL)
-#define SEPT_MIN_POOL_PAGES 8 /* a 4-level walk needs 4 tables; vm.h's minimum gives this */
+#define SEPT_ROLE_MASK (~7ULL)
+/* How long an INVEPT waits, at most, for the VM's running vCPUs to drop their roots. */
+#define SEPT_SHOOTDOWN_WAIT_MS 100
+#define SEPT_MIN_POOL_PAGES    8 /* a 4-level walk needs 4 tables; vm.h's minimum gives this */
 
 struct sept_root {
 	uint64_t role;  /* EPTP12 & SEPT_ROLE_MASK; 0: the slot is free */

@@ -26,6 +26,7 @@
 #include "../../skylake_vmx.h"
 #include "vcpu/guest_mem.h"
 #include "vcpu/slice.h"
+#include "arch/x86/tsc.h"
 #include "vcpu/events.h"
 #include "vcpu/exit_dispatch.h"
 #include "vcpu/exits.h"
@@ -265,6 +266,11 @@ void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v)
 	(void)src;
 	(void)v;
 	fake_env.kicks++;
+}
+
+uint64_t tsc_khz(void)
+{
+	return 1000000; /* a 1 GHz TSC */
 }
 
 bool vcpu_running(const struct vcpu *v)
