@@ -379,14 +379,38 @@ static const char *check_segments(const struct vmcs12 *c, const struct guest_mod
 	return NULL;
 }
 
+/*
+ * 26.3.1.5: an event injected into the HLT state must be one that ends it:
+ * an external interrupt, an NMI, #DB or #MC, or a pending MTF exit.
+ */
+static bool injectable_into_hlt(uint32_t intr)
+{
+	uint32_t type = INTR_TYPE(intr), vector = intr & 0xff;
+
+	return type == ITYPE_EXT_INT || type == ITYPE_NMI ||
+	       (type == ITYPE_HW_EXC &&
+	        (vector == VECTOR_DEBUG || vector == VECTOR_MACHINE_CHECK)) ||
+	       (type == ITYPE_OTHER && vector == 0);
+}
+
 /* 26.3.1.5: activity and interruptibility state. */
-static const char *check_non_register_state(const struct vmcs12 *c)
+static const char *check_non_register_state(const struct vmcs12 *c,
+                                            const struct nested_entry_env *env)
 {
 	uint32_t blk = c->guest_interruptibility_info, intr = c->vm_entry_intr_info_field;
+	uint32_t act = c->guest_activity_state;
 	bool injecting = intr & INTR_INFO_VALID;
 
-	if (c->guest_activity_state != VMX_ACTIVITY_ACTIVE)
-		return "26.3.1.5: activity state not supported (IA32_VMX_MISC offers active only)";
+	if (act != VMX_ACTIVITY_ACTIVE &&
+	    (act != VMX_ACTIVITY_HLT || !(cap(env, MSR_IA32_VMX_MISC) & VMX_MISC_ACTIVITY_HLT)))
+		return "26.3.1.5: activity state not supported (IA32_VMX_MISC offers active and "
+		       "HLT)";
+	if (act == VMX_ACTIVITY_HLT && AR_DPL(c->guest_ss_ar_bytes) != 0)
+		return "26.3.1.5: HLT activity state with SS.DPL not 0";
+	if (act != VMX_ACTIVITY_ACTIVE && (blk & (BLOCK_STI | BLOCK_MOV_SS)))
+		return "26.3.1.5: blocking by STI or MOV SS outside the active state";
+	if (act == VMX_ACTIVITY_HLT && injecting && !injectable_into_hlt(intr))
+		return "26.3.1.5: an event injected into the HLT state that does not end it";
 	if (blk & BLOCK_RESERVED)
 		return "26.3.1.5: interruptibility-state bits 31:5 not 0";
 	/* Needs SGX in CPUID, which Umbra shows no guest (vcpu/cpuid_filter.c). */
@@ -521,7 +545,7 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 	    INTR_TYPE(c->vm_entry_intr_info_field) == ITYPE_EXT_INT &&
 	    !(c->guest_rflags & RFLAGS_IF))
 		return "26.3.1.4: injecting an external interrupt with RFLAGS.IF = 0";
-	why = check_non_register_state(c);
+	why = check_non_register_state(c, env);
 	if (why)
 		return why;
 	if (!link_pointer_ok(c, env)) {

@@ -27,8 +27,12 @@
 #define ENTRY_OFFERED                                                                  \
 	(VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_PAT | \
 	 VM_ENTRY_LOAD_IA32_EFER)
-/* IA32_VMX_MISC bits passed on: EFER.LMA stored on exit, VMWRITE to exit-information fields. */
-#define MISC_OFFERED (VMX_MISC_SAVE_EFER_LMA | VMX_MISC_VMWRITE_ANY_FIELD)
+/*
+ * IA32_VMX_MISC bits passed on: EFER.LMA stored on exit, the HLT activity
+ * state (Umbra halts L2 as it halts any vCPU), VMWRITE to exit-information
+ * fields.
+ */
+#define MISC_OFFERED (VMX_MISC_SAVE_EFER_LMA | VMX_MISC_ACTIVITY_HLT | VMX_MISC_VMWRITE_ANY_FIELD)
 
 /* CR3-target values offered: the CPU's count, at most vmcs12's four fields. */
 static uint32_t cr3_targets(uint64_t misc)
@@ -115,7 +119,7 @@ void nested_caps_init(struct nested_caps *n, const struct vmx_caps *host, uint8_
 	set(n, MSR_IA32_VMX_ENTRY_CTLS, ctl_cap(entry, ~0u, VM_ENTRY_DEFAULT1));
 
 	/*
-	 * The timer's rate if offered; no activity states but active; the
+	 * The timer's rate if offered; of the activity states only HLT; the
 	 * CPU's CR3-target values, up to the four vmcs12 holds (vmcs02 takes
 	 * L1's as they are); 512 MSRs.
 	 */

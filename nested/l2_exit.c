@@ -113,33 +113,23 @@ static void l2_cr_write(struct vcpu *v, unsigned int cr, uint64_t val)
 	vcpu_skip_instruction(v);
 }
 
-/* RDMSR/WRMSR by L2 that L1 does not intercept: true if handled here (L2's state on vmcs02). */
-static bool l2_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+enum msr_pass nested_l2_msr(uint32_t msr, bool write, uint64_t *val)
 {
 	uint64_t efer;
 
-	switch (msr) {
-	case MSR_EFER:
-		if (!write) {
-			*val = vmcs_read64(GUEST_IA32_EFER);
-			return true;
-		}
-		efer = vmcs_read64(GUEST_IA32_EFER);
-		/* LMA is read-only and LME fixed while paging is on, which it always is in L2. */
-		if ((*val & ~EFER_GUEST_ALLOWED) || ((*val ^ efer) & EFER_LME)) {
-			vcpu_inject_exception(v, VECTOR_GP, true, 0);
-			return true;
-		}
-		vmcs_write64(GUEST_IA32_EFER, (*val & ~EFER_LMA) | (efer & EFER_LMA));
-		return true;
-	default:
+	if (msr != MSR_EFER)
 		/* What Umbra lets L1 reach directly, L2 reaches too (L1 did not intercept it). */
-		switch (nested_msr_passthrough(msr, write, val)) {
-		case MSR_PASS_DONE: return true;
-		case MSR_PASS_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return true;
-		default: return false;
-		}
+		return nested_msr_passthrough(msr, write, val);
+	efer = vmcs_read64(GUEST_IA32_EFER);
+	if (!write) {
+		*val = efer;
+		return MSR_PASS_DONE;
 	}
+	/* LMA is read-only and LME fixed while paging is on, which it always is in L2. */
+	if ((*val & ~EFER_GUEST_ALLOWED) || ((*val ^ efer) & EFER_LME))
+		return MSR_PASS_GP;
+	vmcs_write64(GUEST_IA32_EFER, (*val & ~EFER_LMA) | (efer & EFER_LMA));
+	return MSR_PASS_DONE;
 }
 
 /*
@@ -179,9 +169,10 @@ static void for_l1(struct vcpu *v, const struct l2_exit *e)
 		bool write = e->reason == EXIT_REASON_MSR_WRITE;
 
 		val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
-		if (l2_msr(v, e->msr, write, &val)) {
-			vcpu_msr_done(v, write, val);
-			return;
+		switch (nested_l2_msr(e->msr, write, &val)) {
+		case MSR_PASS_DONE: vcpu_msr_done(v, write, val); return;
+		case MSR_PASS_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return;
+		case MSR_PASS_OTHER: break;
 		}
 	}
 	vcpu_handle_exit(v);
@@ -196,6 +187,7 @@ void nested_l2_exit(struct vcpu *v)
 	                    .bitmap_bit = l1_bitmap_bit,
 	                    .ctx = v->vm};
 
+	v->nested.l2_halted = false; /* it ran */
 	if (reason & VM_ENTRY_FAILURE) {
 		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
 		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
@@ -231,6 +223,8 @@ void nested_l2_exit(struct vcpu *v)
 			return;
 		}
 		redeliver_l2_event(v);
+		/* HLT as L1's CPU runs it for L2: the HLT activity state until L2 runs again. */
+		v->nested.l2_halted = e.reason == EXIT_REASON_HLT;
 		for_l1(v, &e);
 		return;
 	case L2_EXIT_UMBRA:
@@ -252,6 +246,18 @@ bool nested_l1_timer_expired(struct vcpu *v, uint64_t now)
 	if (now < nested_l2_timer_deadline(&v->nested))
 		return false;
 	nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
+	return true;
+}
+
+bool nested_l1_nmi(struct vcpu *v)
+{
+	if (!(v->nested.vmcs12->pin_based_vm_exec_control & PIN_BASED_NMI_EXITING))
+		return false;
+	v->nmi_pending = false;
+	nested_vmexit(v, EXIT_REASON_EXCEPTION_NMI, 0,
+	              INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+	/* An NMI's VM exit leaves NMIs blocked until L1's next IRET, as delivery would. */
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, BLOCK_NMI);
 	return true;
 }
 

@@ -41,6 +41,7 @@ struct nested_vmx {
 	bool enabled;             /* the VM asked for nested=1 */
 	bool vmxon;               /* L1 is in VMX operation */
 	bool in_l2;               /* vmcs02 is current: L2 runs */
+	bool l2_halted;           /* L2 is in the HLT activity state: halted, not run since */
 	bool vmcs02_set_up;       /* vmcs02 holds Umbra's constant fields */
 	uint64_t feature_control; /* IA32_FEATURE_CONTROL as L1 wrote it */
 	uint64_t vmxon_ptr;
@@ -62,6 +63,7 @@ struct nested_vmx {
 	uint64_t l1_timer_deadline;
 	/* L2's EFER and PAT derive from L1's without the load controls. */
 	uint64_t l1_efer_at_entry, l1_pat_at_entry;
+	uint64_t l1_dr7_at_entry, l1_debugctl_at_entry; /* L2's without "load debug controls" */
 	/* vmcs02's TSC offset: L1's own (a TSC it wrote) plus L1's for L2 (vmcs02.c). */
 	uint64_t tsc_offset02;
 	bool l1_tsc_offset_stale; /* L2 moved L1's TSC: vmcs01's offset is rewritten on the exit */
@@ -138,6 +140,11 @@ void nested_hw_entry_failed(struct vcpu *v, uint32_t err);
  * interrupt exiting, a nested VM exit delivers it (true); else it goes to L2.
  */
 bool nested_l1_interrupt(struct vcpu *v, uint8_t vector);
+/*
+ * An NMI is pending for the vCPU while L2 runs: if L1 asked for NMI
+ * exiting, a nested VM exit delivers it (true); else it goes to L2.
+ */
+bool nested_l1_nmi(struct vcpu *v);
 
 /*
  * L2 halted (L1 lets it run HLT): what ends the halt besides what ends

@@ -14,6 +14,7 @@
 #include "nested/nested.h"
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
+#include "vcpu/events.h"
 #include "vcpu/guest_mem.h"
 #include "vcpu/vm.h"
 
@@ -198,11 +199,6 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		entry_failure_exit(v, EXIT_REASON_INVALID_STATE, qual, why);
 		return;
 	}
-	bad = nested_check_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
-	if (bad) {
-		entry_failure_exit(v, EXIT_REASON_MSR_LOAD_FAIL, bad, "VM-entry MSR-load list");
-		return;
-	}
 	/* Without the load controls, L2 starts with L1's EFER and PAT. */
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
 		n->l1_efer_at_entry = v->efer;
@@ -214,6 +210,16 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		if (pat != n->l1_pat_at_entry) {
 			n->l1_pat_at_entry = pat;
 			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_PAT);
+		}
+	}
+	/* Without "load debug controls", L2 starts with L1's DR7 and IA32_DEBUGCTL (26.3.2.1). */
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS)) {
+		uint64_t dr7 = vmcs_readl(GUEST_DR7), debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL);
+
+		if (dr7 != n->l1_dr7_at_entry || debugctl != n->l1_debugctl_at_entry) {
+			n->l1_dr7_at_entry = dr7;
+			n->l1_debugctl_at_entry = debugctl;
+			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_DR7);
 		}
 	}
 	n->entry_is_launch = launch;
@@ -231,10 +237,27 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	if (precheck && !hw_precheck(v))
 		return;
 	/* After L2's guest state, on vmcs02 (SDM 26.4): the list's values win over vmcs12's. */
-	if (c->vm_entry_msr_load_count)
-		nested_load_msr_list(v, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count);
+	bad = c->vm_entry_msr_load_count ? nested_load_msr_list(v, c->vm_entry_msr_load_addr,
+	                                                        c->vm_entry_msr_load_count)
+	                                 : 0;
+	if (bad) {
+		/* Those before it stay loaded, as on the CPU; L2 never ran. */
+		n->in_l2 = false;
+		n->l1_timer_deadline = UINT64_MAX;
+		entry_failure_exit(v, EXIT_REASON_MSR_LOAD_FAIL, bad, "VM-entry MSR-load list");
+		return;
+	}
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->entries++;
+	/*
+	 * The HLT activity state: L2 halts before its first instruction, as
+	 * after a HLT of its own, unless an injected event ends it (26.7).
+	 */
+	if (c->guest_activity_state == VMX_ACTIVITY_HLT &&
+	    !(c->vm_entry_intr_info_field & INTR_INFO_VALID)) {
+		n->l2_halted = true;
+		vcpu_halt(v);
+	}
 }
 
 void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code)

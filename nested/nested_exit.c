@@ -20,6 +20,7 @@
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 #include "nested/nvmx_rules.h"
+#include "vcpu/exits.h"
 #include "vcpu/guest_efer.h"
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
@@ -125,68 +126,60 @@ struct msr_entry {
 };
 
 /*
- * Whether an MSR-load list entry can be loaded: SDM 26.4 and 28.6 (no
- * FS/GS base, no x2APIC MSR), WRMSR's own #GP rules, and an MSR Umbra
- * loads (those nested_msr_passthrough reaches; it writes IA32_TSC only
- * through the TSC offset, so not from a list).
+ * One MSR-list entry as the CPU processes it (SDM 26.4, 28.4, 28.6): as
+ * RDMSR/WRMSR at CPL 0 would do on the virtual CPU, in L2's context (vmcs02
+ * current) or L1's, but for what no list may name: x2APIC MSRs, and FS/GS
+ * base in a load list. False where the CPU fails the entry or aborts.
  */
-static bool msr_loadable(const struct msr_entry *e)
+static bool list_msr(struct vcpu *v, const struct msr_entry *e, bool load, uint64_t *val)
 {
-	uint64_t scratch;
+	enum msr_pass p;
 
-	if (e->reserved || e->index == MSR_FS_BASE || e->index == MSR_GS_BASE ||
-	    (e->index >> 8) == MSR_X2APIC_BASE >> 8 || e->index == MSR_IA32_TSC ||
-	    !msr_value_ok(e->index, e->value))
+	if (e->reserved || (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
+	    (load && (e->index == MSR_FS_BASE || e->index == MSR_GS_BASE)))
 		return false;
-	return nested_msr_passthrough(e->index, false, &scratch) == MSR_PASS_DONE;
+	p = v->nested.in_l2 ? nested_l2_msr(e->index, load, val)
+	                    : nested_msr_passthrough(e->index, load, val);
+	if (p != MSR_PASS_OTHER)
+		return p == MSR_PASS_DONE;
+	return vcpu_msr_access(v, e->index, load, val) == VCPU_MSR_DONE;
 }
 
-static const struct msr_entry *list_entry(struct vcpu *v, uint64_t addr, uint32_t i)
+static struct msr_entry *list_entry(struct vcpu *v, uint64_t addr, uint32_t i)
 {
 	return vm_gpa_to_ptr(v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE),
 	                     sizeof(struct msr_entry));
 }
 
-uint32_t nested_check_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
+uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		const struct msr_entry *e = list_entry(v, addr, i);
+		struct msr_entry copy;
 
-		if (!e || !msr_loadable(e)) {
+		if (e)
+			copy = *e; /* read once: another of L1's vCPUs may write it */
+		if (!e || !list_msr(v, &copy, true, &copy.value)) {
 			console_debugf("umbra: debug: vm %s: nested: MSR-load list entry %u (MSR "
 			               "0x%x) refused\n",
-			               v->vm->name, i, e ? e->index : 0);
+			               v->vm->name, i, e ? copy.index : 0);
 			return i + 1;
 		}
 	}
 	return 0;
 }
 
-void nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
-{
-	for (uint32_t i = 0; i < count; i++) {
-		const struct msr_entry *e = list_entry(v, addr, i);
-		struct msr_entry copy = *e; /* read once: another of L1's vCPUs may write it */
-
-		/* Checked whole before; an entry changed since is L1's race, and not loaded. */
-		if (msr_loadable(&copy))
-			nested_msr_passthrough(copy.index, true, &copy.value);
-	}
-}
-
 /* The VM-exit MSR-store list: L2's values, vmcs02 current. False if an entry is refused. */
 static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
 {
-	if (!count)
-		return true;
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02); /* L2's MSRs are read where they are */
 	for (uint32_t i = 0; i < count; i++) {
-		struct msr_entry *e = vm_gpa_to_ptr(
-		        v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE), sizeof(*e));
+		struct msr_entry *e = list_entry(v, addr, i);
+		uint64_t val;
 
-		if (!e || e->reserved || (e->index >> 8) == MSR_X2APIC_BASE >> 8 ||
-		    nested_msr_passthrough(e->index, false, &e->value) != MSR_PASS_DONE)
+		if (!e || !list_msr(v, e, false, &val))
 			return false;
+		e->value = val;
 	}
 	return true;
 }
@@ -358,8 +351,12 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	if (l2_ran) {
 		save_l2_hot(c);
 		save_l1_timer(v, c);
+		/* Umbra halts L2 itself (vmcs02 stays active): the state is the HLT's. */
+		c->guest_activity_state = n->l2_halted ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE;
+		n->l2_halted = false;
 		n->l2_rare_stale = true;
-		if (!store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
+		if (c->vm_exit_msr_store_count &&
+		    !store_msr_list(v, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count)) {
 			vm_end_error(v->vm, "VMX abort: the VM-exit MSR-store list of L1's vmcs12 "
 			                    "names an MSR Umbra cannot store (L1 triple fault)");
 			return;
@@ -381,12 +378,8 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	shadow_vmcs_load(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
-	if (c->vm_exit_msr_load_count) {
-		bad = nested_check_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
-		if (!bad)
-			nested_load_msr_list(v, c->vm_exit_msr_load_addr,
-			                     c->vm_exit_msr_load_count);
-	}
+	if (c->vm_exit_msr_load_count)
+		bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
 	if (bad) {
 		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */
 		c->abort = 1; /* VMX-abort indicator 1: failure loading an MSR on VM exit */

@@ -92,11 +92,17 @@ enum msr_pass { MSR_PASS_DONE, MSR_PASS_GP, MSR_PASS_OTHER };
 enum msr_pass nested_msr_passthrough(uint32_t msr, bool write, uint64_t *val);
 
 /*
- * nested_exit.c: the MSR-load list at guest-physical addr. Checked whole
- * first (0, or the 1-based failing entry), then loaded on the current VMCS
- * (L2's at a VM entry, after its guest state; L1's at a VM exit).
+ * l2_exit.c: RDMSR/WRMSR of msr in L2's context (vmcs02 current) where
+ * Umbra keeps L2's own value: EFER and nested_msr_passthrough's set.
  */
-uint32_t nested_check_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
-void nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
+enum msr_pass nested_l2_msr(uint32_t msr, bool write, uint64_t *val);
+
+/*
+ * nested_exit.c: the MSR-load list at guest-physical addr, loaded in order
+ * on the current VMCS (L2's at a VM entry, after its guest state; L1's at a
+ * VM exit). 0, or the 1-based entry that failed (those before it loaded,
+ * as on the CPU).
+ */
+uint32_t nested_load_msr_list(struct vcpu *v, uint64_t addr, uint32_t count);
 
 #endif

@@ -121,8 +121,8 @@ static void write_msr_state(struct vcpu *v, const struct vmcs12 *c)
 		vmcs_writel(GUEST_DR7, c->guest_dr7);
 		vmcs_write64(GUEST_IA32_DEBUGCTL, c->guest_ia32_debugctl);
 	} else {
-		vmcs_writel(GUEST_DR7, DR7_RESET);
-		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+		vmcs_writel(GUEST_DR7, n->l1_dr7_at_entry);
+		vmcs_write64(GUEST_IA32_DEBUGCTL, n->l1_debugctl_at_entry);
 	}
 }
 
@@ -201,7 +201,7 @@ bool vmcs02_umbra_field(uint32_t encoding)
 	case GUEST_IA32_PERF_GLOBAL_CTRL: /* its load control is not offered */
 	case GUEST_SMBASE:                /* no SMM */
 	case VMX_PREEMPTION_TIMER_VALUE:  /* Umbra's slices and L1's deadline (slice_arm) */
-		return true;
+	case GUEST_ACTIVITY_STATE: /* Umbra halts L2 as any vCPU (nested_entry.c) */ return true;
 	default: return false;
 	}
 }

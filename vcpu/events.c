@@ -343,8 +343,12 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now)
 		vcpu_events_before_entry(v, now);
 		return;
 	}
-	/* An NMI goes before interrupts (L1's NMIs wait while L2 runs: docs/guest-abi.md). */
-	if (v->nmi_pending && !v->nested.in_l2 && inject_nmi(v, now))
+	/* An NMI goes before interrupts; while L2 runs, to L1 as an exit if L1 asked. */
+	if (v->nmi_pending && v->nested.in_l2 && !v->exception_injected && nested_l1_nmi(v)) {
+		vcpu_events_before_entry(v, now); /* now in L1: inject what is still pending */
+		return;
+	}
+	if (v->nmi_pending && inject_nmi(v, now))
 		return;
 	poll_devices(v, now);
 	/* The PIC's INTR goes first, as the APIC passes ExtINT by (it has no priority there). */
@@ -419,14 +423,20 @@ static bool vm_can_progress(struct vm *vm)
 
 void vcpu_exit_hlt(struct vcpu *v)
 {
-	uint64_t rflags = reg_cache_read(&v->regs, REG_RFLAGS);
 	uint32_t blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	bool wake, if_on, apic_only;
 
 	vcpu_skip_instruction(v);
 	/* HLT completed: an STI or MOV SS shadow before it is over. */
 	if (blocking & (BLOCK_STI | BLOCK_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, blocking & ~(BLOCK_STI | BLOCK_MOV_SS));
+	vcpu_halt(v);
+}
+
+void vcpu_halt(struct vcpu *v)
+{
+	uint64_t rflags = reg_cache_read(&v->regs, REG_RFLAGS);
+	bool wake, if_on, apic_only;
+
 	/*
 	 * In L2, L1's local-APIC interrupts with external-interrupt exiting
 	 * end the halt whatever IF says (they exit to L1); the PIC's reach only

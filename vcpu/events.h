@@ -45,6 +45,11 @@ void vcpu_events_before_entry(struct vcpu *v, uint64_t now);
 
 /* Exits. */
 void vcpu_exit_hlt(struct vcpu *v);
+/*
+ * The vCPU halts, as after a HLT (RIP already past it): it waits, off its
+ * CPU, for what ends a halt; at once if that is already pending.
+ */
+void vcpu_halt(struct vcpu *v);
 void vcpu_exit_interrupt_window(struct vcpu *v);
 /* NMI-window exit: the NMI that was blocked may go now. */
 void vcpu_exit_nmi_window(struct vcpu *v);

@@ -44,36 +44,34 @@ void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val)
 	vcpu_skip_instruction(v);
 }
 
+enum vcpu_msr_result vcpu_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	bool gp;
+
+	/* IA32_FEATURE_CONTROL and the VMX capabilities of a nested-enabled VM. */
+	if (nested_msr(v, msr, write, val, &gp))
+		return gp ? VCPU_MSR_GP : VCPU_MSR_DONE;
+	if (vcpu_lapic_msr(v, msr, write, val))
+		return VCPU_MSR_DONE;
+	switch (write ? platform_msr_write(v, msr, *val) : platform_msr_read(v, msr, val)) {
+	case PLATFORM_MSR_DONE: return VCPU_MSR_DONE;
+	case PLATFORM_MSR_GP: return VCPU_MSR_GP;
+	case PLATFORM_MSR_NONE: break;
+	}
+	if (write && msr == MSR_EFER)
+		return efer_write(v, *val) ? VCPU_MSR_DONE : VCPU_MSR_GP;
+	return VCPU_MSR_UNKNOWN;
+}
+
 void vcpu_exit_msr(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->gprs.rcx;
 	uint64_t val = (v->gprs.rdx << 32) | (uint32_t)v->gprs.rax;
-	bool gp;
 
-	/* IA32_FEATURE_CONTROL and the VMX capabilities of a nested-enabled VM. */
-	if (nested_msr(v, msr, write, &val, &gp)) {
-		if (gp)
-			vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		vcpu_msr_done(v, write, val);
-		return;
-	}
-	if (vcpu_lapic_msr(v, msr, write, &val)) {
-		vcpu_msr_done(v, write, val);
-		return;
-	}
-
-	switch (write ? platform_msr_write(v, msr, val) : platform_msr_read(v, msr, &val)) {
-	case PLATFORM_MSR_DONE: vcpu_msr_done(v, write, val); return;
-	case PLATFORM_MSR_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return;
-	case PLATFORM_MSR_NONE: break;
-	}
-	if (write && msr == MSR_EFER) {
-		if (!efer_write(v, val)) {
-			vcpu_inject_exception(v, VECTOR_GP, true, 0);
-			return;
-		}
-		vcpu_msr_done(v, write, val);
-		return;
+	switch (vcpu_msr_access(v, msr, write, &val)) {
+	case VCPU_MSR_DONE: vcpu_msr_done(v, write, val); return;
+	case VCPU_MSR_GP: vcpu_inject_exception(v, VECTOR_GP, true, 0); return;
+	case VCPU_MSR_UNKNOWN: break;
 	}
 	if (v->vm->strict) {
 		if (write)

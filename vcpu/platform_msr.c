@@ -13,7 +13,15 @@
 #define MSR_IA32_MCG_CAP      0x179
 #define MSR_IA32_MCG_STATUS   0x17a
 #define MSR_IA32_MISC_ENABLE  0x1a0
+#define MSR_IA32_DEBUGCTL     0x1d9
 #define MSR_IA32_XSS          0xda0
+
+/*
+ * IA32_DEBUGCTL's bits a guest may set: LBR and BTF (no branch-trace store,
+ * no performance monitoring). It lives in the VMCS's guest field, which VM
+ * entry loads and VM exit saves ("load/save debug controls").
+ */
+#define DEBUGCTL_WRITABLE 0x3ULL
 
 /* Fast strings on; no branch-trace store, no PEBS (no performance monitoring is offered). */
 #define MISC_ENABLE_FAST_STRINGS     (1ULL << 0)
@@ -57,6 +65,7 @@ enum platform_msr_result platform_msr_read(struct vcpu *v, uint32_t msr, uint64_
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID: /* no microcode to report */
 	case MSR_IA32_XSS: *val = 0; break;
+	case MSR_IA32_DEBUGCTL: *val = vmcs_read64(GUEST_IA32_DEBUGCTL); break;
 	default: return PLATFORM_MSR_NONE;
 	}
 	return PLATFORM_MSR_DONE;
@@ -89,6 +98,11 @@ enum platform_msr_result platform_msr_write(struct vcpu *v, uint32_t msr, uint64
 		/* No supervisor state components are offered (CPUID.(0xD,1):ECX is 0). */
 		if (val)
 			return PLATFORM_MSR_GP;
+		break;
+	case MSR_IA32_DEBUGCTL:
+		if (val & ~DEBUGCTL_WRITABLE)
+			return PLATFORM_MSR_GP;
+		vmcs_write64(GUEST_IA32_DEBUGCTL, val);
 		break;
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_PLATFORM_ID: return PLATFORM_MSR_GP; /* read-only */

@@ -1,7 +1,8 @@
 /*
  * The MSRs a PC kernel expects of its CPU, emulated per vCPU: the TSC
  * (a write moves this vCPU's TSC offset), IA32_TSC_ADJUST, MISC_ENABLE,
- * the MTRRs, the machine-check globals, the microcode probes and IA32_XSS.
+ * the MTRRs, the machine-check globals, the microcode probes, IA32_XSS
+ * and IA32_DEBUGCTL.
  * docs/guest-abi.md lists them with what each does.
  */
 #ifndef VCPU_PLATFORM_MSR_H

@@ -55,6 +55,7 @@
 #define DR7_RESET 0x400ULL
 
 /* Exception vectors (SDM Vol. 3, 6.3.1); 32 is the first one free for interrupts. */
+#define VECTOR_DEBUG         1
 #define VECTOR_NMI           2
 #define VECTOR_UD            6
 #define VECTOR_DOUBLE_FAULT  8

@@ -275,8 +275,35 @@ static void test_guest_state(void **state)
 	setup(NULL);
 	c.vm_entry_intr_info_field = 0x80000000 | 0x20; /* external interrupt, IF = 0 */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.4: injecting an external");
+	/* HLT is offered (IA32_VMX_MISC bit 6): with SS.DPL 0 and no STI/MOV-SS blocking. */
 	setup(NULL);
-	c.guest_activity_state = VMX_ACTIVITY_HLT; /* not offered */
+	c.guest_activity_state = VMX_ACTIVITY_HLT;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_ss_ar_bytes |= 3u << 5; /* CPL 3: CS, SS and their RPLs agree */
+	c.guest_cs_ar_bytes |= 3u << 5;
+	c.guest_ss_selector |= 3;
+	c.guest_cs_selector |= 3;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: HLT activity state with");
+	c.guest_activity_state = VMX_ACTIVITY_ACTIVE;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	setup(NULL);
+	c.guest_activity_state = VMX_ACTIVITY_HLT;
+	c.guest_rflags |= 0x200;
+	c.guest_interruptibility_info = 1; /* STI blocking, IF = 1 */
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: blocking by STI or MOV SS");
+	/* Into HLT, only what ends it may be injected: an external interrupt does, #UD does not. */
+	setup(NULL);
+	c.guest_activity_state = VMX_ACTIVITY_HLT;
+	c.guest_rflags |= 0x200;
+	c.vm_entry_intr_info_field = 0x80000000 | 0x20;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.vm_entry_intr_info_field = 0x80000000 | 3u << 8 | 6;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: an event injected into");
+	/* Shutdown and wait-for-SIPI are not offered. */
+	setup(NULL);
+	c.guest_activity_state = VMX_ACTIVITY_SHUTDOWN;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: activity state");
+	c.guest_activity_state = VMX_ACTIVITY_WAIT_SIPI;
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: activity state");
 	setup(NULL);
 	c.guest_interruptibility_info = 1; /* STI blocking with IF = 0 */

@@ -119,7 +119,10 @@ static void test_not_offered(void **state)
 	                 1u << INVEPT_SINGLE_CONTEXT | 1u << INVEPT_ALL_CONTEXT);
 	assert_true(v & VMX_VPID_INVVPID);
 	v = msr(MSR_IA32_VMX_MISC);
-	assert_int_equal(v & (VMX_MISC_TIMER_RATE_MASK | VMX_MISC_ACTIVITY_HLT), 0);
+	assert_int_equal(v & VMX_MISC_TIMER_RATE_MASK, 0);
+	/* Of the activity states, HLT (Umbra halts L2 itself); not shutdown or wait-for-SIPI. */
+	assert_true(v & VMX_MISC_ACTIVITY_HLT);
+	assert_false(v & (VMX_MISC_ACTIVITY_SHUTDOWN | VMX_MISC_ACTIVITY_WAIT_SIPI));
 	assert_int_equal(v >> VMX_MISC_CR3_TARGETS_SHIFT & VMX_MISC_CR3_TARGETS_MASK, 4);
 	/* No VM functions: RDMSR of IA32_VMX_VMFUNC is #GP (absent). */
 	assert_false(nested_caps_msr(&n, MSR_IA32_VMX_VMFUNC, &v));

@@ -278,9 +278,43 @@ static void test_msr_load_list(void **state)
 	assert_int_equal(saved->abort, 1);
 	assert_int_equal(saved->guest_rip, L2_RIP);
 	/* A list outside RAM or with a reserved half refuses its first entry. */
-	assert_int_equal(nested_check_msr_list(v, FAKE_RAM_SIZE, 1), 1);
+	assert_int_equal(nested_load_msr_list(v, FAKE_RAM_SIZE, 1), 1);
 	e[0].reserved = 1;
-	assert_int_equal(nested_check_msr_list(v, MSR_LIST_GPA, 1), 1);
+	assert_int_equal(nested_load_msr_list(v, MSR_LIST_GPA, 1), 1);
+}
+
+/*
+ * Any MSR the virtual CPU has goes in a list (SDM 26.4, 28.4, 28.6), not
+ * only the pass-through ones: IA32_TSC stored and loaded, and a list of
+ * 512 entries (IA32_VMX_MISC's recommended maximum) whole.
+ */
+static void test_msr_lists_any_msr(void **state)
+{
+	struct msr_entry *e = fake_gpa(MSR_LIST_GPA);
+
+	(void)state;
+	for (unsigned int i = 0; i < 512; i++)
+		e[i] = (struct msr_entry){MSR_IA32_TSC, 0, 1000 + i};
+	c->vm_exit_msr_store_addr = MSR_LIST_GPA;
+	c->vm_exit_msr_store_count = 1;
+	c->vm_exit_msr_load_addr = MSR_LIST_GPA + 16;
+	c->vm_exit_msr_load_count = 511;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	assert_false(fake_env.vm_ended);
+	/* L2's TSC: nested_msr_passthrough reads it, as the VMCS offsets it. */
+	assert_int_not_equal(e[0].value, 1000);
+	assert_int_equal(fake_env.tsc_writes, 511);
+	assert_int_equal(fake_env.tsc_written, 1000 + 511);
+	/* An MSR the virtual CPU lacks is refused at its place in the list. */
+	setup(NULL);
+	e[0] = (struct msr_entry){MSR_IA32_TSC, 0, 5};
+	e[1] = (struct msr_entry){0x12345678, 0, 0};
+	c->vm_exit_msr_load_addr = MSR_LIST_GPA;
+	c->vm_exit_msr_load_count = 2;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	assert_true(fake_env.vm_ended);
+	assert_non_null(strstr(fake_env.end_reason, "MSR-load entry 2"));
+	assert_int_equal(fake_env.tsc_writes, 1); /* the first was loaded, as on the CPU */
 }
 
 static void test_msr_passthrough(void **state)
@@ -343,6 +377,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_l1_preemption_timer_saved, setup),
 	        cmocka_unit_test_setup(test_msr_store_list, setup),
 	        cmocka_unit_test_setup(test_msr_load_list, setup),
+	        cmocka_unit_test_setup(test_msr_lists_any_msr, setup),
 	        cmocka_unit_test_setup(test_msr_passthrough, setup),
 	};
 

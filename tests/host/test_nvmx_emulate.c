@@ -534,11 +534,73 @@ static void test_vmlaunch_fails(void **state)
 	launch(bad_msr_load);
 	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_MSR_LOAD_FAIL);
 	assert_int_equal(n->vmcs12->exit_qualification, 1);
+	assert_false(n->in_l2);
+	assert_int_equal(fake_vmptrst(), pa01);
 	/* Mov-SS blocking: VMfailValid. */
 	setup(NULL);
 	fake_vmcs_set(pa01, GUEST_INTERRUPTIBILITY_INFO, 2);
 	launch(NULL);
 	assert_false(n->in_l2);
+}
+
+static void hlt_state(struct vmcs12 *c)
+{
+	c->guest_activity_state = VMX_ACTIVITY_HLT;
+}
+
+static void hlt_state_injecting(struct vmcs12 *c)
+{
+	hlt_state(c);
+	c->guest_rflags |= RFLAGS_IF;
+	c->vm_entry_intr_info_field = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | 0x30;
+}
+
+/*
+ * The HLT activity state: an entry into it halts L2 (vmcs02 stays active,
+ * Umbra halts the vCPU), and an exit while L2 is halted saves it; an
+ * injected event ends it at the entry.
+ */
+static void test_hlt_activity_state(void **state)
+{
+	(void)state;
+	launch(hlt_state);
+	assert_true(n->in_l2);
+	assert_true(n->l2_halted);
+	assert_int_equal(fake_env.halts, 1);
+	assert_int_equal(fake_vmcs_get(n->vmcs02.vmcs_pa, GUEST_ACTIVITY_STATE),
+	                 VMX_ACTIVITY_ACTIVE);
+	nested_vmexit(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
+	assert_int_equal(n->vmcs12->guest_activity_state, VMX_ACTIVITY_HLT);
+	assert_false(n->l2_halted);
+	/* L2 ran before this exit: active. */
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	n->l2_halted = false;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	assert_int_equal(n->vmcs12->guest_activity_state, VMX_ACTIVITY_ACTIVE);
+	setup(NULL);
+	launch(hlt_state_injecting);
+	assert_true(n->in_l2);
+	assert_false(n->l2_halted);
+	assert_int_equal(fake_env.halts, 0);
+}
+
+/* An NMI while L2 runs: a VM exit if L1 asked for NMI exiting (NMIs then blocked), else L2's. */
+static void test_nmi_in_l2(void **state)
+{
+	(void)state;
+	launch(NULL);
+	v->nmi_pending = true;
+	assert_false(nested_l1_nmi(v));
+	assert_true(n->in_l2);
+	assert_true(v->nmi_pending);
+	n->vmcs12->pin_based_vm_exec_control |= PIN_BASED_NMI_EXITING;
+	assert_true(nested_l1_nmi(v));
+	assert_false(n->in_l2);
+	assert_false(v->nmi_pending);
+	assert_int_equal(n->vmcs12->vm_exit_reason, EXIT_REASON_EXCEPTION_NMI);
+	assert_int_equal(n->vmcs12->vm_exit_intr_info,
+	                 INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+	assert_int_equal(fake_vmcs_get(pa01, GUEST_INTERRUPTIBILITY_INFO), BLOCK_NMI);
 }
 
 /*
@@ -674,6 +736,8 @@ int main(void)
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
 	        cmocka_unit_test_setup(test_checks_after_writes, setup),
 	        cmocka_unit_test_setup(test_hw_precheck, setup),
+	        cmocka_unit_test_setup(test_hlt_activity_state, setup),
+	        cmocka_unit_test_setup(test_nmi_in_l2, setup),
 	        cmocka_unit_test_setup(test_nested_msrs_and_crs, setup),
 	        cmocka_unit_test_setup(test_init_signal_and_free, setup),
 	};

@@ -17,9 +17,11 @@
 #include "nested_env.h"
 #include "vcpu/vmcs_setup.h"
 
-#define VMCS12_GPA 0x5000
-#define L1_EFER    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-#define L1_PAT     0x0007040600070406ULL
+#define VMCS12_GPA  0x5000
+#define L1_EFER     (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define L1_PAT      0x0007040600070406ULL
+#define L1_DR7      0x401ULL /* L1's, as nested_vmentry reads them from vmcs01 */
+#define L1_DEBUGCTL 0x2ULL
 
 extern uint64_t nested_msr_bitmap02; /* vmcs02.c */
 
@@ -37,6 +39,8 @@ static int setup(void **state)
 	fake_valid_vmcs12(c);
 	v->nested.l1_efer_at_entry = L1_EFER;
 	v->nested.l1_pat_at_entry = L1_PAT;
+	v->nested.l1_dr7_at_entry = L1_DR7;
+	v->nested.l1_debugctl_at_entry = L1_DEBUGCTL;
 	pa02 = v->nested.vmcs02.vmcs_pa;
 	nested_switch_vmcs(v, &v->nested.vmcs02);
 	return 0;
@@ -167,11 +171,11 @@ static void test_msr_state_without_load_controls(void **state)
 	c->guest_dr7 = 0xff;
 	c->guest_ia32_debugctl = 1;
 	prepare();
-	/* L1's EFER and PAT carry over; LMA/LME follow the IA-32e mode control. */
+	/* L1's EFER, PAT, DR7 and DEBUGCTL carry over; LMA/LME follow the IA-32e mode control. */
 	assert_int_equal(f02(GUEST_IA32_EFER), L1_EFER);
 	assert_int_equal(f02(GUEST_IA32_PAT), L1_PAT);
-	assert_int_equal(f02(GUEST_DR7), 0x400);
-	assert_int_equal(f02(GUEST_IA32_DEBUGCTL), 0);
+	assert_int_equal(f02(GUEST_DR7), L1_DR7);
+	assert_int_equal(f02(GUEST_IA32_DEBUGCTL), L1_DEBUGCTL);
 	assert_true(vmcs12_write(c, VM_ENTRY_CONTROLS, c->vm_entry_controls & ~VM_ENTRY_IA32E_MODE,
 	                         false) == 0);
 	prepare();

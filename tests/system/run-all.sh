@@ -550,7 +550,7 @@ done
 # guest; each nested run must give the bare run's outcomes, but where
 # tests/system/nested-divergences/ says why not (issue 5). Bochs bugs the
 # bare runs tolerate: docs/bochs.md.
-NESTED_PAYLOADS=(vmx_insn vmx_entry_checks nested_basic vmx_bad_input l2_streams nested_ept)
+NESTED_PAYLOADS=(vmx_insn vmx_entry_checks nested_basic vmx_bad_input l2_streams nested_ept vmx_conformance)
 for p in "${NESTED_PAYLOADS[@]}"; do
 	want "bochs-bare-$p" || continue
 	cat >"$BUILD/system/grub-bare-$p.cfg" <<-EOF
@@ -571,9 +571,9 @@ for p in "${NESTED_PAYLOADS[@]}"; do
 done
 if want bochs-nested; then
 	"$ROOT/scripts/make-iso.sh" "$BUILD/system/nested.iso" "$ROOT/tests/system/grub-nested.cfg" \
-		"$ELF" "$GUEST"/{vmx_insn,vmx_entry_checks,nested_basic,vmx_bad_input,l2_streams,nested_ept,basic}.elf || exit 1
+		"$ELF" "$GUEST"/{vmx_insn,vmx_entry_checks,nested_basic,vmx_bad_input,l2_streams,nested_ept,vmx_conformance,basic}.elf || exit 1
 	dir=$BUILD/system/bochs-nested
-	NESTED_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=7 pass=7 fail=0\$" "not:panic|exception"
+	NESTED_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=8 pass=8 fail=0\$" "not:panic|exception"
 		"not:the CPU refused")
 	for p in "${NESTED_PAYLOADS[@]}" bystander; do payload_passes NESTED_CHECKS "$p"; done
 	# A VM entry Umbra's checks refuse says which SDM rule, at debug level.

@@ -37,9 +37,10 @@
 #define EXIT_CONTROLS_KNOWN                                                                \
 	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_IA32_PAT | \
 	 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |         \
-	 VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)
-#define ENTRY_CONTROLS_KNOWN \
-	(VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE)
+	 VM_EXIT_SAVE_VMX_PREEMPTION_TIMER | VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define ENTRY_CONTROLS_KNOWN                                                      \
+	(VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_IA32E_MODE | \
+	 VM_ENTRY_LOAD_DEBUG_CONTROLS)
 
 /* True if a constant set of bits lies within known (usable in _Static_assert). */
 #define CONTROLS_WITHIN(bits, known) (((bits) & ~(uint32_t)(known)) == 0)

@@ -39,6 +39,9 @@ struct fake_env {
 	unsigned int slice_arms;
 	unsigned int enters;
 	unsigned int host_state_setups;
+	unsigned int halts;      /* vcpu_halt() */
+	unsigned int tsc_writes; /* vcpu_msr_access() writes of IA32_TSC, the last value */
+	uint64_t tsc_written;
 	int acked_vector; /* vlapic_ack(), -1 if none */
 	bool vm_ended;
 	char end_reason[256];
@@ -46,6 +49,8 @@ struct fake_env {
 	unsigned int console_lines;
 };
 extern struct fake_env fake_env;
+/* What vcpu_msr_access() reads of IA32_TSC. */
+#define FAKE_TSC_READ 0x7a5c0000ULL
 
 /*
  * A fresh world: fake VMCSs, per-CPU data, recorded calls, guest RAM; the

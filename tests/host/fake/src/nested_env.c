@@ -162,6 +162,12 @@ void slice_arm(struct vcpu *v, uint64_t now)
 	fake_env.slice_arms++;
 }
 
+void vcpu_halt(struct vcpu *v)
+{
+	(void)v;
+	fake_env.halts++;
+}
+
 unsigned int vcpu_cpl(struct vcpu *v)
 {
 	(void)v;
@@ -175,6 +181,21 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	fake_env.vector = vector;
 	fake_env.has_error = has_error;
 	fake_env.error = error;
+}
+
+/* The virtual CPU's own MSRs, as far as the tests need: IA32_TSC only. */
+enum vcpu_msr_result vcpu_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	(void)v;
+	if (msr != MSR_IA32_TSC)
+		return VCPU_MSR_UNKNOWN;
+	if (write) {
+		fake_env.tsc_writes++;
+		fake_env.tsc_written = *val;
+	} else {
+		*val = FAKE_TSC_READ;
+	}
+	return VCPU_MSR_DONE;
 }
 
 void vcpu_inject_access_fault(struct vcpu *v, uint64_t la, int rc, enum guest_access acc)
