@@ -536,6 +536,18 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
+if want bochs-migrate; then
+	# 4 VMs on 2 CPUs: CPU 0's two short ones end first, and it takes one of
+	# CPU 1's two long ones (vCPU migration, docs/scheduler.md); every VM passes.
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/migrate.iso" "$ROOT/tests/system/grub-migrate.cfg" \
+		"$ELF" "$GUEST/sched.elf" || exit 1
+	MIGRATE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=4 pass=4 fail=0\$" "not:panic|exception"
+		"has:^umbra: debug: sched: vm long[01] vcpu 0 moves from cpu 1 to cpu 0\$"
+		"has:^umbra: sched all cpus=2 migrations=[1-9][0-9]* "
+		"has:^umbra: host frames free: ([0-9]+) before the VMs, \\1 after\$")
+	for vm in short0 short1 long0 long1; do payload_passes MIGRATE_CHECKS "$vm"; done
+	run_bochs bochs-migrate --iso "$BUILD/system/migrate.iso" --cpus 2 -- "${MIGRATE_CHECKS[@]}"
+fi
 for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi acpi string_io irq_routing; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the
