@@ -92,6 +92,16 @@ void nested_vcpu_release_vmcs(struct vcpu *v)
 		nested_sept_drop_all(v);
 }
 
+void nested_vcpu_arrive(struct vcpu *v)
+{
+	if (!v->nested.enabled)
+		return;
+	/* What this CPU may hold of L2's VPIDs is from an earlier stay here: stale. */
+	nested_flush_vpids(v);
+	if (v->nested.sept)
+		nested_sept_repoint(v);
+}
+
 void nested_report(const struct vcpu *v)
 {
 	const struct nested_vmx *n = &v->nested;

@@ -105,8 +105,19 @@ void nested_tsc_offset_moved(struct vcpu *v);
 struct frame_alloc;
 int nested_vcpu_alloc(struct vcpu *v, struct frame_alloc *fa);
 void nested_vcpu_free(struct vcpu *v, struct frame_alloc *fa);
-/* On the vCPU's CPU as it finishes: VMCLEARs vmcs02 and the shadow VMCS, whichever exist. */
+/*
+ * On the vCPU's CPU as it finishes, or as it leaves for another CPU
+ * (vcpu/migrate.c): VMCLEARs vmcs02 and the shadow VMCS, whichever exist,
+ * and drops its EPT02 roots, with an INVEPT of each on this CPU, the one
+ * that used them.
+ */
 void nested_vcpu_release_vmcs(struct vcpu *v);
+/*
+ * On the CPU it moved to, after nested_vcpu_release_vmcs() on the old one,
+ * with v->loaded current: L2's VPIDs flushed here; if L2 runs on EPT12,
+ * vmcs02 gets a root again.
+ */
+void nested_vcpu_arrive(struct vcpu *v);
 
 /* RDMSR/WRMSR by L1 of IA32_FEATURE_CONTROL and the IA32_VMX_* MSRs; false if not one of them. */
 bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *gp);

@@ -80,6 +80,12 @@ static void flush_vpid(uint16_t vpid)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
 
+void nested_flush_vpids(struct vcpu *v)
+{
+	for (unsigned int s = 0; s <= VPID_MAP_SLOTS; s++)
+		flush_vpid((uint16_t)(v->nested.vpid02_base + s));
+}
+
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
 {
 	struct nested_vmx *n = &v->nested;

@@ -31,6 +31,8 @@ void nested_entry_refused(struct vcpu *v, const char *when, const char *what, ui
 
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
+/* Every hardware VPID of L2's (each L1 VPID's slot, and the one without), flushed on this CPU. */
+void nested_flush_vpids(struct vcpu *v);
 
 /*
  * shadow_ept.c: L2's EPT violations with EPT12 on: given to L1 (a nested
@@ -50,6 +52,8 @@ uint64_t nested_sept_eptp(struct vcpu *v, uint64_t eptp12);
 void nested_invept(struct vcpu *v, uint64_t type, uint64_t eptp12);
 /* Every root dropped (VMXOFF, the vCPU's end), on the vCPU's CPU. */
 void nested_sept_drop_all(struct vcpu *v);
+/* After roots were dropped: vmcs02 (current) names its role's root again if L2 runs on EPT12. */
+void nested_sept_repoint(struct vcpu *v);
 /* VM creation: the vCPU's shadow-EPT state and its pool of pool_pages table frames. */
 int nested_sept_alloc(struct vcpu *v, struct frame_alloc *fa, uint64_t pool_pages);
 void nested_sept_free(struct vcpu *v, struct frame_alloc *fa);

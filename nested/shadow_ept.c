@@ -383,6 +383,17 @@ static void drop_roots(struct shadow_ept *s, bool all, uint64_t ep4ta)
 	}
 }
 
+void nested_sept_repoint(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+
+	/* L2 runs on vmcs02, which must not name a dropped root: its role's again. */
+	if (n->in_l2 && vmcs12_ept_enabled(n->vmcs12) && !n->sept->cur) {
+		nested_sept_eptp(v, n->vmcs12->ept_pointer);
+		point_vmcs02(v);
+	}
+}
+
 void nested_sept_shootdown(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
@@ -402,11 +413,7 @@ void nested_sept_shootdown(struct vcpu *v)
 		drop_roots(n->sept, true, 0);
 	for (uint32_t i = 0; i < count && !all; i++)
 		drop_roots(n->sept, false, ep4ta[i]);
-	/* L2 runs on vmcs02, which must not name a dropped root: its role's again. */
-	if (n->in_l2 && vmcs12_ept_enabled(n->vmcs12) && !n->sept->cur) {
-		nested_sept_eptp(v, n->vmcs12->ept_pointer);
-		point_vmcs02(v);
-	}
+	nested_sept_repoint(v);
 	__atomic_store_n(&n->sept_ack, req, __ATOMIC_RELEASE);
 }
 

@@ -3,7 +3,8 @@
 # cost of each kind of VM exit. Under Bochs the guest's RDTSC advances one
 # per instruction, so every figure is an instruction count and repeats
 # exactly from run to run. Then the scheduler's figures: a context switch's
-# cost (one CPU) and fairness (16 VMs on 4 CPUs). Then nested VMX: the
+# cost (one CPU), fairness (16 VMs on 4 CPUs) and the time 16 VMs of
+# unequal work take on 4 CPUs against their work / 4 (vCPU migration). Then nested VMX: the
 # nestedbench payload bare and as an L1 of Umbra. Last, Debian's Linux
 # boot, bare and as a guest (make linux-guest). docs/performance.md
 # explains them; its figures are this output (BUILD_DIR/bench/results.txt),
@@ -36,7 +37,8 @@ fi
 awk -f "$ROOT/scripts/bench-table.awk" "$out/console.log"
 status=$?
 
-# The scheduler: two VMs on one CPU (switch cost), 16 VMs on four (fairness).
+# The scheduler: two VMs on one CPU (switch cost), 16 VMs on four (fairness),
+# 16 VMs of unequal work on four (how busy migration keeps the CPUs).
 bochs_run() { # NAME CFG CPUS
 	"$ROOT/scripts/make-iso.sh" "$out/$1.iso" "$ROOT/$2" "$BUILD/umbra.elf" "$BUILD/guest/sched.elf"
 	"$ROOT/scripts/run-bochs.sh" --iso "$out/$1.iso" --cpus "$3" --out "$out/$1" --timeout 600
@@ -48,8 +50,9 @@ bochs_run() { # NAME CFG CPUS
 }
 bochs_run switch tests/bench/grub-switch.cfg 1
 bochs_run fairness tests/system/grub-sched.cfg 4
+bochs_run uneven tests/bench/grub-sched-uneven.cfg 4
 ROOT=$ROOT FAIRNESS_LOG=$out/fairness.log awk -f "$ROOT/scripts/bench-sched.awk" \
-	"$out/switch.log" "$out/fairness.log" || status=1
+	"$out/switch.log" "$out/fairness.log" "$out/uneven.log" || status=1
 
 # Nested VMX: the same payload on the CPU's own VMX, then as an L1 of Umbra.
 nested_run() { # NAME CFG

@@ -31,8 +31,12 @@ void vcpu_events_reset(struct vcpu *v, bool bsp)
  */
 static void kick(struct vcpu *v)
 {
-	struct percpu *cpu = &percpu_area[v->cpu];
-
+	/*
+	 * Read after the caller's v->lock: a vCPU moving to another CPU
+	 * (sched.c) either is seen there, or saw under the lock what was set.
+	 */
+	uint32_t index = __atomic_load_n(&v->cpu, __ATOMIC_ACQUIRE);
+	struct percpu *cpu = &percpu_area[index];
 	struct vcpu *running;
 
 	__atomic_store_n(&cpu->resched, true, __ATOMIC_SEQ_CST);
@@ -44,7 +48,7 @@ static void kick(struct vcpu *v)
 	running = __atomic_load_n(&cpu->running, __ATOMIC_ACQUIRE);
 	if (running)
 		running->irq_hint = true;
-	if (v->cpu != this_cpu()->index)
+	if (index != this_cpu()->index)
 		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
 }
 
@@ -74,7 +78,9 @@ static inline void poll_devices(struct vcpu *v, uint64_t now)
 
 bool vcpu_running(const struct vcpu *v)
 {
-	return __atomic_load_n(&percpu_area[v->cpu].running, __ATOMIC_ACQUIRE) == v;
+	uint32_t cpu = __atomic_load_n(&v->cpu, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&percpu_area[cpu].running, __ATOMIC_ACQUIRE) == v;
 }
 
 void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v)

@@ -133,6 +133,18 @@ void guest_cpu_state_load(struct vcpu *v)
 	*here = v;
 }
 
+void guest_cpu_state_save_out(struct vcpu *v)
+{
+	struct vcpu **here = &owner[this_cpu()->index];
+
+	if (*here != v)
+		return;
+	if (has_xsave)
+		xsetbv_checked(0, xcr0_all);
+	save(&v->cpu_state);
+	*here = NULL;
+}
+
 void guest_cpu_state_drop(struct vcpu *v)
 {
 	struct vcpu **here = &owner[this_cpu()->index];

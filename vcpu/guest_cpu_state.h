@@ -36,6 +36,9 @@ void guest_cpu_state_free(struct guest_cpu_state *s, struct frame_alloc *fa);
  */
 void guest_cpu_state_load(struct vcpu *v);
 
+/* v leaves this CPU for another: its state in this CPU, if any, is saved and forgotten here. */
+void guest_cpu_state_save_out(struct vcpu *v);
+
 /* v's VM has ended: its state in this CPU, if any, need not be saved. */
 void guest_cpu_state_drop(struct vcpu *v);
 

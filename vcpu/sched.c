@@ -8,14 +8,17 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/vmx/exit_reason.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "lib/phys_mem.h"
 #include "vcpu/events.h"
 #include "vcpu/guest_files.h"
+#include "vcpu/migrate.h"
 #include "vcpu/runq.h"
 #include "vcpu/slice.h"
+#include "vcpu/steal.h"
 #include "vcpu/vm.h"
 #include "vcpu/vm_create.h"
 #include "vcpu/vmcs_setup.h"
@@ -23,11 +26,28 @@
 static struct vm vms[VM_MAX];
 _Static_assert(VM_MAX >= BOOT_MAX_MODULES, "a VM for every module the boot keeps");
 static uint32_t vm_count;
-/* The CPUs in VMX operation, and the vCPUs placed on each (only it changes its queue). */
+/* The CPUs in VMX operation. */
 static uint32_t sched_cpus[MAX_CPUS], sched_cpu_count;
-static struct runq runqs[MAX_CPUS];
+
+#define NO_CPU (-1)
+/* How often a CPU with nothing to run looks again for a vCPU to take. */
+#define STEAL_RETRY_MS 10
+
+/* Per CPU in VMX operation: its vCPUs, and what work stealing needs of it. */
+struct sched_cpu {
+	struct runq q;        /* only this CPU changes it */
+	uint32_t ready;       /* its vCPUs that could run at its last look: what thieves compare */
+	int32_t thief;        /* a CPU with nothing to run that asked for one (NO_CPU: none) */
+	struct vcpu *given;   /* a vCPU another CPU gave this one, not yet in q */
+	int32_t asked;        /* the CPU this one asked, until it answers (NO_CPU: none) */
+	uint64_t migrations;  /* vCPUs it took from other CPUs */
+	uint64_t busy_cycles; /* TSC ticks on its vCPUs: switch-in to the run's end, ending VMs */
+};
+static struct sched_cpu cpu_sched[MAX_CPUS];
 static volatile uint32_t ended_count;
 static volatile bool started;
+/* TSC when the vCPUs were placed, and when the last VM ended. */
+static uint64_t started_at, all_ended_at;
 static uint32_t failed_to_create;
 
 static const char *verdict_name(enum vm_verdict v)
@@ -204,8 +224,13 @@ static void wake_other_cpus(void)
 static void vm_kick_vcpus(struct vm *vm)
 {
 	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
-		uint32_t cpu = vm->vcpus[i].cpu;
+		struct vcpu *v = &vm->vcpus[i];
+		uint32_t cpu;
 
+		/* Under its lock: a vCPU moving now is seen on its new CPU, or sees the end there. */
+		spin_lock(&v->lock);
+		cpu = v->cpu;
+		spin_unlock(&v->lock);
 		if (cpu != this_cpu()->index)
 			lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
 	}
@@ -231,8 +256,10 @@ static void vm_finish(struct vm *vm)
 	}
 	vm_free(vm); /* every vCPU's CPU has let go of its VMCS */
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */
-	if (__atomic_add_fetch(&ended_count, 1, __ATOMIC_ACQ_REL) == vm_count)
+	if (__atomic_add_fetch(&ended_count, 1, __ATOMIC_ACQ_REL) == vm_count) {
+		__atomic_store_n(&all_ended_at, rdtsc(), __ATOMIC_RELEASE);
 		wake_other_cpus();
+	}
 }
 
 /* On v's CPU, after its VM ended: its VMCS is let go here; the last vCPU finishes the VM. */
@@ -258,6 +285,8 @@ static void switch_to(struct vcpu *v, bool alone)
 	struct vm *vm = v->vm;
 
 	loaded_vmcs_load(v->loaded);
+	if (v->arrived)
+		vcpu_migrate_in(v);
 	if (!v->set_up) {
 		vmcs_setup_vcpu(v);
 		if (v->id == 0) {
@@ -278,33 +307,126 @@ static void switch_to(struct vcpu *v, bool alone)
  * NULL if none. A vCPU that has just woken (an interrupt for its HLT, a
  * SIPI) goes first, once, without moving the turn: it used no CPU while it
  * waited, and whoever woke it (an AP start, an IPI) waits for it. *wake is
- * the soonest TSC at which a halted vCPU's timer makes it runnable.
+ * the soonest TSC at which a halted vCPU's timer makes it runnable. Counts
+ * the vCPUs that can run (c->ready), and *spare is one of them other than
+ * the one picked, the last in turn (NULL if none): what a thief may get.
  */
-static struct vcpu *pick(struct runq *q, uint64_t *wake)
+static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spare)
 {
+	struct runq *q = &c->q;
 	uint64_t now = rdtsc();
-	struct vcpu *found = NULL, *woken = NULL;
+	struct vcpu *found = NULL, *woken = NULL, *last = NULL, *before_last = NULL, *picked;
+	uint32_t ready_count = 0;
 
 	*wake = UINT64_MAX;
 	for (uint32_t i = 0; i < q->count; i++) {
 		struct vcpu *v = runq_pick(q);
-		bool ready = v->vm->state == VM_ENDED || vcpu_ready(v, now);
+		bool ended = v->vm->state == VM_ENDED;
+		bool ready = ended || vcpu_ready(v, now);
 
 		if (ready && !found)
 			found = v;
 		if (ready && v->woken && !woken)
 			woken = v;
+		if (ready && !ended) {
+			ready_count++;
+			before_last = last;
+			last = v;
+		}
 		if (!ready && v->state == VCPU_HALTED && v->timer_next < *wake)
 			*wake = v->timer_next;
 	}
+	__atomic_store_n(&c->ready, ready_count, __ATOMIC_RELAXED);
 	if (woken) {
 		woken->woken = false;
-		return woken; /* the loop went once round: the turn is where it was */
+		picked = woken; /* the loop went once round: the turn is where it was */
+	} else {
+		/* Start the next turn after the one found. */
+		while (found && q->v[(q->next + q->count - 1) % q->count] != found)
+			runq_pick(q);
+		picked = found;
 	}
-	/* Start the next turn after the one found. */
-	while (found && q->v[(q->next + q->count - 1) % q->count] != found)
-		runq_pick(q);
-	return found;
+	*spare = last != picked ? last : before_last;
+	return picked;
+}
+
+/*
+ * A CPU with nothing to run asked this one for a vCPU: it gets `spare`
+ * (let go of here first), if this CPU keeps one that can run, else
+ * nothing; either way it is told, and may ask again.
+ */
+static void answer_thief(struct sched_cpu *c, struct vcpu *spare)
+{
+	int32_t thief = __atomic_load_n(&c->thief, __ATOMIC_ACQUIRE);
+
+	if (thief == NO_CPU)
+		return;
+	if (spare && c->ready >= STEAL_MIN_READY) {
+		runq_remove(&c->q, spare);
+		vcpu_migrate_out(spare);
+		/* Under its lock, as kicks read it after taking the lock (events.c). */
+		spin_lock(&spare->lock);
+		spare->cpu = (uint32_t)thief;
+		spin_unlock(&spare->lock);
+		__atomic_store_n(&cpu_sched[thief].given, spare, __ATOMIC_RELEASE);
+		console_debugf("umbra: debug: sched: vm %s vcpu %u moves from cpu %u to cpu %d\n",
+		               spare->vm->name, spare->id, this_cpu()->index, thief);
+	}
+	__atomic_store_n(&c->thief, NO_CPU, __ATOMIC_RELEASE);
+	lapic_send_fixed(percpu_area[thief].apic_id, VECTOR_WAKEUP);
+}
+
+/* A vCPU another CPU gave this one joins its queue (it asked for one: steal()). */
+static void take_given(struct sched_cpu *c)
+{
+	struct vcpu *v = __atomic_exchange_n(&c->given, NULL, __ATOMIC_ACQUIRE);
+
+	if (!v)
+		return;
+	runq_add(&c->q, v);
+	c->migrations++;
+}
+
+/*
+ * This CPU has nothing to run: it asks the CPU with the most vCPUs that
+ * can run (steal_victim) for one, which answers at its next look
+ * (answer_thief). True if a vCPU has been given; else *wake becomes when
+ * to look again, while some CPU might have one to spare.
+ */
+static bool steal(struct sched_cpu *c, uint64_t *wake)
+{
+	uint32_t self = this_cpu()->index, ready[MAX_CPUS], me = 0;
+	int victim;
+
+	if (c->asked != NO_CPU) {
+		if (__atomic_load_n(&cpu_sched[c->asked].thief, __ATOMIC_ACQUIRE) ==
+		    (int32_t)self) {
+			*wake = rdtsc() + STEAL_RETRY_MS * tsc_khz(); /* or its answer's IPI */
+			return false;
+		}
+		c->asked = NO_CPU;
+		if (__atomic_load_n(&c->given, __ATOMIC_ACQUIRE))
+			return true;
+	}
+	for (uint32_t i = 0; i < sched_cpu_count; i++) {
+		ready[i] = __atomic_load_n(&cpu_sched[sched_cpus[i]].ready, __ATOMIC_RELAXED);
+		if (sched_cpus[i] == self)
+			me = i;
+	}
+	victim = steal_victim(ready, sched_cpu_count, me);
+	*wake = rdtsc() + STEAL_RETRY_MS * tsc_khz();
+	if (victim < 0)
+		return false; /* none has a vCPU to spare now; halted ones may wake */
+	int32_t expected = NO_CPU;
+	uint32_t cpu = sched_cpus[victim];
+
+	/* One thief per victim at a time; another may have asked it first. */
+	if (__atomic_compare_exchange_n(&cpu_sched[cpu].thief, &expected, (int32_t)self, false,
+	                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		c->asked = (int32_t)cpu;
+		lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
+	}
+	return false;
 }
 
 /* Halts until an interrupt: a wake-up IPI, or the timer for `wake` (UINT64_MAX: none). */
@@ -323,26 +445,33 @@ static void idle_wait(uint64_t wake)
 
 void sched_run_vms(void)
 {
-	struct runq *q = &runqs[this_cpu()->index];
+	struct sched_cpu *c = &cpu_sched[this_cpu()->index];
+	struct runq *q = &c->q;
 	uint64_t yielded_at = 0;
 
 	slice_cpu_init();
-	while (q->count) {
-		uint64_t wake;
-		struct vcpu *v;
+	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count) {
+		uint64_t wake, began;
+		struct vcpu *v, *spare;
 
+		take_given(c);
 		/* Cleared before looking: a vCPU woken from now on sets it again (events.c). */
 		__atomic_store_n(&this_cpu()->resched, false, __ATOMIC_SEQ_CST);
-		v = pick(q, &wake);
+		v = pick(c, &wake, &spare);
+		answer_thief(c, spare);
 
 		if (!v) {
+			if (!q->count && steal(c, &wake))
+				continue; /* a vCPU was given: run it */
 			idle_wait(wake);
 			yielded_at = 0; /* idle time is no switch's */
 			continue;
 		}
 		if (v->vm->state == VM_ENDED) {
+			began = rdtsc();
 			runq_remove(q, v);
 			vcpu_finish(v);
+			c->busy_cycles += rdtsc() - began;
 			yielded_at = 0; /* reporting an ended VM is no switch's either */
 			continue;
 		}
@@ -352,6 +481,7 @@ void sched_run_vms(void)
 		 * is not enough under Bochs (docs/bochs.md), so the runner keeps
 		 * its slices and the scheduler looks again at each one's end.
 		 */
+		began = rdtsc();
 		switch_to(v, q->count == 1);
 		if (yielded_at) {
 			q->switches++;
@@ -361,10 +491,11 @@ void sched_run_vms(void)
 		__atomic_store_n(&this_cpu()->running, v, __ATOMIC_SEQ_CST);
 		vcpu_run(v);
 		__atomic_store_n(&this_cpu()->running, NULL, __ATOMIC_RELEASE);
-		yielded_at = v->vm->state == VM_ENDED ? 0 : rdtsc();
+		yielded_at = rdtsc();
+		c->busy_cycles += yielded_at - began;
+		if (v->vm->state == VM_ENDED)
+			yielded_at = 0;
 	}
-	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
-		idle_wait(UINT64_MAX);
 }
 
 /* Places every VM's vCPUs on the CPUs in VMX operation, in turn. */
@@ -372,9 +503,11 @@ void sched_start(void)
 {
 	uint32_t next = 0;
 
-	for (uint32_t i = 0; i < MAX_CPUS; i++)
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		cpu_sched[i].thief = cpu_sched[i].asked = NO_CPU;
 		if (percpu_area[i].online && percpu_area[i].vmx_on)
 			sched_cpus[sched_cpu_count++] = i;
+	}
 	for (uint32_t i = 0; i < vm_count; i++) {
 		for (uint32_t j = 0; j < vms[i].vcpu_count; j++) {
 			struct vcpu *v = &vms[i].vcpus[j];
@@ -383,11 +516,12 @@ void sched_start(void)
 			/* The boot vCPU starts at the kernel's entry; the others wait for a SIPI. */
 			v->state = j == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 			vcpu_events_reset(v, j == 0);
-			runq_add(&runqs[v->cpu], v);
+			runq_add(&cpu_sched[v->cpu].q, v);
 		}
 	}
 	console_printf("umbra: sched: %u VMs (%u vCPUs) on %u CPUs\n", vm_count, next,
 	               sched_cpu_count);
+	started_at = rdtsc();
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 }
 
@@ -398,23 +532,37 @@ void sched_ap_wait_and_run(void)
 	sched_run_vms();
 }
 
-/* Context switches per CPU: "umbra: sched cpu=N switches=S switch_cycles=C". */
+/*
+ * Context switches per CPU: "umbra: sched cpu=N switches=S switch_cycles=C";
+ * then for all CPUs, "umbra: sched all cpus=N migrations=M run_cycles=R
+ * busy_cycles=B": vCPUs moved, the TSC from placement to the last VM's
+ * end, and the TSC the CPUs spent on vCPUs (running them, ending their
+ * VMs), added up: R * N / B is how much longer than that work needs on N
+ * CPUs the VMs took, 1 when no CPU ever idled.
+ */
 static void report_switches(void)
 {
-	for (uint32_t i = 0; i < sched_cpu_count; i++) {
-		const struct runq *q = &runqs[sched_cpus[i]];
+	uint64_t migrations = 0, busy = 0;
 
-		if (q->switches)
+	for (uint32_t i = 0; i < sched_cpu_count; i++) {
+		const struct sched_cpu *c = &cpu_sched[sched_cpus[i]];
+
+		if (c->q.switches)
 			console_printf("umbra: sched cpu=%u switches=%lu switch_cycles=%lu\n",
-			               sched_cpus[i], q->switches, q->switch_cycles);
+			               sched_cpus[i], c->q.switches, c->q.switch_cycles);
+		migrations += c->migrations;
+		busy += c->busy_cycles;
 	}
+	console_printf("umbra: sched all cpus=%u migrations=%lu run_cycles=%lu busy_cycles=%lu\n",
+	               sched_cpu_count, migrations, vm_count ? all_ended_at - started_at : 0, busy);
 }
 
 struct sched_result sched_wait_all(void)
 {
 	struct sched_result r = {vm_count + failed_to_create, 0, failed_to_create};
 
-	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count)
+	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count ||
+	       (vm_count && !__atomic_load_n(&all_ended_at, __ATOMIC_ACQUIRE)))
 		cpu_relax();
 	for (uint32_t i = 0; i < vm_count; i++) {
 		if (vms[i].verdict == VM_PASS)

@@ -1,8 +1,9 @@
 /*
  * Which CPU runs which vCPU. Each VM's vCPU is placed on a CPU in VMX
- * operation, in turn, and stays there; each CPU runs its vCPUs round robin,
- * a time slice each (vcpu/slice.c), and a vCPU alone on its CPU runs with
- * no slice. A CPU with nothing left to run halts until every VM has ended.
+ * operation, in turn; each CPU runs its vCPUs round robin, a time slice
+ * each (vcpu/slice.c), and a vCPU alone on its CPU runs with no slice. A
+ * CPU with nothing left to run takes a vCPU from the busiest CPU (vCPU
+ * migration, vcpu/migrate.c), or halts until every VM has ended.
  */
 #ifndef VCPU_SCHED_H
 #define VCPU_SCHED_H

@@ -39,7 +39,12 @@ struct vcpu {
 	uint64_t efer;                    /* the guest's EFER as it wrote it */
 	struct platform_msrs msrs;        /* TSC offset, MTRRs, ... (platform_msr.c) */
 	/* Scheduling (vcpu/sched.c, vcpu/slice.c). */
-	uint32_t cpu; /* the CPU it is placed on */
+	/*
+	 * The CPU whose run queue holds it: where it runs and where kicks go.
+	 * Set at placement, and changed under `lock` when it moves (sched.c).
+	 */
+	uint32_t cpu;
+	bool arrived; /* moved here from another CPU: vcpu_migrate_in() before its next entry */
 	volatile enum vcpu_state state;
 	bool set_up; /* its VMCS holds its controls, host and entry state */
 	bool yield;  /* the slice ended: back to the scheduler */

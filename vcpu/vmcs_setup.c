@@ -139,13 +139,11 @@ int vmcs_setup_global(void)
 
 void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 {
-	struct percpu *cpu = this_cpu();
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr, idtr;
+	} __attribute__((packed)) idtr;
 
-	__asm__ volatile("sgdt %0" : "=m"(gdtr));
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	vmcs_writel(HOST_CR0, read_cr0());
 	vmcs_writel(HOST_CR4, read_cr4());
@@ -154,12 +152,11 @@ void vmcs_setup_host_state(struct loaded_vmcs *vmcs)
 	vmcs_write16(HOST_DS_SELECTOR, GDT_SEL_DATA);
 	vmcs_write16(HOST_ES_SELECTOR, GDT_SEL_DATA);
 	vmcs_write16(HOST_TR_SELECTOR, GDT_SEL_TSS);
-	vmcs_writel(HOST_TR_BASE, (uint64_t)&cpu->gdt.tss);
-	vmcs_writel(HOST_GDTR_BASE, gdtr.base);
 	vmcs_writel(HOST_IDTR_BASE, idtr.base);
 	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
 	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_writel(HOST_RIP, (uint64_t)vmx_vmexit);
+	/* With the CPU's own: GS, TR and GDTR bases (the IDT is shared); again on another CPU. */
 	loaded_vmcs_sync_host_state(vmcs);
 }
 

@@ -6,6 +6,9 @@
  * counted in, and compares the sums (max/min): with more VMs than CPUs,
  * a fair scheduler gives each the same share.
  *   command line: -- sub=TICKS count=N   (defaults 1,000,000 and 40)
+ * With work=N instead, it does a fixed amount of work (N million loop
+ * iterations) and ends: VMs of unequal work show how well the scheduler
+ * keeps every CPU busy until the last ends (make bench, vCPU migration).
  */
 #include "payload.h"
 
@@ -19,9 +22,17 @@ static uint64_t counts[COUNT_MAX];
 
 TEST(progress)
 {
-	uint64_t sub = SUB_DEFAULT, n = COUNT_DEFAULT, first, now;
+	uint64_t sub = SUB_DEFAULT, n = COUNT_DEFAULT, first, now, work;
 	char line[32];
 
+	if (cmdline_get_u64("work", &work)) {
+		uint64_t start = rdtsc_ordered();
+
+		for (uint64_t i = 0; i < work * 1000000; i++)
+			__asm__ volatile("" ::: "memory");
+		printf("# sched work=%lu ticks=%lu\n", work, rdtsc_ordered() - start);
+		return;
+	}
 	cmdline_get_u64("sub", &sub);
 	cmdline_get_u64("count", &n);
 	REQUIRE(sub > 0 && n > 0 && n <= COUNT_MAX, "need sub > 0 and 0 < count <= %d", COUNT_MAX);

@@ -536,6 +536,28 @@ if want bochs-sched; then
 	run_bochs bochs-sched --iso "$BUILD/system/sched.iso" --cpus 4 -- "${SCHED_CHECKS[@]}" \
 		"in:fairness.txt:^sched fairness vms=16 windows=[0-9]+ .* ratio=(1\.[0-4][0-9]*)\$"
 fi
+if want bochs-migrate; then
+	# 4 VMs on 2 CPUs: CPU 0's two short ones end first, and it takes one of
+	# CPU 1's two long ones (vCPU migration, docs/scheduler.md); every VM passes.
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/migrate.iso" "$ROOT/tests/system/grub-migrate.cfg" \
+		"$ELF" "$GUEST/sched.elf" || exit 1
+	MIGRATE_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=4 pass=4 fail=0\$" "not:panic|exception"
+		"has:^umbra: debug: sched: vm long[01] vcpu 0 moves from cpu 1 to cpu 0\$"
+		"has:^umbra: sched all cpus=2 migrations=[1-9][0-9]* "
+		"has:^umbra: host frames free: ([0-9]+) before the VMs, \\1 after\$")
+	for vm in short0 short1 long0 long1; do payload_passes MIGRATE_CHECKS "$vm"; done
+	run_bochs bochs-migrate --iso "$BUILD/system/migrate.iso" --cpus 2 -- "${MIGRATE_CHECKS[@]}"
+fi
+if want bochs-migrate-nested; then
+	# The same with two nested=1 VMs on CPU 1: CPU 0 takes one of them.
+	"$ROOT/scripts/make-iso.sh" "$BUILD/system/migrate-nested.iso" \
+		"$ROOT/tests/system/grub-migrate-nested.cfg" "$ELF" "$GUEST"/{sched,nested_ept,l2_streams}.elf || exit 1
+	MIGRATE_NESTED_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=4 pass=4 fail=0\$" "not:panic"
+		"has:^umbra: debug: sched: vm (nested_ept|l2_streams) vcpu 0 moves from cpu 1 to cpu 0\$")
+	for vm in short0 short1 nested_ept l2_streams; do payload_passes MIGRATE_NESTED_CHECKS "$vm"; done
+	run_bochs bochs-migrate-nested --iso "$BUILD/system/migrate-nested.iso" --cpus 2 -- \
+		"${MIGRATE_NESTED_CHECKS[@]}"
+fi
 for p in basic exitbench exitcode apic smp pc_platform cmos_clock pit_timer nmi acpi string_io irq_routing; do
 	if want "qemu-bare-$p"; then
 		# The payloads also run bare (QEMU's Multiboot1 loader, no Umbra): the

@@ -32,6 +32,10 @@ void loaded_vmcs_load(struct loaded_vmcs *v)
 
 	if (cpu->current_vmcs == v)
 		return;
+	/* Active on one CPU at a time (SDM 25.11.1): the CPU it leaves VMCLEARs it first. */
+	if (v->cpu >= 0 && v->cpu != (int32_t)cpu->index)
+		panic("VMPTRLD of VMCS 0x%lx on CPU %u: still active on CPU %d", v->vmcs_pa,
+		      cpu->index, v->cpu);
 	if (vmptrld(v->vmcs_pa) < 0)
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
 	v->cpu = (int32_t)cpu->index;
@@ -59,16 +63,25 @@ void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa)
 
 void loaded_vmcs_sync_host_state(struct loaded_vmcs *v)
 {
+	struct percpu *cpu = this_cpu();
 	uint64_t cr3 = read_cr3();
-	uint64_t gs = (uint64_t)this_cpu();
+	uint64_t gs = (uint64_t)cpu;
 
 	if (v->host_state.cr3 != cr3) {
 		vmcs_writel(HOST_CR3, cr3);
 		v->host_state.cr3 = cr3;
 	}
 	/* The hypervisor never uses FS: its base stays 0, so the zeroed cache already matches. */
+	/*
+	 * The GS base is the CPU's per-CPU area: when it changes, the VMCS
+	 * has come from another CPU (or is new), and so have the other fields
+	 * that are this CPU's own, its TSS and GDT.
+	 */
 	if (v->host_state.gs_base != gs) {
 		vmcs_writel(HOST_GS_BASE, gs);
+		vmcs_writel(HOST_TR_BASE, (uint64_t)&cpu->gdt.tss);
+		vmcs_writel(HOST_GDTR_BASE,
+		            (uint64_t)cpu->gdt.entries); /* as gdt_load() loads it */
 		v->host_state.gs_base = gs;
 	}
 }

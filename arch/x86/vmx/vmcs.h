@@ -25,12 +25,12 @@ struct vmcs_host_state {
 	uint64_t rsp; /* written by vmenter.S when the stack differs */
 	uint64_t cr3;
 	uint64_t fs_base;
-	uint64_t gs_base;
+	uint64_t gs_base; /* also says whose TR and GDTR bases the VMCS holds */
 };
 
 struct loaded_vmcs {
 	uint64_t vmcs_pa;
-	int32_t cpu; /* where it is current, -1 if nowhere */
+	int32_t cpu; /* where it is active (VMPTRLD, no VMCLEAR since), -1 if nowhere */
 	bool launched;
 	struct vmcs_controls_shadow controls_shadow;
 	/* VMWRITEs each control field got (the shadows skip the rest): the evidence. */
@@ -41,15 +41,16 @@ struct loaded_vmcs {
 /* Allocates and initialises a VMCS (revision id, shadows zeroed). */
 int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id);
 /*
- * VMPTRLD on this CPU (VMCLEAR first if it was current elsewhere is the
- * caller's job), then the host state this CPU needs, each field only if it changed.
+ * VMPTRLD on this CPU (VMCLEAR first on a CPU it was active on is the
+ * caller's job: a panic otherwise), then the host state this CPU needs,
+ * each field only if it changed.
  */
 void loaded_vmcs_load(struct loaded_vmcs *v);
 /* VMCLEAR: not current anywhere, next entry is a VMLAUNCH. */
 void loaded_vmcs_clear(struct loaded_vmcs *v);
 void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa);
 
-/* Host CR3 / FS base / GS base, each written only when it changed. */
+/* Host CR3 / FS base / GS base (with TR and GDTR bases, per CPU too), each written only when it changed. */
 void loaded_vmcs_sync_host_state(struct loaded_vmcs *v);
 
 /* A guest segment register (selector field GUEST_xS_SELECTOR) in the current VMCS. */
