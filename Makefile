@@ -44,7 +44,7 @@ RUN_ISO ?= $(ISO)
 GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-host test-system check-sse check-layers deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-models test-host test-system check-sse check-layers deps newlib clean help \
 	format check-format coverage
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
@@ -65,6 +65,7 @@ help:
 	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying;"
 	@echo "                  then 16 boots of 63 triple-faulting VMs beside a bystander"
 	@echo "  make test       host unit tests, image checks and system tests (Bochs, QEMU), Debian's Linux as a guest"
+	@echo "  make test-models  every Bochs CPU model with VMX: refused by name, or the default payloads on 4 CPUs"
 	@echo "  make coverage   line coverage of the host tests per folder (lcov; HTML in $(BUILD)/coverage/html)"
 	@echo "                  COVERAGE_FILES=1 adds a line per file"
 	@echo "  make format     reformat the C sources (clang-format)"
@@ -211,6 +212,12 @@ soak: deps
 	@$(MAKE) --no-print-directory all payloads
 	tests/system/run-all.sh $(BUILD) '^bochs-soak$$'
 	tests/system/run-all.sh $(BUILD) '^bochs-triple-soak$$'
+
+# The Bochs CPU models (issue 14): make test's bochs-model-* cases, plus the
+# default payloads on each model with VMCS shadowing (about 3 minutes more).
+test-models: deps
+	@$(MAKE) --no-print-directory all payloads
+	MODELS_FULL=1 tests/system/run-all.sh $(BUILD) '^bochs-(model-.*|sandy-bridge|payloads)$$'
 
 test-host:
 	$(MAKE) -C tests/host BUILD=$(abspath $(BUILD))/host check

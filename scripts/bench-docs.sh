@@ -2,7 +2,7 @@
 # Pastes the figures of the last `make bench` (BUILD_DIR/bench/results.txt)
 # into docs/performance.md, so the document shows a run, not a memory of one.
 # Each block there follows a marker line `<!-- bench:NAME -->` and is the
-# fenced block after it: exits, sched, nested or linux.
+# fenced block after it: exits, sched, nested, umbra-in-umbra or linux.
 #   scripts/bench-docs.sh BUILD_DIR
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,13 +17,19 @@ section() { # FIRST LAST
 exits=$(section "exit     round-trip" "(loop alone")
 sched=$(section "Umbra scheduler (Bochs)" "pin-control VMWRITEs")
 nested=$(section "Nested VMX (an L2 CPUID" "EPT02 role cache:")
+umbra_in_umbra=$(section "Umbra in Umbra (" "  L0 exits per L2 CPUID")
 linux=$(section "Linux boot (Debian" "  all ")
-for s in exits sched nested linux; do
+for s in exits sched nested umbra_in_umbra linux; do
 	[ -n "${!s}" ] || { echo "bench-docs: no $s figures in $results" >&2; exit 1; }
 done
 
-EXITS=$exits SCHED=$sched NESTED=$nested LINUX=$linux awk '
-	/^<!-- bench:(exits|sched|nested|linux) -->$/ { name = toupper(substr($0, 12, length($0) - 15)); print; next }
+EXITS=$exits SCHED=$sched NESTED=$nested UMBRA_IN_UMBRA=$umbra_in_umbra LINUX=$linux awk '
+	/^<!-- bench:(exits|sched|nested|umbra-in-umbra|linux) -->$/ {
+		name = toupper(substr($0, 12, length($0) - 15))
+		gsub(/-/, "_", name)
+		print
+		next
+	}
 	name && /^```/ && !open { print; print ENVIRON[name]; open = 1; next }
 	open && /^```/ { print; open = 0; name = ""; next }
 	open { next }

@@ -4,8 +4,9 @@
 # per instruction, so every figure is an instruction count and repeats
 # exactly from run to run. Then the scheduler's figures: a context switch's
 # cost (one CPU), fairness (16 VMs on 4 CPUs) and the time 16 VMs of
-# unequal work take on 4 CPUs against their work / 4 (vCPU migration). Then nested VMX: the
-# nestedbench payload bare and as an L1 of Umbra. Last, Debian's Linux
+# unequal work take on 4 CPUs against their work / 4 (vCPU migration).
+# Then nested VMX: the nestedbench payload bare and as an L1 of Umbra; and
+# Umbra as an L1 of Umbra, with exitbench as its guest. Last, Debian's Linux
 # boot, bare and as a guest (make linux-guest). docs/performance.md
 # explains them; its figures are this output (BUILD_DIR/bench/results.txt),
 # pasted by scripts/bench-docs.sh (make bench-docs).
@@ -67,6 +68,25 @@ nested_run() { # NAME CFG
 nested_run nested-bare tests/bench/grub-nested-bench-bare.cfg
 nested_run nested tests/bench/grub-nested-bench.cfg
 awk -f "$ROOT/scripts/bench-nested.awk" "$out/nested-bare.log" "$out/nested.log" || status=1
+
+# Umbra in Umbra: exitbench as the inner Umbra's guest, without and with
+# 10,000 more L2 CPUIDs (the same command-line length, for the same console).
+uu_run() { # NAME EXTRA_CPUIDS
+	sed "s/extra_cpuids=00000/extra_cpuids=$2/" "$ROOT/tests/bench/grub-umbra-in-umbra-bench.cfg" \
+		>"$out/grub-$1.cfg"
+	"$ROOT/scripts/make-iso.sh" "$out/$1.iso" "$out/grub-$1.cfg" "$BUILD/umbra.elf" "$BUILD/guest/exitbench.elf"
+	"$ROOT/scripts/run-bochs.sh" --iso "$out/$1.iso" --cpus 1 --out "$out/$1" --timeout 300
+	tr -d '\r' <"$out/$1/serial.log" >"$out/$1.log"
+	grep -q '^\[inner\] umbra: summary cpus=1 vmx=1 vms=1 pass=1 fail=0$' "$out/$1.log" &&
+		grep -q '^umbra: vm inner exit=0 verdict=pass' "$out/$1.log" || {
+		echo "bench: the $1 run did not pass; see $out/$1.log" >&2
+		exit 1
+	}
+}
+uu_run umbra-in-umbra 00000
+uu_run umbra-in-umbra-more 10000
+awk -f "$ROOT/scripts/bench-umbra-in-umbra.awk" "$out/console.log" "$out/nested.log" \
+	"$out/umbra-in-umbra.log" "$out/umbra-in-umbra-more.log" || status=1
 
 # Linux: the same kernel and initramfs bare (GRUB's linux) and under Umbra,
 # one CPU each, the two emulators side by side on two cores.

@@ -105,6 +105,56 @@ if want bochs-sandy-bridge; then
 		"has:^umbra: vmx: .*, EPT 2M, VPID, unrestricted guest, preemption timer" \
 		"has:^\\[nested-basic\\] # VMCS shadowing not in use; "
 fi
+# Every Bochs CPU model with VMX (issue 14): Umbra runs the default payloads
+# on it or refuses it, naming what it lacks. Refusals are one-CPU boots of a
+# few seconds. The models without VMCS shadowing nor EPT A/D flags run the
+# default payloads (Sandy Bridge: bochs-sandy-bridge; Skylake-X, Bochs' model
+# everywhere else: bochs-payloads); those with them run basic and
+# nested_basic on two CPUs in make test, and the default payloads on four
+# (bochs-model-*-full) in make test-models (MODELS_FULL=1).
+REFUSED_MODELS=(
+	"yonah core_duo_t2400_yonah ^umbra: fatal: this CPU has no 64-bit long mode; Umbra needs an x86-64 CPU with VT-x\$"
+	"penryn core2_penryn_t9600 ^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back\\), unrestricted guest, VPID, IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$"
+	"lynnfield corei5_lynnfield_750 ^umbra: vmx: this CPU's VMX lacks unrestricted guest, which Umbra needs\$"
+)
+for m in "${REFUSED_MODELS[@]}"; do
+	read -r short model line <<<"$m"
+	want "bochs-model-$short" || continue
+	checks=("has:$line" "not:panic|exception" "not:^umbra: vm ")
+	# Without long mode Umbra stops before its CPUs come up: no summary.
+	if [ "$short" = yonah ]; then checks+=("not:summary"); else
+		checks+=("last:^umbra: summary cpus=1 vmx=0 vms=0 pass=0 fail=0\$"); fi
+	run_bochs "bochs-model-$short" --iso "$BUILD/umbra.iso" --cpus 1 --model "$model" -- "${checks[@]}"
+done
+NO_SHADOWING_VMX="has:^umbra: vmx: .*, EPT 2M, VPID, unrestricted guest, preemption timer"
+for m in arrandale:corei5_arrandale_m520 ivy-bridge:corei7_ivy_bridge_3770k; do
+	want "bochs-model-${m%%:*}" || continue
+	run_bochs "bochs-model-${m%%:*}" --iso "$BUILD/umbra.iso" --cpus 4 --model "${m#*:}" \
+		-- "$(vmx_lines 4)" "${DEFAULT_PAYLOAD_CHECKS[@]}" "not:panic|exception" "$NO_SHADOWING_VMX" \
+		"has:^\\[nested-basic\\] # VMCS shadowing not in use; "
+done
+SHADOWING_VMX="has:^umbra: vmx: .*, EPT 2M A/D, VPID, unrestricted guest, VMCS shadowing, preemption timer"
+SHADOWING_MODELS=(haswell:corei7_haswell_4770 broadwell:broadwell_ult cannon-lake:corei3_cnl
+	ice-lake:corei7_icelake_u tiger-lake:tigerlake)
+for m in "${SHADOWING_MODELS[@]}"; do
+	short=${m%%:*} model=${m#*:}
+	if want "bochs-model-$short"; then
+		[ -n "${small_iso:-}" ] || umbra_iso model-small "basic.elf name=basic mem=16M -- ram=16M" \
+			"nested_basic.elf name=nested-basic mem=16M nested=1" || exit 1
+		small_iso=1
+		SMALL_CHECKS=("$(vmx_lines 2)" "last:^umbra: summary cpus=2 vmx=2 vms=2 pass=2 fail=0\$"
+			"not:panic|exception" "$SHADOWING_VMX" "has:^\\[nested-basic\\] # VMCS shadowing in use; ")
+		payload_passes SMALL_CHECKS basic
+		payload_passes SMALL_CHECKS nested-basic
+		run_bochs "bochs-model-$short" --iso "$BUILD/system/model-small.iso" --cpus 2 --model "$model" \
+			-- "${SMALL_CHECKS[@]}"
+	fi
+	if [ "${MODELS_FULL:-0}" = 1 ] && want "bochs-model-$short-full"; then
+		run_bochs "bochs-model-$short-full" --iso "$BUILD/umbra.iso" --cpus 4 --model "$model" \
+			-- "$(vmx_lines 4)" "${DEFAULT_PAYLOAD_CHECKS[@]}" "not:panic|exception" "$SHADOWING_VMX" \
+			"has:^\\[nested-basic\\] # VMCS shadowing in use; "
+	fi
+done
 if want bochs-ended; then
 	# Each bad guest ends with its own reason; Umbra and the survivor go on.
 	run_bochs bochs-ended --iso "$BUILD/system/ended.iso" --cpus 4 -- "$(vmx_lines 4)" \
