@@ -369,12 +369,6 @@ TEST(l2_preemption_timer_saved)
 
 /* L2's own IDT: one gate, for L1's injected vector, to l2_isr. */
 #define INJECT_VECTOR 0x30
-struct idt_gate {
-	uint16_t off0, sel;
-	uint8_t ist, attr;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
 static struct idt_gate l2_idt[INJECT_VECTOR + 1] __attribute__((aligned(16)));
 
 void l2_injected(void);
@@ -400,8 +394,7 @@ TEST(l2_event_injection)
 		SKIP("%s", why);
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	memset(l2_idt, 0, sizeof(l2_idt));
-	l2_idt[INJECT_VECTOR] = (struct idt_gate){
-	        (uint16_t)isr, cs, 0, 0x8e, (uint16_t)(isr >> 16), (uint32_t)(isr >> 32), 0};
+	l2_idt[INJECT_VECTOR] = idt_gate(isr, cs, GATE_INTERRUPT);
 	SETUP(vmx_vmwrite(GUEST_IDTR_BASE, (uintptr_t)l2_idt));
 	SETUP(vmx_vmwrite(GUEST_IDTR_LIMIT, sizeof(l2_idt) - 1));
 	SETUP(vmx_vmwrite(GUEST_RFLAGS, RFLAGS_IF_L2));

@@ -310,19 +310,11 @@ __asm__(".text\n"
 volatile uint64_t l2_isr_runs;
 
 /* L2's own IDT: gates 2 (NMI) and INJECT_VECTOR to l2_count_isr. */
-struct idt_gate {
-	uint16_t off0, sel;
-	uint8_t ist, attr;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
 static struct idt_gate l2_idt[INJECT_VECTOR + 1] __attribute__((aligned(16)));
 
 static struct vmx_result l2_idt_install(void)
 {
-	uint64_t isr = (uintptr_t)l2_count_isr;
-	struct idt_gate g = {(uint16_t)isr,         GDT_SEL_CODE64,        0, 0x8e,
-	                     (uint16_t)(isr >> 16), (uint32_t)(isr >> 32), 0};
+	struct idt_gate g = idt_gate((uintptr_t)l2_count_isr, GDT_SEL_CODE64, GATE_INTERRUPT);
 	struct vmx_result r;
 
 	memset(l2_idt, 0, sizeof(l2_idt));

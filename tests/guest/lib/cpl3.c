@@ -13,7 +13,6 @@
 #define IDT_ENTRIES         256
 #define EXC_VECTORS         32
 #define CPL3_RETURN_VECTOR  0x80
-#define GATE_INTERRUPT      0x8e00 /* present, DPL 0, 64-bit interrupt gate */
 #define GATE_INTERRUPT_DPL3 0xee00
 #define PTE_P               0x1ULL
 #define PTE_W               0x2ULL
@@ -36,15 +35,6 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == TSS_LIMIT + 1, "TSS layout");
-
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint16_t flags;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-};
 
 /* Filled by cpl3_land (cpl3.S): the offsets are fixed there. */
 struct cpl3_landing {
@@ -70,8 +60,7 @@ static bool ready;
 
 static void set_gate(unsigned int vector, uint64_t addr, uint16_t flags)
 {
-	idt[vector] = (struct idt_gate){(uint16_t)addr,         GDT_SEL_CODE64,         flags,
-	                                (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0};
+	idt[vector] = idt_gate(addr, GDT_SEL_CODE64, flags);
 }
 
 void cpl3_init(void)

@@ -8,13 +8,12 @@
 #include "internal.h"
 #include "payload.h"
 
-#define IDT_VECTORS    32 /* exceptions */
-#define IDT_ENTRIES    256
-#define SEL_CODE64     0x18
-#define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
-#define VECTOR_PF      14
-#define RFLAGS_TF      (1ULL << 8)
-#define RFLAGS_DF      (1ULL << 10)
+#define IDT_VECTORS 32 /* exceptions */
+#define IDT_ENTRIES 256
+#define SEL_CODE64  0x18
+#define VECTOR_PF   14
+#define RFLAGS_TF   (1ULL << 8)
+#define RFLAGS_DF   (1ULL << 10)
 
 /* As exc_common (exceptions.S) lays it out on the stack. */
 struct exc_frame {
@@ -31,15 +30,6 @@ struct exc_jmp {
 	struct exc_info info;
 };
 _Static_assert(__builtin_offsetof(struct exc_jmp, rip) == 56, "exc_run layout");
-
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint16_t flags;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-};
 
 extern const uint64_t exc_stub_table[IDT_VECTORS];
 int exc_run(struct exc_jmp *j, void (*fn)(void *), void *arg);
@@ -66,8 +56,7 @@ void idt_init(void)
 		uint64_t a =
 		        i < IDT_VECTORS ? exc_stub_table[i] : irq_stub_table[i - IRQ_VECTOR_FIRST];
 
-		idt[i] = (struct idt_gate){(uint16_t)a,         SEL_CODE64,          GATE_INTERRUPT,
-		                           (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+		idt[i] = idt_gate(a, SEL_CODE64, GATE_INTERRUPT);
 	}
 	idt_load();
 }

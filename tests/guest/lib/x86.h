@@ -158,6 +158,23 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
+/* A 64-bit IDT gate (SDM Vol. 3, 6.14.1); flags: type, DPL, P (GATE_INTERRUPT). */
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint16_t flags;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+};
+#define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
+
+static inline struct idt_gate idt_gate(uint64_t addr, uint16_t selector, uint16_t flags)
+{
+	return (struct idt_gate){(uint16_t)addr,         selector, flags, (uint16_t)(addr >> 16),
+	                         (uint32_t)(addr >> 32), 0};
+}
+
 static inline void lidt(const struct desc_ptr *p)
 {
 	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
