@@ -45,7 +45,7 @@ static void kick(struct vcpu *v)
 	if (running)
 		running->irq_hint = true;
 	if (v->cpu != this_cpu()->index)
-		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
+		slice_kick_cpu(cpu->apic_id);
 }
 
 /*

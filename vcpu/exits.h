@@ -16,5 +16,7 @@ void vcpu_exit_msr(struct vcpu *v, bool write);
 void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val);
 void vcpu_exit_xsetbv(struct vcpu *v);
 void vcpu_exit_rdpmc(struct vcpu *v);
+/* Asked for only by slices ended by the TSC-deadline timer (slice.c). */
+void vcpu_exit_rdtsc(struct vcpu *v, bool rdtscp);
 
 #endif

@@ -207,7 +207,7 @@ static void vm_kick_vcpus(struct vm *vm)
 		uint32_t cpu = vm->vcpus[i].cpu;
 
 		if (cpu != this_cpu()->index)
-			lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
+			slice_kick_cpu(percpu_area[cpu].apic_id);
 	}
 }
 
