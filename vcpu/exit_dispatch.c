@@ -49,27 +49,6 @@ static __attribute__((noinline)) void handle_external_interrupt(struct vcpu *v)
 	}
 }
 
-/*
- * An NMI exit: with TSC-deadline slices, NMIs are Umbra's kicks (slice.h),
- * read like the wake-up IPI's. The exit left NMIs blocked: unblocked here.
- */
-static __attribute__((noinline)) void handle_nmi(struct vcpu *v)
-{
-	struct percpu *cpu = this_cpu();
-	uint32_t info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
-
-	if ((info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI) {
-		vm_end_error(v->vm, "unhandled VM exit 0 (exception 0x%x) at rip 0x%lx", info,
-		             reg_cache_read(&v->regs, REG_RIP));
-		return;
-	}
-	nmi_unblock();
-	if (cpu->resched) {
-		cpu->resched = false;
-		v->yield = true;
-	}
-}
-
 /* Out of line and cold, as the exit that ends the VM: the dispatch keeps no frame of its own. */
 static __attribute__((noinline, cold)) void entry_failed(struct vcpu *v, uint32_t basic)
 {
@@ -84,6 +63,26 @@ static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v, uint3
 {
 	vm_end_error(v->vm, "unhandled VM exit %u (%s) at rip 0x%lx", basic,
 	             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
+}
+
+/*
+ * An NMI exit: with TSC-deadline slices, NMIs are Umbra's kicks (slice.h),
+ * read like the wake-up IPI's. The exit left NMIs blocked: unblocked here.
+ */
+static __attribute__((noinline)) void handle_nmi(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+	uint32_t info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
+
+	if ((info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI) {
+		unhandled_exit(v, EXIT_REASON_EXCEPTION_NMI); /* no exception bitmap: never */
+		return;
+	}
+	nmi_unblock();
+	if (cpu->resched) {
+		cpu->resched = false;
+		v->yield = true;
+	}
 }
 
 void vcpu_handle_exit(struct vcpu *v)
