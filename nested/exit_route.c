@@ -28,8 +28,9 @@ static bool exception_to_l1(const struct vmcs12 *c, const struct l2_exit *e)
 	uint32_t vector = e->intr_info & 0xff;
 	bool bit;
 
+	/* A physical NMI is Umbra's kick (vcpu/slice.h); L1's own NMIs come through its vLAPIC. */
 	if ((e->intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
-		return c->pin_based_vm_exec_control & PIN_BASED_NMI_EXITING;
+		return false;
 	bit = c->exception_bitmap & (1u << (vector & 31));
 	if (vector != VECTOR_PF)
 		return bit;

@@ -49,7 +49,7 @@ static void kick(struct vcpu *v)
 	if (running)
 		running->irq_hint = true;
 	if (index != this_cpu()->index)
-		lapic_send_fixed(cpu->apic_id, VECTOR_WAKEUP);
+		slice_kick_cpu(cpu->apic_id);
 }
 
 /*

@@ -1,5 +1,6 @@
 #include "vcpu/exit_dispatch.h"
 
+#include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -64,6 +65,26 @@ static __attribute__((noinline, cold)) void unhandled_exit(struct vcpu *v, uint3
 	             vmx_exit_reason_name(basic), reg_cache_read(&v->regs, REG_RIP));
 }
 
+/*
+ * An NMI exit: with TSC-deadline slices, NMIs are Umbra's kicks (slice.h),
+ * read like the wake-up IPI's. The exit left NMIs blocked: unblocked here.
+ */
+static __attribute__((noinline)) void handle_nmi(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+	uint32_t info = (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO);
+
+	if ((info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI) {
+		unhandled_exit(v, EXIT_REASON_EXCEPTION_NMI); /* no exception bitmap: never */
+		return;
+	}
+	nmi_unblock();
+	if (cpu->resched) {
+		cpu->resched = false;
+		v->yield = true;
+	}
+}
+
 void vcpu_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = v->exit_reason;
@@ -75,6 +96,7 @@ void vcpu_handle_exit(struct vcpu *v)
 	}
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT: handle_external_interrupt(v); return;
+	case EXIT_REASON_EXCEPTION_NMI: handle_nmi(v); return;
 	case EXIT_REASON_TRIPLE_FAULT:
 		vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
 		return;
@@ -109,6 +131,8 @@ void vcpu_handle_exit(struct vcpu *v)
 	case EXIT_REASON_EPT_VIOLATION: handle_ept_violation(v); return;
 	case EXIT_REASON_XSETBV: vcpu_exit_xsetbv(v); return;
 	case EXIT_REASON_RDPMC: vcpu_exit_rdpmc(v); return;
+	case EXIT_REASON_RDTSC: vcpu_exit_rdtsc(v, false); return;
+	case EXIT_REASON_RDTSCP: vcpu_exit_rdtsc(v, true); return;
 	default: unhandled_exit(v, basic);
 	}
 }

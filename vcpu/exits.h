@@ -23,5 +23,7 @@ enum vcpu_msr_result vcpu_msr_access(struct vcpu *v, uint32_t msr, bool write, u
 void vcpu_msr_done(struct vcpu *v, bool write, uint64_t val);
 void vcpu_exit_xsetbv(struct vcpu *v);
 void vcpu_exit_rdpmc(struct vcpu *v);
+/* Asked for only by slices ended by the TSC-deadline timer (slice.c). */
+void vcpu_exit_rdtsc(struct vcpu *v, bool rdtscp);
 
 #endif

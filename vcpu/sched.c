@@ -232,7 +232,7 @@ static void vm_kick_vcpus(struct vm *vm)
 		cpu = v->cpu;
 		spin_unlock(&v->lock);
 		if (cpu != this_cpu()->index)
-			lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
+			slice_kick_cpu(percpu_area[cpu].apic_id);
 	}
 }
 
@@ -424,7 +424,7 @@ static bool steal(struct sched_cpu *c, uint64_t *wake)
 	if (__atomic_compare_exchange_n(&cpu_sched[cpu].thief, &expected, (int32_t)self, false,
 	                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		c->asked = (int32_t)cpu;
-		lapic_send_fixed(percpu_area[cpu].apic_id, VECTOR_WAKEUP);
+		slice_kick_cpu(percpu_area[cpu].apic_id); /* it may be in guest mode */
 	}
 	return false;
 }

@@ -7,6 +7,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/caps.h"
+#include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
@@ -18,6 +19,7 @@
 static enum slice_mode mode = SLICE_NONE;
 static uint64_t slice_tsc;
 static uint32_t timer_value;
+static bool rdtsc_exits, nmi_kicks;
 
 void slice_init(const char *cmdline)
 {
@@ -39,6 +41,11 @@ void slice_init(const char *cmdline)
 	mode = slice_choose_mode(&caps);
 	slice_tsc = ms * tsc_khz();
 	timer_value = slice_timer_value(slice_tsc, vmx_caps.preemption_timer_rate);
+	rdtsc_exits = mode == SLICE_LAPIC_DEADLINE &&
+	              vmx_caps_allowed1(vmx_caps.proc_ctls, CPU_BASED_RDTSC_EXITING);
+	nmi_kicks = mode == SLICE_LAPIC_DEADLINE;
+	if (nmi_kicks)
+		trap_nmi_is_kick();
 	console_printf("umbra: sched: %lu ms slices, ended by %s (preemption timer: %s, max "
 	               "delay %lu ms)\n",
 	               ms, slice_mode_name(mode),
@@ -60,11 +67,35 @@ uint32_t slice_exit_controls(void)
 	return mode == SLICE_PREEMPTION_TIMER ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0;
 }
 
+void slice_kick_cpu(uint32_t apic_id)
+{
+	lapic_send_fixed(apic_id, VECTOR_WAKEUP);
+	if (nmi_kicks)
+		lapic_send_nmi(apic_id);
+}
+
 void slice_cpu_init(void)
 {
 	/* Also wakes an idle CPU for a halted vCPU's timer (sched.c), whatever ends slices. */
 	if (cpu_has_tsc_deadline())
 		lapic_deadline_timer_init(VECTOR_SLICE);
+}
+
+/*
+ * Bochs does not let a host interrupt exit a guest entered with IF=0 until
+ * the guest changes IF (docs/bochs.md): in a slice, RDTSC and RDTSCP exit
+ * too, so a guest that waits on the TSC with IF=0 still reaches an exit,
+ * where the slice's end is seen (vcpu_run). vmcs01 only: vmcs02 takes its
+ * controls from L1's vmcs12 and Umbra's base (nested/vmcs02.c).
+ */
+static void slice_rdtsc_exits(struct vcpu *v)
+{
+	if (!rdtsc_exits || v->loaded != &v->vmcs)
+		return;
+	if (v->slice_end != UINT64_MAX)
+		exec_controls_setbit(&v->vmcs, CPU_BASED_RDTSC_EXITING);
+	else
+		exec_controls_clearbit(&v->vmcs, CPU_BASED_RDTSC_EXITING);
 }
 
 void slice_arm(struct vcpu *v, uint64_t now)
@@ -85,6 +116,7 @@ void slice_arm(struct vcpu *v, uint64_t now)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);
 	} else if (mode == SLICE_LAPIC_DEADLINE) {
 		lapic_deadline_arm(next == UINT64_MAX ? 0 : next);
+		slice_rdtsc_exits(v);
 	}
 }
 

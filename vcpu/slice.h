@@ -3,6 +3,8 @@
  * preemption timer stays on in the pin-based controls once set up: each
  * switch-in programs the slice, or the timer's maximum ("soft-disabled")
  * when the vCPU has its CPU to itself, and an expiry then is ignored.
+ * With the TSC-deadline timer instead, a vCPU in a slice also has RDTSC
+ * exiting, and kicks are NMIs too (Bochs: docs/scheduler.md).
  */
 #ifndef VCPU_SLICE_H
 #define VCPU_SLICE_H
@@ -19,6 +21,13 @@ void slice_init(const char *cmdline);
 /* Controls every vCPU's VMCS gets for the chosen mode. */
 uint32_t slice_pin_controls(void);
 uint32_t slice_exit_controls(void);
+/*
+ * Makes a CPU look at its vCPUs again: the wake-up IPI, which ends its HLT
+ * or its vCPU's guest mode. With TSC-deadline slices also an NMI: Bochs
+ * holds the IPI back from a guest entered with IF=0 (docs/bochs.md), and
+ * nothing else would end that guest's run; the NMI's exit does.
+ */
+void slice_kick_cpu(uint32_t apic_id);
 /* Every CPU that runs vCPUs. */
 void slice_cpu_init(void);
 /* Before running v (its VMCS current): a slice, or none when it runs alone. */

@@ -87,6 +87,29 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/*
+ * An IRET to the next instruction: ends the NMI blocking that a VM exit
+ * caused by an NMI leaves in effect (SDM 27.1: blocked "only after the VM
+ * exit completes"), as the NMI's own handler would have.
+ */
+static inline void nmi_unblock(void)
+{
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+	                 "mov %%ss, %%ecx\n\t"
+	                 "push %%rcx\n\t"
+	                 "push %%rax\n\t"
+	                 "pushfq\n\t"
+	                 "mov %%cs, %%ecx\n\t"
+	                 "push %%rcx\n\t"
+	                 "lea 1f(%%rip), %%rax\n\t"
+	                 "push %%rax\n\t"
+	                 "iretq\n"
+	                 "1:"
+	                 :
+	                 :
+	                 : "rax", "rcx", "memory", "cc");
+}
+
 static inline void irq_disable(void)
 {
 	__asm__ volatile("cli" ::: "memory");

@@ -35,8 +35,17 @@ static void exception_report(const struct trap_frame *f)
 	console_printf("umbra:   r13=0x%016lx r14=0x%016lx r15=0x%016lx\n", f->r13, f->r14, f->r15);
 }
 
+static bool nmi_is_kick;
+
+void trap_nmi_is_kick(void)
+{
+	nmi_is_kick = true;
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
+	if (frame->vector == VECTOR_NMI && nmi_is_kick)
+		return;
 	if (frame->vector < 32) {
 		/*
 		 * A listed instruction refused a value it was given (#GP, as

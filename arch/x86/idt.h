@@ -26,6 +26,12 @@ void idt_init(void);
 /* Loads IDTR on this CPU. */
 void idt_load(void);
 
+/*
+ * From now on an NMI that reaches Umbra itself is a kick (vcpu/slice.c),
+ * already said in shared state: its handler returns. Before, it is fatal.
+ */
+void trap_nmi_is_kick(void);
+
 /* Called from exception_entry.S. */
 void trap_dispatch(struct trap_frame *frame);
 

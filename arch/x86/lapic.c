@@ -17,6 +17,7 @@
 
 #define SVR_ENABLE           (1U << 8)
 #define ICR_FIXED            (0U << 8)
+#define ICR_NMI              (4U << 8)
 #define ICR_INIT             (5U << 8)
 #define ICR_STARTUP          (6U << 8)
 #define ICR_DELIVERY_PENDING (1U << 12)
@@ -105,6 +106,11 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t page)
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector)
 {
 	lapic_send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+	lapic_send_icr(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 bool lapic_deadline_timer_init(uint8_t vector)

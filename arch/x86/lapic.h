@@ -16,6 +16,8 @@ void lapic_eoi(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
+/* An NMI IPI (vcpu/slice.c's kicks, with TSC-deadline slices). */
+void lapic_send_nmi(uint32_t apic_id);
 
 /* The timer in TSC-deadline mode (needs CPUID.1:ECX.TSC_DEADLINE), raising `vector`. */
 bool lapic_deadline_timer_init(uint8_t vector);

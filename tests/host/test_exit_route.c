@@ -108,6 +108,12 @@ static void test_exceptions(void **state)
 	struct l2_exit e = ex(EXIT_REASON_EXCEPTION_NMI, 0);
 
 	(void)state;
+	/* A physical NMI is Umbra's kick, whatever L1's NMI exiting says. */
+	e.intr_info = INTR_INFO_VALID | INTR_TYPE_NMI | 2;
+	c.pin_based_vm_exec_control = PIN_BASED_NMI_EXITING;
+	assert_false(nested_exit_to_l1(&c, &e));
+	assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_UMBRA);
+	c.pin_based_vm_exec_control = 0;
 	e.intr_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6;
 	assert_false(nested_exit_to_l1(&c, &e));
 	c.exception_bitmap = 1u << 6;

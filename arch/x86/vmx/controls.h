@@ -16,7 +16,7 @@
  * (vcpu/vmcs_setup.c, whose required and optional sets are checked against
  * these), the window exits (vcpu/events.c), IA-32e mode (vcpu/cr.c,
  * nested/nested_exit.c), VMCS shadowing (nested/shadow_vmcs.c) and the
- * preemption timer (vcpu/slice.c). A setter given a constant bit outside
+ * preemption timer and RDTSC exiting (vcpu/slice.c). A setter given a constant bit outside
  * them does not compile: a bit nobody meant to use, found before it runs.
  * vmcs02's controls, merged with an L1's vmcs12, are not constants and are
  * not checked.
@@ -29,7 +29,7 @@
 	 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING | \
 	 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |                      \
 	 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS | CPU_BASED_USE_TSC_OFFSETTING |          \
-	 CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
+	 CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING | CPU_BASED_RDTSC_EXITING)
 #define SECONDARY_EXEC_CONTROLS_KNOWN                                       \
 	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |           \
 	 SECONDARY_EXEC_UNRESTRICTED_GUEST | SECONDARY_EXEC_ENABLE_RDTSCP | \
