@@ -189,6 +189,7 @@ test: deps
 
 # Deterministic figures from Bochs (in-guest RDTSC counts instructions): docs/performance.md.
 bench: deps
+	@scripts/deps.sh gnuplot-nox  # the exit-cost chart
 	@$(MAKE) --no-print-directory all payloads linux-guest
 	scripts/bench.sh $(BUILD)
 bench-docs:
