@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/x86/boot_time.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/idt.h"
@@ -326,7 +325,6 @@ void sched_run_vms(void)
 {
 	struct runq *q = &runqs[this_cpu()->index];
 	uint64_t yielded_at = 0;
-	bool first_entry = this_cpu()->index == 0;
 
 	slice_cpu_init();
 	while (q->count) {
@@ -361,11 +359,6 @@ void sched_run_vms(void)
 		}
 		/* Sequentially consistent: vcpu_run's first look at what other vCPUs asked follows it. */
 		__atomic_store_n(&this_cpu()->running, v, __ATOMIC_SEQ_CST);
-		/* Outside the switch's and the exits' measured spans. */
-		if (__builtin_expect(first_entry, 0)) {
-			first_entry = false;
-			boot_time_first_entry(sched_cpu_count);
-		}
 		vcpu_run(v);
 		__atomic_store_n(&this_cpu()->running, NULL, __ATOMIC_RELEASE);
 		yielded_at = v->vm->state == VM_ENDED ? 0 : rdtsc();

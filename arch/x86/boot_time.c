@@ -5,6 +5,7 @@
 
 /* The latest VMXON of any CPU (one TSC for all CPUs: Bochs' is global). */
 static uint64_t last_vmx_on;
+static uint64_t first_entry;
 
 void boot_time_vmx_on(void)
 {
@@ -16,12 +17,17 @@ void boot_time_vmx_on(void)
 		;
 }
 
-void boot_time_first_entry(uint32_t vmx_cpus)
+void boot_time_first_entry(void)
 {
-	uint64_t now = rdtsc();
-	uint64_t vmx = __atomic_load_n(&last_vmx_on, __ATOMIC_RELAXED);
+	first_entry = rdtsc();
+}
 
+/* Printed at the end, not at the entry: the console's wait would delay the guests. */
+void boot_time_report(uint32_t vmx_cpus)
+{
+	if (!first_entry)
+		return;
 	console_printf(
 	        "umbra: boot-time tsc_from_handoff vmx_all=%lu first_entry=%lu vmx_cpus=%u\n",
-	        vmx - boot_tsc_handoff, now - boot_tsc_handoff, vmx_cpus);
+	        last_vmx_on - boot_tsc_handoff, first_entry - boot_tsc_handoff, vmx_cpus);
 }

@@ -12,7 +12,12 @@ extern uint64_t boot_tsc_handoff;
 
 /* Each CPU, right after its VMXON succeeded. */
 void boot_time_vmx_on(void);
-/* The boot CPU, once, just before its first guest entry: prints the figures. */
-void boot_time_first_entry(uint32_t vmx_cpus);
+/*
+ * The boot CPU, once, as it starts scheduling: its first guest entry
+ * follows (a pick and a switch: a context switch's few hundred).
+ */
+void boot_time_first_entry(void);
+/* The boot CPU, after the guests: the `umbra: boot-time` line. */
+void boot_time_report(uint32_t vmx_cpus);
 
 #endif
