@@ -60,7 +60,8 @@ help:
 	@echo "  make pxe        build a TFTP tree in $(PXE) for network boot (docs/pxe.md)"
 	@echo "  make debug      QEMU stopped at reset + gdb with Umbra's symbols (breaks at boot_main)"
 	@echo "  make debug-bochs  Bochs' debugger with Umbra's symbols (VMX-level stepping)"
-	@echo "  make bench      exit-cost benchmark in Bochs (instructions, VMREAD/VMWRITEs per exit)"
+	@echo "  make bench      exit-cost benchmark in Bochs (instructions, VMREAD/VMWRITEs per exit), boot time;"
+	@echo "                  figures also in BUILD/bench/results.tsv, chart in BUILD/bench/exits.svg"
 	@echo "  make fuzz       differential vmcs12 fuzzing and random L2 streams, bare Bochs vs nested (FUZZ_SEED, FUZZ_COUNT, FUZZ_STREAMS)"
 	@echo "  make soak       8 VMs, 16 vCPUs, 100,000 exits each on 4 CPUs, some nested, one dying;"
 	@echo "                  then 16 boots of 63 triple-faulting VMs beside a bystander"
@@ -72,7 +73,7 @@ help:
 	@echo "  make check-format  fail if any C source is not formatted"
 	@echo "  make check-layers  fail if an include points up a layer (README's layout)"
 	@echo "  make clean      remove $(BUILD)/"
-	@echo "  make bench-docs paste the last make bench's figures into docs/performance.md"
+	@echo "  make bench-docs paste the last make bench's figures and chart into docs/performance.md"
 	@echo "  make linux-guest  Debian's kernel and a busybox initramfs in $(BUILD)/linux (make test boots them)"
 	@echo "Variables: CPUS=n (default 4), MEM=MiB (default 512), RUN_ISO=file (run targets),"
 	@echo "  GDB_PORT=n (make debug, default 1234), BUILD=dir"
@@ -190,6 +191,7 @@ test: deps
 
 # Deterministic figures from Bochs (in-guest RDTSC counts instructions): docs/performance.md.
 bench: deps
+	@scripts/deps.sh gnuplot-nox  # the exit-cost chart
 	@$(MAKE) --no-print-directory all payloads linux-guest
 	scripts/bench.sh $(BUILD)
 bench-docs:

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/acpi.h"
+#include "arch/x86/boot_time.h"
 #include "arch/x86/cmos_clock.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
@@ -339,6 +340,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 		sched_create_vms(&boot_info);
 		console_input_start(bsp->apic_id);
 		sched_start();
+		boot_time_first_entry();
 		sched_run_vms();
 		res = sched_wait_all();
 		code = res.fail ? UMBRA_EXIT_FAIL : UMBRA_EXIT_PASS;
@@ -348,6 +350,7 @@ void boot_main(uint32_t magic, uint64_t info_pa)
 	}
 	if (panic_count())
 		code = UMBRA_EXIT_ERROR;
+	boot_time_report(vmx_cpus);
 	console_printf("umbra: summary cpus=%u vmx=%u vms=%u pass=%u fail=%u\n", online, vmx_cpus,
 	               res.vms, res.pass, res.fail);
 	platform_exit(code);

@@ -11,6 +11,7 @@
 #    TSC the CPUs spent on vCPUs divided by the CPUs ("umbra: sched all"
 #    run_cycles * cpus / busy_cycles): 1 if no CPU ever idled; and the
 #    vCPUs that moved (migrations).
+# Each figure also goes to results.tsv (bench-results.awk, loaded first).
 FNR == 1 { file++ }
 file == 1 && /^umbra: stats-all PREEMPTION_TIMER / {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "exits") pt_exits = kv[2]; if (kv[1] == "l0_cycles") pt_cycles = kv[2] }
@@ -38,11 +39,19 @@ END {
 	printf "  context switches (1 CPU, 2 VMs)      %d, L0 instructions each: %.0f (exit handler %.0f + switch %.0f)\n", sw, cost, pt_cycles / pt_exits, swc / sw
 	printf "  %s\n", fair
 	printf "  unequal VMs (16 VMs, 4 CPUs)         finish %.3fx work / %d CPUs, %d migrations\n", finish, all["cpus"], all["migrations"]
+	result("sched.switches", sw, "switches")
+	result("sched.switch.l0", sprintf("%.0f", cost), "instructions")
+	result("sched.switch.exit_handler", sprintf("%.0f", pt_cycles / pt_exits), "instructions")
+	result("sched.switch.switch", sprintf("%.0f", swc / sw), "instructions")
+	result("sched.uneven.migrations", all["migrations"], "vCPUs moved")
 	ok = 1
 	printf "targets for the scheduler:\n"
 	ok = target("fairness max/min (16 VMs, 4 CPUs)", ratio, 1.1) && ok
+	result("sched.fairness_max_over_min", ratio, "ratio", 1.1)
 	ok = target("unequal VMs: finish / (work / 4)", finish, 1.1) && ok
+	result("sched.uneven.finish_over_ideal", sprintf("%.3f", finish), "ratio", 1.1)
 	ok = target("pin-control VMWRITEs after set-up", pin_after, 0) && ok
+	result("sched.pin_vmwrites_after_setup", pin_after, "VMWRITEs", 0)
 	printf "bench: %s\n", ok ? "scheduler targets met" : "some scheduler targets missed"
 	exit !ok
 }

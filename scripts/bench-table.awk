@@ -4,6 +4,7 @@
 # less the exiting instruction itself = instructions Umbra ran for the exit
 # (VM exit stub, C handler, VM entry); Umbra's own TSC from exit to the next
 # entry (handler only); VMREAD/VMWRITEs per exit from Umbra's counters.
+# Each figure also goes to results.tsv (bench-results.awk, loaded first).
 function field(line, key,    m) {
 	if (match(line, " " key "=[^ ]+")) {
 		m = substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2)
@@ -36,8 +37,16 @@ END {
 		cost[k] = cycles[k] - cycles["none"] - 1
 		printf "%-8s %10d %12d %10d %8s %8s %12s %8s\n", k, cycles[k], cost[k], l0[k], rd[k], \
 			wr[k], ctl[k], skip[k]
+		result("exit." k ".round_trip", cycles[k], "instructions")
+		result("exit." k ".l0", cost[k], "instructions", k == "cpuid" ? 200 : "")
+		result("exit." k ".handler", l0[k], "instructions")
+		result("exit." k ".vmreads", rd[k], "per exit", k == "cpuid" ? 2 : "")
+		result("exit." k ".vmwrites", wr[k], "per exit", k == "cpuid" ? 1 : "")
+		result("exit." k ".control_vmwrites", ctl[k], "per exit", k == "cpuid" ? 0 : "")
+		result("exit." k ".skipped", skip[k], "per exit")
 	}
 	printf "(loop alone: %d instructions per iteration)\n", cycles["none"]
+	result("exit.loop_alone", cycles["none"], "instructions")
 	if (!("cpuid" in cost))
 		exit 1
 	ok = 1

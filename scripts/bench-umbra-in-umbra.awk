@@ -35,4 +35,6 @@ END {
 	d = inner_cpuid[4] - inner_cpuid[3]
 	printf "  L0 exits per L2 CPUID handled by the inner Umbra: %.2f (the outer's exits of the inner VM, %d more for %d more L2 CPUIDs; no target)\n",
 	       (outer[4] - outer[3]) / d, outer[4] - outer[3], d
+	result("umbra_in_umbra.l2_cpuid.round_trip", l2[3], "instructions")
+	result("umbra_in_umbra.l0_exits_per_l2_cpuid", sprintf("%.2f", (outer[4] - outer[3]) / d), "exits")
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Umbra's build, run and tests need, if missing.
 # As root it runs apt-get; otherwise it names exactly what to install.
+# Packages named as arguments are needed too (make bench: gnuplot-nox).
+#   scripts/deps.sh [PACKAGE...]
 set -euo pipefail
 
 packages=(
@@ -15,6 +17,7 @@ packages=(
 	lcov                             # make coverage (host tests' line coverage)
 	console-setup-linux              # the framebuffer console's font (Lat15-Fixed16)
 	cpio                             # the Linux guest's initramfs
+	"$@"
 )
 
 missing=()

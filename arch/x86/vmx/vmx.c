@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86/boot_time.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/msr.h"
@@ -127,6 +128,7 @@ bool vmx_cpu_enable(void)
 	}
 	cpu->vmxon_pa = pa;
 	cpu->vmx_on = true;
+	boot_time_vmx_on();
 	console_printf("umbra: cpu %u apic=%u in VMX operation\n", cpu->index, cpu->apic_id);
 	return true;
 }
