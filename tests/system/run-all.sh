@@ -346,7 +346,7 @@ if want bochs-vmx-hide; then
 	run_bochs bochs-vmx-hide --iso "$BUILD/system/vmx-hide.iso" --cpus 4 -- "$(vmx_lines 4)" \
 		"${DEFAULT_PAYLOAD_CHECKS[@]}" "not:panic|exception" \
 		"has:^umbra: vmx: hiding from Umbra: shadowing,ept_ad,ept_1g,timer,timer_save \\(vmx_hide=\\)\$" \
-		"has:^umbra: vmx: .*, EPT 2M, VPID, unrestricted guest, preemption timer" \
+		"has:^umbra: vmx: .*, EPT 2M, VPID, unrestricted guest, no preemption timer\$" \
 		"has:^umbra: sched: 10 ms slices, ended by the local APIC TSC-deadline timer \\(preemption timer: absent," \
 		"has:^\\[nested-basic\\] # VMCS shadowing not in use; "
 	run_bochs bochs-vmx-hide-ug --iso "$BUILD/system/vmx-hide-ug.iso" --cpus 1 -- \

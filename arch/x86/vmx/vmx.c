@@ -74,12 +74,16 @@ bool vmx_platform_check(const char *hide)
 		console_printf("umbra: vmx: this CPU's VMX lacks %s, which Umbra needs\n", list);
 		return false;
 	}
+	/* What is hidden (vmx_hide=) is absent here too: the line says what Umbra uses. */
+	if (cpu_has_vmx_preemption_timer())
+		snprintf(list, sizeof(list), ", preemption timer rate TSC/%u",
+		         1u << vmx_caps.preemption_timer_rate);
 	console_printf("umbra: vmx: VMCS revision 0x%x, %u-byte regions, EPT%s%s, VPID, "
-	               "unrestricted guest%s, preemption timer rate TSC/%u\n",
+	               "unrestricted guest%s%s\n",
 	               vmx_caps.revision_id, vmx_caps.vmcs_size,
 	               cpu_has_vmx_ept_2m_pages() ? " 2M" : "", cpu_has_vmx_ept_ad() ? " A/D" : "",
 	               cpu_has_vmx_vmcs_shadowing() ? ", VMCS shadowing" : "",
-	               1u << vmx_caps.preemption_timer_rate);
+	               cpu_has_vmx_preemption_timer() ? list : ", no preemption timer");
 	return true;
 }
 
