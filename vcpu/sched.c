@@ -236,7 +236,8 @@ static void vm_kick_vcpus(struct vm *vm)
 	}
 }
 
-static void vm_finish(struct vm *vm)
+/* Since `began`, this CPU worked for the VM: counted before the VM counts as ended. */
+static void vm_finish(struct vm *vm, struct sched_cpu *c, uint64_t began)
 {
 	struct umbra_exit_stats stats;
 
@@ -255,6 +256,7 @@ static void vm_finish(struct vm *vm)
 			nested_report(v);
 	}
 	vm_free(vm); /* every vCPU's CPU has let go of its VMCS */
+	c->busy_cycles += rdtsc() - began;
 	/* The last VM to end wakes the idle CPUs: the BSP prints the summary. */
 	if (__atomic_add_fetch(&ended_count, 1, __ATOMIC_ACQ_REL) == vm_count) {
 		__atomic_store_n(&all_ended_at, rdtsc(), __ATOMIC_RELEASE);
@@ -263,9 +265,10 @@ static void vm_finish(struct vm *vm)
 }
 
 /* On v's CPU, after its VM ended: its VMCS is let go here; the last vCPU finishes the VM. */
-static void vcpu_finish(struct vcpu *v)
+static void vcpu_finish(struct vcpu *v, struct sched_cpu *c)
 {
 	struct vm *vm = v->vm;
+	uint64_t began = rdtsc();
 
 	if (!__atomic_exchange_n(&vm->kicked, true, __ATOMIC_ACQ_REL))
 		vm_kick_vcpus(vm);
@@ -273,7 +276,9 @@ static void vcpu_finish(struct vcpu *v)
 	loaded_vmcs_clear(&v->vmcs);
 	nested_vcpu_release_vmcs(v);
 	if (__atomic_add_fetch(&vm->vcpus_done, 1, __ATOMIC_ACQ_REL) == vm->vcpu_count)
-		vm_finish(vm);
+		vm_finish(vm, c, began);
+	else
+		c->busy_cycles += rdtsc() - began;
 }
 
 /*
@@ -369,6 +374,8 @@ static void answer_thief(struct sched_cpu *c, struct vcpu *spare)
 		spare->cpu = (uint32_t)thief;
 		spin_unlock(&spare->lock);
 		__atomic_store_n(&cpu_sched[thief].given, spare, __ATOMIC_RELEASE);
+		/* What other thieves compare: one fewer now, not what pick() counted. */
+		__atomic_store_n(&c->ready, c->ready - 1, __ATOMIC_RELAXED);
 		console_debugf("umbra: debug: sched: vm %s vcpu %u moves from cpu %u to cpu %d\n",
 		               spare->vm->name, spare->id, this_cpu()->index, thief);
 	}
@@ -424,7 +431,9 @@ static bool steal(struct sched_cpu *c, uint64_t *wake)
 	if (__atomic_compare_exchange_n(&cpu_sched[cpu].thief, &expected, (int32_t)self, false,
 	                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		c->asked = (int32_t)cpu;
-		slice_kick_cpu(percpu_area[cpu].apic_id); /* it may be in guest mode */
+		/* Its running vCPU yields at the kick's exit, so it answers now (it may run alone). */
+		__atomic_store_n(&percpu_area[cpu].resched, true, __ATOMIC_SEQ_CST);
+		slice_kick_cpu(percpu_area[cpu].apic_id);
 	}
 	return false;
 }
@@ -468,10 +477,10 @@ void sched_run_vms(void)
 			continue;
 		}
 		if (v->vm->state == VM_ENDED) {
-			began = rdtsc();
 			runq_remove(q, v);
-			vcpu_finish(v);
-			c->busy_cycles += rdtsc() - began;
+			vcpu_finish(
+			        v,
+			        c); /* adds its time to busy_cycles before the VM counts as ended */
 			yielded_at = 0; /* reporting an ended VM is no switch's either */
 			continue;
 		}

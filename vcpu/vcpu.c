@@ -70,7 +70,10 @@ void vcpu_run(struct vcpu *v)
 	struct umbra_exit_counts *bucket = &cpu->vmx_acct_unattributed;
 	uint64_t exited_at = rdtsc();
 
-	vm->state = VM_RUNNING;
+	/* Only from ready: another vCPU may have ended the VM since the scheduler looked. */
+	enum vm_state ready = VM_READY;
+	__atomic_compare_exchange_n(&vm->state, &ready, VM_RUNNING, false, __ATOMIC_ACQ_REL,
+	                            __ATOMIC_ACQUIRE);
 	/*
 	 * CR2 is not in the VMCS. Umbra never takes a page fault (memory is
 	 * identity-mapped; a host #PF is fatal), so the guest's CR2 stays in

@@ -114,7 +114,7 @@ fi
 # (bochs-model-*-full) in make test-models (MODELS_FULL=1).
 REFUSED_MODELS=(
 	"yonah core_duo_t2400_yonah ^umbra: fatal: this CPU has no 64-bit long mode; Umbra needs an x86-64 CPU with VT-x\$"
-	"penryn core2_penryn_t9600 ^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back\\), unrestricted guest, VPID, IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$"
+	"penryn core2_penryn_t9600 ^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back, INVEPT single- or all-context\\), unrestricted guest, VPID \\(with INVVPID single- or all-context\\), IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$"
 	"lynnfield corei5_lynnfield_750 ^umbra: vmx: this CPU's VMX lacks unrestricted guest, which Umbra needs\$"
 )
 for m in "${REFUSED_MODELS[@]}"; do
@@ -325,7 +325,7 @@ if want bochs-old-cpu; then
 	# no EPT, no unrestricted guest, no VPID, no EFER/PAT controls): one line
 	# names them all, no VM runs, and the run is an error.
 	run_bochs bochs-old-cpu --iso "$ISO" --cpus 1 --model core2_penryn_t9600 -- \
-		"has:^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back\\), unrestricted guest, VPID, IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$" \
+		"has:^umbra: vmx: this CPU's VMX lacks EPT \\(4-level, write-back, INVEPT single- or all-context\\), unrestricted guest, VPID \\(with INVVPID single- or all-context\\), IA32_EFER/IA32_PAT load and save controls, which Umbra needs\$" \
 		"last:^umbra: summary cpus=1 vmx=0 vms=0 pass=0 fail=0\$" "not:panic"
 fi
 if want bochs-vmx-hide; then

@@ -46,9 +46,9 @@ bool vmx_platform_check(const char *hide)
 	/* Every missing feature in one line: a user then sees at once what the CPU lacks. */
 	static const char *const names[] = {
 	        "secondary processor-based controls",
-	        "EPT (4-level, write-back)",
+	        "EPT (4-level, write-back, INVEPT single- or all-context)",
 	        "unrestricted guest",
-	        "VPID",
+	        "VPID (with INVVPID single- or all-context)",
 	        "IA32_EFER/IA32_PAT load and save controls",
 	        "MSR and I/O bitmaps",
 	};
@@ -56,9 +56,11 @@ bool vmx_platform_check(const char *hide)
 	const bool lacks[] = {
 	        !secondary,
 	        !secondary || !cpu_has_vmx_ept() || !cpu_has_vmx_ept_4levels() ||
-	                !cpu_has_vmx_ept_wb(),
+	                !cpu_has_vmx_ept_wb() ||
+	                (!cpu_has_vmx_invept_single() && !cpu_has_vmx_invept_all()),
 	        !secondary || !cpu_has_vmx_unrestricted_guest(),
-	        !secondary || !cpu_has_vmx_vpid(),
+	        !secondary || !cpu_has_vmx_vpid() ||
+	                (!cpu_has_vmx_invvpid_single() && !cpu_has_vmx_invvpid_all()),
 	        !cpu_has_vmx_load_efer() || !cpu_has_vmx_load_pat(),
 	        !cpu_has_vmx_msr_bitmaps() || !cpu_has_vmx_io_bitmaps(),
 	};
