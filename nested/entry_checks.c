@@ -474,16 +474,64 @@ static bool pdpte_fields_ok(const struct vmcs12 *c, const struct nested_entry_en
 	       pdpte_ok(env, c->guest_pdptr2) && pdpte_ok(env, c->guest_pdptr3);
 }
 
+/*
+ * 26.3.1.4 (RIP and RFLAGS) and 26.3.1.5 (activity and interruptibility):
+ * the rules that read the fields L1 writes on nearly every exit.
+ */
+static const char *check_hot_rules(const struct vmcs12 *c, const struct nested_entry_env *env,
+                                   const struct guest_mode *m)
+{
+	/* 64-bit code: bits 63:N alike, N = 48 linear-address bits (not canonical: 63:47). */
+	if (m->ia32e && (c->guest_cs_ar_bytes & AR_L)
+	            ? ((int64_t)c->guest_rip >> LINEAR_BITS) != 0 &&
+	                      ((int64_t)c->guest_rip >> LINEAR_BITS) != -1
+	            : (c->guest_rip >> 32) != 0)
+		return "26.3.1.4: guest RIP bits 63:48 differ (64-bit) or RIP above 4 GiB";
+	if ((c->guest_rflags & RFLAGS_RSVD) || !(c->guest_rflags & RFLAGS_FIXED1))
+		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
+	if (m->ia32e && (c->guest_rflags & RFLAGS_VM))
+		return "26.3.1.4: RFLAGS.VM in IA-32e mode";
+	/* CR0.PE = 0 is possible only with unrestricted guest. */
+	if (!m->pe && (c->guest_rflags & RFLAGS_VM))
+		return "26.3.1.4: RFLAGS.VM with CR0.PE = 0";
+	if ((c->vm_entry_intr_info_field & INTR_INFO_VALID) &&
+	    INTR_TYPE(c->vm_entry_intr_info_field) == ITYPE_EXT_INT &&
+	    !(c->guest_rflags & RFLAGS_IF))
+		return "26.3.1.4: injecting an external interrupt with RFLAGS.IF = 0";
+	return check_non_register_state(c, env);
+}
+
+static struct guest_mode guest_mode_of(const struct vmcs12 *c)
+{
+	return (struct guest_mode){
+	        .ia32e = c->vm_entry_controls & VM_ENTRY_IA32E_MODE,
+	        .ug = secondary(c) & SECONDARY_EXEC_UNRESTRICTED_GUEST,
+	        .v86 = c->guest_rflags & RFLAGS_VM,
+	        .pe = c->guest_cr0 & CR0_PE,
+	};
+}
+
+bool nested_guest_hot_check_enough(const struct vmcs12 *c)
+{
+	bool pae32 = (c->guest_cr0 & CR0_PG) && (c->guest_cr4 & CR4_PAE) &&
+	             !(c->vm_entry_controls & VM_ENTRY_IA32E_MODE);
+
+	/* Virtual-8086 mode has segment rules; the link pointer and PDPTEs are read from memory. */
+	return !(c->guest_rflags & RFLAGS_VM) && c->vmcs_link_pointer == ~0ULL && !pae32;
+}
+
+const char *nested_check_guest_hot(const struct vmcs12 *c, const struct nested_entry_env *env)
+{
+	const struct guest_mode m = guest_mode_of(c);
+
+	return check_hot_rules(c, env, &m);
+}
+
 const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested_entry_env *env,
                                      uint32_t *qual)
 {
 	uint32_t proc2 = secondary(c);
-	const struct guest_mode m = {
-	        .ia32e = c->vm_entry_controls & VM_ENTRY_IA32E_MODE,
-	        .ug = proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST,
-	        .v86 = c->guest_rflags & RFLAGS_VM,
-	        .pe = c->guest_cr0 & CR0_PE,
-	};
+	const struct guest_mode m = guest_mode_of(c);
 	bool ia32e = m.ia32e;
 	bool pg = c->guest_cr0 & CR0_PG;
 	uint64_t cr0_fixed0 = cap(env, MSR_IA32_VMX_CR0_FIXED0);
@@ -527,25 +575,7 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 	why = check_segments(c, &m);
 	if (why)
 		return why;
-	/* 26.3.1.4: RIP and RFLAGS. */
-	/* 64-bit code: bits 63:N alike, N = 48 linear-address bits (not canonical: 63:47). */
-	if (ia32e && (c->guest_cs_ar_bytes & AR_L)
-	            ? ((int64_t)c->guest_rip >> LINEAR_BITS) != 0 &&
-	                      ((int64_t)c->guest_rip >> LINEAR_BITS) != -1
-	            : (c->guest_rip >> 32) != 0)
-		return "26.3.1.4: guest RIP bits 63:48 differ (64-bit) or RIP above 4 GiB";
-	if ((c->guest_rflags & RFLAGS_RSVD) || !(c->guest_rflags & RFLAGS_FIXED1))
-		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
-	if (ia32e && (c->guest_rflags & RFLAGS_VM))
-		return "26.3.1.4: RFLAGS.VM in IA-32e mode";
-	/* CR0.PE = 0 is possible only with unrestricted guest. */
-	if (!m.pe && (c->guest_rflags & RFLAGS_VM))
-		return "26.3.1.4: RFLAGS.VM with CR0.PE = 0";
-	if ((c->vm_entry_intr_info_field & INTR_INFO_VALID) &&
-	    INTR_TYPE(c->vm_entry_intr_info_field) == ITYPE_EXT_INT &&
-	    !(c->guest_rflags & RFLAGS_IF))
-		return "26.3.1.4: injecting an external interrupt with RFLAGS.IF = 0";
-	why = check_non_register_state(c, env);
+	why = check_hot_rules(c, env, &m);
 	if (why)
 		return why;
 	if (!link_pointer_ok(c, env)) {

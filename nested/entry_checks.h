@@ -39,6 +39,17 @@ const char *nested_check_host_state(const struct vmcs12 *c, const struct nested_
 const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested_entry_env *env,
                                      uint32_t *qual);
 
+/*
+ * The guest-state rules that read RIP, RSP, RFLAGS and the interruptibility
+ * (26.3.1.4, 26.3.1.5): enough at an entry after which L1 wrote no other
+ * field, when nested_check_guest_state passed at the last entry and
+ * nested_guest_hot_check_enough (no virtual-8086 mode, no rule reading L1
+ * memory). The other fields then hold what passed, or what the CPU saved at
+ * the exit since, which its own checks on vmcs02 see.
+ */
+bool nested_guest_hot_check_enough(const struct vmcs12 *c);
+const char *nested_check_guest_hot(const struct vmcs12 *c, const struct nested_entry_env *env);
+
 /* Helpers the other nested code shares. */
 bool nested_canonical(uint64_t la);
 bool nested_pat_valid(uint64_t pat);

@@ -55,6 +55,7 @@ struct nested_vmx {
 	bool entry_is_launch; /* the nested entry under way is a VMLAUNCH (not a VMRESUME) */
 	/* vmcs12's controls and host state passed their checks, with L1 in this mode (nested_entry.c). */
 	bool controls_checked, checked_l1_long_mode;
+	bool guest_checked; /* vmcs12's guest state passed its checks whole at the last entry */
 	/* L2's hardware VPIDs: vpid02_base + a vpid_map slot per L1 VPID, + VPID_MAP_SLOTS without. */
 	struct vpid_map vpids;
 	uint16_t vpid02_base;

@@ -26,6 +26,8 @@ static struct vmcs12_dirty hot_fields;
  * exception delivers an error code, 26.2.1.3).
  */
 static struct vmcs12_dirty control_host_fields;
+/* The guest fields L1 writes on nearly every exit: written alone, the guest checks are short. */
+static struct vmcs12_dirty hot_guest_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
 
@@ -38,6 +40,9 @@ void nested_entry_init(bool hw_precheck_on)
 
 		if (type == VMCS_TYPE_CONTROL || type == VMCS_TYPE_HOST || enc == GUEST_CR0)
 			vmcs12_dirty_set(&control_host_fields, i);
+		if (enc == GUEST_RIP || enc == GUEST_RSP || enc == GUEST_RFLAGS ||
+		    enc == GUEST_INTERRUPTIBILITY_INFO)
+			vmcs12_dirty_set(&hot_guest_fields, i);
 	}
 }
 
@@ -68,6 +73,26 @@ static const char *check_controls_host(struct vcpu *v, const struct nested_entry
 		n->controls_checked = true;
 		n->checked_l1_long_mode = env->l1_long_mode;
 	}
+	return why;
+}
+
+/*
+ * The guest state (26.3): whole, unless it passed at the last entry and L1
+ * wrote only RIP, RSP, RFLAGS or the interruptibility since; then the rules
+ * that read those (entry_checks.h). NULL if it passes, else the rule.
+ */
+static const char *check_guest(struct vcpu *v, const struct nested_entry_env *env, uint32_t *qual)
+{
+	struct nested_vmx *n = &v->nested;
+	const struct vmcs12 *c = n->vmcs12;
+	const char *why;
+
+	*qual = 0;
+	if (n->guest_checked && !vmcs12_dirty_beyond(&c->dirty, &hot_guest_fields) &&
+	    nested_guest_hot_check_enough(c))
+		return nested_check_guest_hot(c, env);
+	why = nested_check_guest_state(c, env, qual);
+	n->guest_checked = !why;
 	return why;
 }
 
@@ -200,7 +225,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		nvmx_fail(v, err);
 		return;
 	}
-	why = nested_check_guest_state(c, &env, &qual);
+	why = check_guest(v, &env, &qual);
 	if (why) {
 		entry_failure_exit(v, EXIT_REASON_INVALID_STATE, qual, why);
 		return;

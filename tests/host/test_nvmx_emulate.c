@@ -635,6 +635,43 @@ static void test_checks_after_writes(void **state)
 	assert_failed(RFLAGS_ZF, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
 }
 
+/*
+ * The guest state likewise: whole after L1 wrote a field beyond RIP, RSP,
+ * RFLAGS and the interruptibility; only the rules those fields enter
+ * otherwise.
+ */
+static void test_guest_checks_after_writes(void **state)
+{
+	(void)state;
+	launch(NULL);
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* A cold field changed without a VMWRITE is not looked at again (the CPU's checks are). */
+	n->vmcs12->guest_cr0 &= ~CR0_PE;
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	n->vmcs12->guest_cr0 |= CR0_PE;
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* Written through VMWRITE: the whole check catches it (exit 33). */
+	assert_int_equal(vmcs12_write(n->vmcs12, GUEST_TR_AR_BYTES, 0x10000, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_false(n->in_l2);
+	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
+	/* Fixed, it enters; then a bad hot field alone is caught by the short check. */
+	assert_int_equal(vmcs12_write(n->vmcs12, GUEST_TR_AR_BYTES, 0x8b, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_true(n->guest_checked);
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* RFLAGS is shadowed: L1's VMWRITE lands in the shadow VMCS. */
+	if (n->shadow_pa)
+		fake_vmcs_set(n->shadow_pa, GUEST_RFLAGS, 0);
+	else
+		assert_int_equal(vmcs12_write(n->vmcs12, GUEST_RFLAGS, 0, false), 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_false(n->in_l2);
+	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
+}
+
 static void test_hw_precheck(void **state)
 {
 	uint64_t pa02 = n->vmcs02.vmcs_pa;
@@ -735,6 +772,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_vmlaunch_vpid_timer, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
 	        cmocka_unit_test_setup(test_checks_after_writes, setup),
+	        cmocka_unit_test_setup(test_guest_checks_after_writes, setup),
 	        cmocka_unit_test_setup(test_hw_precheck, setup),
 	        cmocka_unit_test_setup(test_hlt_activity_state, setup),
 	        cmocka_unit_test_setup(test_nmi_in_l2, setup),
