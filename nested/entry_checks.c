@@ -196,6 +196,8 @@ const char *nested_check_host_state(const struct vmcs12 *c, const struct nested_
 	if (!cr_fixed_ok(c->host_cr4, cap(env, MSR_IA32_VMX_CR4_FIXED0),
 	                 cap(env, MSR_IA32_VMX_CR4_FIXED1)))
 		return "26.2.2: host CR4 breaks IA32_VMX_CR4_FIXED0/1";
+	if ((c->host_cr4 & CR4_CET) && !(c->host_cr0 & CR0_WP))
+		return "26.2.2: host CR4.CET without CR0.WP";
 	if (beyond(env, c->host_cr3))
 		return "26.2.2: host CR3 beyond MAXPHYADDR";
 	if (!nested_canonical(c->host_ia32_sysenter_esp) ||
@@ -511,6 +513,8 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 		return "26.3.1.1: guest CR4 breaks IA32_VMX_CR4_FIXED0/1";
 	if (pg && !(c->guest_cr0 & CR0_PE))
 		return "26.3.1.1: guest CR0.PG without CR0.PE";
+	if ((c->guest_cr4 & CR4_CET) && !(c->guest_cr0 & CR0_WP))
+		return "26.3.1.1: guest CR4.CET without CR0.WP";
 	if ((c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS) &&
 	    ((c->guest_ia32_debugctl & ~0xffc3ULL) || (c->guest_dr7 >> 32)))
 		return "26.3.1.1: guest IA32_DEBUGCTL reserved bits or DR7 bits 63:32 set";

@@ -192,6 +192,20 @@ static void test_host_state(void **state)
 	setup(NULL);
 	c.host_cr4 &= ~0x2000ULL;
 	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR4");
+	/* A CPU with CET (CR4 bit 23 allowed): CR4.CET needs CR0.WP, host and guest. */
+	setup(NULL);
+	caps.msr[MSR_IA32_VMX_CR4_FIXED1 - NESTED_MSR_FIRST] |= CR4_CET;
+	c.host_cr0 |= CR0_WP;
+	c.guest_cr0 |= CR0_WP;
+	c.host_cr4 |= CR4_CET;
+	c.guest_cr4 |= CR4_CET;
+	assert_null(nested_check_host_state(&c, &env));
+	c.host_cr0 &= ~CR0_WP;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR4.CET without CR0.WP");
+	assert_null(nested_check_guest_state(&c, &env, &(uint32_t){0}));
+	c.guest_cr0 &= ~CR0_WP;
+	expect_rule(nested_check_guest_state(&c, &env, &(uint32_t){0}),
+	            "26.3.1.1: guest CR4.CET without CR0.WP");
 	setup(NULL);
 	c.host_cr3 = 1ULL << 40;
 	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR3");
