@@ -116,7 +116,7 @@ static const char *check_entry_intr(const struct vmcs12 *c)
 	if (!!(i & INTR_INFO_DELIVER_CODE) != err_expected)
 		return "26.2.1.3: deliver-error-code bit disagrees with the type and vector";
 	if ((i & INTR_INFO_DELIVER_CODE) && (c->vm_entry_exception_error_code >> 16))
-		return "26.2.1.3: VM-entry exception error code bits 31:16 are not 0";
+		return "26.2.1.3: the error code to deliver has bits 31:16 set";
 	if (i & INTR_INFO_RESERVED)
 		return "26.2.1.3: VM-entry interruption-information bits 30:12 are not 0";
 	if ((type == ITYPE_SW_INT || type == ITYPE_PRIV_SW || type == ITYPE_SW_EXC) &&
@@ -432,9 +432,9 @@ static const char *check_pending_dbg_rtm(const struct vmcs12 *c, const struct ne
 	if (!(dbg & PENDING_DBG_RTM))
 		return NULL;
 	if (!env->caps->rtm)
-		return "26.3.1.5: pending debug exceptions RTM bit without RTM";
+		return "26.3.1.5: pending-debug RTM bit without RTM in CPUID";
 	if ((dbg & ~PENDING_DBG_RTM) != PENDING_DBG_ENABLED_BP)
-		return "26.3.1.5: pending debug exceptions RTM bit with bits other than 12";
+		return "26.3.1.5: pending-debug RTM bit beside bits other than 12";
 	return NULL;
 }
 

@@ -170,7 +170,7 @@ static void test_entry_injection(void **state)
 	c.vm_entry_intr_info_field = 0x80000b00 | 13;
 	assert_null(nested_check_controls(&c, &env));
 	c.vm_entry_exception_error_code = 0x10000; /* bits 31:16 of a delivered code */
-	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: VM-entry exception error code");
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: the error code to deliver");
 	c.vm_entry_exception_error_code = 0xffff;
 	assert_null(nested_check_controls(&c, &env));
 	c.vm_entry_intr_info_field = 0x80000b00 | 6; /* #UD with an error code */
@@ -327,12 +327,12 @@ static void test_guest_state(void **state)
 	setup(NULL);
 	c.guest_pending_dbg_exceptions = 1ULL << 16 | 1ULL << 12;
 	expect_rule(nested_check_guest_state(&c, &env, &q),
-	            "26.3.1.5: pending debug exceptions RTM bit without");
+	            "26.3.1.5: pending-debug RTM bit without");
 	caps.rtm = true;
 	assert_null(nested_check_guest_state(&c, &env, &q));
 	c.guest_pending_dbg_exceptions = 1ULL << 16;
 	expect_rule(nested_check_guest_state(&c, &env, &q),
-	            "26.3.1.5: pending debug exceptions RTM bit with");
+	            "26.3.1.5: pending-debug RTM bit beside");
 }
 
 static void test_link_pointer_and_pdptes(void **state)
