@@ -33,6 +33,10 @@
 #define EPTP_AD_ENABLE       (1ULL << 6)
 #define EPTP_RESERVED        0xf80ULL /* bits 11:7 (bit 7: supervisor shadow stacks, not offered) */
 
+/* Pending debug exceptions (SDM Vol. 3 24.4.2). */
+#define PENDING_DBG_ENABLED_BP (1ULL << 12)
+#define PENDING_DBG_RTM        (1ULL << 16)
+
 #define CR3_TARGETS(misc) \
 	((uint32_t)((misc) >> VMX_MISC_CR3_TARGETS_SHIFT & VMX_MISC_CR3_TARGETS_MASK))
 
@@ -111,6 +115,8 @@ static const char *check_entry_intr(const struct vmcs12 *c)
 	err_expected = type == ITYPE_HW_EXC && error_code_vector(vec) && (c->guest_cr0 & CR0_PE);
 	if (!!(i & INTR_INFO_DELIVER_CODE) != err_expected)
 		return "26.2.1.3: deliver-error-code bit disagrees with the type and vector";
+	if ((i & INTR_INFO_DELIVER_CODE) && (c->vm_entry_exception_error_code >> 16))
+		return "26.2.1.3: the error code to deliver has bits 31:16 set";
 	if (i & INTR_INFO_RESERVED)
 		return "26.2.1.3: VM-entry interruption-information bits 30:12 are not 0";
 	if ((type == ITYPE_SW_INT || type == ITYPE_PRIV_SW || type == ITYPE_SW_EXC) &&
@@ -156,6 +162,9 @@ const char *nested_check_controls(const struct vmcs12 *c, const struct nested_en
 	/* 26.2.1.2: VM-exit controls. */
 	if (!nested_ctl_ok(cap(env, MSR_IA32_VMX_TRUE_EXIT_CTLS), c->vm_exit_controls))
 		return "26.2.1.2: VM-exit controls outside IA32_VMX_TRUE_EXIT_CTLS";
+	if ((c->vm_exit_controls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) &&
+	    !(c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return "26.2.1.2: save VMX-preemption timer value without activating the timer";
 	if (!msr_list_ok(env, c->vm_exit_msr_store_addr, c->vm_exit_msr_store_count))
 		return "26.2.1.2: VM-exit MSR-store list misaligned or beyond MAXPHYADDR";
 	if (!msr_list_ok(env, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count))
@@ -187,6 +196,8 @@ const char *nested_check_host_state(const struct vmcs12 *c, const struct nested_
 	if (!cr_fixed_ok(c->host_cr4, cap(env, MSR_IA32_VMX_CR4_FIXED0),
 	                 cap(env, MSR_IA32_VMX_CR4_FIXED1)))
 		return "26.2.2: host CR4 breaks IA32_VMX_CR4_FIXED0/1";
+	if ((c->host_cr4 & CR4_CET) && !(c->host_cr0 & CR0_WP))
+		return "26.2.2: host CR4.CET without CR0.WP";
 	if (beyond(env, c->host_cr3))
 		return "26.2.2: host CR3 beyond MAXPHYADDR";
 	if (!nested_canonical(c->host_ia32_sysenter_esp) ||
@@ -309,11 +320,12 @@ static const char *check_code_data_segments(const struct vmcs12 *c, const struct
 		return "26.3.1.2: CS.L and CS.D both set in IA-32e mode";
 	if (!granularity_ok(c->guest_cs_limit, cs))
 		return "26.3.1.2: CS limit and granularity disagree";
+	/* Whether SS is usable or not: its DPL is the CPL (26.3.1.2's DPL rules are not gated). */
+	if (!m->ug && AR_DPL(ss) != (c->guest_ss_selector & 3u))
+		return "26.3.1.2: SS.DPL differs from its RPL";
 	if (!(ss & AR_UNUSABLE)) {
 		if (AR_TYPE(ss) != 3 && AR_TYPE(ss) != 7)
 			return "26.3.1.2: SS type is not a writable accessed data segment";
-		if (!m->ug && AR_DPL(ss) != (c->guest_ss_selector & 3u))
-			return "26.3.1.2: SS.DPL differs from its RPL";
 		if (!(ss & AR_S) || !(ss & AR_P) || (ss & AR_RESERVED) ||
 		    !granularity_ok(c->guest_ss_limit, ss))
 			return "26.3.1.2: SS S, P, reserved or granularity bits";
@@ -430,6 +442,26 @@ static const char *check_non_register_state(const struct vmcs12 *c,
 	return NULL;
 }
 
+/*
+ * 26.3.1.5: the RTM bit of the pending debug exceptions, only with RTM in
+ * L1's CPUID and then with bit 12 alone beside it. (Its MOV-SS rule, and the
+ * BS bit's against RFLAGS.TF, are left to the CPU: they tie this field,
+ * saved lazily, to RFLAGS and interruptibility, saved on every exit, and a
+ * VMRESUME that finds them apart would fail.)
+ */
+static const char *check_pending_dbg_rtm(const struct vmcs12 *c, const struct nested_entry_env *env)
+{
+	uint64_t dbg = c->guest_pending_dbg_exceptions;
+
+	if (!(dbg & PENDING_DBG_RTM))
+		return NULL;
+	if (!env->caps->rtm)
+		return "26.3.1.5: pending-debug RTM bit without RTM in CPUID";
+	if ((dbg & ~PENDING_DBG_RTM) != PENDING_DBG_ENABLED_BP)
+		return "26.3.1.5: pending-debug RTM bit beside bits other than 12";
+	return NULL;
+}
+
 /* 26.3.1.5: the VMCS link pointer (L1 is offered no VMCS shadowing). */
 static bool link_pointer_ok(const struct vmcs12 *c, const struct nested_entry_env *env)
 {
@@ -438,6 +470,9 @@ static bool link_pointer_ok(const struct vmcs12 *c, const struct nested_entry_en
 	if (p == ~0ULL)
 		return true;
 	if ((p & 0xfff) || beyond(env, p) || !env->read64 || !env->read64(env->ctx, p, &head))
+		return false;
+	/* Outside SMM it must not be the current-VMCS pointer. */
+	if (p == env->current_vmcs)
 		return false;
 	/* Revision identifier, and bit 31 (shadow VMCS) equal to "VMCS shadowing", which is 0. */
 	return (uint32_t)head == VMCS12_REVISION_ID;
@@ -550,6 +585,8 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 		return "26.3.1.1: guest CR4 breaks IA32_VMX_CR4_FIXED0/1";
 	if (pg && !(c->guest_cr0 & CR0_PE))
 		return "26.3.1.1: guest CR0.PG without CR0.PE";
+	if ((c->guest_cr4 & CR4_CET) && !(c->guest_cr0 & CR0_WP))
+		return "26.3.1.1: guest CR4.CET without CR0.WP";
 	if ((c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS) &&
 	    ((c->guest_ia32_debugctl & ~0xffc3ULL) || (c->guest_dr7 >> 32)))
 		return "26.3.1.1: guest IA32_DEBUGCTL reserved bits or DR7 bits 63:32 set";
@@ -576,6 +613,8 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 	if (why)
 		return why;
 	why = check_hot_rules(c, env, &m);
+	if (!why)
+		why = check_pending_dbg_rtm(c, env);
 	if (why)
 		return why;
 	if (!link_pointer_ok(c, env)) {

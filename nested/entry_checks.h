@@ -32,6 +32,7 @@ struct nested_entry_env {
 	/* Reads 8 bytes of L1 guest-physical memory; false if it is not RAM. */
 	bool (*read64)(void *ctx, uint64_t gpa, uint64_t *val);
 	void *ctx;
+	uint64_t current_vmcs; /* L1's current-VMCS pointer (the link pointer must differ) */
 };
 
 const char *nested_check_controls(const struct vmcs12 *c, const struct nested_entry_env *env);

@@ -35,6 +35,7 @@ struct nested_caps {
 	/* Which of them exist (RDMSR of the others is #GP, as on a CPU without them). */
 	uint32_t present;
 	uint8_t maxphyaddr; /* the physical-address width L1 sees (CPUID 0x80000008) */
+	bool rtm;           /* L1's CPUID shows RTM (leaf 7 EBX bit 11): the host's, passed on */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "vcpu/vm.h"
 #include "vcpu/vmcs_setup.h"
 
+#define CPUID_7_EBX_RTM          (1u << 11)
 #define VPID02_BIT               0x8000u
 #define VPID02_SHIFT             3 /* room for VPID_MAP_SLOTS + 1 hardware VPIDs per vCPU */
 #define FEATURE_CONTROL_WRITABLE (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX)
@@ -36,6 +37,8 @@ int nested_global_init(const char *cmdline)
 	nested_entry_init(cmdline_get_bool(cmdline, "nested_precheck", false));
 	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits,
 	                 slice_pin_controls() & PIN_BASED_VMX_PREEMPTION_TIMER);
+	/* cpuid_filter.c passes RTM on: a pending RTM debug exception is L1's to load. */
+	nested_caps.rtm = cpu_features.max_leaf >= 7 && (cpuid_count(7, 0).ebx & CPUID_7_EBX_RTM);
 	nested_msr_bitmap02 = phys_alloc(1, FRAME_SIZE);
 	if (!nested_msr_bitmap02)
 		return -1;

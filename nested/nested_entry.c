@@ -202,7 +202,8 @@ void nested_vmentry(struct vcpu *v, bool launch)
 {
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
-	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm};
+	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm,
+	                               n->current_ptr};
 	const char *why;
 	uint32_t qual, bad, err;
 	bool vpid12;

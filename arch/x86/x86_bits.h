@@ -32,6 +32,7 @@
 #define CR4_OSXSAVE (1UL << 18)
 #define CR4_SMEP    (1UL << 20)
 #define CR4_SMAP    (1UL << 21)
+#define CR4_CET     (1UL << 23)
 
 /* IA32_EFER (MSR 0xc0000080; SDM Vol. 3, 2.2.1). */
 #define EFER_SCE (1ULL << 0)

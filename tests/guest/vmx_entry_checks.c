@@ -36,6 +36,9 @@ PAYLOAD("vmx_entry_checks");
 #define AR_TSS16_BUSY         0x83u
 #define AR_TSS16_AVAIL        0x81u
 #define ACTIVITY_BAD          4
+#define AR_CONFORMING         0x4u
+#define AR_UNUSABLE_BIT       0x10000u
+#define AR_DPL3_BITS          0x60u
 #define MSR_X2APIC_TPR        0x808
 #define MSR_LSTAR             0xc0000082
 #define CR4_PAE_BIT           (1ULL << 5)
@@ -133,6 +136,18 @@ static void entry_intr_gp_without_error_code(void)
 {
 	write(VM_ENTRY_INTR_INFO_FIELD, 0x80000300u | 13);
 }
+static void entry_intr_error_code_high(void)
+{
+	write(VM_ENTRY_INTR_INFO_FIELD, 0x80000b00u | 13); /* #GP with its error code */
+	write(VM_ENTRY_EXCEPTION_ERROR_CODE, 0x10000);     /* bits 31:16 must be 0 */
+}
+/* "Save VMX-preemption timer value" needs the timer active (or is not offered): 7 either way. */
+static void exit_save_timer_without_timer(void)
+{
+	write(VM_EXIT_CONTROLS, vmread(VM_EXIT_CONTROLS) | VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	write(PIN_BASED_VM_EXEC_CONTROL,
+	      vmread(PIN_BASED_VM_EXEC_CONTROL) & ~PIN_BASED_VMX_PREEMPTION_TIMER);
+}
 static void exit_msr_load_misaligned(void)
 {
 	write(VM_EXIT_MSR_LOAD_COUNT, 1);
@@ -195,6 +210,12 @@ static void guest_ss_dpl3(void)
 {
 	write(GUEST_SS_AR_BYTES, AR_SS_DPL3);
 }
+/* An unusable SS keeps its DPL (the CPL), held to its RPL; a conforming CS takes SS.DPL 3. */
+static void guest_ss_unusable_dpl_not_rpl(void)
+{
+	write(GUEST_CS_AR_BYTES, vmread(GUEST_CS_AR_BYTES) | AR_CONFORMING);
+	write(GUEST_SS_AR_BYTES, AR_UNUSABLE_BIT | AR_DPL3_BITS);
+}
 static void guest_tr_16bit(void)
 {
 	write(GUEST_TR_AR_BYTES, AR_TSS16_BUSY);
@@ -222,6 +243,18 @@ static void guest_sti_and_movss(void)
 static void guest_link_pointer_not_vmcs(void)
 {
 	write(VMCS_LINK_POINTER, vmx_region(SLOT_ZERO, 0));
+}
+static void guest_link_pointer_current(void)
+{
+	uint64_t current = 0;
+
+	vmx_vmptrst(&current);
+	write(VMCS_LINK_POINTER, current);
+}
+/* Pending debug exceptions bit 16 (RTM) on a CPU without RTM: reserved (Bochs has none). */
+static void guest_pending_dbg_rtm(void)
+{
+	write(GUEST_PENDING_DBG_EXCEPTIONS, 1ULL << 16 | 1ULL << 12);
 }
 static void guest_efer_lma_clear(void)
 {
@@ -444,6 +477,8 @@ static const struct entry_case cases[] = {
         FAIL("msr_bitmap_beyond_maxphyaddr", msr_bitmap_beyond_maxphyaddr, 7),
         FAIL("entry_intr_reserved_type", entry_intr_reserved_type, 7),
         FAIL("entry_intr_gp_without_error_code", entry_intr_gp_without_error_code, 7),
+        FAIL("entry_intr_error_code_high", entry_intr_error_code_high, 7),
+        FAIL("exit_save_timer_without_timer", exit_save_timer_without_timer, 7),
         FAIL("exit_msr_load_misaligned", exit_msr_load_misaligned, 7),
         FAIL("host_cr0_pe_clear", host_cr0_pe_clear, 8),
         FAIL("host_cr4_vmxe_clear", host_cr4_vmxe_clear, 8),
@@ -467,6 +502,11 @@ static const struct entry_case cases[] = {
         EXIT("guest_sti_and_movss", guest_sti_and_movss, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_link_pointer_not_vmcs", guest_link_pointer_not_vmcs, EXIT_REASON_INVALID_STATE,
              4),
+        EXIT("guest_ss_unusable_dpl_not_rpl", guest_ss_unusable_dpl_not_rpl,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_link_pointer_current", guest_link_pointer_current, EXIT_REASON_INVALID_STATE,
+             4),
+        EXIT("guest_pending_dbg_rtm", guest_pending_dbg_rtm, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_efer_lma_clear", guest_efer_lma_clear, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_pat_invalid", guest_pat_invalid, EXIT_REASON_INVALID_STATE, 0),
         EXIT("entry_msr_load_fs_base", entry_msr_load_fs_base, EXIT_REASON_MSR_LOAD_FAIL, 1),

@@ -45,7 +45,7 @@ static int setup(void **state)
 	skylake(&raw);
 	vmx_caps_decode(&vmx_caps, &raw);
 	nested_caps_init(&caps, &vmx_caps, 39, false);
-	env = (struct nested_entry_env){&caps, true, read64, NULL};
+	env = (struct nested_entry_env){&caps, true, read64, NULL, 0x40000};
 	memset(memory, 0, sizeof(memory));
 	memset(&c, 0, sizeof(c));
 	c.pin_based_vm_exec_control = 0x16;
@@ -138,6 +138,13 @@ static void test_controls(void **state)
 	setup(NULL);
 	c.vm_exit_controls |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.2: VM-exit controls");
+	/* Offered with the timer: saving its value needs it active. */
+	setup(NULL);
+	nested_caps_init(&caps, &vmx_caps, 39, true);
+	c.vm_exit_controls |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.2: save VMX-preemption timer");
+	c.pin_based_vm_exec_control |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	assert_null(nested_check_controls(&c, &env));
 	setup(NULL);
 	c.vm_exit_msr_load_count = 1;
 	c.vm_exit_msr_load_addr = 0x10008;
@@ -162,6 +169,10 @@ static void test_entry_injection(void **state)
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: deliver-error-code");
 	c.vm_entry_intr_info_field = 0x80000b00 | 13;
 	assert_null(nested_check_controls(&c, &env));
+	c.vm_entry_exception_error_code = 0x10000; /* bits 31:16 of a delivered code */
+	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: the error code to deliver");
+	c.vm_entry_exception_error_code = 0xffff;
+	assert_null(nested_check_controls(&c, &env));
 	c.vm_entry_intr_info_field = 0x80000b00 | 6; /* #UD with an error code */
 	expect_rule(nested_check_controls(&c, &env), "26.2.1.3: deliver-error-code");
 	c.vm_entry_intr_info_field = 0x80000400 | 0x80; /* INT 0x80, length 0 */
@@ -181,6 +192,20 @@ static void test_host_state(void **state)
 	setup(NULL);
 	c.host_cr4 &= ~0x2000ULL;
 	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR4");
+	/* A CPU with CET (CR4 bit 23 allowed): CR4.CET needs CR0.WP, host and guest. */
+	setup(NULL);
+	caps.msr[MSR_IA32_VMX_CR4_FIXED1 - NESTED_MSR_FIRST] |= CR4_CET;
+	c.host_cr0 |= CR0_WP;
+	c.guest_cr0 |= CR0_WP;
+	c.host_cr4 |= CR4_CET;
+	c.guest_cr4 |= CR4_CET;
+	assert_null(nested_check_host_state(&c, &env));
+	c.host_cr0 &= ~CR0_WP;
+	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR4.CET without CR0.WP");
+	assert_null(nested_check_guest_state(&c, &env, &(uint32_t){0}));
+	c.guest_cr0 &= ~CR0_WP;
+	expect_rule(nested_check_guest_state(&c, &env, &(uint32_t){0}),
+	            "26.3.1.1: guest CR4.CET without CR0.WP");
 	setup(NULL);
 	c.host_cr3 = 1ULL << 40;
 	expect_rule(nested_check_host_state(&c, &env), "26.2.2: host CR3");
@@ -234,6 +259,14 @@ static void test_guest_state(void **state)
 	setup(NULL);
 	c.guest_ss_selector = 0x13;
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.RPL");
+	/* SS.DPL is the CPL even in an unusable SS: still held to its RPL. */
+	setup(NULL);
+	c.guest_ss_selector = 0;
+	c.guest_ss_ar_bytes = AR_UNUSE;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_cs_ar_bytes = AR_CODE64 | 4u; /* conforming: CS.DPL 0 <= SS.DPL */
+	c.guest_ss_ar_bytes = AR_UNUSE | 3u << 5;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: SS.DPL differs");
 	setup(NULL);
 	c.guest_cs_ar_bytes = 0xa093; /* a data segment in CS */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.2: CS type");
@@ -317,6 +350,16 @@ static void test_guest_state(void **state)
 	c.guest_interruptibility_info = 1u << 5;
 	expect_rule(nested_check_guest_state(&c, &env, &q),
 	            "26.3.1.5: interruptibility-state bits");
+	/* The RTM bit: only with RTM in L1's CPUID, and then beside bit 12 alone. */
+	setup(NULL);
+	c.guest_pending_dbg_exceptions = 1ULL << 16 | 1ULL << 12;
+	expect_rule(nested_check_guest_state(&c, &env, &q),
+	            "26.3.1.5: pending-debug RTM bit without");
+	caps.rtm = true;
+	assert_null(nested_check_guest_state(&c, &env, &q));
+	c.guest_pending_dbg_exceptions = 1ULL << 16;
+	expect_rule(nested_check_guest_state(&c, &env, &q),
+	            "26.3.1.5: pending-debug RTM bit beside");
 }
 
 static void test_link_pointer_and_pdptes(void **state)
@@ -331,6 +374,11 @@ static void test_link_pointer_and_pdptes(void **state)
 	assert_null(nested_check_guest_state(&c, &env, &q));
 	c.vmcs_link_pointer = 0x50000; /* not RAM */
 	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: VMCS link pointer");
+	/* A valid VMCS, but the current one. */
+	c.vmcs_link_pointer = 0x10000;
+	env.current_vmcs = 0x10000;
+	expect_rule(nested_check_guest_state(&c, &env, &q), "26.3.1.5: VMCS link pointer");
+	assert_int_equal(q, ENTRY_QUAL_LINK_PTR);
 	/* A 32-bit PAE L2: its PDPTEs at CR3 are checked (qualification 2). */
 	setup(NULL);
 	c.vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
