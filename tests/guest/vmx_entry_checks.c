@@ -39,6 +39,8 @@ PAYLOAD("vmx_entry_checks");
 #define AR_CONFORMING         0x4u
 #define AR_UNUSABLE_BIT       0x10000u
 #define AR_DPL3_BITS          0x60u
+#define AR_LDT                0x82u /* present LDT: LDTR usable */
+#define SEL_TI                4u
 #define MSR_X2APIC_TPR        0x808
 #define MSR_LSTAR             0xc0000082
 #define CR4_PAE_BIT           (1ULL << 5)
@@ -227,6 +229,54 @@ static void guest_ldtr_bad_type(void)
 static void guest_gdtr_limit_high(void)
 {
 	write(GUEST_GDTR_LIMIT, 0x10000);
+}
+/*
+ * The rules a third-party VMX test kernel found missing (issue 18): each
+ * makes hardware and Bochs fail the entry with exit 33.
+ */
+static void guest_gdtr_base_noncanonical(void)
+{
+	write(GUEST_GDTR_BASE, NONCANONICAL);
+}
+static void guest_idtr_base_noncanonical(void)
+{
+	write(GUEST_IDTR_BASE, NONCANONICAL);
+}
+static void guest_sysenter_esp_noncanonical(void)
+{
+	write(GUEST_SYSENTER_ESP, NONCANONICAL);
+}
+static void guest_sysenter_eip_noncanonical(void)
+{
+	write(GUEST_SYSENTER_EIP, NONCANONICAL);
+}
+static void usable_ldtr(uint16_t sel, uint64_t base)
+{
+	write(GUEST_LDTR_SELECTOR, sel);
+	write(GUEST_LDTR_BASE, base);
+	write(GUEST_LDTR_LIMIT, 0xffff);
+	write(GUEST_LDTR_AR_BYTES, AR_LDT);
+}
+/* The reference: that LDTR with a canonical base and no TI enters. */
+static void guest_ldtr_usable_valid(void)
+{
+	usable_ldtr(0x28, 0);
+}
+static void guest_ldtr_base_noncanonical(void)
+{
+	usable_ldtr(0x28, NONCANONICAL);
+}
+static void guest_ldtr_selector_ti(void)
+{
+	usable_ldtr(0x28 | SEL_TI, 0);
+}
+static void guest_ds_base_bits_63_32(void)
+{
+	write(GUEST_DS_BASE, 1ULL << 32);
+}
+static void guest_ss_rpl_not_cs_rpl(void)
+{
+	write(GUEST_SS_SELECTOR, vmread(GUEST_SS_SELECTOR) | 1);
 }
 static void guest_rip_bits_63_48(void)
 {
@@ -496,6 +546,20 @@ static const struct entry_case cases[] = {
         EXIT("guest_tr_16bit", guest_tr_16bit, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_ldtr_bad_type", guest_ldtr_bad_type, EXIT_REASON_INVALID_STATE, 0),
         EXIT("guest_gdtr_limit_high", guest_gdtr_limit_high, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_gdtr_base_noncanonical", guest_gdtr_base_noncanonical,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_idtr_base_noncanonical", guest_idtr_base_noncanonical,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_sysenter_esp_noncanonical", guest_sysenter_esp_noncanonical,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_sysenter_eip_noncanonical", guest_sysenter_eip_noncanonical,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ldtr_usable_valid", guest_ldtr_usable_valid, EXIT_REASON_CPUID, 0),
+        EXIT("guest_ldtr_base_noncanonical", guest_ldtr_base_noncanonical,
+             EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ldtr_selector_ti", guest_ldtr_selector_ti, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ds_base_bits_63_32", guest_ds_base_bits_63_32, EXIT_REASON_INVALID_STATE, 0),
+        EXIT("guest_ss_rpl_not_cs_rpl", guest_ss_rpl_not_cs_rpl, EXIT_REASON_INVALID_STATE, 0),
         {"guest_rip_bits_63_48", BUG_GUEST_RIP, guest_rip_bits_63_48, WANT_EXIT,
          EXIT_REASON_INVALID_STATE, 0, NEED_NONE},
         EXIT("guest_activity_reserved", guest_activity_reserved, EXIT_REASON_INVALID_STATE, 0),
