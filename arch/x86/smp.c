@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -71,7 +72,8 @@ static bool wait_online(struct percpu *cpu, uint64_t us)
 	return __atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE);
 }
 
-static bool start_one(uint32_t apic_id, uint8_t sipi_page)
+/* The AP had its INIT (and the 10 ms after it) already when `inited`. */
+static bool start_one(uint32_t apic_id, uint8_t sipi_page, bool inited)
 {
 	uint32_t index = percpu_count;
 	uint64_t stack = phys_alloc(CPU_STACK_SIZE / FRAME_SIZE, FRAME_SIZE);
@@ -90,8 +92,10 @@ static bool start_one(uint32_t apic_id, uint8_t sipi_page)
 	ap_boot_stack = stack + CPU_STACK_SIZE;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	lapic_send_init(apic_id);
-	udelay(INIT_DELAY_US);
+	if (!inited) {
+		lapic_send_init(apic_id);
+		udelay(INIT_DELAY_US);
+	}
 	lapic_send_sipi(apic_id, sipi_page);
 	udelay(SIPI_DELAY_US);
 	if (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE)) {
@@ -112,11 +116,31 @@ static bool start_one(uint32_t apic_id, uint8_t sipi_page)
 	return true;
 }
 
+/*
+ * Every AP that has a slot gets its INIT first and all wait the 10 ms
+ * together; then each, one at a time, its SIPIs (it takes the one stack and
+ * index published). Each AP still sees INIT, 10 ms or more, SIPI, 200 us,
+ * SIPI. An AP that gets a slot only because an earlier one failed has its
+ * own INIT and wait.
+ */
 uint32_t smp_start_aps(const uint32_t *apic_ids, uint32_t count, uint64_t trampoline_pa)
 {
 	uint32_t self = this_cpu()->apic_id;
+	bool inited[ACPI_MAX_CPUS] = {false};
+	uint32_t slots = percpu_count;
 
+	if (count > ACPI_MAX_CPUS)
+		count = ACPI_MAX_CPUS;
 	memcpy((void *)trampoline_pa, ap_trampoline_start, smp_trampoline_size());
+	for (uint32_t i = 0; i < count && slots < MAX_CPUS; i++) {
+		if (apic_ids[i] == self)
+			continue;
+		lapic_send_init(apic_ids[i]);
+		inited[i] = true;
+		slots++;
+	}
+	if (slots > percpu_count)
+		udelay(INIT_DELAY_US);
 	for (uint32_t i = 0; i < count; i++) {
 		if (apic_ids[i] == self)
 			continue;
@@ -125,7 +149,7 @@ uint32_t smp_start_aps(const uint32_t *apic_ids, uint32_t count, uint64_t trampo
 			               apic_ids[i], MAX_CPUS);
 			continue;
 		}
-		start_one(apic_ids[i], (uint8_t)(trampoline_pa >> 12));
+		start_one(apic_ids[i], (uint8_t)(trampoline_pa >> 12), inited[i]);
 	}
 	return percpu_count;
 }
