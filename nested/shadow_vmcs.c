@@ -5,8 +5,13 @@
  * that its VMREADs and VMWRITEs of them do not exit at all. While L1 runs
  * with a current VMCS, those fields' values are in the shadow VMCS, not
  * in the vmcs12 cache:
- *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD
- *                     and after every nested VM exit;
+ *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD;
+ *   shadow_vmcs_load_exit  vmcs12 -> shadow, the fields a nested VM exit
+ *                     stores (exit_stored below): after every nested VM
+ *                     exit. The others hold what the last load or save
+ *                     left, vmcs12's value: only an emulated VMWRITE changes
+ *                     them between, and it writes the shadow too
+ *                     (shadow_vmcs_write_field);
  *   shadow_vmcs_save  shadow -> vmcs12, the fields L1 may write (marked
  *                     dirty if changed): before a nested VM entry and before
  *                     the vmcs12 is written back to L1's memory.
@@ -26,9 +31,34 @@
 #include "nested/nested_internal.h"
 #include "nested/vmcs12.h"
 
+/*
+ * The shadowed fields nested_vmexit() stores in vmcs12 (nested_exit.c): the
+ * exit information, L2's hot state (save_l2_hot) and the VM-entry
+ * interruption information, whose valid bit every exit clears. The guest-
+ * physical address is stored only by EPT exits (shadow_ept.c), just before.
+ */
+static const uint16_t exit_stored[] = {
+        VM_EXIT_REASON,
+        EXIT_QUALIFICATION,
+        VM_EXIT_INTR_INFO,
+        VM_EXIT_INTR_ERROR_CODE,
+        IDT_VECTORING_INFO_FIELD,
+        IDT_VECTORING_ERROR_CODE,
+        VM_EXIT_INSTRUCTION_LEN,
+        VMX_INSTRUCTION_INFO,
+        GUEST_LINEAR_ADDRESS,
+        GUEST_PHYSICAL_ADDRESS,
+        GUEST_RIP,
+        GUEST_RSP,
+        GUEST_RFLAGS,
+        GUEST_INTERRUPTIBILITY_INFO,
+        VM_ENTRY_INTR_INFO_FIELD,
+};
+#define N_EXIT_STORED (sizeof(exit_stored) / sizeof(exit_stored[0]))
+
 static uint64_t vmread_bitmap, vmwrite_bitmap;
-/* The table indices of the shadowed fields, and of those L1 may write: loops without lookups. */
-static uint8_t shadowed[VMCS12_FIELD_COUNT], writable[VMCS12_FIELD_COUNT];
+/* The table indices of the shadowed fields, of those L1 may write, of exit_stored: loops without lookups. */
+static uint8_t shadowed[VMCS12_FIELD_COUNT], writable[VMCS12_FIELD_COUNT], at_exit[N_EXIT_STORED];
 static unsigned int n_shadowed, n_writable;
 
 int shadow_vmcs_global_init(void)
@@ -46,6 +76,8 @@ int shadow_vmcs_global_init(void)
 		if (vmcs12_fields[i].flags & VMCS12_SHADOW_RW)
 			writable[n_writable++] = (uint8_t)i;
 	}
+	for (unsigned int k = 0; k < N_EXIT_STORED; k++)
+		at_exit[k] = (uint8_t)vmcs12_field_index(exit_stored[k]);
 	return 0;
 }
 
@@ -85,6 +117,19 @@ void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
 		vmcs_write_uncounted(vmcs12_fields[shadowed[k]].encoding,
 		                     vmcs12_get(n->vmcs12, shadowed[k]));
 	vmx_count_writes(n_shadowed);
+	loaded_vmcs_load(back);
+}
+
+void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!n->shadow_active)
+		return;
+	shadow_current(n);
+	for (unsigned int k = 0; k < N_EXIT_STORED; k++)
+		vmcs_write_uncounted(exit_stored[k], vmcs12_get(n->vmcs12, at_exit[k]));
+	vmx_count_writes(N_EXIT_STORED);
 	loaded_vmcs_load(back);
 }
 

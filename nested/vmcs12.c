@@ -59,42 +59,9 @@ int vmcs12_field_index(uint64_t encoding)
 	}
 }
 
-uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx)
-{
-	const void *p = (const char *)v + vmcs12_fields[idx].offset;
-
-	switch (vmcs12_fields[idx].width) {
-	case VMCS_WIDTH_16: return *(const uint16_t *)p;
-	case VMCS_WIDTH_32: return *(const uint32_t *)p;
-	default: return *(const uint64_t *)p;
-	}
-}
-
-void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	void *p = (char *)v + vmcs12_fields[idx].offset;
-
-	switch (vmcs12_fields[idx].width) {
-	case VMCS_WIDTH_16: *(uint16_t *)p = (uint16_t)val; break;
-	case VMCS_WIDTH_32: *(uint32_t *)p = (uint32_t)val; break;
-	default: *(uint64_t *)p = val; break;
-	}
-}
-
 static void dirty_mark(struct vmcs12_dirty *d, unsigned int idx)
 {
 	d->bits[idx / 64] |= 1ULL << (idx % 64);
-}
-
-bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	uint64_t old = vmcs12_get(v, idx);
-
-	vmcs12_set(v, idx, val);
-	if (vmcs12_get(v, idx) == old)
-		return false;
-	dirty_mark(&v->dirty, idx);
-	return true;
 }
 
 /*

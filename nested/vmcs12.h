@@ -117,12 +117,43 @@ int vmcs12_field_index(uint64_t encoding);
 int vmcs12_read(const struct vmcs12 *v, uint64_t encoding, uint64_t *val);
 int vmcs12_write(struct vmcs12 *v, uint64_t encoding, uint64_t val, bool allow_ro);
 
+/* Inline: the shadow-VMCS and vmcs02 loops call these for every field they copy. */
+
 /* A field by table index, zero-extended. */
-uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx);
+static inline uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx)
+{
+	const void *p = (const char *)v + vmcs12_fields[idx].offset;
+
+	switch (vmcs12_fields[idx].width) {
+	case VMCS_WIDTH_16: return *(const uint16_t *)p;
+	case VMCS_WIDTH_32: return *(const uint32_t *)p;
+	default: return *(const uint64_t *)p;
+	}
+}
+
 /* Stores (truncated to the width) without marking dirty: Umbra's own writes. */
-void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val);
+static inline void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val)
+{
+	void *p = (char *)v + vmcs12_fields[idx].offset;
+
+	switch (vmcs12_fields[idx].width) {
+	case VMCS_WIDTH_16: *(uint16_t *)p = (uint16_t)val; break;
+	case VMCS_WIDTH_32: *(uint32_t *)p = (uint32_t)val; break;
+	default: *(uint64_t *)p = val; break;
+	}
+}
+
 /* Stores and marks dirty if the value changed; returns whether it did. */
-bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val);
+static inline bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
+{
+	uint64_t old = vmcs12_get(v, idx);
+
+	vmcs12_set(v, idx, val);
+	if (vmcs12_get(v, idx) == old)
+		return false;
+	v->dirty.bits[idx / 64] |= 1ULL << (idx % 64);
+	return true;
+}
 
 void vmcs12_dirty_clear_all(struct vmcs12_dirty *d);
 void vmcs12_dirty_set_all(struct vmcs12_dirty *d);
