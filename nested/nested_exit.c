@@ -396,7 +396,7 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	/*
 	 * L1 reads the exit information and L2's hot state without exits: into
 	 * the shadow VMCS, which leaves vmcs01 current. Only the fields stored
-	 * above go (shadow_vmcs.c's exit_stored): a shadowed field the exit
+	 * above go (listed in shadow_vmcs_load_exit): a shadowed field the exit
 	 * stores must be listed there.
 	 */
 	shadow_vmcs_load_exit(v, &v->vmcs);
