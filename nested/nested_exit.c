@@ -290,7 +290,7 @@ static inline void write_segment(uint32_t sel_field, uint16_t sel, uint64_t base
 }
 
 /* A data segment register after a VM exit: unusable if its selector is 0. */
-static void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
+static inline void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
 {
 	write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
 }
