@@ -98,7 +98,7 @@ static bool error_code_vector(uint32_t v)
 }
 
 /* 26.2.1.3: the event to inject, if any. */
-static const char *check_entry_intr(const struct vmcs12 *c)
+const char *nested_check_entry_intr(const struct vmcs12 *c)
 {
 	uint32_t i = c->vm_entry_intr_info_field;
 	uint32_t type = INTR_TYPE(i), vec = INTR_INFO_VECTOR(i);
@@ -174,7 +174,7 @@ const char *nested_check_controls(const struct vmcs12 *c, const struct nested_en
 		return "26.2.1.3: VM-entry controls outside IA32_VMX_TRUE_ENTRY_CTLS";
 	if (!msr_list_ok(env, c->vm_entry_msr_load_addr, c->vm_entry_msr_load_count))
 		return "26.2.1.3: VM-entry MSR-load list misaligned or beyond MAXPHYADDR";
-	return check_entry_intr(c);
+	return nested_check_entry_intr(c);
 }
 
 static bool cr_fixed_ok(uint64_t v, uint64_t fixed0, uint64_t fixed1)

@@ -51,6 +51,16 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
 bool nested_guest_hot_check_enough(const struct vmcs12 *c);
 const char *nested_check_guest_hot(const struct vmcs12 *c, const struct nested_entry_env *env);
 
+/*
+ * The rules of nested_check_controls on the event to inject (26.2.1.3): they
+ * read the VM-entry interruption information, exception error code and
+ * instruction length, and guest CR0.PE. Enough at an entry after which L1
+ * wrote no other control or host-state field (the TPR threshold aside: no
+ * rule reads it, L1 has no TPR shadow), when nested_check_controls and
+ * nested_check_host_state passed at the last one.
+ */
+const char *nested_check_entry_intr(const struct vmcs12 *c);
+
 /* Helpers the other nested code shares. */
 bool nested_canonical(uint64_t la);
 bool nested_pat_valid(uint64_t pat);

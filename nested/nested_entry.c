@@ -26,7 +26,18 @@ static struct vmcs12_dirty hot_fields;
  * exception delivers an error code, 26.2.1.3).
  */
 static struct vmcs12_dirty control_host_fields;
-/* The guest fields L1 writes on nearly every exit: written alone, the guest checks are short. */
+/*
+ * Those of them but the fields L1 writes to inject an event, and the TPR
+ * threshold: written alone, these are checked by nested_check_entry_intr.
+ */
+static struct vmcs12_dirty control_host_beyond_event;
+/*
+ * The fields L1 writes on nearly every exit that only the guest checks'
+ * short part reads (RIP, RSP, RFLAGS, interruptibility, VM-entry
+ * interruption information) or none reads (the event's error code and
+ * instruction length, the TPR threshold): written alone, the guest checks
+ * are short.
+ */
 static struct vmcs12_dirty hot_guest_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
@@ -38,10 +49,17 @@ void nested_entry_init(bool hw_precheck_on)
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
 		uint32_t enc = vmcs12_fields[i].encoding, type = VMCS_FIELD_TYPE(enc);
 
-		if (type == VMCS_TYPE_CONTROL || type == VMCS_TYPE_HOST || enc == GUEST_CR0)
+		bool event = enc == VM_ENTRY_INTR_INFO_FIELD ||
+		             enc == VM_ENTRY_EXCEPTION_ERROR_CODE ||
+		             enc == VM_ENTRY_INSTRUCTION_LEN || enc == TPR_THRESHOLD;
+
+		if (type == VMCS_TYPE_CONTROL || type == VMCS_TYPE_HOST || enc == GUEST_CR0) {
 			vmcs12_dirty_set(&control_host_fields, i);
+			if (!event)
+				vmcs12_dirty_set(&control_host_beyond_event, i);
+		}
 		if (enc == GUEST_RIP || enc == GUEST_RSP || enc == GUEST_RFLAGS ||
-		    enc == GUEST_INTERRUPTIBILITY_INFO)
+		    enc == GUEST_INTERRUPTIBILITY_INFO || event)
 			vmcs12_dirty_set(&hot_guest_fields, i);
 	}
 }
@@ -49,8 +67,9 @@ void nested_entry_init(bool hw_precheck_on)
 /*
  * The controls and host state (26.2): checked unless they passed at an
  * entry since which L1 changed none of the fields they read (a VMPTRLD
- * marks every field) and L1's mode is the same. NULL if they pass, else
- * the rule, with *err the VM-instruction error.
+ * marks every field) and L1's mode is the same; if it changed only the
+ * event to inject (or the TPR threshold), the event's rules. NULL if they
+ * pass, else the rule, with *err the VM-instruction error.
  */
 static const char *check_controls_host(struct vcpu *v, const struct nested_entry_env *env,
                                        uint32_t *err)
@@ -59,11 +78,15 @@ static const char *check_controls_host(struct vcpu *v, const struct nested_entry
 	const struct vmcs12 *c = n->vmcs12;
 	const char *why;
 
-	if (n->controls_checked && n->checked_l1_long_mode == env->l1_long_mode &&
-	    !vmcs12_dirty_any(&c->dirty, &control_host_fields))
-		return NULL;
-	n->controls_checked = false;
 	*err = VMXERR_ENTRY_INVALID_CONTROL_FIELD;
+	if (n->controls_checked && n->checked_l1_long_mode == env->l1_long_mode) {
+		if (!vmcs12_dirty_any(&c->dirty, &control_host_fields))
+			return NULL;
+		/* The other rules passed: still checked, whatever the event's answer. */
+		if (!vmcs12_dirty_any(&c->dirty, &control_host_beyond_event))
+			return nested_check_entry_intr(c);
+	}
+	n->controls_checked = false;
 	why = nested_check_controls(c, env);
 	if (!why) {
 		*err = VMXERR_ENTRY_INVALID_HOST_STATE_FIELD;

@@ -195,16 +195,17 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
  */
 static void save_l2_hot(struct vmcs12 *c)
 {
-	c->guest_rip = vmcs_readl(GUEST_RIP);
-	c->guest_rsp = vmcs_readl(GUEST_RSP);
-	c->guest_rflags = vmcs_readl(GUEST_RFLAGS);
-	c->guest_interruptibility_info = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	c->vm_exit_intr_error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
-	c->idt_vectoring_info_field = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	c->idt_vectoring_error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
-	c->vm_exit_instruction_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	c->vmx_instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	c->guest_linear_address = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	c->guest_rip = vmcs_read_uncounted(GUEST_RIP);
+	c->guest_rsp = vmcs_read_uncounted(GUEST_RSP);
+	c->guest_rflags = vmcs_read_uncounted(GUEST_RFLAGS);
+	c->guest_interruptibility_info = (uint32_t)vmcs_read_uncounted(GUEST_INTERRUPTIBILITY_INFO);
+	c->vm_exit_intr_error_code = (uint32_t)vmcs_read_uncounted(VM_EXIT_INTR_ERROR_CODE);
+	c->idt_vectoring_info_field = (uint32_t)vmcs_read_uncounted(IDT_VECTORING_INFO_FIELD);
+	c->idt_vectoring_error_code = (uint32_t)vmcs_read_uncounted(IDT_VECTORING_ERROR_CODE);
+	c->vm_exit_instruction_len = (uint32_t)vmcs_read_uncounted(VM_EXIT_INSTRUCTION_LEN);
+	c->vmx_instruction_info = (uint32_t)vmcs_read_uncounted(VMX_INSTRUCTION_INFO);
+	c->guest_linear_address = vmcs_read_uncounted(GUEST_LINEAR_ADDRESS);
+	vmx_count_reads(10);
 }
 
 /* Guest fields save_l2_hot() does not save, and those never saved. */
@@ -275,64 +276,85 @@ void nested_sync_l2_rare(struct vcpu *v)
 	n->l2_rare_stale = false;
 }
 
-/* A data segment register after a VM exit: unusable if its selector is 0. */
-static void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
+/* vmcs_write_segment() inline and uncounted (4 VMWRITEs): the exit loads 8 segments. */
+static inline void write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
+                                 uint32_t ar)
 {
-	vmcs_write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
+	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
+	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
+
+	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
+	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
+	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
+	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
 }
 
-/* L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. */
+/* A data segment register after a VM exit: unusable if its selector is 0. */
+static inline void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
+{
+	write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
+}
+
+/*
+ * L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. Every
+ * field, on every exit: the CPU stored L1's own state over them at L1's
+ * last exit. The VMWRITEs are counted once, at the end.
+ */
 static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 {
 	bool host64 = c->vm_exit_controls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
+	unsigned int writes = 8 * 4 + 21; /* 8 segments of 4 fields, 21 other fields */
 	uint64_t efer;
 
 	/* L1 sees its CRs through vmcs01's masks: shadows as loaded, NE/VMXE kept underneath. */
-	vmcs_writel(CR0_READ_SHADOW, c->host_cr0);
-	vmcs_writel(GUEST_CR0, c->host_cr0 | CR0_NE);
-	vmcs_writel(CR4_READ_SHADOW, c->host_cr4);
-	vmcs_writel(GUEST_CR4, c->host_cr4 | CR4_VMXE);
-	vmcs_writel(GUEST_CR3, c->host_cr3);
-	vmcs_writel(GUEST_DR7, DR7_RESET);
-	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write32(GUEST_SYSENTER_CS, c->host_ia32_sysenter_cs);
-	vmcs_writel(GUEST_SYSENTER_ESP, c->host_ia32_sysenter_esp);
-	vmcs_writel(GUEST_SYSENTER_EIP, c->host_ia32_sysenter_eip);
-	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT)
-		vmcs_write64(GUEST_IA32_PAT, c->host_ia32_pat);
+	vmcs_write_uncounted(CR0_READ_SHADOW, c->host_cr0);
+	vmcs_write_uncounted(GUEST_CR0, c->host_cr0 | CR0_NE);
+	vmcs_write_uncounted(CR4_READ_SHADOW, c->host_cr4);
+	vmcs_write_uncounted(GUEST_CR4, c->host_cr4 | CR4_VMXE);
+	vmcs_write_uncounted(GUEST_CR3, c->host_cr3);
+	vmcs_write_uncounted(GUEST_DR7, DR7_RESET);
+	vmcs_write_uncounted(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write_uncounted(GUEST_SYSENTER_CS, c->host_ia32_sysenter_cs);
+	vmcs_write_uncounted(GUEST_SYSENTER_ESP, c->host_ia32_sysenter_esp);
+	vmcs_write_uncounted(GUEST_SYSENTER_EIP, c->host_ia32_sysenter_eip);
+	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT) {
+		vmcs_write_uncounted(GUEST_IA32_PAT, c->host_ia32_pat);
+		writes++;
+	}
 	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_EFER)
 		efer = c->host_ia32_efer;
 	else
 		efer = (v->efer & ~(EFER_LMA | EFER_LME)) | (host64 ? EFER_LMA | EFER_LME : 0);
-	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write_uncounted(GUEST_IA32_EFER, efer);
 	v->efer = efer & EFER_GUEST_WRITABLE;
 	if (host64)
 		entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 	else
 		entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 
-	vmcs_write_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
-	                   host64 ? AR_CODE64 : AR_CODE32);
+	write_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
+	              host64 ? AR_CODE64 : AR_CODE32);
 	load_data_segment(GUEST_SS_SELECTOR, c->host_ss_selector, 0);
 	load_data_segment(GUEST_DS_SELECTOR, c->host_ds_selector, 0);
 	load_data_segment(GUEST_ES_SELECTOR, c->host_es_selector, 0);
 	load_data_segment(GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
 	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
 	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
-	vmcs_write_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
-	                   AR_TSS_BUSY);
-	vmcs_write_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
-	vmcs_writel(GUEST_GDTR_BASE, c->host_gdtr_base);
-	vmcs_write32(GUEST_GDTR_LIMIT, DT_LIMIT);
-	vmcs_writel(GUEST_IDTR_BASE, c->host_idtr_base);
-	vmcs_write32(GUEST_IDTR_LIMIT, DT_LIMIT);
+	write_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
+	              AR_TSS_BUSY);
+	write_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
+	vmcs_write_uncounted(GUEST_GDTR_BASE, c->host_gdtr_base);
+	vmcs_write_uncounted(GUEST_GDTR_LIMIT, DT_LIMIT);
+	vmcs_write_uncounted(GUEST_IDTR_BASE, c->host_idtr_base);
+	vmcs_write_uncounted(GUEST_IDTR_LIMIT, DT_LIMIT);
 
-	vmcs_writel(GUEST_RIP, c->host_rip);
-	vmcs_writel(GUEST_RSP, c->host_rsp);
-	vmcs_writel(GUEST_RFLAGS, RFLAGS_FIXED1);
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	vmcs_write32(GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
-	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write_uncounted(GUEST_RIP, c->host_rip);
+	vmcs_write_uncounted(GUEST_RSP, c->host_rsp);
+	vmcs_write_uncounted(GUEST_RFLAGS, RFLAGS_FIXED1);
+	vmcs_write_uncounted(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write_uncounted(GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	vmcs_write_uncounted(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_count_writes(writes);
 }
 
 void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr_info)
@@ -373,9 +395,11 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	n->in_l2 = false;
 	/*
 	 * L1 reads the exit information and L2's hot state without exits: into
-	 * the shadow VMCS, which leaves vmcs01 current.
+	 * the shadow VMCS, which leaves vmcs01 current. Only the fields stored
+	 * above go (listed in shadow_vmcs_load_exit): a shadowed field the exit
+	 * stores must be listed there.
 	 */
-	shadow_vmcs_load(v, &v->vmcs);
+	shadow_vmcs_load_exit(v, &v->vmcs);
 	nested_switch_vmcs(v, &v->vmcs);
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
 	if (c->vm_exit_msr_load_count)

@@ -66,6 +66,8 @@ int shadow_vmcs_global_init(void);
 int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa);
 /* vmcs12 -> shadow VMCS (every shadowed field); `back` is made current again after. */
 void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back);
+/* The same after a nested VM exit: only the shadowed fields the exit stores in vmcs12. */
+void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back);
 /* shadow VMCS -> vmcs12 (the fields L1 may write, dirty if changed); then `back` current. */
 void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back);
 /* One field Umbra changed in vmcs12 (an emulated VMWRITE): into the shadow too. */

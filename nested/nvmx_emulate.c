@@ -67,6 +67,18 @@ static void l1_state(struct vcpu *v, struct nvmx_l1_state *s)
 	s->vmxon_ptr = n->vmxon_ptr;
 	s->current_vmcs = n->current_ptr;
 	s->maxphyaddr = nested_caps.maxphyaddr;
+	/* Only VMXON's checks read these: vmxon_state() fills them. */
+	s->feature_control_ok = false;
+	s->cr_fixed_ok = false;
+}
+
+/* l1_state() with what only VMXON checks: IA32_FEATURE_CONTROL and the CRs' fixed bits. */
+static void vmxon_state(struct vcpu *v, struct nvmx_l1_state *s)
+{
+	const struct nested_vmx *n = &v->nested;
+	uint64_t cr0 = l1_cr0(v), cr4 = l1_cr4(v);
+
+	l1_state(v, s);
 	s->feature_control_ok = (n->feature_control & FEATURE_CONTROL_LOCKED) &&
 	                        (n->feature_control & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 	s->cr_fixed_ok = vmx_cr_valid(cr0, nested_caps_get(&nested_caps, MSR_IA32_VMX_CR0_FIXED0),
@@ -167,7 +179,7 @@ static void emulate_vmxon(struct vcpu *v)
 	struct nvmx_l1_state s;
 	uint64_t ptr;
 
-	l1_state(v, &s);
+	vmxon_state(v, &s);
 	/* The checks before the operand is read (a valid-looking region stands in). */
 	if (!apply(v, nvmx_check_vmxon(&s, 0, VMCS12_REVISION_ID, VMCS12_REVISION_ID)))
 		return;

@@ -35,8 +35,9 @@ struct nvmx_l1_state {
 	uint8_t cpl;
 	bool in_vmx; /* after VMXON, before VMXOFF */
 	uint64_t vmxon_ptr;
-	uint64_t current_vmcs;   /* NVMX_NO_VMCS when none */
-	uint8_t maxphyaddr;      /* physical-address width L1 sees (CPUID 0x80000008) */
+	uint64_t current_vmcs; /* NVMX_NO_VMCS when none */
+	uint8_t maxphyaddr;    /* physical-address width L1 sees (CPUID 0x80000008) */
+	/* Read by nvmx_check_vmxon() only (the emulation fills them for VMXON alone): */
 	bool feature_control_ok; /* IA32_FEATURE_CONTROL locked with VMXON outside SMX */
 	bool cr_fixed_ok;        /* L1's CR0/CR4 honour the IA32_VMX_CR*_FIXED* it sees */
 };

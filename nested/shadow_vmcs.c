@@ -5,8 +5,12 @@
  * that its VMREADs and VMWRITEs of them do not exit at all. While L1 runs
  * with a current VMCS, those fields' values are in the shadow VMCS, not
  * in the vmcs12 cache:
- *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD
- *                     and after every nested VM exit;
+ *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD;
+ *   shadow_vmcs_load_exit  vmcs12 -> shadow, the fields a nested VM exit
+ *                     stores (listed there): after every nested VM exit. The others hold what the last load or save
+ *                     left, vmcs12's value: only an emulated VMWRITE changes
+ *                     them between, and it writes the shadow too
+ *                     (shadow_vmcs_write_field);
  *   shadow_vmcs_save  shadow -> vmcs12, the fields L1 may write (marked
  *                     dirty if changed): before a nested VM entry and before
  *                     the vmcs12 is written back to L1's memory.
@@ -27,9 +31,22 @@
 #include "nested/vmcs12.h"
 
 static uint64_t vmread_bitmap, vmwrite_bitmap;
-/* The table indices of the shadowed fields, and of those L1 may write: loops without lookups. */
-static uint8_t shadowed[VMCS12_FIELD_COUNT], writable[VMCS12_FIELD_COUNT];
-static unsigned int n_shadowed, n_writable;
+/* The table indices of the shadowed fields: the loop of a full load without lookups. */
+static uint8_t shadowed[VMCS12_FIELD_COUNT];
+static unsigned int n_shadowed;
+
+/*
+ * A field L1 may write through the shadow, for the save's loops: one list
+ * per width, so each reads and compares its vmcs12 member without the
+ * table's lookups and width switch.
+ */
+struct writable_field {
+	uint16_t encoding;
+	uint16_t offset; /* in struct vmcs12 */
+	uint8_t idx;     /* table index: the dirty bit */
+};
+static struct writable_field writable32[VMCS12_FIELD_COUNT], writable64[VMCS12_FIELD_COUNT];
+static unsigned int n_writable32, n_writable64;
 
 int shadow_vmcs_global_init(void)
 {
@@ -41,10 +58,19 @@ int shadow_vmcs_global_init(void)
 		return -1;
 	vmcs12_shadow_bitmaps((uint8_t *)vmread_bitmap, (uint8_t *)vmwrite_bitmap);
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
-		if (vmcs12_fields[i].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
+		const struct vmcs12_field *f = &vmcs12_fields[i];
+		struct writable_field w = {f->encoding, f->offset, (uint8_t)i};
+
+		if (f->flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
 			shadowed[n_shadowed++] = (uint8_t)i;
-		if (vmcs12_fields[i].flags & VMCS12_SHADOW_RW)
-			writable[n_writable++] = (uint8_t)i;
+		if (!(f->flags & VMCS12_SHADOW_RW))
+			continue;
+		if (f->width == VMCS_WIDTH_32)
+			writable32[n_writable32++] = w;
+		else if (f->width != VMCS_WIDTH_16)
+			writable64[n_writable64++] = w;
+		else
+			return -1; /* none is: a 16-bit one needs its own loop */
 	}
 	return 0;
 }
@@ -88,17 +114,65 @@ void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back)
 	loaded_vmcs_load(back);
 }
 
-void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
+void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
 {
 	struct nested_vmx *n = &v->nested;
+	const struct vmcs12 *c = n->vmcs12;
 
 	if (!n->shadow_active)
 		return;
 	shadow_current(n);
-	for (unsigned int k = 0; k < n_writable; k++)
-		vmcs12_update(n->vmcs12, writable[k],
-		              vmcs_read_uncounted(vmcs12_fields[writable[k]].encoding));
-	vmx_count_reads(n_writable);
+	/* What nested_vmexit() stores: a shadowed field it stores must be here. */
+	vmcs_write_uncounted(VM_EXIT_REASON, c->vm_exit_reason);
+	vmcs_write_uncounted(EXIT_QUALIFICATION, c->exit_qualification);
+	vmcs_write_uncounted(VM_EXIT_INTR_INFO, c->vm_exit_intr_info);
+	vmcs_write_uncounted(VM_EXIT_INTR_ERROR_CODE, c->vm_exit_intr_error_code);
+	vmcs_write_uncounted(IDT_VECTORING_INFO_FIELD, c->idt_vectoring_info_field);
+	vmcs_write_uncounted(IDT_VECTORING_ERROR_CODE, c->idt_vectoring_error_code);
+	vmcs_write_uncounted(VM_EXIT_INSTRUCTION_LEN, c->vm_exit_instruction_len);
+	vmcs_write_uncounted(VMX_INSTRUCTION_INFO, c->vmx_instruction_info);
+	vmcs_write_uncounted(GUEST_LINEAR_ADDRESS, c->guest_linear_address);
+	/* Stored by an EPT exit only (shadow_ept.c), before nested_vmexit(). */
+	vmcs_write_uncounted(GUEST_PHYSICAL_ADDRESS, c->guest_physical_address);
+	vmcs_write_uncounted(GUEST_RIP, c->guest_rip);
+	vmcs_write_uncounted(GUEST_RSP, c->guest_rsp);
+	vmcs_write_uncounted(GUEST_RFLAGS, c->guest_rflags);
+	vmcs_write_uncounted(GUEST_INTERRUPTIBILITY_INFO, c->guest_interruptibility_info);
+	/* Its valid bit, cleared by every exit. */
+	vmcs_write_uncounted(VM_ENTRY_INTR_INFO_FIELD, c->vm_entry_intr_info_field);
+	vmx_count_writes(15);
+	loaded_vmcs_load(back);
+}
+
+void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmcs12 *c = n->vmcs12;
+
+	if (!n->shadow_active)
+		return;
+	shadow_current(n);
+	for (unsigned int k = 0; k < n_writable32; k++) {
+		const struct writable_field *f = &writable32[k];
+		uint32_t *p = (uint32_t *)((char *)c + f->offset);
+		uint32_t val = (uint32_t)vmcs_read_uncounted(f->encoding);
+
+		if (*p != val) {
+			*p = val;
+			vmcs12_dirty_set(&c->dirty, f->idx);
+		}
+	}
+	for (unsigned int k = 0; k < n_writable64; k++) {
+		const struct writable_field *f = &writable64[k];
+		uint64_t *p = (uint64_t *)((char *)c + f->offset);
+		uint64_t val = vmcs_read_uncounted(f->encoding);
+
+		if (*p != val) {
+			*p = val;
+			vmcs12_dirty_set(&c->dirty, f->idx);
+		}
+	}
+	vmx_count_reads(n_writable32 + n_writable64);
 	loaded_vmcs_load(back);
 }
 

@@ -59,42 +59,9 @@ int vmcs12_field_index(uint64_t encoding)
 	}
 }
 
-uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx)
-{
-	const void *p = (const char *)v + vmcs12_fields[idx].offset;
-
-	switch (vmcs12_fields[idx].width) {
-	case VMCS_WIDTH_16: return *(const uint16_t *)p;
-	case VMCS_WIDTH_32: return *(const uint32_t *)p;
-	default: return *(const uint64_t *)p;
-	}
-}
-
-void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	void *p = (char *)v + vmcs12_fields[idx].offset;
-
-	switch (vmcs12_fields[idx].width) {
-	case VMCS_WIDTH_16: *(uint16_t *)p = (uint16_t)val; break;
-	case VMCS_WIDTH_32: *(uint32_t *)p = (uint32_t)val; break;
-	default: *(uint64_t *)p = val; break;
-	}
-}
-
 static void dirty_mark(struct vmcs12_dirty *d, unsigned int idx)
 {
 	d->bits[idx / 64] |= 1ULL << (idx % 64);
-}
-
-bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	uint64_t old = vmcs12_get(v, idx);
-
-	vmcs12_set(v, idx, val);
-	if (vmcs12_get(v, idx) == old)
-		return false;
-	dirty_mark(&v->dirty, idx);
-	return true;
 }
 
 /*
@@ -150,59 +117,12 @@ void vmcs12_dirty_set_all(struct vmcs12_dirty *d)
 		dirty_mark(d, i);
 }
 
-bool vmcs12_dirty_test(const struct vmcs12_dirty *d, unsigned int idx)
-{
-	return idx < VMCS12_FIELD_COUNT && (d->bits[idx / 64] >> (idx % 64)) & 1;
-}
-
-void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx)
-{
-	if (idx < VMCS12_FIELD_COUNT)
-		dirty_mark(d, idx);
-}
-
-void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx)
-{
-	if (idx < VMCS12_FIELD_COUNT)
-		d->bits[idx / 64] &= ~(1ULL << (idx % 64));
-}
-
-unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from)
-{
-	while (from < VMCS12_FIELD_COUNT) {
-		uint64_t w = d->bits[from / 64] >> (from % 64);
-
-		if (w) {
-			from += (unsigned int)__builtin_ctzll(w);
-			return from < VMCS12_FIELD_COUNT ? from : VMCS12_FIELD_COUNT;
-		}
-		from = (from / 64 + 1) * 64;
-	}
-	return VMCS12_FIELD_COUNT;
-}
-
 void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags)
 {
 	vmcs12_dirty_clear_all(out);
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
 		if (vmcs12_fields[i].flags & flags)
 			dirty_mark(out, i);
-}
-
-bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty *within)
-{
-	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
-		if (d->bits[w] & ~within->bits[w])
-			return true;
-	return false;
-}
-
-bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set)
-{
-	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
-		if (d->bits[w] & set->bits[w])
-			return true;
-	return false;
 }
 
 static void bitmap_clear(uint8_t *bitmap, uint32_t encoding)

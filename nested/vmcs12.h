@@ -117,32 +117,110 @@ int vmcs12_field_index(uint64_t encoding);
 int vmcs12_read(const struct vmcs12 *v, uint64_t encoding, uint64_t *val);
 int vmcs12_write(struct vmcs12 *v, uint64_t encoding, uint64_t val, bool allow_ro);
 
+/* Inline: the shadow-VMCS and vmcs02 loops call these for every field they copy. */
+
 /* A field by table index, zero-extended. */
-uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx);
+static inline uint64_t vmcs12_get(const struct vmcs12 *v, unsigned int idx)
+{
+	const void *p = (const char *)v + vmcs12_fields[idx].offset;
+
+	switch (vmcs12_fields[idx].width) {
+	case VMCS_WIDTH_16: return *(const uint16_t *)p;
+	case VMCS_WIDTH_32: return *(const uint32_t *)p;
+	default: return *(const uint64_t *)p;
+	}
+}
+
 /* Stores (truncated to the width) without marking dirty: Umbra's own writes. */
-void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val);
+static inline void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val)
+{
+	void *p = (char *)v + vmcs12_fields[idx].offset;
+
+	switch (vmcs12_fields[idx].width) {
+	case VMCS_WIDTH_16: *(uint16_t *)p = (uint16_t)val; break;
+	case VMCS_WIDTH_32: *(uint32_t *)p = (uint32_t)val; break;
+	default: *(uint64_t *)p = val; break;
+	}
+}
+
 /* Stores and marks dirty if the value changed; returns whether it did. */
-bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val);
+static inline bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
+{
+	uint64_t old = vmcs12_get(v, idx);
+
+	vmcs12_set(v, idx, val);
+	if (vmcs12_get(v, idx) == old)
+		return false;
+	v->dirty.bits[idx / 64] |= 1ULL << (idx % 64);
+	return true;
+}
 
 void vmcs12_dirty_clear_all(struct vmcs12_dirty *d);
 void vmcs12_dirty_set_all(struct vmcs12_dirty *d);
-bool vmcs12_dirty_test(const struct vmcs12_dirty *d, unsigned int idx);
-void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx);
+/* The fields whose flags include any of `flags`, as a dirty set. */
+void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags);
+
+/* Inline too: every nested VM entry tests and walks the dirty set. */
+
+static inline bool vmcs12_dirty_test(const struct vmcs12_dirty *d, unsigned int idx)
+{
+	return idx < VMCS12_FIELD_COUNT && (d->bits[idx / 64] >> (idx % 64)) & 1;
+}
+
 /* Marks a field whose vmcs02 value depends on more than vmcs12 (L1's EFER, PAT). */
-void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx);
+static inline void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx)
+{
+	if (idx < VMCS12_FIELD_COUNT)
+		d->bits[idx / 64] |= 1ULL << (idx % 64);
+}
+
+static inline void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx)
+{
+	if (idx < VMCS12_FIELD_COUNT)
+		d->bits[idx / 64] &= ~(1ULL << (idx % 64));
+}
+
 /*
  * The first dirty index >= from, or VMCS12_FIELD_COUNT if none:
  *   for (i = vmcs12_dirty_next(d, 0); i < VMCS12_FIELD_COUNT;
  *        i = vmcs12_dirty_next(d, i + 1))
  */
-unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from);
+static inline unsigned int vmcs12_dirty_next(const struct vmcs12_dirty *d, unsigned int from)
+{
+	while (from < VMCS12_FIELD_COUNT) {
+		uint64_t w = d->bits[from / 64] >> (from % 64);
 
-/* The fields whose flags include any of `flags`, as a dirty set. */
-void vmcs12_dirty_of_flags(struct vmcs12_dirty *out, uint8_t flags);
+		if (w) {
+			from += (unsigned int)__builtin_ctzll(w);
+			return from < VMCS12_FIELD_COUNT ? from : VMCS12_FIELD_COUNT;
+		}
+		from = (from / 64 + 1) * 64;
+	}
+	return VMCS12_FIELD_COUNT;
+}
+
 /* True if d has a field that `within` does not. */
-bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d, const struct vmcs12_dirty *within);
+static inline bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d,
+                                       const struct vmcs12_dirty *within)
+{
+	/* A few words, tested at every nested entry: unrolled. */
+#pragma GCC unroll 4
+	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
+		if (d->bits[w] & ~within->bits[w])
+			return true;
+	return false;
+}
+
 /* True if any field of `set` is dirty in d. */
-bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set);
+static inline bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set)
+{
+	/* A few words, tested at every nested entry: unrolled. */
+#pragma GCC unroll 4
+	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
+		if (d->bits[w] & set->bits[w])
+			return true;
+	return false;
+}
 
 /*
  * The VMREAD and VMWRITE bitmaps (VMCS12_BITMAP_SIZE bytes each) of the

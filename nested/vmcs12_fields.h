@@ -27,10 +27,11 @@
  *   VMCS12_RO_SHADOW_RO is VMCS12_RO | VMCS12_SHADOW_RO.
  *
  * What is shadowed, and why. A shadowed field lives in the hardware shadow
- * VMCS while L1 runs, so Umbra copies it there after every nested VM-exit
- * (vmcs12 -> shadow, all shadowed fields) and back before every nested
- * VM-entry (shadow -> vmcs12, SHADOW_RW fields only): each shadowed field
- * costs a VMREAD+VMWRITE per round trip whether or not L1 touches it. So
+ * VMCS while L1 runs, so Umbra copies it there (after VMPTRLD all of them,
+ * after every nested VM-exit those the exit stores) and back before every
+ * nested VM-entry (shadow -> vmcs12, SHADOW_RW fields only): a SHADOW_RW
+ * field costs a VMREAD per round trip whether or not L1 touches it, an
+ * exit-information field a VMWRITE (shadow_vmcs.c). So
  * only the fields a typical L1 (KVM, Xen, Hyper-V, Umbra itself) reads or
  * writes on nearly every exit are shadowed, which is what makes "an L2 exit
  * handled by L1 costs exactly two L0 exits" (design.md) hold:

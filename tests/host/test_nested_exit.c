@@ -15,6 +15,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "fake_vmcs.h"
 #include "nested/nested.h"
@@ -55,6 +56,28 @@ static int setup(void **state)
 	fake_vmcs_set(pa02, GUEST_CR3, 0x77000);
 	fake_vmcs_set(pa02, GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 	v->injected = 14;
+	return 0;
+}
+
+/* The same with VMCS shadowing: L1 wrote vmcs12 through the shadow, which holds its values. */
+static int setup_shadowed(void **state)
+{
+	(void)state;
+	fake_env_reset();
+	v = fake_l1_vcpu(true);
+	fake_l1_vmptrld(v, VMCS12_GPA);
+	c = v->nested.vmcs12;
+	fake_valid_vmcs12(c);
+	shadow_vmcs_load(v, &v->vmcs);
+	v->nested.in_l2 = true;
+	nested_switch_vmcs(v, &v->nested.vmcs02);
+	vmcs02_prepare(v);
+	pa01 = v->vmcs.vmcs_pa;
+	pa02 = v->nested.vmcs02.vmcs_pa;
+	fake_vmcs_set(pa02, GUEST_RIP, L2_RIP);
+	fake_vmcs_set(pa02, GUEST_RSP, 0x7ff0);
+	fake_vmcs_set(pa02, GUEST_RFLAGS, 0x202);
+	fake_vmcs_set(pa02, VM_EXIT_INSTRUCTION_LEN, 2);
 	return 0;
 }
 
@@ -114,6 +137,48 @@ static void test_exit_saves_l2_and_loads_l1(void **state)
 	assert_int_equal(f01(GUEST_DR7), 0x400);
 	assert_true(f01(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE);
 	assert_false(fake_env.vm_ended);
+}
+
+/*
+ * After the exit, the shadow VMCS holds vmcs12's value of every shadowed
+ * field, though the exit wrote only those it changed: L1 reads the exit
+ * information and L2's state there, and writes back what it reads.
+ */
+static void test_exit_leaves_shadow_whole(void **state)
+{
+	uint64_t shadow = v->nested.shadow_pa;
+
+	(void)state;
+	assert_true(v->nested.shadow_active);
+	c->vm_entry_intr_info_field = 0x80000300;
+	c->guest_physical_address = 0x123000; /* as shadow_ept.c stores it before the exit */
+	nested_vmexit(v, EXIT_REASON_EPT_VIOLATION, 0x181, 0x80000b0e);
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
+		if (vmcs12_fields[i].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
+			assert_int_equal(fake_vmcs_get(shadow, vmcs12_fields[i].encoding),
+			                 vmcs12_get(c, i));
+	assert_int_equal(fake_vmcs_get(shadow, GUEST_RSP), 0x7ff0);
+	assert_int_equal(fake_vmcs_get(shadow, EXIT_QUALIFICATION), 0x181);
+}
+
+/* The VMWRITEs the exit counts (its loops count once) are those it made. */
+static void test_exit_counts_exact(void **state)
+{
+	struct umbra_exit_counts *acct = this_cpu()->vmx_acct;
+	uint64_t writes;
+
+	for (int pat = 0; pat < 2; pat++) {
+		setup_shadowed(state);
+		acct = this_cpu()->vmx_acct;
+		if (!pat)
+			c->vm_exit_controls &= ~VM_EXIT_LOAD_IA32_PAT;
+		fake_vmcs_reset_counts();
+		writes = acct->vmwrites;
+		nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+		assert_int_equal(acct->vmwrites - writes,
+		                 fake_vmcs_writes_total(pa01) + fake_vmcs_writes_total(pa02) +
+		                         fake_vmcs_writes_total(v->nested.shadow_pa));
+	}
 }
 
 static void test_exit_to_32bit_host(void **state)
@@ -370,6 +435,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_exit_saves_l2_and_loads_l1, setup),
+	        cmocka_unit_test_setup(test_exit_leaves_shadow_whole, setup_shadowed),
+	        cmocka_unit_test(test_exit_counts_exact),
 	        cmocka_unit_test_setup(test_exit_to_32bit_host, setup),
 	        cmocka_unit_test_setup(test_exit_without_l2, setup),
 	        cmocka_unit_test_setup(test_sync_l2_rare, setup),

@@ -672,6 +672,43 @@ static void test_guest_checks_after_writes(void **state)
 	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
 }
 
+/* L1's VMWRITE of a shadowed field: into the shadow VMCS if there is one. */
+static void l1_write_shadowed(uint32_t field, uint64_t val)
+{
+	if (n->shadow_pa)
+		fake_vmcs_set(n->shadow_pa, field, val);
+	else
+		assert_int_equal(vmcs12_write(n->vmcs12, field, val, false), 0);
+}
+
+/*
+ * The event to inject: written alone (with its error code and instruction
+ * length, or the TPR threshold), only its own rules run again, and a bad
+ * one is caught.
+ */
+static void test_event_checks_after_writes(void **state)
+{
+	(void)state;
+	launch(NULL);
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* A bad control Umbra did not see written stays unchecked: only the event's rules run. */
+	n->vmcs12->cr3_target_count = 9;
+	l1_write_shadowed(VM_ENTRY_INTR_INFO_FIELD,
+	                  INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | VECTOR_UD);
+	l1_write_shadowed(VM_ENTRY_INSTRUCTION_LEN, 2);
+	l1_write_shadowed(TPR_THRESHOLD, 1);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_true(n->guest_checked);
+	n->vmcs12->cr3_target_count = 0;
+	nested_vmexit(v, EXIT_REASON_HLT, 0, 0);
+	/* A bad event alone (an NMI's vector must be 2): VMfailValid(7). */
+	l1_write_shadowed(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_UD);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_failed(RFLAGS_ZF, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	assert_false(n->in_l2);
+}
+
 static void test_hw_precheck(void **state)
 {
 	uint64_t pa02 = n->vmcs02.vmcs_pa;
@@ -773,6 +810,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
 	        cmocka_unit_test_setup(test_checks_after_writes, setup),
 	        cmocka_unit_test_setup(test_guest_checks_after_writes, setup),
+	        cmocka_unit_test_setup(test_event_checks_after_writes, setup),
 	        cmocka_unit_test_setup(test_hw_precheck, setup),
 	        cmocka_unit_test_setup(test_hlt_activity_state, setup),
 	        cmocka_unit_test_setup(test_nmi_in_l2, setup),
