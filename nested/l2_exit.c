@@ -70,12 +70,19 @@ static bool l2_paging_changed(struct vcpu *v, uint64_t cr0)
 	if (!pg &&
 	    ((cr4 & CR4_PCIDE) || ((efer & EFER_LMA) && (vmcs_read32(GUEST_CS_AR_BYTES) & AR_L))))
 		return false;
+	/*
+	 * vmcs12's IA-32e mode control follows too (IA32_VMX_MISC bit 5 saves it
+	 * at the exit): the next entry builds vmcs02's controls from it, even
+	 * when L1 writes nothing in between.
+	 */
 	if (pg && (efer & EFER_LME)) {
 		efer |= EFER_LMA;
 		entry_controls_setbit(&v->nested.vmcs02, VM_ENTRY_IA32E_MODE);
+		v->nested.vmcs12->vm_entry_controls |= VM_ENTRY_IA32E_MODE;
 	} else {
 		efer &= ~EFER_LMA;
 		entry_controls_clearbit(&v->nested.vmcs02, VM_ENTRY_IA32E_MODE);
+		v->nested.vmcs12->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
 	}
 	if (pg && (cr4 & CR4_PAE) && !(efer & EFER_LMA) && !vcpu_load_pdptes(v))
 		return false;

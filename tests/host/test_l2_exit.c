@@ -303,6 +303,8 @@ static void test_l2_paging_toggle(void **state)
 	assert_int_equal(fake_vmcs_get(pa02, GUEST_CR0), cr0 & ~CR0_PG);
 	assert_false(fake_vmcs_get(pa02, GUEST_IA32_EFER) & EFER_LMA);
 	assert_false(fake_vmcs_get(pa02, VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE);
+	/* vmcs12 too: the next entry builds vmcs02's controls from it, L1 writing nothing. */
+	assert_false(c->vm_entry_controls & VM_ENTRY_IA32E_MODE);
 	/* And on again: IA-32e mode, as EFER.LME says. */
 	v->gprs.rax = cr0;
 	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
@@ -311,6 +313,7 @@ static void test_l2_paging_toggle(void **state)
 	assert_int_equal(fake_vmcs_get(pa02, GUEST_CR0), cr0);
 	assert_true(fake_vmcs_get(pa02, GUEST_IA32_EFER) & EFER_LMA);
 	assert_true(fake_vmcs_get(pa02, VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE);
+	assert_true(c->vm_entry_controls & VM_ENTRY_IA32E_MODE);
 	/* PG without PE is #GP, unrestricted guest or not. */
 	v->gprs.rax = cr0 & ~CR0_PE;
 	l2_exit(EXIT_REASON_CR_ACCESS, CR_QUAL(0, 0, 0));
