@@ -64,7 +64,6 @@ void vcpu_exit_cpuid(struct vcpu *v)
 		return;
 	}
 	/* Most leaves pass unchanged: the CPU's answer is the guest's. */
-	struct cpuid_regs h = cpuid_count(leaf, subleaf);
-
-	set_result(v, h.eax, h.ebx, h.ecx, h.edx);
+	cpuid_to_regs(leaf, subleaf, &v->gprs.rax, &v->gprs.rbx, &v->gprs.rcx, &v->gprs.rdx);
+	vcpu_skip_instruction(v);
 }

@@ -85,6 +85,17 @@ static __attribute__((noinline)) void handle_nmi(struct vcpu *v)
 	}
 }
 
+static __attribute__((noinline, cold)) void handle_triple_fault(struct vcpu *v)
+{
+	vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
+}
+
+/* INVD, MWAIT, MONITOR: no cache to lose, no monitor to arm: these behave as NOPs. */
+static __attribute__((noinline)) void handle_as_nop(struct vcpu *v)
+{
+	vcpu_skip_instruction(v);
+}
+
 void vcpu_handle_exit(struct vcpu *v)
 {
 	uint32_t reason = v->exit_reason;
@@ -97,19 +108,14 @@ void vcpu_handle_exit(struct vcpu *v)
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT: handle_external_interrupt(v); return;
 	case EXIT_REASON_EXCEPTION_NMI: handle_nmi(v); return;
-	case EXIT_REASON_TRIPLE_FAULT:
-		vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
-		return;
+	case EXIT_REASON_TRIPLE_FAULT: handle_triple_fault(v); return;
 	case EXIT_REASON_CPUID: vcpu_exit_cpuid(v); return;
 	case EXIT_REASON_HLT: vcpu_exit_hlt(v); return;
 	case EXIT_REASON_INTERRUPT_WINDOW: vcpu_exit_interrupt_window(v); return;
 	case EXIT_REASON_NMI_WINDOW: vcpu_exit_nmi_window(v); return;
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
-	case EXIT_REASON_MONITOR_INSTRUCTION:
-		/* No cache to lose, no monitor to arm: these behave as NOPs. */
-		vcpu_skip_instruction(v);
-		return;
+	case EXIT_REASON_MONITOR_INSTRUCTION: handle_as_nop(v); return;
 	case EXIT_REASON_VMCALL: vcpu_exit_hypercall(v); return;
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:

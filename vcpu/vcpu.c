@@ -62,6 +62,26 @@ static const char *vm_instruction_error_name(uint32_t err)
 	}
 }
 
+/* A VMfail: true if the vCPU runs on (an L1's vmcs02 failed), false if its VM has ended. */
+static __attribute__((noinline, cold)) bool entry_failed(struct vcpu *v,
+                                                         enum vmx_enter_result entered)
+{
+	if (entered == VMX_ENTER_FAIL_VALID && v->nested.in_l2) {
+		/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
+		nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
+		return true;
+	}
+	if (entered == VMX_ENTER_FAIL_VALID) {
+		uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		vm_end_error(v->vm, "VM entry failed: VMfailValid error %u (%s)", err,
+		             vm_instruction_error_name(err));
+	} else {
+		vm_end_error(v->vm, "VM entry failed: VMfailInvalid (no current VMCS)");
+	}
+	return false;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -101,25 +121,14 @@ void vcpu_run(struct vcpu *v)
 		enum vmx_enter_result entered =
 		        vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
 
-		exited_at = rdtsc();
-		if (entered != VMX_ENTER_EXITED) {
+		if (__builtin_expect(entered != VMX_ENTER_EXITED, 0)) {
+			exited_at = rdtsc();
 			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
-			if (entered == VMX_ENTER_FAIL_VALID && v->nested.in_l2) {
-				/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
-				nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
+			if (entry_failed(v, entered))
 				continue;
-			}
-			if (entered == VMX_ENTER_FAIL_VALID) {
-				uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
-
-				vm_end_error(vm, "VM entry failed: VMfailValid error %u (%s)", err,
-				             vm_instruction_error_name(err));
-			} else {
-				vm_end_error(vm,
-				             "VM entry failed: VMfailInvalid (no current VMCS)");
-			}
 			break;
 		}
+		exited_at = rdtsc();
 		v->loaded->launched = true;
 		reg_cache_after_exit(&v->regs);
 
