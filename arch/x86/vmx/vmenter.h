@@ -16,7 +16,7 @@ enum vmx_enter_result {
 /*
  * Enters the guest on `vmcs` (current here) and returns at its next VM
  * exit, or on a VMfail. The guest's values replace the registers, and the
- * stub restores only RBP and RBX (not five more callee-saved registers at
+ * stub restores only RBP and RBX (not four more callee-saved registers at
  * every exit): the rest are clobbered here, and the compiler keeps across
  * the entry only what it needs after it. The compiler does not see the
  * call inside the asm: -mno-red-zone keeps the stack below RSP free for it.
