@@ -265,8 +265,9 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 }
 
 /* Any port I/O exit (vcpu_exit_io takes the byte OUTs to devices itself). */
-static __attribute__((noinline)) void port_io(struct vcpu *v, uint64_t qual)
+static __attribute__((noinline)) void port_io(struct vcpu *v)
 {
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
 	uint16_t port = IO_QUAL_PORT(qual);
 	unsigned int size = IO_QUAL_SIZE(qual);
 	bool in = qual & IO_QUAL_IN;
@@ -303,5 +304,5 @@ void vcpu_exit_io(struct vcpu *v)
 		vcpu_skip_instruction(v);
 		return;
 	}
-	port_io(v, qual);
+	port_io(v);
 }

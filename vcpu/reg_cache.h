@@ -85,7 +85,8 @@ static inline void reg_cache_reset(struct reg_cache *c)
 
 static inline uint64_t reg_cache_read(struct reg_cache *c, enum reg_id r)
 {
-	if (!(c->avail & REG_BIT(r))) {
+	/* Most registers an exit reads, it reads once. */
+	if (__builtin_expect(!(c->avail & REG_BIT(r)), 1)) {
 		c->val[r] = arch_vmcs_read(reg_cache_field(r));
 		c->avail |= REG_BIT(r);
 	}
@@ -98,6 +99,25 @@ static inline void reg_cache_write(struct reg_cache *c, enum reg_id r, uint64_t 
 	c->val[r] = value;
 	c->avail |= REG_BIT(r);
 	c->dirty |= REG_BIT(r);
+}
+
+/*
+ * RIP += the exiting instruction's length, the one change most exits
+ * make. Right after the exit neither is cached: both are read, counted at
+ * once, and RIP is kept (dirty).
+ */
+static inline void reg_cache_advance_rip(struct reg_cache *c)
+{
+	const uint32_t both = REG_BIT(REG_RIP) | REG_BIT(REG_EXIT_INSTRUCTION_LEN);
+	uint64_t rip, len;
+
+	if (__builtin_expect(c->avail & both, 0)) {
+		rip = reg_cache_read(c, REG_RIP);
+		len = reg_cache_read(c, REG_EXIT_INSTRUCTION_LEN);
+	} else {
+		arch_vmcs_read2(GUEST_RIP, &rip, VM_EXIT_INSTRUCTION_LEN, &len);
+	}
+	reg_cache_write(c, REG_RIP, rip + len);
 }
 
 /*

@@ -86,8 +86,11 @@ void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct percpu *cpu = this_cpu();
-	/* Umbra's time from each exit to the next entry goes to that exit's bucket. */
-	struct umbra_exit_counts *bucket = &cpu->vmx_acct_unattributed;
+	/*
+	 * Umbra's time from each exit to the next entry goes to that exit's
+	 * bucket: the one the CPU's accounting pointer names (unattributed
+	 * until the first exit), which counts its VMREADs and VMWRITEs too.
+	 */
 	uint64_t exited_at = rdtsc();
 
 	/* Only from ready: another vCPU may have ended the VM since the scheduler looked. */
@@ -116,14 +119,14 @@ void vcpu_run(struct vcpu *v)
 				break;
 		}
 		reg_cache_flush(&v->regs);
-		bucket->l0_cycles += rdtsc() - exited_at;
+		this_cpu_vmx_acct()->l0_cycles += rdtsc() - exited_at;
 
 		enum vmx_enter_result entered =
 		        vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
 
 		if (__builtin_expect(entered != VMX_ENTER_EXITED, 0)) {
 			exited_at = rdtsc();
-			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+			this_cpu_set_vmx_acct(&cpu->vmx_acct_unattributed);
 			if (entry_failed(v, entered))
 				continue;
 			break;
@@ -135,14 +138,14 @@ void vcpu_run(struct vcpu *v)
 		/* The exit reason: read once, and counted in the bucket it selects. */
 		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
 		uint32_t basic = vmx_exit_basic(v->exit_reason);
-
 		/* Reasons the SDM may add later share bucket 0. */
-		bucket = v->stats.reason;
+		struct umbra_exit_counts *bucket = v->stats.reason;
+
 		if (__builtin_expect(basic < UMBRA_EXIT_REASONS, 1))
 			bucket += basic;
 		bucket->exits++;
 		bucket->vmreads++;
-		cpu->vmx_acct = bucket;
+		this_cpu_set_vmx_acct(bucket);
 		v->stats.total_exits++;
 
 		if (v->nested.in_l2)
@@ -153,6 +156,6 @@ void vcpu_run(struct vcpu *v)
 			slice_event(v, exited_at);
 	}
 	v->cr2 = read_cr2();
-	bucket->l0_cycles += rdtsc() - exited_at;
-	cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+	this_cpu_vmx_acct()->l0_cycles += rdtsc() - exited_at;
+	this_cpu_set_vmx_acct(&cpu->vmx_acct_unattributed);
 }
