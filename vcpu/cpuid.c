@@ -64,6 +64,7 @@ void vcpu_exit_cpuid(struct vcpu *v)
 		return;
 	}
 	/* Most leaves pass unchanged: the CPU's answer is the guest's. */
-	cpuid_to_regs(leaf, subleaf, &v->gprs.rax, &v->gprs.rbx, &v->gprs.rcx, &v->gprs.rdx);
+	cpuid_to_regs(v->gprs.rax, v->gprs.rcx, &v->gprs.rax, &v->gprs.rbx, &v->gprs.rcx,
+	              &v->gprs.rdx);
 	vcpu_skip_instruction(v);
 }

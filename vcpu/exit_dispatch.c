@@ -96,15 +96,17 @@ static __attribute__((noinline)) void handle_as_nop(struct vcpu *v)
 	vcpu_skip_instruction(v);
 }
 
-void vcpu_handle_exit(struct vcpu *v)
-{
-	uint32_t reason = v->exit_reason;
-	uint32_t basic = vmx_exit_basic(reason);
+static void other_exit(struct vcpu *v);
 
-	if (vmx_exit_entry_failed(reason)) {
-		entry_failed(v, basic);
-		return;
-	}
+/*
+ * By the exit reason as read: most exits set no bit above the basic
+ * reason, so they go straight to their handler; other_exit() takes the
+ * rest (entry failures, bits such as a pending MTF exit, unknown reasons)
+ * and comes back here with the basic reason alone (`masked`).
+ */
+static inline __attribute__((always_inline)) void dispatch(struct vcpu *v, uint32_t basic,
+                                                           bool masked)
+{
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT: handle_external_interrupt(v); return;
 	case EXIT_REASON_EXCEPTION_NMI: handle_nmi(v); return;
@@ -139,6 +141,27 @@ void vcpu_handle_exit(struct vcpu *v)
 	case EXIT_REASON_RDPMC: vcpu_exit_rdpmc(v); return;
 	case EXIT_REASON_RDTSC: vcpu_exit_rdtsc(v, false); return;
 	case EXIT_REASON_RDTSCP: vcpu_exit_rdtsc(v, true); return;
-	default: unhandled_exit(v, basic);
+	default:
+		if (masked)
+			unhandled_exit(v, basic);
+		else
+			other_exit(v);
 	}
+}
+
+static __attribute__((noinline, cold)) void other_exit(struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason, basic = vmx_exit_basic(reason);
+
+	if (vmx_exit_entry_failed(reason))
+		entry_failed(v, basic);
+	else if (basic != reason)
+		dispatch(v, basic, true);
+	else
+		unhandled_exit(v, basic);
+}
+
+void vcpu_handle_exit(struct vcpu *v)
+{
+	dispatch(v, v->exit_reason, false);
 }

@@ -21,11 +21,11 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
 }
 
 /*
- * CPUID into a guest's registers: CPUID clears bits 63:32 of RAX, RBX, RCX
- * and RDX, so the results need no zero-extension; and RBX goes through a
- * scratch register, which spares the caller a frame to save it in.
+ * CPUID on a guest's registers: it reads EAX and ECX alone and clears bits
+ * 63:32 of RAX, RBX, RCX and RDX, so nothing needs zero-extending; RBX
+ * goes through a scratch register, which spares the caller saving it.
  */
-static inline void cpuid_to_regs(uint32_t leaf, uint32_t subleaf, uint64_t *rax, uint64_t *rbx,
+static inline void cpuid_to_regs(uint64_t leaf, uint64_t subleaf, uint64_t *rax, uint64_t *rbx,
                                  uint64_t *rcx, uint64_t *rdx)
 {
 	uint64_t a = leaf, b, c = subleaf, d;
