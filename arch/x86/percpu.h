@@ -72,9 +72,9 @@ static inline struct umbra_exit_counts *this_cpu_vmx_acct(void)
 /* Points this CPU's accounting elsewhere, %gs-relative (no this_cpu() load). */
 static inline void this_cpu_set_vmx_acct(struct umbra_exit_counts *acct)
 {
-	__asm__("movq %1, %%gs:%c2"
-	        : "+m"(percpu_area)
-	        : "r"(acct), "i"(__builtin_offsetof(struct percpu, vmx_acct)));
+	__asm__ volatile("movq %1, %%gs:%c2"
+	                 : "+m"(percpu_area)
+	                 : "r"(acct), "i"(__builtin_offsetof(struct percpu, vmx_acct)));
 }
 
 /* True once percpu_setup() ran on this CPU. */

@@ -11,8 +11,8 @@
  * error is in VM_INSTRUCTION_ERROR), 2 on VMfailInvalid. Only RBP, RBX
  * and RSP survive: the caller's asm statement declares every other
  * register clobbered, so the compiler keeps in RBX what it needs most
- * after the exit (the vCPU) and reloads the rest only where it needs it. RFLAGS comes back as the
- * VM exit leaves it (IF=0).
+ * after the exit (the vCPU) and reloads the rest only where it needs it.
+ * RFLAGS comes back as the VM exit leaves it (IF=0).
  *
  * HOST_RSP is the stack pointer with `gprs` on top, so the exit path finds
  * `gprs` at 0(%rsp). It is written only when it differs from this VMCS's
