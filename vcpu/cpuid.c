@@ -15,9 +15,9 @@ static void set_result(struct vcpu *v, uint32_t eax, uint32_t ebx, uint32_t ecx,
 }
 
 /* The leaves Umbra rewrites or answers itself. */
-static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32_t leaf,
-                                                          uint32_t subleaf)
+static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v)
 {
+	uint32_t leaf = (uint32_t)v->gprs.rax, subleaf = (uint32_t)v->gprs.rcx;
 	struct cpuid_result r = {0, 0, 0, 0};
 	struct cpuid_guest g = {
 	        .apic_id = v->id,
@@ -57,14 +57,12 @@ static __attribute__((noinline)) void exit_cpuid_filtered(struct vcpu *v, uint32
 
 void vcpu_exit_cpuid(struct vcpu *v)
 {
-	uint32_t leaf = (uint32_t)v->gprs.rax, subleaf = (uint32_t)v->gprs.rcx;
-
-	if (cpuid_filter_changes(leaf)) {
-		exit_cpuid_filtered(v, leaf, subleaf);
+	if (cpuid_filter_changes((uint32_t)v->gprs.rax)) {
+		exit_cpuid_filtered(v);
 		return;
 	}
 	/* Most leaves pass unchanged: the CPU's answer is the guest's. */
-	struct cpuid_regs h = cpuid_count(leaf, subleaf);
-
-	set_result(v, h.eax, h.ebx, h.ecx, h.edx);
+	cpuid_to_regs(v->gprs.rax, v->gprs.rcx, &v->gprs.rax, &v->gprs.rbx, &v->gprs.rcx,
+	              &v->gprs.rdx);
+	vcpu_skip_instruction(v);
 }

@@ -207,7 +207,8 @@ static void timer_due_locked(struct vcpu *v, uint64_t now)
 	 */
 	if (now >= v->timer_next)
 		v->irq_hint = true;
-	vlapic_timer_update(&v->lapic, now);
+	if (vlapic_timer_due(&v->lapic, now))
+		vlapic_timer_update(&v->lapic, now);
 	v->timer_next = wake_at(v);
 }
 

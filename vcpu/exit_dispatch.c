@@ -85,31 +85,39 @@ static __attribute__((noinline)) void handle_nmi(struct vcpu *v)
 	}
 }
 
-void vcpu_handle_exit(struct vcpu *v)
+static __attribute__((noinline, cold)) void handle_triple_fault(struct vcpu *v)
 {
-	uint32_t reason = v->exit_reason;
-	uint32_t basic = vmx_exit_basic(reason);
+	vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
+}
 
-	if (vmx_exit_entry_failed(reason)) {
-		entry_failed(v, basic);
-		return;
-	}
+/* INVD, MWAIT, MONITOR: no cache to lose, no monitor to arm: these behave as NOPs. */
+static __attribute__((noinline)) void handle_as_nop(struct vcpu *v)
+{
+	vcpu_skip_instruction(v);
+}
+
+static void other_exit(struct vcpu *v);
+
+/*
+ * By the exit reason as read: most exits set no bit above the basic
+ * reason, so they go straight to their handler; other_exit() takes the
+ * rest (entry failures, bits such as a pending MTF exit, unknown reasons)
+ * and comes back here with the basic reason alone (`masked`).
+ */
+static inline __attribute__((always_inline)) void dispatch(struct vcpu *v, uint32_t basic,
+                                                           bool masked)
+{
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT: handle_external_interrupt(v); return;
 	case EXIT_REASON_EXCEPTION_NMI: handle_nmi(v); return;
-	case EXIT_REASON_TRIPLE_FAULT:
-		vm_end_error(v->vm, "triple fault at rip 0x%lx", reg_cache_read(&v->regs, REG_RIP));
-		return;
+	case EXIT_REASON_TRIPLE_FAULT: handle_triple_fault(v); return;
 	case EXIT_REASON_CPUID: vcpu_exit_cpuid(v); return;
 	case EXIT_REASON_HLT: vcpu_exit_hlt(v); return;
 	case EXIT_REASON_INTERRUPT_WINDOW: vcpu_exit_interrupt_window(v); return;
 	case EXIT_REASON_NMI_WINDOW: vcpu_exit_nmi_window(v); return;
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
-	case EXIT_REASON_MONITOR_INSTRUCTION:
-		/* No cache to lose, no monitor to arm: these behave as NOPs. */
-		vcpu_skip_instruction(v);
-		return;
+	case EXIT_REASON_MONITOR_INSTRUCTION: handle_as_nop(v); return;
 	case EXIT_REASON_VMCALL: vcpu_exit_hypercall(v); return;
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
@@ -133,6 +141,27 @@ void vcpu_handle_exit(struct vcpu *v)
 	case EXIT_REASON_RDPMC: vcpu_exit_rdpmc(v); return;
 	case EXIT_REASON_RDTSC: vcpu_exit_rdtsc(v, false); return;
 	case EXIT_REASON_RDTSCP: vcpu_exit_rdtsc(v, true); return;
-	default: unhandled_exit(v, basic);
+	default:
+		if (masked)
+			unhandled_exit(v, basic);
+		else
+			other_exit(v);
 	}
+}
+
+static __attribute__((noinline, cold)) void other_exit(struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason, basic = vmx_exit_basic(reason);
+
+	if (vmx_exit_entry_failed(reason))
+		entry_failed(v, basic);
+	else if (basic != reason)
+		dispatch(v, basic, true);
+	else
+		unhandled_exit(v, basic);
+}
+
+void vcpu_handle_exit(struct vcpu *v)
+{
+	dispatch(v, v->exit_reason, false);
 }

@@ -4,7 +4,7 @@
 #include "vcpu/exits.h"
 #include "vcpu/vm.h"
 
-static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
+static __attribute__((noinline)) int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	const char *p;
 
@@ -20,7 +20,7 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
-static int64_t hc_exit_stats(struct vm *vm, uint64_t gpa, uint64_t size)
+static __attribute__((noinline)) int64_t hc_exit_stats(struct vm *vm, uint64_t gpa, uint64_t size)
 {
 	struct umbra_exit_stats *p;
 
@@ -33,28 +33,36 @@ static int64_t hc_exit_stats(struct vm *vm, uint64_t gpa, uint64_t size)
 	return 0;
 }
 
-void vcpu_exit_hypercall(struct vcpu *v)
+/* The hypercall's result for RAX; false if it ended the VM (nothing returns to it). */
+static __attribute__((noinline)) bool hypercall(struct vcpu *v, int64_t *ret)
 {
 	struct vm *vm = v->vm;
-	uint64_t nr = v->gprs.rax, a1 = v->gprs.rbx, a2 = v->gprs.rcx;
-	int64_t ret;
+	uint64_t a1 = v->gprs.rbx, a2 = v->gprs.rcx;
 
+	switch (v->gprs.rax) {
+	case UMBRA_HC_CONSOLE_WRITE: *ret = hc_console_write(vm, a1, a2); return true;
+	case UMBRA_HC_EXIT: vm_end_with_code(vm, (int64_t)a1, "hypercall exit code"); return false;
+	case UMBRA_HC_EXIT_STATS: *ret = hc_exit_stats(vm, a1, a2); return true;
+	default: *ret = UMBRA_ENOSYS; return true;
+	}
+}
+
+void vcpu_exit_hypercall(struct vcpu *v)
+{
 	/* A nested-enabled VM's VMCALL that is no hypercall is the SDM's VMCALL. */
 	if (__builtin_expect(v->nested.enabled, 0) && nested_vmcall(v))
 		return;
+	/* The version first: a guest's cheapest question, and the exit benchmark's. */
 	if (vcpu_cpl(v) != 0) {
-		ret = UMBRA_EPERM;
+		v->gprs.rax = (uint64_t)UMBRA_EPERM;
+	} else if (v->gprs.rax == UMBRA_HC_VERSION) {
+		v->gprs.rax = UMBRA_ABI_VERSION;
 	} else {
-		switch (nr) {
-		case UMBRA_HC_CONSOLE_WRITE: ret = hc_console_write(vm, a1, a2); break;
-		case UMBRA_HC_EXIT:
-			vm_end_with_code(vm, (int64_t)a1, "hypercall exit code");
+		int64_t ret;
+
+		if (!hypercall(v, &ret))
 			return;
-		case UMBRA_HC_EXIT_STATS: ret = hc_exit_stats(vm, a1, a2); break;
-		case UMBRA_HC_VERSION: ret = UMBRA_ABI_VERSION; break;
-		default: ret = UMBRA_ENOSYS;
-		}
+		v->gprs.rax = (uint64_t)ret;
 	}
-	v->gprs.rax = (uint64_t)ret;
 	vcpu_skip_instruction(v);
 }

@@ -264,7 +264,8 @@ static __attribute__((noinline)) void string_io(struct vcpu *v, uint64_t qual, u
 		vcpu_skip_instruction(v);
 }
 
-void vcpu_exit_io(struct vcpu *v)
+/* Any port I/O exit (vcpu_exit_io takes the byte OUTs to devices itself). */
+static __attribute__((noinline)) void port_io(struct vcpu *v)
 {
 	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
 	uint16_t port = IO_QUAL_PORT(qual);
@@ -287,4 +288,21 @@ void vcpu_exit_io(struct vcpu *v)
 		v->gprs.rax = size == 4 ? val : (v->gprs.rax & ~mask) | (val & mask);
 	}
 	vcpu_skip_instruction(v);
+}
+
+void vcpu_exit_io(struct vcpu *v)
+{
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+
+	/*
+	 * Most exits are byte OUTs to a device (the UART, the PICs, port 0x80's
+	 * delays): that path keeps only the vCPU across its call. One port_out
+	 * refuses (nothing there: no side effect) goes the whole way, port_io.
+	 */
+	if (!(qual & (IO_QUAL_STRING | IO_QUAL_IN)) && IO_QUAL_SIZE(qual) == 1 &&
+	    port_out(v, IO_QUAL_PORT(qual), (uint32_t)v->gprs.rax)) {
+		vcpu_skip_instruction(v);
+		return;
+	}
+	port_io(v);
 }

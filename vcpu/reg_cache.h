@@ -85,7 +85,8 @@ static inline void reg_cache_reset(struct reg_cache *c)
 
 static inline uint64_t reg_cache_read(struct reg_cache *c, enum reg_id r)
 {
-	if (!(c->avail & REG_BIT(r))) {
+	/* Most registers an exit reads, it reads once. */
+	if (__builtin_expect(!(c->avail & REG_BIT(r)), 1)) {
 		c->val[r] = arch_vmcs_read(reg_cache_field(r));
 		c->avail |= REG_BIT(r);
 	}
@@ -100,11 +101,38 @@ static inline void reg_cache_write(struct reg_cache *c, enum reg_id r, uint64_t 
 	c->dirty |= REG_BIT(r);
 }
 
-/* Before VM entry: VMWRITEs the dirty registers, clears dirty. */
+/*
+ * RIP += the exiting instruction's length, the one change most exits
+ * make. Right after the exit neither is cached: both are read, counted at
+ * once, and RIP is kept (dirty).
+ */
+static inline void reg_cache_advance_rip(struct reg_cache *c)
+{
+	const uint32_t both = REG_BIT(REG_RIP) | REG_BIT(REG_EXIT_INSTRUCTION_LEN);
+	uint64_t rip, len;
+
+	if (__builtin_expect(c->avail & both, 0)) {
+		rip = reg_cache_read(c, REG_RIP);
+		len = reg_cache_read(c, REG_EXIT_INSTRUCTION_LEN);
+	} else {
+		arch_vmcs_read2(GUEST_RIP, &rip, VM_EXIT_INSTRUCTION_LEN, &len);
+	}
+	reg_cache_write(c, REG_RIP, rip + len);
+}
+
+/*
+ * Before VM entry: VMWRITEs the dirty registers, clears dirty. Only
+ * reg_cache_write() sets dirty, and it sets avail with it: the invariant
+ * holds by construction here (reg_cache_valid() states it).
+ */
 static inline void reg_cache_flush(struct reg_cache *c)
 {
-	/* The invariant; reg_cache_write() already keeps read-only registers clean. */
-	CHECK(!(c->dirty & ~c->avail));
+	/* Most exits move RIP past their instruction and change nothing else. */
+	if (c->dirty == REG_BIT(REG_RIP)) {
+		arch_vmcs_write(GUEST_RIP, c->val[REG_RIP]);
+		c->dirty = 0;
+		return;
+	}
 	for (uint32_t d = c->dirty; d; d &= d - 1) {
 		enum reg_id r = (enum reg_id)__builtin_ctz(d);
 

@@ -27,4 +27,18 @@ struct vcpu *runq_pick(struct runq *q);
 /* Removes v; the others keep their order and the turn passes to v's successor. */
 void runq_remove(struct runq *q, struct vcpu *v);
 
+/*
+ * The vCPU i turns from now (i < count; 0: the one runq_pick() would
+ * give), without moving the turn: a look over the queue, in turn order.
+ */
+static inline struct vcpu *runq_peek(const struct runq *q, uint32_t i)
+{
+	uint32_t at = q->next + i;
+
+	return q->v[at < q->count ? at : at - q->count];
+}
+
+/* The next turn goes to the vCPU after the one runq_peek(q, i) gives. */
+void runq_turn_after(struct runq *q, uint32_t i);
+
 #endif

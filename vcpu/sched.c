@@ -282,10 +282,11 @@ static void vcpu_finish(struct vcpu *v, struct sched_cpu *c)
 }
 
 /*
- * Makes v's VMCS current here and starts its slice; the first time, sets it
- * up (the boot vCPU at the kernel's entry); after a SIPI, starts it there.
+ * Makes v's VMCS current here and starts its slice at `now`; the first
+ * time, sets it up (the boot vCPU at the kernel's entry); after a SIPI,
+ * starts it there.
  */
-static void switch_to(struct vcpu *v, bool alone)
+static void switch_to(struct vcpu *v, bool alone, uint64_t now)
 {
 	struct vm *vm = v->vm;
 
@@ -304,7 +305,7 @@ static void switch_to(struct vcpu *v, bool alone)
 		v->start_at_sipi = false;
 		vmcs_guest_sipi(v, v->sipi_vector);
 	}
-	slice_begin(v, alone);
+	slice_begin(v, alone, now);
 }
 
 /*
@@ -321,16 +322,18 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spar
 	struct runq *q = &c->q;
 	uint64_t now = rdtsc();
 	struct vcpu *found = NULL, *woken = NULL, *last = NULL, *before_last = NULL, *picked;
-	uint32_t ready_count = 0;
+	uint32_t ready_count = 0, found_at = 0;
 
 	*wake = UINT64_MAX;
 	for (uint32_t i = 0; i < q->count; i++) {
-		struct vcpu *v = runq_pick(q);
+		struct vcpu *v = runq_peek(q, i);
 		bool ended = v->vm->state == VM_ENDED;
 		bool ready = ended || vcpu_ready(v, now);
 
-		if (ready && !found)
+		if (ready && !found) {
 			found = v;
+			found_at = i;
+		}
 		if (ready && v->woken && !woken)
 			woken = v;
 		if (ready && !ended) {
@@ -344,11 +347,11 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spar
 	__atomic_store_n(&c->ready, ready_count, __ATOMIC_RELAXED);
 	if (woken) {
 		woken->woken = false;
-		picked = woken; /* the loop went once round: the turn is where it was */
+		picked = woken; /* the turn stays where it was */
 	} else {
 		/* Start the next turn after the one found. */
-		while (found && q->v[(q->next + q->count - 1) % q->count] != found)
-			runq_pick(q);
+		if (found)
+			runq_turn_after(q, found_at);
 		picked = found;
 	}
 	*spare = last != picked ? last : before_last;
@@ -491,7 +494,7 @@ void sched_run_vms(void)
 		 * its slices and the scheduler looks again at each one's end.
 		 */
 		began = rdtsc();
-		switch_to(v, q->count == 1);
+		switch_to(v, q->count == 1, began);
 		if (yielded_at) {
 			q->switches++;
 			q->switch_cycles += rdtsc() - yielded_at;

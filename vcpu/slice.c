@@ -120,10 +120,8 @@ void slice_arm(struct vcpu *v, uint64_t now)
 	}
 }
 
-void slice_begin(struct vcpu *v, bool alone)
+void slice_begin(struct vcpu *v, bool alone, uint64_t now)
 {
-	uint64_t now = rdtsc();
-
 	v->yield = false;
 	v->slice_end = alone ? UINT64_MAX : now + slice_tsc;
 	slice_arm(v, now);

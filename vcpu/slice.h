@@ -30,8 +30,8 @@ uint32_t slice_exit_controls(void);
 void slice_kick_cpu(uint32_t apic_id);
 /* Every CPU that runs vCPUs. */
 void slice_cpu_init(void);
-/* Before running v (its VMCS current): a slice, or none when it runs alone. */
-void slice_begin(struct vcpu *v, bool alone);
+/* Before running v (its VMCS current) at TSC `now`: a slice, or none when it runs alone. */
+void slice_begin(struct vcpu *v, bool alone, uint64_t now);
 /*
  * Programs the timer for v's next event, the sooner of its slice's end and
  * its local APIC timer (v->next_event); soft-disabled when there is none.

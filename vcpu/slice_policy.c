@@ -11,17 +11,6 @@ enum slice_mode slice_choose_mode(const struct slice_caps *c)
 	return SLICE_NONE;
 }
 
-uint32_t slice_timer_value(uint64_t slice_tsc, uint32_t rate)
-{
-	uint64_t ticks = slice_tsc >> (rate & 31);
-
-	if (ticks == 0)
-		return 1;
-	if (ticks >= SLICE_TIMER_SOFT_DISABLED)
-		return SLICE_TIMER_SOFT_DISABLED - 1;
-	return (uint32_t)ticks;
-}
-
 const char *slice_mode_name(enum slice_mode m)
 {
 	switch (m) {

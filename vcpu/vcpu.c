@@ -62,12 +62,35 @@ static const char *vm_instruction_error_name(uint32_t err)
 	}
 }
 
+/* A VMfail: true if the vCPU runs on (an L1's vmcs02 failed), false if its VM has ended. */
+static __attribute__((noinline, cold)) bool entry_failed(struct vcpu *v,
+                                                         enum vmx_enter_result entered)
+{
+	if (entered == VMX_ENTER_FAIL_VALID && v->nested.in_l2) {
+		/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
+		nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
+		return true;
+	}
+	if (entered == VMX_ENTER_FAIL_VALID) {
+		uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		vm_end_error(v->vm, "VM entry failed: VMfailValid error %u (%s)", err,
+		             vm_instruction_error_name(err));
+	} else {
+		vm_end_error(v->vm, "VM entry failed: VMfailInvalid (no current VMCS)");
+	}
+	return false;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct percpu *cpu = this_cpu();
-	/* Umbra's time from each exit to the next entry goes to that exit's bucket. */
-	struct umbra_exit_counts *bucket = &cpu->vmx_acct_unattributed;
+	/*
+	 * Umbra's time from each exit to the next entry goes to that exit's
+	 * bucket: the one the CPU's accounting pointer names (unattributed
+	 * until the first exit), which counts its VMREADs and VMWRITEs too.
+	 */
 	uint64_t exited_at = rdtsc();
 
 	/* Only from ready: another vCPU may have ended the VM since the scheduler looked. */
@@ -96,44 +119,36 @@ void vcpu_run(struct vcpu *v)
 				break;
 		}
 		reg_cache_flush(&v->regs);
-		bucket->l0_cycles += rdtsc() - exited_at;
+		uint64_t spent = rdtsc() - exited_at;
+
+		__asm__("" : "+r"(spent)); /* one add to memory, not a load, two ops and a store */
+		this_cpu_vmx_acct()->l0_cycles += spent;
 
 		enum vmx_enter_result entered =
 		        vmx_vcpu_enter(&v->gprs, v->loaded, v->loaded->launched);
 
-		exited_at = rdtsc();
-		if (entered != VMX_ENTER_EXITED) {
-			cpu->vmx_acct = &cpu->vmx_acct_unattributed;
-			if (entered == VMX_ENTER_FAIL_VALID && v->nested.in_l2) {
-				/* vmcs02, built from an L1's vmcs12: L1's failure, not the VM's end. */
-				nested_hw_entry_failed(v, vmcs_read32(VM_INSTRUCTION_ERROR));
+		if (__builtin_expect(entered != VMX_ENTER_EXITED, 0)) {
+			exited_at = rdtsc();
+			this_cpu_set_vmx_acct(&cpu->vmx_acct_unattributed);
+			if (entry_failed(v, entered))
 				continue;
-			}
-			if (entered == VMX_ENTER_FAIL_VALID) {
-				uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
-
-				vm_end_error(vm, "VM entry failed: VMfailValid error %u (%s)", err,
-				             vm_instruction_error_name(err));
-			} else {
-				vm_end_error(vm,
-				             "VM entry failed: VMfailInvalid (no current VMCS)");
-			}
 			break;
 		}
+		exited_at = rdtsc();
 		v->loaded->launched = true;
 		reg_cache_after_exit(&v->regs);
 
 		/* The exit reason: read once, and counted in the bucket it selects. */
 		v->exit_reason = (uint32_t)vmcs_read_uncounted(VM_EXIT_REASON);
 		uint32_t basic = vmx_exit_basic(v->exit_reason);
-
 		/* Reasons the SDM may add later share bucket 0. */
-		bucket = v->stats.reason;
+		struct umbra_exit_counts *bucket = v->stats.reason;
+
 		if (__builtin_expect(basic < UMBRA_EXIT_REASONS, 1))
 			bucket += basic;
 		bucket->exits++;
 		bucket->vmreads++;
-		cpu->vmx_acct = bucket;
+		this_cpu_set_vmx_acct(bucket);
 		v->stats.total_exits++;
 
 		if (v->nested.in_l2)
@@ -144,6 +159,6 @@ void vcpu_run(struct vcpu *v)
 			slice_event(v, exited_at);
 	}
 	v->cr2 = read_cr2();
-	bucket->l0_cycles += rdtsc() - exited_at;
-	cpu->vmx_acct = &cpu->vmx_acct_unattributed;
+	this_cpu_vmx_acct()->l0_cycles += rdtsc() - exited_at;
+	this_cpu_set_vmx_acct(&cpu->vmx_acct_unattributed);
 }

@@ -85,10 +85,7 @@ void vcpu_run(struct vcpu *v);
  */
 static inline void vcpu_skip_instruction(struct vcpu *v)
 {
-	uint64_t rip = reg_cache_read(&v->regs, REG_RIP);
-
-	reg_cache_write(&v->regs, REG_RIP,
-	                rip + reg_cache_read(&v->regs, REG_EXIT_INSTRUCTION_LEN));
+	reg_cache_advance_rip(&v->regs);
 }
 
 /* General register n (x86 numbering) of the guest: RSP is in the VMCS, the rest in gprs. */

@@ -174,6 +174,11 @@ void vlapic_ack(struct vlapic *a, uint8_t vector);
 
 /* Timer: fires what is due at `now` (may set IRR), re-arms periodic mode. */
 void vlapic_timer_update(struct vlapic *a, uint64_t now);
+/* True if an expiry is due at `now` (vlapic_timer_update() has work): the callers' inline look. */
+static inline bool vlapic_timer_due(const struct vlapic *a, uint64_t now)
+{
+	return a->timer_deadline != 0 && now >= a->timer_deadline;
+}
 /* TSC of the next timer expiry, or UINT64_MAX if none is armed (masked timers count as armed). */
 uint64_t vlapic_timer_next(const struct vlapic *a);
 /*

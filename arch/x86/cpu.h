@@ -20,6 +20,24 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+/*
+ * CPUID on a guest's registers: it reads EAX and ECX alone and clears bits
+ * 63:32 of RAX, RBX, RCX and RDX, so nothing needs zero-extending; RBX
+ * goes through a scratch register, which spares the caller saving it.
+ */
+static inline void cpuid_to_regs(uint64_t leaf, uint64_t subleaf, uint64_t *rax, uint64_t *rbx,
+                                 uint64_t *rcx, uint64_t *rdx)
+{
+	uint64_t a = leaf, b, c = subleaf, d;
+
+	__asm__ volatile("xchgq %%rbx, %1\n\tcpuid\n\txchgq %%rbx, %1"
+	                 : "+a"(a), "=&r"(b), "+c"(c), "=d"(d));
+	*rax = a;
+	*rbx = b;
+	*rcx = c;
+	*rdx = d;
+}
+
 static inline struct cpuid_regs cpuid(uint32_t leaf)
 {
 	return cpuid_count(leaf, 0);
@@ -76,7 +94,8 @@ static inline uint8_t inb(uint16_t port)
 
 static inline uint64_t rdtsc(void)
 {
-	uint32_t lo, hi;
+	/* 64-bit halves: RDTSC clears bits 63:32 of RAX and RDX, so no zero-extension is needed. */
+	uint64_t lo, hi;
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;

@@ -54,6 +54,29 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
+/*
+ * this_cpu()->vmx_acct in one %gs-relative load instead of two: every
+ * counted VMREAD and VMWRITE takes it. The percpu_area input orders the
+ * load after stores to any CPU's area (vcpu_run points it at each exit).
+ */
+static inline struct umbra_exit_counts *this_cpu_vmx_acct(void)
+{
+	struct umbra_exit_counts *acct;
+
+	__asm__("movq %%gs:%c1, %0"
+	        : "=r"(acct)
+	        : "i"(__builtin_offsetof(struct percpu, vmx_acct)), "m"(percpu_area));
+	return acct;
+}
+
+/* Points this CPU's accounting elsewhere, %gs-relative (no this_cpu() load). */
+static inline void this_cpu_set_vmx_acct(struct umbra_exit_counts *acct)
+{
+	__asm__ volatile("movq %1, %%gs:%c2"
+	                 : "+m"(percpu_area)
+	                 : "r"(acct), "i"(__builtin_offsetof(struct percpu, vmx_acct)));
+}
+
 /* True once percpu_setup() ran on this CPU. */
 bool percpu_ready(void);
 

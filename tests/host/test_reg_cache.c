@@ -134,7 +134,6 @@ static void test_invariant(void **state)
 	assert_true(reg_cache_valid(&cache));
 	cache.dirty = REG_BIT(REG_RIP); /* dirty without avail */
 	assert_false(reg_cache_valid(&cache));
-	expect_assert_failure(reg_cache_flush(&cache));
 	cache.avail = REG_BIT(REG_RIP);
 	assert_true(reg_cache_valid(&cache));
 	cache.avail |= REG_BIT(REG_EXIT_QUALIFICATION);

@@ -107,6 +107,24 @@ static void test_full(void **state)
 		assert_ptr_equal(runq_pick(&q), V(i));
 }
 
+/* Peeking moves no turn; the turn can then be set after any of them. */
+static void test_peek_and_turn_after(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_true(runq_add(&q, V(i)));
+	EXPECT_PICKS(0, 1); /* the turn is 2's */
+	assert_ptr_equal(runq_peek(&q, 0), V(2));
+	assert_ptr_equal(runq_peek(&q, 1), V(3));
+	assert_ptr_equal(runq_peek(&q, 2), V(0)); /* wraps */
+	assert_ptr_equal(runq_peek(&q, 3), V(1));
+	EXPECT_PICKS(2);        /* peeking moved nothing */
+	runq_turn_after(&q, 1); /* after 0 (1 turn from 3's) */
+	EXPECT_PICKS(1, 2, 3, 0);
+	runq_turn_after(&q, 3); /* after 0 again: wraps */
+	EXPECT_PICKS(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +135,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_remove_keeps_the_turn, setup),
 	        cmocka_unit_test_setup(test_remove_last_when_its_turn, setup),
 	        cmocka_unit_test_setup(test_full, setup),
+	        cmocka_unit_test_setup(test_peek_and_turn_after, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,15 +1,18 @@
 /*
- * The only VM entry. Contract:
+ * The only VM entry. Contract (vmenter.h's vmx_vcpu_enter() calls it):
  *
- *   int vmx_vcpu_enter(struct guest_gprs *gprs, struct loaded_vmcs *vmcs,
- *                      bool launched);
+ *   vmx_vcpu_enter_stub: %rdi = struct guest_gprs *gprs,
+ *                        %rsi = struct loaded_vmcs *vmcs, %dl = launched
  *
  * `vmcs` must be current on this CPU and its host state (other than RSP
  * and RIP) already written. Loads the guest GPRs from `gprs`, then
- * VMRESUME if `launched`, else VMLAUNCH. Returns 0 after a VM exit, with
- * the guest GPRs saved back into `gprs`; 1 on VMfailValid (the error is in
- * VM_INSTRUCTION_ERROR), 2 on VMfailInvalid. Callee-saved host registers
- * survive either way; RFLAGS comes back as the VM exit leaves it (IF=0).
+ * VMRESUME if `launched`, else VMLAUNCH. Returns in %eax 0 after a VM
+ * exit, with the guest GPRs saved back into `gprs`; 1 on VMfailValid (the
+ * error is in VM_INSTRUCTION_ERROR), 2 on VMfailInvalid. Only RBP, RBX
+ * and RSP survive: the caller's asm statement declares every other
+ * register clobbered, so the compiler keeps in RBX what it needs most
+ * after the exit (the vCPU) and reloads the rest only where it needs it.
+ * RFLAGS comes back as the VM exit leaves it (IF=0).
  *
  * HOST_RSP is the stack pointer with `gprs` on top, so the exit path finds
  * `gprs` at 0(%rsp). It is written only when it differs from this VMCS's
@@ -21,15 +24,10 @@
 #include "asm_offsets.h"
 
 	.section .text
-	.globl vmx_vcpu_enter
-vmx_vcpu_enter:
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %r15
-	pushq %r14
-	pushq %r13
-	pushq %r12
-	pushq %rbx
+	.globl vmx_vcpu_enter_stub
+vmx_vcpu_enter_stub:
+	pushq %rbp			/* the caller's frame pointer: the guest loads its own */
+	pushq %rbx			/* one register the caller keeps: its vCPU, say */
 	pushq %rdi			/* gprs: 0(%rsp) at VM exit */
 
 	cmpq %rsp, LOADED_VMCS_HOST_RSP(%rsi)
@@ -89,9 +87,5 @@ vmx_vmexit:
 	xorl %eax, %eax
 3:	addq $8, %rsp			/* gprs */
 	popq %rbx
-	popq %r12
-	popq %r13
-	popq %r14
-	popq %r15
 	popq %rbp
 	ret

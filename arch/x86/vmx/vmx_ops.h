@@ -44,23 +44,23 @@ __attribute__((noreturn, cold)) void vmcs_not_current(const struct loaded_vmcs *
 
 static inline void vmx_count_read(void)
 {
-	this_cpu()->vmx_acct->vmreads++;
+	this_cpu_vmx_acct()->vmreads++;
 }
 
 static inline void vmx_count_write(void)
 {
-	this_cpu()->vmx_acct->vmwrites++;
+	this_cpu_vmx_acct()->vmwrites++;
 }
 
 /* For loops of uncounted VMREADs and VMWRITEs: the counts stay exact, added once. */
 static inline void vmx_count_reads(unsigned int n)
 {
-	this_cpu()->vmx_acct->vmreads += n;
+	this_cpu_vmx_acct()->vmreads += n;
 }
 
 static inline void vmx_count_writes(unsigned int n)
 {
-	this_cpu()->vmx_acct->vmwrites += n;
+	this_cpu_vmx_acct()->vmwrites += n;
 }
 
 /* For the one read whose bucket is not known until it is done: the exit reason. */

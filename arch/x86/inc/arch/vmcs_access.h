@@ -15,6 +15,14 @@ static inline uint64_t arch_vmcs_read(uint32_t field)
 	return __vmcs_read(field);
 }
 
+/* Two VMREADs counted in one add: the exit path's RIP and instruction length. */
+static inline void arch_vmcs_read2(uint32_t f1, uint64_t *v1, uint32_t f2, uint64_t *v2)
+{
+	*v1 = vmcs_read_uncounted(f1);
+	*v2 = vmcs_read_uncounted(f2);
+	vmx_count_reads(2);
+}
+
 static inline void arch_vmcs_write(uint32_t field, uint64_t value)
 {
 	__vmcs_write(field, value);
