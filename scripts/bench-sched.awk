@@ -40,12 +40,13 @@ END {
 	printf "  %s\n", fair
 	printf "  unequal VMs (16 VMs, 4 CPUs)         finish %.3fx work / %d CPUs, %d migrations\n", finish, all["cpus"], all["migrations"]
 	result("sched.switches", sw, "switches")
-	result("sched.switch.l0", sprintf("%.0f", cost), "instructions")
+	result("sched.switch.l0", sprintf("%.0f", cost), "instructions", 250)
 	result("sched.switch.exit_handler", sprintf("%.0f", pt_cycles / pt_exits), "instructions")
 	result("sched.switch.switch", sprintf("%.0f", swc / sw), "instructions")
 	result("sched.uneven.migrations", all["migrations"], "vCPUs moved")
 	ok = 1
 	printf "targets for the scheduler:\n"
+	ok = target("context switch: L0 instructions", sprintf("%.0f", cost), 250) && ok
 	ok = target("fairness max/min (16 VMs, 4 CPUs)", ratio, 1.1) && ok
 	result("sched.fairness_max_over_min", ratio, "ratio", 1.1)
 	ok = target("unequal VMs: finish / (work / 4)", finish, 1.1) && ok
