@@ -11,6 +11,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmcs_segment.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/x86_bits.h"
 #include "lib/console.h"
@@ -276,23 +277,11 @@ void nested_sync_l2_rare(struct vcpu *v)
 	n->l2_rare_stale = false;
 }
 
-/* vmcs_write_segment() inline and uncounted (4 VMWRITEs): the exit loads 8 segments. */
-static inline void write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
-                                 uint32_t ar)
-{
-	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
-	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
-	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
-	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
-	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
-}
-
 /* A data segment register after a VM exit: unusable if its selector is 0. */
 static inline void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
 {
-	write_segment(sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
+	vmcs_write_segment_uncounted(sel_field, sel, base, FLAT_LIMIT,
+	                             sel ? AR_DATA32 : AR_UNUSABLE);
 }
 
 /*
@@ -332,17 +321,17 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	else
 		entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 
-	write_segment(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
-	              host64 ? AR_CODE64 : AR_CODE32);
+	vmcs_write_segment_uncounted(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
+	                             host64 ? AR_CODE64 : AR_CODE32);
 	load_data_segment(GUEST_SS_SELECTOR, c->host_ss_selector, 0);
 	load_data_segment(GUEST_DS_SELECTOR, c->host_ds_selector, 0);
 	load_data_segment(GUEST_ES_SELECTOR, c->host_es_selector, 0);
 	load_data_segment(GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
 	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
 	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
-	write_segment(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
-	              AR_TSS_BUSY);
-	write_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
+	vmcs_write_segment_uncounted(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base,
+	                             TSS_LIMIT, AR_TSS_BUSY);
+	vmcs_write_segment_uncounted(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
 	vmcs_write_uncounted(GUEST_GDTR_BASE, c->host_gdtr_base);
 	vmcs_write_uncounted(GUEST_GDTR_LIMIT, DT_LIMIT);
 	vmcs_write_uncounted(GUEST_IDTR_BASE, c->host_idtr_base);

@@ -6,6 +6,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmcs_segment.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/panic.h"
 
@@ -97,12 +98,6 @@ void vmcs_not_current(const struct loaded_vmcs *want, const char *file, int line
 void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
                         uint32_t ar)
 {
-	/* Selector, base, limit and AR fields of one segment are 2 apart in each group. */
-	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	vmcs_write_uncounted(GUEST_ES_SELECTOR + 2 * i, sel);
-	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
-	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
-	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
+	vmcs_write_segment_uncounted(sel_field, sel, base, limit, ar);
 	vmx_count_writes(4);
 }
