@@ -8,6 +8,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/vmenter.h"
+#include "arch/x86/vmx/tlb_flush.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "nested/entry_checks.h"
@@ -101,8 +102,9 @@ static const char *check_controls_host(struct vcpu *v, const struct nested_entry
 
 /*
  * The guest state (26.3): whole, unless it passed at the last entry and L1
- * wrote only RIP, RSP, RFLAGS or the interruptibility since; then the rules
- * that read those (entry_checks.h). NULL if it passes, else the rule.
+ * wrote only hot_guest_fields since (RIP, RSP, RFLAGS, the interruptibility,
+ * the event to inject, the TPR threshold); then the rules that read those
+ * (entry_checks.h). NULL if it passes, else the rule.
  */
 static const char *check_guest(struct vcpu *v, const struct nested_entry_env *env, uint32_t *qual)
 {
@@ -119,19 +121,10 @@ static const char *check_guest(struct vcpu *v, const struct nested_entry_env *en
 	return why;
 }
 
-/* Every TLB entry of hardware VPID vpid (the all-context flush if the CPU has no other). */
-static void flush_vpid(uint16_t vpid)
-{
-	if (cpu_has_vmx_invvpid_single())
-		invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0);
-	else
-		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
-}
-
 void nested_flush_vpids(struct vcpu *v)
 {
 	for (unsigned int s = 0; s <= VPID_MAP_SLOTS; s++)
-		flush_vpid((uint16_t)(v->nested.vpid02_base + s));
+		flush_vpid_context((uint16_t)(v->nested.vpid02_base + s));
 }
 
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
@@ -141,7 +134,7 @@ void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
 
 	if (type == INVVPID_ALL_CONTEXT) {
 		for (unsigned int s = 0; s < VPID_MAP_SLOTS; s++)
-			flush_vpid((uint16_t)(n->vpid02_base + s));
+			flush_vpid_context((uint16_t)(n->vpid02_base + s));
 		return;
 	}
 	if (slot < 0)
@@ -150,7 +143,8 @@ void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
 	    (vmx_caps.ept_vpid_cap & VMX_VPID_INVVPID_INDIVIDUAL_ADDR))
 		invvpid(INVVPID_INDIVIDUAL_ADDR, (uint16_t)(n->vpid02_base + slot), la);
 	else
-		flush_vpid((uint16_t)(n->vpid02_base + slot)); /* a superset of what was asked */
+		flush_vpid_context(
+		        (uint16_t)(n->vpid02_base + slot)); /* a superset of what was asked */
 }
 
 /* L2's hardware VPID for this entry: its L1 VPID's slot, flushed if new or if L1 has none. */
@@ -165,7 +159,7 @@ static void select_vpid02(struct vcpu *v, const struct vmcs12 *c, bool vpid12)
 		vpid = (uint16_t)(n->vpid02_base +
 		                  vpid_map_get(&n->vpids, c->virtual_processor_id, &fresh));
 	if (fresh)
-		flush_vpid(vpid);
+		flush_vpid_context(vpid);
 	if (vpid != n->vpid02) {
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vpid);
 		n->vpid02 = vpid;

@@ -7,6 +7,7 @@
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/tlb_flush.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/console.h"
 #include "nested/exit_route.h"
@@ -151,10 +152,7 @@ static bool set_ad_flags(struct vcpu *v, uint64_t l2gpa, int leaf_level, bool wr
 /* Hardware INVEPT of one EPT02 on this CPU (the only one that used it). */
 static void flush_root(const struct sept_root *r)
 {
-	if (cpu_has_vmx_invept_single())
-		invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&r->ept, false));
-	else
-		invept(INVEPT_ALL_CONTEXT, 0);
+	flush_ept_context(ept_eptp(&r->ept, false));
 }
 
 /* Its tables back to the pool, after the CPU forgot them; the slot stays the role's. */

@@ -7,9 +7,10 @@
  * in the vmcs12 cache:
  *   shadow_vmcs_load  vmcs12 -> shadow, every shadowed field: after VMPTRLD;
  *   shadow_vmcs_load_exit  vmcs12 -> shadow, the fields a nested VM exit
- *                     stores (listed there): after every nested VM exit. The others hold what the last load or save
- *                     left, vmcs12's value: only an emulated VMWRITE changes
- *                     them between, and it writes the shadow too
+ *                     stores (listed there): after every nested VM exit.
+ *                     The others hold what the last load or save left,
+ *                     vmcs12's value: only an emulated VMWRITE changes them
+ *                     between, and it writes the shadow too
  *                     (shadow_vmcs_write_field);
  *   shadow_vmcs_save  shadow -> vmcs12, the fields L1 may write (marked
  *                     dirty if changed): before a nested VM entry and before

@@ -143,18 +143,6 @@ static inline void vmcs12_set(struct vmcs12 *v, unsigned int idx, uint64_t val)
 	}
 }
 
-/* Stores and marks dirty if the value changed; returns whether it did. */
-static inline bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	uint64_t old = vmcs12_get(v, idx);
-
-	vmcs12_set(v, idx, val);
-	if (vmcs12_get(v, idx) == old)
-		return false;
-	v->dirty.bits[idx / 64] |= 1ULL << (idx % 64);
-	return true;
-}
-
 void vmcs12_dirty_clear_all(struct vmcs12_dirty *d);
 void vmcs12_dirty_set_all(struct vmcs12_dirty *d);
 /* The fields whose flags include any of `flags`, as a dirty set. */
@@ -178,6 +166,18 @@ static inline void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx)
 {
 	if (idx < VMCS12_FIELD_COUNT)
 		d->bits[idx / 64] &= ~(1ULL << (idx % 64));
+}
+
+/* Stores and marks dirty if the value changed; returns whether it did. */
+static inline bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
+{
+	uint64_t old = vmcs12_get(v, idx);
+
+	vmcs12_set(v, idx, val);
+	if (vmcs12_get(v, idx) == old)
+		return false;
+	vmcs12_dirty_set(&v->dirty, idx);
+	return true;
 }
 
 /*
