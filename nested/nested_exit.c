@@ -146,8 +146,20 @@ static bool list_msr(struct vcpu *v, const struct msr_entry *e, bool load, uint6
 	return vcpu_msr_access(v, e->index, load, val) == VCPU_MSR_DONE;
 }
 
+/*
+ * Entry i of a list, NULL if it is not in L1's RAM or lies beyond the
+ * recommended maximum L1 is offered (IA32_VMX_MISC bits 27:25). Beyond it
+ * the SDM leaves the CPU's behaviour undefined; Umbra refuses the entry
+ * there (as KVM does), so a list's count, up to 2^32 - 1, bounds its work.
+ */
 static struct msr_entry *list_entry(struct vcpu *v, uint64_t addr, uint32_t i)
 {
+	uint64_t misc = nested_caps_get(&nested_caps, MSR_IA32_VMX_MISC);
+	uint32_t max =
+	        512 * ((uint32_t)(misc >> VMX_MISC_MSR_LIST_SHIFT & VMX_MISC_MSR_LIST_MASK) + 1);
+
+	if (i >= max)
+		return NULL;
 	return vm_gpa_to_ptr(v->vm, gpa_of(addr + (uint64_t)i * MSR_ENTRY_SIZE),
 	                     sizeof(struct msr_entry));
 }

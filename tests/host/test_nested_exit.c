@@ -370,6 +370,16 @@ static void test_msr_lists_any_msr(void **state)
 	assert_int_not_equal(e[0].value, 1000);
 	assert_int_equal(fake_env.tsc_writes, 511);
 	assert_int_equal(fake_env.tsc_written, 1000 + 511);
+	/* Past the 512 entries IA32_VMX_MISC recommends, the first entry beyond is refused. */
+	setup(NULL);
+	for (unsigned int i = 0; i < 513; i++)
+		e[i] = (struct msr_entry){MSR_IA32_TSC, 0, 1000 + i};
+	c->vm_exit_msr_load_addr = MSR_LIST_GPA;
+	c->vm_exit_msr_load_count = 0xffffffffu;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	assert_true(fake_env.vm_ended);
+	assert_non_null(strstr(fake_env.end_reason, "MSR-load entry 513"));
+	assert_int_equal(fake_env.tsc_writes, 512);
 	/* An MSR the virtual CPU lacks is refused at its place in the list. */
 	setup(NULL);
 	e[0] = (struct msr_entry){MSR_IA32_TSC, 0, 5};
