@@ -215,6 +215,48 @@ static bool hw_precheck(struct vcpu *v)
 	return false;
 }
 
+/* What L2 starts with of L1's own state, unless vmcs12 loads it (26.3.2.1). */
+struct l1_carried {
+	uint64_t pat, dr7, debugctl;
+};
+
+/* Read from vmcs01, where L1 ran: before the entry leaves it. */
+static void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1)
+{
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT))
+		l1->pat = vmcs_read64(GUEST_IA32_PAT);
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS)) {
+		l1->dr7 = vmcs_readl(GUEST_DR7);
+		l1->debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL);
+	}
+}
+
+/*
+ * Without the load controls, L2 starts with L1's EFER, PAT, DR7 and
+ * IA32_DEBUGCTL: the vmcs12 fields vmcs02 takes them into are marked dirty
+ * when L1's differ from those of the last entry. After the checks: the
+ * marks are Umbra's, not L1's writes, which the checks look for.
+ */
+static void l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struct l1_carried *l1)
+{
+	struct nested_vmx *n = &v->nested;
+
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
+		n->l1_efer_at_entry = v->efer;
+		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_EFER);
+	}
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT) && l1->pat != n->l1_pat_at_entry) {
+		n->l1_pat_at_entry = l1->pat;
+		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_PAT);
+	}
+	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS) &&
+	    (l1->dr7 != n->l1_dr7_at_entry || l1->debugctl != n->l1_debugctl_at_entry)) {
+		n->l1_dr7_at_entry = l1->dr7;
+		n->l1_debugctl_at_entry = l1->debugctl;
+		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_DR7);
+	}
+}
+
 void nested_vmentry(struct vcpu *v, bool launch)
 {
 	struct nested_vmx *n = &v->nested;
@@ -222,11 +264,23 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm,
 	                               n->current_ptr};
 	const char *why;
+	struct l1_carried l1 = {0, 0, 0};
 	uint32_t qual, bad, err;
 	bool vpid12;
 
-	/* What L1 wrote through the shadow VMCS (RIP, event injection...) counts now. */
-	shadow_vmcs_save(v, &v->vmcs);
+	/*
+	 * vmcs01 is left here for vmcs02 unless the checks fail: L1's cached
+	 * registers go to it first, and L1's values that L2 may start with are
+	 * read from it (l1_carried_read; the VM-entry controls that decide it
+	 * are not in the shadow VMCS, so the save below cannot change them).
+	 */
+	reg_cache_flush(&v->regs);
+	l1_carried_read(c, &l1);
+	/*
+	 * What L1 wrote through the shadow VMCS (RIP, event injection...)
+	 * counts now; the shadow VMCS stays current, vmcs02 comes next.
+	 */
+	shadow_vmcs_save(v, NULL);
 	/*
 	 * The checks read L2's whole state. Fields L1 did not write hold what
 	 * the CPU saved at the last exit, which passed these checks then; only
@@ -240,37 +294,17 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	if (why) {
 		console_debugf("umbra: debug: vm %s: %s fails: %s\n", v->vm->name,
 		               launch ? "VMLAUNCH" : "VMRESUME", why);
+		loaded_vmcs_load(&v->vmcs);
 		nvmx_fail(v, err);
 		return;
 	}
 	why = check_guest(v, &env, &qual);
 	if (why) {
+		loaded_vmcs_load(&v->vmcs);
 		entry_failure_exit(v, EXIT_REASON_INVALID_STATE, qual, why);
 		return;
 	}
-	/* Without the load controls, L2 starts with L1's EFER and PAT. */
-	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
-		n->l1_efer_at_entry = v->efer;
-		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_EFER);
-	}
-	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT)) {
-		uint64_t pat = vmcs_read64(GUEST_IA32_PAT);
-
-		if (pat != n->l1_pat_at_entry) {
-			n->l1_pat_at_entry = pat;
-			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_PAT);
-		}
-	}
-	/* Without "load debug controls", L2 starts with L1's DR7 and IA32_DEBUGCTL (26.3.2.1). */
-	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS)) {
-		uint64_t dr7 = vmcs_readl(GUEST_DR7), debugctl = vmcs_read64(GUEST_IA32_DEBUGCTL);
-
-		if (dr7 != n->l1_dr7_at_entry || debugctl != n->l1_debugctl_at_entry) {
-			n->l1_dr7_at_entry = dr7;
-			n->l1_debugctl_at_entry = debugctl;
-			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_DR7);
-		}
-	}
+	l1_carried_mark(v, c, &l1);
 	n->entry_is_launch = launch;
 	/*
 	 * L1's preemption timer counts from its vmcs12 value; the switch to

@@ -68,7 +68,11 @@ int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa);
 void shadow_vmcs_load(struct vcpu *v, struct loaded_vmcs *back);
 /* The same after a nested VM exit: only the shadowed fields the exit stores in vmcs12. */
 void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back);
-/* shadow VMCS -> vmcs12 (the fields L1 may write, dirty if changed); then `back` current. */
+/*
+ * shadow VMCS -> vmcs12 (the fields L1 may write, dirty if changed); then
+ * `back` current, or with NULL no VMCS of Umbra's: the caller loads the one
+ * it needs next (the nested entry goes straight on to vmcs02).
+ */
 void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back);
 /* One field Umbra changed in vmcs12 (an emulated VMWRITE): into the shadow too. */
 void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx);

@@ -51,17 +51,22 @@ static uint64_t l1_cr4(struct vcpu *v)
 	       (shadow & VMCS_CR4_HOST_OWNED);
 }
 
-/* The L1's state as the rules read it. */
+/*
+ * The L1's state as the rules read it, at the exit of a VMX instruction
+ * (VMCALL's aside: vmcall_state). The CPU raises #UD for CR0.PE = 0,
+ * virtual-8086 mode and compatibility mode before such an instruction
+ * exits (SDM 25.1.1 and each one's Operation section), so those passed;
+ * CR4.VMXE, fixed to 1 in VMX operation (cr.c), matters to VMXON alone
+ * (vmxon_state).
+ */
 static void l1_state(struct vcpu *v, struct nvmx_l1_state *s)
 {
 	const struct nested_vmx *n = &v->nested;
-	uint64_t cr0 = l1_cr0(v), cr4 = l1_cr4(v);
-	uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
 
-	s->cr0_pe = cr0 & CR0_PE;
-	s->cr4_vmxe = cr4 & CR4_VMXE;
-	s->rflags_vm = reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_VM;
-	s->compat_mode = (efer & EFER_LMA) && !(vmcs_read32(GUEST_CS_AR_BYTES) & AR_L);
+	s->cr0_pe = true;
+	s->cr4_vmxe = true;
+	s->rflags_vm = false;
+	s->compat_mode = false;
 	s->cpl = (uint8_t)vcpu_cpl(v);
 	s->in_vmx = n->vmxon;
 	s->vmxon_ptr = n->vmxon_ptr;
@@ -72,13 +77,27 @@ static void l1_state(struct vcpu *v, struct nvmx_l1_state *s)
 	s->cr_fixed_ok = false;
 }
 
-/* l1_state() with what only VMXON checks: IA32_FEATURE_CONTROL and the CRs' fixed bits. */
+/*
+ * VMCALL exits before its mode checks (its Operation section: #UD outside
+ * VMX operation, then the exit, then virtual-8086 and compatibility mode).
+ */
+static void vmcall_state(struct vcpu *v, struct nvmx_l1_state *s)
+{
+	uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+
+	l1_state(v, s);
+	s->rflags_vm = reg_cache_read(&v->regs, REG_RFLAGS) & RFLAGS_VM;
+	s->compat_mode = (efer & EFER_LMA) && !(vmcs_read32(GUEST_CS_AR_BYTES) & AR_L);
+}
+
+/* l1_state() with what only VMXON checks: CR4.VMXE, IA32_FEATURE_CONTROL, the CRs' fixed bits. */
 static void vmxon_state(struct vcpu *v, struct nvmx_l1_state *s)
 {
 	const struct nested_vmx *n = &v->nested;
 	uint64_t cr0 = l1_cr0(v), cr4 = l1_cr4(v);
 
 	l1_state(v, s);
+	s->cr4_vmxe = cr4 & CR4_VMXE;
 	s->feature_control_ok = (n->feature_control & FEATURE_CONTROL_LOCKED) &&
 	                        (n->feature_control & FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 	s->cr_fixed_ok = vmx_cr_valid(cr0, nested_caps_get(&nested_caps, MSR_IA32_VMX_CR0_FIXED0),
@@ -452,7 +471,7 @@ bool nested_vmcall(struct vcpu *v)
 	if (!v->nested.enabled || v->gprs.rax < UMBRA_HC_COUNT)
 		return false;
 	/* Any other VMCALL is the SDM's: #UD outside VMX operation, VMfail(1) in it. */
-	l1_state(v, &s);
+	vmcall_state(v, &s);
 	o = nvmx_check_common(&s);
 	if (o.kind == NVMX_OUT_OK)
 		o = nvmx_fail_outcome(&s, VMXERR_VMCALL_IN_ROOT);

@@ -36,18 +36,8 @@ static uint64_t vmread_bitmap, vmwrite_bitmap;
 static uint8_t shadowed[VMCS12_FIELD_COUNT];
 static unsigned int n_shadowed;
 
-/*
- * A field L1 may write through the shadow, for the save's loops: one list
- * per width, so each reads and compares its vmcs12 member without the
- * table's lookups and width switch.
- */
-struct writable_field {
-	uint16_t encoding;
-	uint16_t offset; /* in struct vmcs12 */
-	uint8_t idx;     /* table index: the dirty bit */
-};
-static struct writable_field writable32[VMCS12_FIELD_COUNT], writable64[VMCS12_FIELD_COUNT];
-static unsigned int n_writable32, n_writable64;
+/* The SHADOW_RW fields: VMREADs the save counts once. */
+static unsigned int n_writable;
 
 int shadow_vmcs_global_init(void)
 {
@@ -59,19 +49,10 @@ int shadow_vmcs_global_init(void)
 		return -1;
 	vmcs12_shadow_bitmaps((uint8_t *)vmread_bitmap, (uint8_t *)vmwrite_bitmap);
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
-		const struct vmcs12_field *f = &vmcs12_fields[i];
-		struct writable_field w = {f->encoding, f->offset, (uint8_t)i};
-
-		if (f->flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
+		if (vmcs12_fields[i].flags & (VMCS12_SHADOW_RO | VMCS12_SHADOW_RW))
 			shadowed[n_shadowed++] = (uint8_t)i;
-		if (!(f->flags & VMCS12_SHADOW_RW))
-			continue;
-		if (f->width == VMCS_WIDTH_32)
-			writable32[n_writable32++] = w;
-		else if (f->width != VMCS_WIDTH_16)
-			writable64[n_writable64++] = w;
-		else
-			return -1; /* none is: a 16-bit one needs its own loop */
+		if (vmcs12_fields[i].flags & VMCS12_SHADOW_RW)
+			n_writable++;
 	}
 	return 0;
 }
@@ -145,6 +126,21 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
 	loaded_vmcs_load(back);
 }
 
+/*
+ * One SHADOW_RW field back into vmcs12, marked dirty if L1 changed it. The
+ * table's flags are constants: the compiler keeps the shadowed fields only,
+ * each a VMREAD and a compare, with no lookup of offset, width or index.
+ */
+#define SAVE_WRITABLE(name, encoding, width, flags)                                           \
+	if ((flags)&VMCS12_SHADOW_RW) {                                                       \
+		VMCS12_TYPE_##width val = (VMCS12_TYPE_##width)vmcs_read_uncounted(encoding); \
+                                                                                              \
+		if (c->name != val) {                                                         \
+			c->name = val;                                                        \
+			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_##encoding);                   \
+		}                                                                             \
+	}
+
 void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 {
 	struct nested_vmx *n = &v->nested;
@@ -153,28 +149,10 @@ void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 	if (!n->shadow_active)
 		return;
 	shadow_current(n);
-	for (unsigned int k = 0; k < n_writable32; k++) {
-		const struct writable_field *f = &writable32[k];
-		uint32_t *p = (uint32_t *)((char *)c + f->offset);
-		uint32_t val = (uint32_t)vmcs_read_uncounted(f->encoding);
-
-		if (*p != val) {
-			*p = val;
-			vmcs12_dirty_set(&c->dirty, f->idx);
-		}
-	}
-	for (unsigned int k = 0; k < n_writable64; k++) {
-		const struct writable_field *f = &writable64[k];
-		uint64_t *p = (uint64_t *)((char *)c + f->offset);
-		uint64_t val = vmcs_read_uncounted(f->encoding);
-
-		if (*p != val) {
-			*p = val;
-			vmcs12_dirty_set(&c->dirty, f->idx);
-		}
-	}
-	vmx_count_reads(n_writable32 + n_writable64);
-	loaded_vmcs_load(back);
+	VMCS12_FIELDS(SAVE_WRITABLE)
+	vmx_count_reads(n_writable);
+	if (back)
+		loaded_vmcs_load(back);
 }
 
 void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx)

@@ -69,6 +69,66 @@ void nested_tsc_offset_moved(struct vcpu *v)
 	v->nested.l1_tsc_offset_stale = true;
 }
 
+/* What a dirty vmcs12 field asks of vmcs02 (field_action, one byte per field). */
+enum {
+	TO_VMCS02 = 1 << 0, /* a VMWRITE of vmcs12's value */
+	CR_MASKS = 1 << 1,  /* write_cr_masks */
+	MSR_STATE = 1 << 2, /* write_msr_state */
+	PDPTES = 1 << 3,    /* write_pdptes */
+};
+static uint8_t field_action[VMCS12_FIELD_COUNT];
+
+static uint8_t action_of(uint32_t enc)
+{
+	switch (enc) {
+	case CR0_GUEST_HOST_MASK:
+	case CR4_GUEST_HOST_MASK:
+	case CR0_READ_SHADOW:
+	case CR4_READ_SHADOW: return CR_MASKS;
+	case GUEST_CR0:
+	case GUEST_CR4: return TO_VMCS02 | CR_MASKS | PDPTES;
+	case GUEST_CR3: return TO_VMCS02 | PDPTES;
+	case VM_ENTRY_CONTROLS: return MSR_STATE | PDPTES;
+	/* write_pdptes: vmcs12's with EPT12, else from memory at CR3. */
+	case GUEST_PDPTR0:
+	case GUEST_PDPTR1:
+	case GUEST_PDPTR2:
+	case GUEST_PDPTR3:
+	case CPU_BASED_VM_EXEC_CONTROL:
+	case SECONDARY_VM_EXEC_CONTROL: return PDPTES;
+	case GUEST_IA32_EFER:
+	case GUEST_IA32_PAT:
+	case GUEST_IA32_DEBUGCTL:
+	case GUEST_DR7: return MSR_STATE;
+	case TSC_OFFSET:
+		return 0; /* with Umbra's own added (write_controls) */
+	/* Control fields L2 takes as L1 wrote them. */
+	case EXCEPTION_BITMAP:
+	case PAGE_FAULT_ERROR_CODE_MASK:
+	case PAGE_FAULT_ERROR_CODE_MATCH:
+	case CR3_TARGET_COUNT:
+	case CR3_TARGET_VALUE0:
+	case CR3_TARGET_VALUE1:
+	case CR3_TARGET_VALUE2:
+	case CR3_TARGET_VALUE3:
+	case VM_ENTRY_INTR_INFO_FIELD:
+	case VM_ENTRY_EXCEPTION_ERROR_CODE:
+	case VM_ENTRY_INSTRUCTION_LEN: return TO_VMCS02;
+	default:
+		/* L2's guest state as L1 wrote it, but for the fields vmcs02 keeps for Umbra. */
+		return VMCS_FIELD_TYPE(enc) == VMCS_TYPE_GUEST && !vmcs02_umbra_field(enc)
+		               ? TO_VMCS02
+		               : 0;
+	}
+}
+
+/* Fills field_action (the first vmcs02 set up does it; the same every time). */
+static void field_actions_init(void)
+{
+	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
+		field_action[i] = action_of(vmcs12_fields[i].encoding);
+}
+
 /* Fields written once per vmcs02: Umbra's, the same for every L1. */
 static void setup_once(struct vcpu *v)
 {
@@ -86,6 +146,7 @@ static void setup_once(struct vcpu *v)
 	pin_controls_set(l, b->pin);
 	exit_controls_set(l, b->exit);
 	write_tsc_offset(v, v->nested.vmcs12, true);
+	field_actions_init();
 	v->nested.vmcs02_set_up = true;
 }
 
@@ -209,59 +270,29 @@ bool vmcs02_umbra_field(uint32_t encoding)
 void vmcs02_prepare(struct vcpu *v)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
-	bool cr_dirty = false, msr_dirty = false, pdpte_dirty = false;
+	unsigned int todo = 0;
+
 	if (!v->nested.vmcs02_set_up)
 		setup_once(v);
-	for (unsigned int i = vmcs12_dirty_next(&c->dirty, 0); i < VMCS12_FIELD_COUNT;
-	     i = vmcs12_dirty_next(&c->dirty, i + 1)) {
-		uint32_t enc = vmcs12_fields[i].encoding;
+	/* Each dirty field once, a word of the dirty set at a time, which is then clear. */
+	for (unsigned int w = 0; w < sizeof(c->dirty.bits) / sizeof(c->dirty.bits[0]); w++) {
+		uint64_t bits = c->dirty.bits[w];
 
-		vmcs12_dirty_clear(&c->dirty, i);
-		switch (enc) {
-		case CR0_GUEST_HOST_MASK:
-		case CR4_GUEST_HOST_MASK:
-		case CR0_READ_SHADOW:
-		case CR4_READ_SHADOW: cr_dirty = true; continue;
-		case GUEST_CR0:
-		case GUEST_CR4: cr_dirty = pdpte_dirty = true; break;
-		case GUEST_CR3: pdpte_dirty = true; break;
-		case VM_ENTRY_CONTROLS: msr_dirty = pdpte_dirty = true; continue;
-		/* write_pdptes: vmcs12's with EPT12, else from memory at CR3. */
-		case GUEST_PDPTR0:
-		case GUEST_PDPTR1:
-		case GUEST_PDPTR2:
-		case GUEST_PDPTR3:
-		case CPU_BASED_VM_EXEC_CONTROL:
-		case SECONDARY_VM_EXEC_CONTROL: pdpte_dirty = true; continue;
-		case GUEST_IA32_EFER:
-		case GUEST_IA32_PAT:
-		case GUEST_IA32_DEBUGCTL:
-		case GUEST_DR7: msr_dirty = true; continue;
-		case TSC_OFFSET:
-			continue; /* with Umbra's own added (write_controls) */
-		/* Control fields L2 takes as L1 wrote them. */
-		case EXCEPTION_BITMAP:
-		case PAGE_FAULT_ERROR_CODE_MASK:
-		case PAGE_FAULT_ERROR_CODE_MATCH:
-		case CR3_TARGET_COUNT:
-		case CR3_TARGET_VALUE0:
-		case CR3_TARGET_VALUE1:
-		case CR3_TARGET_VALUE2:
-		case CR3_TARGET_VALUE3:
-		case VM_ENTRY_INTR_INFO_FIELD:
-		case VM_ENTRY_EXCEPTION_ERROR_CODE:
-		case VM_ENTRY_INSTRUCTION_LEN: break;
-		default:
-			if (VMCS_FIELD_TYPE(enc) != VMCS_TYPE_GUEST || vmcs02_umbra_field(enc))
-				continue;
+		c->dirty.bits[w] = 0;
+		while (bits) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (field_action[i] & TO_VMCS02)
+				__vmcs_write(vmcs12_fields[i].encoding, vmcs12_get(c, i));
+			todo |= field_action[i];
 		}
-		__vmcs_write(enc, vmcs12_get(c, i));
 	}
-	if (cr_dirty)
+	if (todo & CR_MASKS)
 		write_cr_masks(c);
-	if (msr_dirty)
+	if (todo & MSR_STATE)
 		write_msr_state(v, c);
-	if (pdpte_dirty)
+	if (todo & PDPTES)
 		write_pdptes(v, c);
 	write_controls(v, c);
 	write_eptp(v, c);

@@ -26,9 +26,16 @@ run() { bare_and_nested "$OUT" "$1" vmcs12_fuzz "$2"; }
 lines() { tr -d '\r' <"$1" | sed -e 's/^\[vmcs12_fuzz\] //' | grep -E '^# (outcome|case|  )'; }
 
 run all "seed=$SEED count=$COUNT block=$BLOCK"
-grep -q '^ok 1 ' "$OUT/all-bare/serial.log" || { echo "fuzz-vmcs12: the bare run did not finish" >&2; exit 2; }
-grep -q '^\[vmcs12_fuzz\] ok 1 ' "$OUT/all-nested/serial.log" ||
-	{ echo "fuzz-vmcs12: the nested run did not finish:" >&2; grep '^umbra: vm vmcs12_fuzz' "$OUT/all-nested/serial.log" >&2; exit 1; }
+# Not finished: the console's last lines and Bochs' own words say where it stopped.
+unfinished() {
+	echo "fuzz-vmcs12: the $1 run did not finish; the last lines of its console:" >&2
+	tr -d '\r' <"$OUT/all-$1/serial.log" | grep -av '^\s*$' | tail -n 15 | sed 's/^/  /' >&2
+	echo "fuzz-vmcs12: Bochs said:" >&2
+	grep -ahE 'PANIC|ERROR|error|Segmentation|Abort' "$OUT/all-$1/bochs.out" "$OUT/all-$1/bochs.log" 2>/dev/null |
+		tail -n 5 | sed 's/^/  /' >&2
+}
+grep -q '^ok 1 ' "$OUT/all-bare/serial.log" || { unfinished bare; exit 2; }
+grep -q '^\[vmcs12_fuzz\] ok 1 ' "$OUT/all-nested/serial.log" || { unfinished nested; exit 1; }
 REFUSED='the CPU refused vmcs02'
 blocks=$({
 	join <(lines "$OUT/all-bare/serial.log" | awk '$2 == "outcome" {print $3, $4}' | sort) \

@@ -39,10 +39,15 @@ void loaded_vmcs_load(struct loaded_vmcs *v)
 		      cpu->index, v->cpu);
 	if (vmptrld(v->vmcs_pa) < 0)
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
-	v->cpu = (int32_t)cpu->index;
 	cpu->current_vmcs = v;
-	/* Host state depends on the CPU only: checked when the VMCS arrives, not per entry. */
-	loaded_vmcs_sync_host_state(v);
+	/*
+	 * Host state depends on the CPU only: checked when the VMCS arrives
+	 * (its first VMPTRLD here since a VMCLEAR), not per load or entry.
+	 */
+	if (v->cpu < 0) {
+		v->cpu = (int32_t)cpu->index;
+		loaded_vmcs_sync_host_state(v);
+	}
 }
 
 void loaded_vmcs_clear(struct loaded_vmcs *v)
