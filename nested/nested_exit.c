@@ -250,10 +250,11 @@ static bool rare_field(uint32_t enc, const struct vmcs12 *c)
 static void save_l1_timer(struct vcpu *v, struct vmcs12 *c)
 {
 	struct nested_vmx *n = &v->nested;
-	uint64_t now = rdtsc(), left;
+	uint64_t now, left;
 
 	if (n->l1_timer_deadline == UINT64_MAX)
 		return;
+	now = rdtsc();
 	if ((c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) &&
 	    (c->vm_exit_controls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)) {
 		left = n->l1_timer_deadline > now ? n->l1_timer_deadline - now : 0;
