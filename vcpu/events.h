@@ -45,8 +45,8 @@ bool vcpu_ready_look(struct vcpu *v, uint64_t now);
 static inline bool vcpu_ready(struct vcpu *v, uint64_t now)
 {
 	if (v->state == VCPU_RUNNABLE && now < __atomic_load_n(&v->timer_next, __ATOMIC_RELAXED) &&
-	    !__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE) &&
-	    (v->id != 0 || now < __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED)))
+	    (v->id != 0 || now < __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED)) &&
+	    !__atomic_load_n(&v->init_pending, __ATOMIC_RELAXED))
 		return true;
 	return vcpu_ready_look(v, now);
 }
