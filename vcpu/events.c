@@ -212,7 +212,7 @@ static void timer_due_locked(struct vcpu *v, uint64_t now)
 	v->timer_next = wake_at(v);
 }
 
-bool vcpu_ready(struct vcpu *v, uint64_t now)
+bool vcpu_ready_look(struct vcpu *v, uint64_t now)
 {
 	bool ready;
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "vcpu/vcpu.h"
+#include "vcpu/vm.h"
 #include "vcpu/vlapic.h"
 
 /* Power-on state of a vCPU's events (before its first run). */
@@ -29,11 +30,26 @@ bool vcpu_running(const struct vcpu *v);
 /* After the guest touched its local APIC: the timer's next expiry may have moved. */
 void vcpu_lapic_changed(struct vcpu *v, uint64_t now);
 
+/* vcpu_ready()'s full look, under v's lock. */
+bool vcpu_ready_look(struct vcpu *v, uint64_t now);
+
 /*
  * On v's CPU, not in guest mode: handles what arrived (INIT, SIPI, a due
  * timer, an interrupt for a halted vCPU) and says whether v can run now.
+ * A runnable vCPU with no INIT pending, before its timer_next and (vCPU 0)
+ * its VM's next device edge, has nothing to apply: no lock, no call. Every
+ * change that brings its wake-up earlier recomputes timer_next (a timer
+ * register write, an interrupt taken out of IRR, a device's new edge), and
+ * an INIT sets init_pending before its kick.
  */
-bool vcpu_ready(struct vcpu *v, uint64_t now);
+static inline bool vcpu_ready(struct vcpu *v, uint64_t now)
+{
+	if (v->state == VCPU_RUNNABLE && now < __atomic_load_n(&v->timer_next, __ATOMIC_RELAXED) &&
+	    (v->id != 0 || now < __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED)) &&
+	    !__atomic_load_n(&v->init_pending, __ATOMIC_RELAXED))
+		return true;
+	return vcpu_ready_look(v, now);
+}
 
 /*
  * Before VM entry, when something may be pending (v->irq_hint, also set by

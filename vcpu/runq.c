@@ -44,8 +44,3 @@ void runq_remove(struct runq *q, struct vcpu *v)
 	if (q->count == 0 || q->next >= q->count)
 		q->next = 0;
 }
-
-void runq_turn_after(struct runq *q, uint32_t i)
-{
-	q->next = (q->next + i + 1) % q->count;
-}

@@ -124,6 +124,13 @@ void slice_begin(struct vcpu *v, bool alone, uint64_t now)
 {
 	v->yield = false;
 	v->slice_end = alone ? UINT64_MAX : now + slice_tsc;
+	/* Mostly a whole slice before the APIC timer, outside L2: slice_arm()'s value, known. */
+	if (mode == SLICE_PREEMPTION_TIMER && !alone && v->slice_end <= v->timer_next &&
+	    !v->nested.in_l2) {
+		v->next_event = v->slice_end;
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, timer_value);
+		return;
+	}
 	slice_arm(v, now);
 }
 
