@@ -358,18 +358,14 @@ static void emulate_vmread_vmwrite(struct vcpu *v, bool write)
 static void emulate_vmlaunch_vmresume(struct vcpu *v, bool launch)
 {
 	struct nvmx_l1_state s;
-	struct nvmx_outcome o;
 	bool mov_ss = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCK_MOV_SS;
+	bool launched;
 
 	l1_state(v, &s);
-	o = nvmx_check_common(&s);
-	if (o.kind == NVMX_OUT_OK)
-		o = nvmx_check_vmlaunch_vmresume(&s, launch,
-		                                 s.current_vmcs != NVMX_NO_VMCS &&
-		                                         v->nested.vmcs12->launch_state ==
-		                                                 VMCS12_LAUNCH_LAUNCHED,
-		                                 mov_ss);
-	if (apply(v, o))
+	launched = s.current_vmcs != NVMX_NO_VMCS &&
+	           v->nested.vmcs12->launch_state == VMCS12_LAUNCH_LAUNCHED;
+	/* The common checks come first in it. */
+	if (apply(v, nvmx_check_vmlaunch_vmresume(&s, launch, launched, mov_ss)))
 		nested_vmentry(v, launch);
 }
 
