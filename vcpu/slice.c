@@ -134,15 +134,6 @@ void slice_begin(struct vcpu *v, bool alone, uint64_t now)
 	slice_arm(v, now);
 }
 
-void slice_event(struct vcpu *v, uint64_t now)
-{
-	if (now >= v->slice_end)
-		v->yield = true;
-	/* The local APIC timer is due: the injection path fires it and re-arms. */
-	if (now >= v->timer_next)
-		v->irq_hint = true;
-}
-
 void slice_exit_preemption_timer(struct vcpu *v)
 {
 	uint64_t now = rdtsc();

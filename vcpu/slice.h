@@ -13,8 +13,7 @@
 #include <stdint.h>
 
 #include "vcpu/slice_policy.h"
-
-struct vcpu;
+#include "vcpu/vcpu.h"
 
 /* BSP, once, after the VMX capabilities and the TSC rate: slice_ms=, preemption_timer=. */
 void slice_init(const char *cmdline);
@@ -37,9 +36,23 @@ void slice_begin(struct vcpu *v, bool alone, uint64_t now);
  * its local APIC timer (v->next_event); soft-disabled when there is none.
  */
 void slice_arm(struct vcpu *v, uint64_t now);
-/* After an exit at `now` >= v->next_event: the slice is over, or the APIC timer is due. */
-void slice_event(struct vcpu *v, uint64_t now);
-/* The preemption timer's exit: a spurious one (soft-disabled, yet expired) re-arms it. */
+/*
+ * After an exit at `now` >= v->next_event: the slice is over, or the APIC
+ * timer is due (the injection path fires it and re-arms). Inline: every
+ * slice's end comes through here.
+ */
+static inline void slice_event(struct vcpu *v, uint64_t now)
+{
+	if (now >= v->slice_end)
+		v->yield = true;
+	if (now >= v->timer_next)
+		v->irq_hint = true;
+}
+/*
+ * The preemption timer's exit: a spurious one (soft-disabled, yet expired)
+ * re-arms it. One at or past v->next_event needs nothing here (vcpu_run
+ * does not call it then): slice_event() handles it.
+ */
 void slice_exit_preemption_timer(struct vcpu *v);
 
 #endif

@@ -153,7 +153,9 @@ void vcpu_run(struct vcpu *v)
 
 		if (v->nested.in_l2)
 			nested_l2_exit(v);
-		else
+		/* The preemption timer at the vCPU's next event: slice_event() below is all it needs. */
+		else if (v->exit_reason != EXIT_REASON_PREEMPTION_TIMER ||
+		         exited_at < v->next_event)
 			vcpu_handle_exit(v);
 		if (__builtin_expect(exited_at >= v->next_event, 0))
 			slice_event(v, exited_at);
