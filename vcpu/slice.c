@@ -134,14 +134,8 @@ void slice_begin(struct vcpu *v, bool alone, uint64_t now)
 	slice_arm(v, now);
 }
 
-void slice_exit_preemption_timer(struct vcpu *v)
+void slice_timer_spurious(struct vcpu *v, uint64_t now)
 {
-	uint64_t now = rdtsc();
-
-	/* Expired for a reason slice_event() handles after this exit: nothing more. */
-	if (now >= v->next_event)
-		return;
-	/* Soft-disabled and still expired (after minutes of guest time): start again. */
 	v->spurious_timer_exits++;
 	slice_arm(v, now);
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/cpu.h"
+
 #include "vcpu/slice_policy.h"
 #include "vcpu/vcpu.h"
 
@@ -48,11 +50,19 @@ static inline void slice_event(struct vcpu *v, uint64_t now)
 	if (now >= v->timer_next)
 		v->irq_hint = true;
 }
+/* A spurious expiry (soft-disabled, yet expired after minutes): the timer again. */
+void slice_timer_spurious(struct vcpu *v, uint64_t now);
 /*
- * The preemption timer's exit: a spurious one (soft-disabled, yet expired)
- * re-arms it. One at or past v->next_event needs nothing here (vcpu_run
- * does not call it then): slice_event() handles it.
+ * The preemption timer's exit that vcpu_run() passes on: a spurious one
+ * (before v->next_event), or one of L2's, which may have been at it
+ * (vcpu_run() handles that case itself outside L2, with slice_event()).
  */
-void slice_exit_preemption_timer(struct vcpu *v);
+static inline void slice_exit_preemption_timer(struct vcpu *v)
+{
+	uint64_t now = rdtsc();
+
+	if (now < v->next_event)
+		slice_timer_spurious(v, now);
+}
 
 #endif

@@ -151,14 +151,17 @@ void vcpu_run(struct vcpu *v)
 		this_cpu_set_vmx_acct(bucket);
 		v->stats.total_exits++;
 
+		/* The slice's end or the APIC timer came: seen first, as the exit took place. */
+		if (__builtin_expect(exited_at >= v->next_event, 0)) {
+			slice_event(v, exited_at);
+			/* The preemption timer set for it (L2's may be L1's too): nothing more. */
+			if (v->exit_reason == EXIT_REASON_PREEMPTION_TIMER && !v->nested.in_l2)
+				continue;
+		}
 		if (v->nested.in_l2)
 			nested_l2_exit(v);
-		/* The preemption timer at the vCPU's next event: slice_event() below is all it needs. */
-		else if (v->exit_reason != EXIT_REASON_PREEMPTION_TIMER ||
-		         exited_at < v->next_event)
+		else
 			vcpu_handle_exit(v);
-		if (__builtin_expect(exited_at >= v->next_event, 0))
-			slice_event(v, exited_at);
 	}
 	v->cr2 = read_cr2();
 	this_cpu_vmx_acct()->l0_cycles += rdtsc() - exited_at;
