@@ -99,8 +99,21 @@ if [ ${#relay[@]} -gt 0 ]; then
 		timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
 		2>"$out/bochs.out" || status=$?
 else
-	timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
-		>"$out/bochs.out" 2>&1 </dev/null || status=$?
+	for attempt in 1 2 3; do
+		status=0
+		timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+			>"$out/bochs.out" 2>&1 </dev/null || status=$?
+		# Bochs 2.7's RFB display: two Bochs started at once may both bind port
+		# 5900, and the one whose listen() then fails binds no other port (the
+		# same socket stays bound) and stops before the guest runs
+		# (docs/bochs.md). Nothing ran: start it again, a moment later.
+		if [ -s "$out/serial.log" ] || ! grep -aq 'RFB could not bind any port' "$out/bochs.log" 2>/dev/null; then
+			break
+		fi
+		echo "run-bochs.sh: Bochs' display found no free port (its start raced another Bochs'): starting again" >&2
+		rm -f "$out/bochs.log"
+		sleep "$attempt"
+	done
 fi
 if [ -n "$tail_pid" ]; then
 	sleep 0.5
