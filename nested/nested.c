@@ -35,6 +35,7 @@ extern uint64_t nested_msr_bitmap02; /* vmcs02.c */
 int nested_global_init(const char *cmdline)
 {
 	nested_entry_init(cmdline_get_bool(cmdline, "nested_precheck", false));
+	vmcs02_global_init();
 	nested_caps_init(&nested_caps, &vmx_caps, (uint8_t)cpu_features.phys_addr_bits,
 	                 slice_pin_controls() & PIN_BASED_VMX_PREEMPTION_TIMER);
 	/* cpuid_filter.c passes RTM on: a pending RTM debug exception is L1's to load. */

@@ -269,7 +269,8 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	bool vpid12;
 
 	/*
-	 * vmcs01 is left here for vmcs02 unless the checks fail: L1's cached
+	 * vmcs01 is left here for vmcs02 (current again only for the rare sync
+	 * below, or when the checks fail): L1's cached
 	 * registers go to it first, and L1's values that L2 may start with are
 	 * read from it (l1_carried_read; the VM-entry controls that decide it
 	 * are not in the shadow VMCS, so the save below cannot change them).

@@ -90,6 +90,8 @@ bool vmcs02_umbra_field(uint32_t encoding);
 
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
+/* Once, at start-up: what each dirty vmcs12 field asks of vmcs02. */
+void vmcs02_global_init(void);
 
 /*
  * The MSRs a guest reaches directly (vmcs_setup.c's passthrough set), read

@@ -122,8 +122,7 @@ static uint8_t action_of(uint32_t enc)
 	}
 }
 
-/* Fills field_action (the first vmcs02 set up does it; the same every time). */
-static void field_actions_init(void)
+void vmcs02_global_init(void)
 {
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++)
 		field_action[i] = action_of(vmcs12_fields[i].encoding);
@@ -146,7 +145,6 @@ static void setup_once(struct vcpu *v)
 	pin_controls_set(l, b->pin);
 	exit_controls_set(l, b->exit);
 	write_tsc_offset(v, v->nested.vmcs12, true);
-	field_actions_init();
 	v->nested.vmcs02_set_up = true;
 }
 

@@ -42,8 +42,8 @@ struct loaded_vmcs {
 int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t revision_id);
 /*
  * VMPTRLD on this CPU (VMCLEAR first on a CPU it was active on is the
- * caller's job: a panic otherwise), then the host state this CPU needs,
- * each field only if it changed.
+ * caller's job: a panic otherwise); when it arrives (its first load since
+ * a VMCLEAR), the host state this CPU needs, each field only if it changed.
  */
 void loaded_vmcs_load(struct loaded_vmcs *v);
 /* VMCLEAR: not current anywhere, next entry is a VMLAUNCH. */
