@@ -55,9 +55,9 @@ static uint64_t l1_cr4(struct vcpu *v)
  * The L1's state as the rules read it, at the exit of a VMX instruction
  * (VMCALL's aside: vmcall_state). The CPU raises #UD for CR0.PE = 0,
  * virtual-8086 mode and compatibility mode before such an instruction
- * exits (SDM 25.1.1 and each one's Operation section), so those passed;
- * CR4.VMXE, fixed to 1 in VMX operation (cr.c), matters to VMXON alone
- * (vmxon_state).
+ * exits (SDM "Relative Priority of Faults and VM Exits" and each one's
+ * Operation section), so those passed; CR4.VMXE, fixed to 1 in VMX
+ * operation (cr.c), matters to VMXON alone (vmxon_state).
  */
 static void l1_state(struct vcpu *v, struct nvmx_l1_state *s)
 {
