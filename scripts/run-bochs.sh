@@ -93,29 +93,30 @@ if [ "$follow" = 1 ]; then
 	tail -n +1 -f "$out/serial.log" &
 	tail_pid=$!
 fi
-status=0
-if [ ${#relay[@]} -gt 0 ]; then
-	"$(dirname "$0")/serial-relay.py" --bochsrc "$out/bochsrc" --log "$out/serial.log" "${relay[@]}" -- \
-		timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
-		2>"$out/bochs.out" || status=$?
-else
-	for attempt in 1 2 3; do
-		status=0
+# Bochs 2.7's RFB display: two Bochs started at once may both bind port
+# 5900, and the one whose listen() then fails binds no other port (the same
+# socket stays bound) and stops before the guest runs (docs/bochs.md).
+# Nothing ran then: it starts again, a moment later, at most three times.
+cp "$out/bochsrc" "$out/bochsrc.base" # the relay adds its COM1 line at each start
+for attempt in 1 2 3; do
+	status=0
+	cp "$out/bochsrc.base" "$out/bochsrc"
+	if [ ${#relay[@]} -gt 0 ]; then
+		"$(dirname "$0")/serial-relay.py" --bochsrc "$out/bochsrc" --log "$out/serial.log" "${relay[@]}" -- \
+			timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+			2>"$out/bochs.out" || status=$?
+	else
 		timeout --kill-after=10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
 			>"$out/bochs.out" 2>&1 </dev/null || status=$?
-		# Bochs 2.7's RFB display: two Bochs started at once may both bind port
-		# 5900, and the one whose listen() then fails binds no other port (the
-		# same socket stays bound) and stops before the guest runs
-		# (docs/bochs.md). Nothing ran: start it again, a moment later.
-		if [ -s "$out/serial.log" ] || [ "$attempt" = 3 ] ||
-			! grep -aq 'RFB could not bind any port' "$out/bochs.log" 2>/dev/null; then
-			break
-		fi
-		echo "run-bochs.sh: Bochs' display found no free port (its start raced another Bochs'): starting again" >&2
-		rm -f "$out/bochs.log"
-		sleep "$attempt"
-	done
-fi
+	fi
+	if [ -s "$out/serial.log" ] || [ "$attempt" = 3 ] ||
+		! grep -aq 'RFB could not bind any port' "$out/bochs.log" 2>/dev/null; then
+		break
+	fi
+	echo "run-bochs.sh: Bochs' display found no free port (its start raced another Bochs'): starting again" >&2
+	rm -f "$out/bochs.log"
+	sleep "$attempt"
+done
 if [ -n "$tail_pid" ]; then
 	sleep 0.5
 	kill "$tail_pid" 2>/dev/null || true
