@@ -16,9 +16,9 @@
  * in and marks every field dirty (vmcs12_dirty_set_all), since the vmcs02
  * was not built from it.
  *
- * Dirty tracking: vmcs12_write (the emulated L1 VMWRITE) and vmcs12_update
- * (a value read back from the hardware shadow VMCS) mark the field in
- * vmcs12->dirty; a nested VM-entry rewrites into vmcs02 only the dirty
+ * Dirty tracking: vmcs12_write (the emulated L1 VMWRITE) and
+ * shadow_vmcs_save (a changed value read back from the hardware shadow
+ * VMCS) mark the field in vmcs12->dirty; a nested VM-entry rewrites into vmcs02 only the dirty
  * fields, then clears them. Umbra's own stores (the exit path copying L2
  * state from vmcs02 into vmcs12) use vmcs12_set or the members directly and
  * do not mark: vmcs02 already holds those values. The dirty bits are stored
@@ -160,24 +160,6 @@ static inline void vmcs12_dirty_set(struct vmcs12_dirty *d, unsigned int idx)
 {
 	if (idx < VMCS12_FIELD_COUNT)
 		d->bits[idx / 64] |= 1ULL << (idx % 64);
-}
-
-static inline void vmcs12_dirty_clear(struct vmcs12_dirty *d, unsigned int idx)
-{
-	if (idx < VMCS12_FIELD_COUNT)
-		d->bits[idx / 64] &= ~(1ULL << (idx % 64));
-}
-
-/* Stores and marks dirty if the value changed; returns whether it did. */
-static inline bool vmcs12_update(struct vmcs12 *v, unsigned int idx, uint64_t val)
-{
-	uint64_t old = vmcs12_get(v, idx);
-
-	vmcs12_set(v, idx, val);
-	if (vmcs12_get(v, idx) == old)
-		return false;
-	vmcs12_dirty_set(&v->dirty, idx);
-	return true;
 }
 
 /*

@@ -90,10 +90,13 @@ static void test_load_then_save(void **state)
 	/* L1 advanced RIP and wrote the exit reason's place through the shadow. */
 	fake_vmcs_set(shadow, GUEST_RIP, c->guest_rip + 3);
 	fake_vmcs_set(shadow, VM_EXIT_REASON, 99);
+	/* And a 32-bit field (a VMREAD of one has bits 63:32 clear, as here). */
+	fake_vmcs_set(shadow, GUEST_INTERRUPTIBILITY_INFO, c->guest_interruptibility_info ^ 1);
 	shadow_vmcs_save(v, &v->vmcs);
 	assert_current(&v->vmcs);
 	assert_int_equal(c->guest_rip, 0x200003);
 	assert_true(vmcs12_dirty_test(&c->dirty, VMCS12_IDX_GUEST_RIP));
+	assert_true(vmcs12_dirty_test(&c->dirty, VMCS12_IDX_GUEST_INTERRUPTIBILITY_INFO));
 	/* Read-only fields are never copied back; unchanged ones are not dirty. */
 	assert_int_equal(c->vm_exit_reason, EXIT_REASON_CPUID);
 	assert_false(vmcs12_dirty_test(&c->dirty, VMCS12_IDX_GUEST_RSP));
