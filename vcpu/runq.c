@@ -1,8 +1,6 @@
 /* Round-robin run queues (see runq.h). */
 #include "vcpu/runq.h"
 
-#include <stddef.h>
-
 bool runq_add(struct runq *q, struct vcpu *v)
 {
 	if (q->count == RUNQ_MAX)
@@ -14,17 +12,6 @@ bool runq_add(struct runq *q, struct vcpu *v)
 	q->count++;
 	q->next = (q->next + 1) % q->count;
 	return true;
-}
-
-struct vcpu *runq_pick(struct runq *q)
-{
-	struct vcpu *v;
-
-	if (q->count == 0)
-		return NULL;
-	v = q->v[q->next];
-	q->next = (q->next + 1) % q->count;
-	return v;
 }
 
 void runq_remove(struct runq *q, struct vcpu *v)

@@ -6,6 +6,7 @@
 #define VCPU_RUNQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RUNQ_MAX 64
@@ -22,14 +23,12 @@ struct runq {
 
 /* Appends v (it gets its first turn after those already there). False if full. */
 bool runq_add(struct runq *q, struct vcpu *v);
-/* The vCPU whose turn it is (NULL if none); the next call gives the one after it. */
-struct vcpu *runq_pick(struct runq *q);
 /* Removes v; the others keep their order and the turn passes to v's successor. */
 void runq_remove(struct runq *q, struct vcpu *v);
 
 /*
- * The vCPU i turns from now (i < count; 0: the one runq_pick() would
- * give), without moving the turn: a look over the queue, in turn order.
+ * The vCPU i turns from now (i < count; 0: the one whose turn it is),
+ * without moving the turn: a look over the queue, in turn order.
  */
 static inline struct vcpu *runq_peek(const struct runq *q, uint32_t i)
 {
@@ -42,6 +41,18 @@ static inline struct vcpu *runq_peek(const struct runq *q, uint32_t i)
 static inline void runq_turn_after(struct runq *q, uint32_t i)
 {
 	q->next = (q->next + i + 1) % q->count;
+}
+
+/* The vCPU whose turn it is (NULL if none); the turn moves on to the one after it. */
+static inline struct vcpu *runq_pick(struct runq *q)
+{
+	struct vcpu *v;
+
+	if (q->count == 0)
+		return NULL;
+	v = runq_peek(q, 0);
+	runq_turn_after(q, 0);
+	return v;
 }
 
 #endif
