@@ -142,9 +142,8 @@ void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
 	if (type == INVVPID_INDIVIDUAL_ADDR &&
 	    (vmx_caps.ept_vpid_cap & VMX_VPID_INVVPID_INDIVIDUAL_ADDR))
 		invvpid(INVVPID_INDIVIDUAL_ADDR, (uint16_t)(n->vpid02_base + slot), la);
-	else
-		flush_vpid_context(
-		        (uint16_t)(n->vpid02_base + slot)); /* a superset of what was asked */
+	else /* a superset of what was asked */
+		flush_vpid_context((uint16_t)(n->vpid02_base + slot));
 }
 
 /* L2's hardware VPID for this entry: its L1 VPID's slot, flushed if new or if L1 has none. */
@@ -270,10 +269,10 @@ void nested_vmentry(struct vcpu *v, bool launch)
 
 	/*
 	 * vmcs01 is left here for vmcs02 (current again only for the rare sync
-	 * below, or when the checks fail): L1's cached
-	 * registers go to it first, and L1's values that L2 may start with are
-	 * read from it (l1_carried_read; the VM-entry controls that decide it
-	 * are not in the shadow VMCS, so the save below cannot change them).
+	 * below, or when the checks fail): L1's cached registers go to it
+	 * first, and L1's values that L2 may start with are read from it
+	 * (l1_carried_read; the VM-entry controls that decide it are not in
+	 * the shadow VMCS, so the save below cannot change them).
 	 */
 	reg_cache_flush(&v->regs);
 	l1_carried_read(c, &l1);
