@@ -70,8 +70,10 @@ run_bochs() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
 	local dir=$BUILD/system/$name
+	mkdir -p "$dir"
+	# run-bochs.sh's own messages (in:run-bochs.err:... checks read them).
 	"$ROOT/scripts/run-bochs.sh" "${args[@]}" --out "$dir" --timeout "${BOCHS_TIMEOUT:-600}" \
-		>/dev/null 2>&1 || status=$?
+		>/dev/null 2>"$dir/run-bochs.err" || status=$?
 	# The scheduler's fairness, for the checks that read it (in:fairness.txt:...).
 	case_log "$dir" | awk -f "$ROOT/scripts/sched-fairness.awk" >"$dir/fairness.txt" 2>&1 || true
 	# A case's own work on the finished run, for in:FILE checks ($AFTER_RUN DIR).
