@@ -69,7 +69,7 @@ static inline uint64_t vmcs_read_uncounted(uint32_t field)
 	uint64_t v;
 	bool fail;
 
-	__asm__ volatile("vmread %2, %0" : "=r"(v), "=@ccbe"(fail) : "r"((uint64_t)field) : "cc");
+	__asm__ volatile("vmread %2, %0" : "=rm"(v), "=@ccbe"(fail) : "r"((uint64_t)field) : "cc");
 	if (__builtin_expect(fail, 0))
 		panic("VMREAD of field 0x%x failed", field);
 	return v;
@@ -90,10 +90,11 @@ static inline void vmcs_write_uncounted(uint32_t field, uint64_t v)
 
 	__asm__ volatile("vmwrite %1, %2"
 	                 : "=@ccbe"(fail)
-	                 : "r"(v), "r"((uint64_t)field)
+	                 : "rm"(v), "r"((uint64_t)field)
 	                 : "cc", "memory");
 	if (__builtin_expect(fail, 0))
-		panic("VMWRITE of field 0x%x (value 0x%lx) failed", field, v);
+		panic("VMWRITE of field 0x%x failed",
+		      field); /* the field's fault, never the value's */
 }
 
 static inline void __vmcs_write(uint32_t field, uint64_t v)
