@@ -39,6 +39,7 @@ static void kick(struct vcpu *v)
 	struct percpu *cpu = &percpu_area[index];
 	struct vcpu *running;
 
+	__atomic_store_n(&cpu->look_all, true, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&cpu->resched, true, __ATOMIC_SEQ_CST);
 	/*
 	 * The IPI makes a vCPU in guest mode exit; one in Umbra between exits
@@ -460,6 +461,8 @@ void vcpu_halt(struct vcpu *v)
 		v->halted_with_if = if_on || apic_only;
 		v->halted_apic_only = apic_only;
 		v->timer_next = wake_at(v);
+		/* On v's CPU: its next pick counts one fewer to run, and this wake-up time. */
+		this_cpu()->look_all = true;
 	}
 	spin_unlock(&v->lock);
 	if (wake) {

@@ -35,8 +35,9 @@ static uint32_t sched_cpus[MAX_CPUS], sched_cpu_count;
 
 /* Per CPU in VMX operation: its vCPUs, and what work stealing needs of it. */
 struct sched_cpu {
-	struct runq q;        /* only this CPU changes it */
-	uint32_t ready;       /* its vCPUs that could run at its last look: what thieves compare */
+	struct runq q;  /* only this CPU changes it */
+	uint32_t ready; /* its vCPUs that could run at its last whole look: what thieves compare */
+	uint64_t look_all_at; /* the soonest timer of a vCPU halted at that look */
 	int32_t thief;        /* a CPU with nothing to run that asked for one (NO_CPU: none) */
 	struct vcpu *given;   /* a vCPU another CPU gave this one, not yet in q */
 	int32_t asked;        /* the CPU this one asked, until it answers (NO_CPU: none) */
@@ -231,6 +232,7 @@ static void vm_kick_vcpus(struct vm *vm)
 		spin_lock(&v->lock);
 		cpu = v->cpu;
 		spin_unlock(&v->lock);
+		__atomic_store_n(&percpu_area[cpu].look_all, true, __ATOMIC_SEQ_CST);
 		if (cpu != this_cpu()->index)
 			slice_kick_cpu(percpu_area[cpu].apic_id);
 	}
@@ -317,12 +319,12 @@ static void switch_to(struct vcpu *v, bool alone, uint64_t now)
  * the vCPUs that can run (c->ready), and *spare is one of them other than
  * the one picked, the last in turn (NULL if none): what a thief may get.
  */
-static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spare)
+static struct vcpu *pick(struct sched_cpu *c, uint64_t now, uint64_t *wake, struct vcpu **spare)
 {
 	struct runq *q = &c->q;
-	uint64_t now = rdtsc();
 	struct vcpu *found = NULL, *woken = NULL, *last = NULL, *before_last = NULL, *picked;
 	uint32_t ready_count = 0, found_at = 0;
+	bool woken_more = false;
 
 	*wake = UINT64_MAX;
 	for (uint32_t i = 0; i < q->count; i++) {
@@ -334,8 +336,12 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spar
 			found = v;
 			found_at = i;
 		}
-		if (ready && v->woken && !woken)
-			woken = v;
+		if (ready && v->woken) {
+			if (woken)
+				woken_more = true;
+			else
+				woken = v;
+		}
 		if (ready && !ended) {
 			ready_count++;
 			before_last = last;
@@ -345,6 +351,8 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spar
 			*wake = v->timer_next;
 	}
 	__atomic_store_n(&c->ready, ready_count, __ATOMIC_RELAXED);
+	/* Another woken vCPU goes first next time: a look at all of them finds it. */
+	c->look_all_at = woken_more ? 0 : *wake;
 	if (woken) {
 		woken->woken = false;
 		picked = woken; /* the turn stays where it was */
@@ -356,6 +364,31 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t *wake, struct vcpu **spar
 	}
 	*spare = last != picked ? last : before_last;
 	return picked;
+}
+
+/*
+ * pick() when nothing can have changed for the vCPUs here since its last
+ * look but the run of the one that ran (look_all and look_all_at say when
+ * something may have): the same vCPU, found by looking only up to it. None
+ * after it can have woken, so none would go before it, and c->ready holds.
+ * NULL if none can run: then pick() looks.
+ */
+static struct vcpu *pick_first(struct sched_cpu *c, uint64_t now)
+{
+	struct runq *q = &c->q;
+
+	for (uint32_t i = 0; i < q->count; i++) {
+		struct vcpu *v = runq_peek(q, i);
+
+		if (v->vm->state != VM_ENDED && !vcpu_ready(v, now))
+			continue;
+		if (v->woken)
+			v->woken = false; /* the turn stays where it was */
+		else
+			runq_turn_after(q, i);
+		return v;
+	}
+	return NULL;
 }
 
 /*
@@ -387,14 +420,15 @@ static void answer_thief(struct sched_cpu *c, struct vcpu *spare)
 }
 
 /* A vCPU another CPU gave this one joins its queue (it asked for one: steal()). */
-static void take_given(struct sched_cpu *c)
+static bool take_given(struct sched_cpu *c)
 {
 	struct vcpu *v = __atomic_exchange_n(&c->given, NULL, __ATOMIC_ACQUIRE);
 
 	if (!v)
-		return;
+		return false;
 	runq_add(&c->q, v);
 	c->migrations++;
+	return true;
 }
 
 /*
@@ -464,13 +498,25 @@ void sched_run_vms(void)
 	slice_cpu_init();
 	while (__atomic_load_n(&ended_count, __ATOMIC_ACQUIRE) < vm_count) {
 		uint64_t wake, began;
-		struct vcpu *v, *spare;
+		struct vcpu *v = NULL, *spare;
+		bool look_all = take_given(c);
 
-		take_given(c);
-		/* Cleared before looking: a vCPU woken from now on sets it again (events.c). */
+		/* Cleared before looking: a vCPU woken from now on sets them again (events.c). */
 		__atomic_store_n(&this_cpu()->resched, false, __ATOMIC_SEQ_CST);
-		v = pick(c, &wake, &spare);
-		answer_thief(c, spare);
+		look_all |= __atomic_exchange_n(&this_cpu()->look_all, false, __ATOMIC_SEQ_CST);
+		began = rdtsc(); /* the look's time, and the slice's start */
+		/*
+		 * A vCPU here changes whether it can run only by what sets
+		 * look_all (a kick: a wake-up, INIT, SIPI, a VM's end; a halt), or
+		 * by its timer. A thief needs the whole look's spare.
+		 */
+		if (!look_all && began < c->look_all_at &&
+		    __atomic_load_n(&c->thief, __ATOMIC_ACQUIRE) == NO_CPU)
+			v = pick_first(c, began);
+		if (!v) {
+			v = pick(c, began, &wake, &spare);
+			answer_thief(c, spare);
+		}
 
 		if (!v) {
 			if (!q->count && steal(c, &wake))
@@ -493,7 +539,6 @@ void sched_run_vms(void)
 		 * is not enough under Bochs (docs/bochs.md), so the runner keeps
 		 * its slices and the scheduler looks again at each one's end.
 		 */
-		began = rdtsc();
 		switch_to(v, q->count == 1, began);
 		if (yielded_at) {
 			q->switches++;

@@ -34,7 +34,9 @@ struct percpu {
 	uint64_t vmxon_pa;
 	struct loaded_vmcs *current_vmcs; /* the VMCS VMPTRLD made current here */
 	volatile bool resched; /* a vCPU placed here became runnable: the running one yields */
-	struct vcpu *running;  /* the vCPU in vcpu_run() here, if any */
+	/* Something may have changed for a vCPU placed here: the next pick looks at each one. */
+	volatile bool look_all;
+	struct vcpu *running; /* the vCPU in vcpu_run() here, if any */
 	bool vmx_on;
 	struct gdt_table gdt;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
