@@ -60,6 +60,28 @@ enum l2_exit_owner {
 	L2_EXIT_FOR_L1,
 };
 
+/*
+ * Exits L1's CPU takes whatever vmcs12 says (SDM 25.1.2): triple fault,
+ * task switch, CPUID, GETSEC, INVD, XSETBV, VMCALL and the VMX instructions
+ * (VMFUNC is not offered: L2's raises #UD). nested_exit_to_l1() says the
+ * same of each; the L2 exit path asks this first, and reads no vmcs12.
+ */
+#define L2_EXITS_ALWAYS_TO_L1                                                                      \
+	((1ULL << EXIT_REASON_TRIPLE_FAULT) | (1ULL << EXIT_REASON_TASK_SWITCH) |                  \
+	 (1ULL << EXIT_REASON_CPUID) | (1ULL << EXIT_REASON_GETSEC) | (1ULL << EXIT_REASON_INVD) | \
+	 (1ULL << EXIT_REASON_XSETBV) | (1ULL << EXIT_REASON_VMCALL) |                             \
+	 (1ULL << EXIT_REASON_VMCLEAR) | (1ULL << EXIT_REASON_VMLAUNCH) |                          \
+	 (1ULL << EXIT_REASON_VMPTRLD) | (1ULL << EXIT_REASON_VMPTRST) |                           \
+	 (1ULL << EXIT_REASON_VMREAD) | (1ULL << EXIT_REASON_VMRESUME) |                           \
+	 (1ULL << EXIT_REASON_VMWRITE) | (1ULL << EXIT_REASON_VMOFF) |                             \
+	 (1ULL << EXIT_REASON_VMON) | (1ULL << EXIT_REASON_INVEPT) |                               \
+	 (1ULL << EXIT_REASON_INVVPID))
+
+static inline bool nested_exit_always_to_l1(uint32_t basic)
+{
+	return basic < 64 && ((L2_EXITS_ALWAYS_TO_L1 >> basic) & 1);
+}
+
 /* True if L1's vmcs12 asks for this exit (SDM 25.1, 25.2): nested_l2_exit_owner's first question. */
 bool nested_exit_to_l1(const struct vmcs12 *c, const struct l2_exit *e);
 

@@ -185,22 +185,21 @@ static void for_l1(struct vcpu *v, const struct l2_exit *e)
 	vcpu_handle_exit(v);
 }
 
-void nested_l2_exit(struct vcpu *v)
+/* The CPU's exit information is L1's, a preemption-timer exit's too. */
+static void reflect(struct vcpu *v, uint32_t reason, uint64_t qual)
+{
+	nested_vmexit(v, reason, qual, (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
+}
+
+/* An exit L1 may not have asked for: nested_l2_exit_owner() decides, on what it reads. */
+static __attribute__((noinline)) void route(struct vcpu *v, uint32_t reason, uint64_t qual)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
-	uint32_t reason = v->exit_reason;
 	struct l2_exit e = {.reason = vmx_exit_basic(reason),
-	                    .qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION),
+	                    .qual = qual,
 	                    .bitmap_bit = l1_bitmap_bit,
 	                    .ctx = v->vm};
 
-	v->nested.l2_halted = false; /* it ran */
-	if (reason & VM_ENTRY_FAILURE) {
-		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
-		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
-		nested_vmexit(v, reason, e.qual, 0); /* not in L2: no L2 state to save */
-		return;
-	}
 	e.l1_timer_due =
 	        e.reason == EXIT_REASON_PREEMPTION_TIMER && rdtsc() >= v->nested.l1_timer_deadline;
 	switch (e.reason) {
@@ -218,11 +217,7 @@ void nested_l2_exit(struct vcpu *v)
 	default: break;
 	}
 	switch (nested_l2_exit_owner(c, &e)) {
-	case L2_EXIT_REFLECT:
-		/* The CPU's exit information is L1's, a preemption-timer exit's too. */
-		nested_vmexit(v, reason, e.qual,
-		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
-		return;
+	case L2_EXIT_REFLECT: reflect(v, reason, e.qual); return;
 	case L2_EXIT_FOR_L1:
 		v->nested.l0_exits_in_l2++;
 		if (e.reason == EXIT_REASON_EPT_VIOLATION) {
@@ -240,6 +235,25 @@ void nested_l2_exit(struct vcpu *v)
 		vcpu_handle_exit(v);
 		return;
 	}
+}
+
+void nested_l2_exit(struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason;
+	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
+
+	v->nested.l2_halted = false; /* it ran */
+	if (reason & VM_ENTRY_FAILURE) {
+		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
+		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
+		nested_vmexit(v, reason, qual, 0); /* not in L2: no L2 state to save */
+		return;
+	}
+	/* Out of line, route()'s frame is not built for these. */
+	if (nested_exit_always_to_l1(vmx_exit_basic(reason)))
+		reflect(v, reason, qual);
+	else
+		route(v, reason, qual);
 }
 
 bool nested_l2_halt_takes_interrupts(const struct vcpu *v)

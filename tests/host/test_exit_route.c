@@ -68,6 +68,29 @@ static void test_unconditional(void **state)
 	}
 }
 
+/* The L2 exit path's shortcut names only exits the router sends to L1 whatever vmcs12 says. */
+static void test_always_mask(void **state)
+{
+	struct l2_exit e;
+	unsigned int n = 0;
+
+	(void)state;
+	for (uint32_t r = 0; r < 64; r++) {
+		if (!nested_exit_always_to_l1(r))
+			continue;
+		n++;
+		e = ex(r, 0);
+		assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+		memset(&c, 0xff, sizeof(c)); /* whatever vmcs12 says */
+		assert_int_equal(nested_l2_exit_owner(&c, &e), L2_EXIT_REFLECT);
+		setup(NULL);
+	}
+	assert_int_equal(n, 18);
+	assert_false(nested_exit_always_to_l1(EXIT_REASON_VMFUNC));
+	assert_false(nested_exit_always_to_l1(EXIT_REASON_HLT));
+	assert_false(nested_exit_always_to_l1(64));
+}
+
 static void test_umbra_keeps(void **state)
 {
 	static const uint32_t umbra[] = {EXIT_REASON_EXTERNAL_INTERRUPT,
@@ -280,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_unconditional, setup),
+	        cmocka_unit_test_setup(test_always_mask, setup),
 	        cmocka_unit_test_setup(test_umbra_keeps, setup),
 	        cmocka_unit_test_setup(test_conditional_controls, setup),
 	        cmocka_unit_test_setup(test_exceptions, setup),
