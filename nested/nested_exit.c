@@ -290,72 +290,86 @@ void nested_sync_l2_rare(struct vcpu *v)
 	n->l2_rare_stale = false;
 }
 
-/* A data segment register after a VM exit: unusable if its selector is 0. */
-static inline void load_data_segment(uint32_t sel_field, uint16_t sel, uint64_t base)
+/* One field of L1's host state into vmcs01, counted in *n (added to the bucket once). */
+static inline void host_write(unsigned int *n, uint32_t field, uint64_t val)
 {
-	vmcs_write_segment_uncounted(sel_field, sel, base, FLAT_LIMIT,
-	                             sel ? AR_DATA32 : AR_UNUSABLE);
+	vmcs_write_uncounted(field, val);
+	(*n)++;
+}
+
+/* A segment register's four fields (vmcs_segment.h), counted in *n. */
+static inline void host_segment(unsigned int *n, uint32_t sel_field, uint16_t sel, uint64_t base,
+                                uint32_t limit, uint32_t ar)
+{
+	vmcs_write_segment_uncounted(sel_field, sel, base, limit, ar);
+	*n += 4;
+}
+
+/* A data segment register after a VM exit: unusable if its selector is 0. */
+static inline void load_data_segment(unsigned int *n, uint32_t sel_field, uint16_t sel,
+                                     uint64_t base)
+{
+	host_segment(n, sel_field, sel, base, FLAT_LIMIT, sel ? AR_DATA32 : AR_UNUSABLE);
 }
 
 /*
  * L1's host state, vmcs12 -> vmcs01 (SDM 28.5); vmcs01 current. Every
  * field, on every exit: the CPU stored L1's own state over them at L1's
- * last exit. The VMWRITEs are counted once, at the end.
+ * last exit. The VMWRITEs are counted once, at the end (the compiler
+ * folds the count).
  */
 static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 {
 	bool host64 = c->vm_exit_controls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
-	unsigned int writes = 8 * 4 + 21; /* 8 segments of 4 fields, 21 other fields */
+	unsigned int writes = 0;
 	uint64_t efer;
 
 	/* L1 sees its CRs through vmcs01's masks: shadows as loaded, NE/VMXE kept underneath. */
-	vmcs_write_uncounted(CR0_READ_SHADOW, c->host_cr0);
-	vmcs_write_uncounted(GUEST_CR0, c->host_cr0 | CR0_NE);
-	vmcs_write_uncounted(CR4_READ_SHADOW, c->host_cr4);
-	vmcs_write_uncounted(GUEST_CR4, c->host_cr4 | CR4_VMXE);
-	vmcs_write_uncounted(GUEST_CR3, c->host_cr3);
-	vmcs_write_uncounted(GUEST_DR7, DR7_RESET);
-	vmcs_write_uncounted(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write_uncounted(GUEST_SYSENTER_CS, c->host_ia32_sysenter_cs);
-	vmcs_write_uncounted(GUEST_SYSENTER_ESP, c->host_ia32_sysenter_esp);
-	vmcs_write_uncounted(GUEST_SYSENTER_EIP, c->host_ia32_sysenter_eip);
-	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT) {
-		vmcs_write_uncounted(GUEST_IA32_PAT, c->host_ia32_pat);
-		writes++;
-	}
+	host_write(&writes, CR0_READ_SHADOW, c->host_cr0);
+	host_write(&writes, GUEST_CR0, c->host_cr0 | CR0_NE);
+	host_write(&writes, CR4_READ_SHADOW, c->host_cr4);
+	host_write(&writes, GUEST_CR4, c->host_cr4 | CR4_VMXE);
+	host_write(&writes, GUEST_CR3, c->host_cr3);
+	host_write(&writes, GUEST_DR7, DR7_RESET);
+	host_write(&writes, GUEST_IA32_DEBUGCTL, 0);
+	host_write(&writes, GUEST_SYSENTER_CS, c->host_ia32_sysenter_cs);
+	host_write(&writes, GUEST_SYSENTER_ESP, c->host_ia32_sysenter_esp);
+	host_write(&writes, GUEST_SYSENTER_EIP, c->host_ia32_sysenter_eip);
+	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_PAT)
+		host_write(&writes, GUEST_IA32_PAT, c->host_ia32_pat);
 	if (c->vm_exit_controls & VM_EXIT_LOAD_IA32_EFER)
 		efer = c->host_ia32_efer;
 	else
 		efer = (v->efer & ~(EFER_LMA | EFER_LME)) | (host64 ? EFER_LMA | EFER_LME : 0);
-	vmcs_write_uncounted(GUEST_IA32_EFER, efer);
+	host_write(&writes, GUEST_IA32_EFER, efer);
 	v->efer = efer & EFER_GUEST_WRITABLE;
 	if (host64)
 		entry_controls_setbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 	else
 		entry_controls_clearbit(&v->vmcs, VM_ENTRY_IA32E_MODE);
 
-	vmcs_write_segment_uncounted(GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
-	                             host64 ? AR_CODE64 : AR_CODE32);
-	load_data_segment(GUEST_SS_SELECTOR, c->host_ss_selector, 0);
-	load_data_segment(GUEST_DS_SELECTOR, c->host_ds_selector, 0);
-	load_data_segment(GUEST_ES_SELECTOR, c->host_es_selector, 0);
-	load_data_segment(GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
-	load_data_segment(GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
+	host_segment(&writes, GUEST_CS_SELECTOR, c->host_cs_selector, 0, FLAT_LIMIT,
+	             host64 ? AR_CODE64 : AR_CODE32);
 	/* A null SS still has its base and DPL 0 (28.5.2): only usability differs. */
-	vmcs_write_segment_uncounted(GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base,
-	                             TSS_LIMIT, AR_TSS_BUSY);
-	vmcs_write_segment_uncounted(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
-	vmcs_write_uncounted(GUEST_GDTR_BASE, c->host_gdtr_base);
-	vmcs_write_uncounted(GUEST_GDTR_LIMIT, DT_LIMIT);
-	vmcs_write_uncounted(GUEST_IDTR_BASE, c->host_idtr_base);
-	vmcs_write_uncounted(GUEST_IDTR_LIMIT, DT_LIMIT);
+	load_data_segment(&writes, GUEST_SS_SELECTOR, c->host_ss_selector, 0);
+	load_data_segment(&writes, GUEST_DS_SELECTOR, c->host_ds_selector, 0);
+	load_data_segment(&writes, GUEST_ES_SELECTOR, c->host_es_selector, 0);
+	load_data_segment(&writes, GUEST_FS_SELECTOR, c->host_fs_selector, c->host_fs_base);
+	load_data_segment(&writes, GUEST_GS_SELECTOR, c->host_gs_selector, c->host_gs_base);
+	host_segment(&writes, GUEST_TR_SELECTOR, c->host_tr_selector, c->host_tr_base, TSS_LIMIT,
+	             AR_TSS_BUSY);
+	host_segment(&writes, GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
+	host_write(&writes, GUEST_GDTR_BASE, c->host_gdtr_base);
+	host_write(&writes, GUEST_GDTR_LIMIT, DT_LIMIT);
+	host_write(&writes, GUEST_IDTR_BASE, c->host_idtr_base);
+	host_write(&writes, GUEST_IDTR_LIMIT, DT_LIMIT);
 
-	vmcs_write_uncounted(GUEST_RIP, c->host_rip);
-	vmcs_write_uncounted(GUEST_RSP, c->host_rsp);
-	vmcs_write_uncounted(GUEST_RFLAGS, RFLAGS_FIXED1);
-	vmcs_write_uncounted(GUEST_INTERRUPTIBILITY_INFO, 0);
-	vmcs_write_uncounted(GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
-	vmcs_write_uncounted(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	host_write(&writes, GUEST_RIP, c->host_rip);
+	host_write(&writes, GUEST_RSP, c->host_rsp);
+	host_write(&writes, GUEST_RFLAGS, RFLAGS_FIXED1);
+	host_write(&writes, GUEST_INTERRUPTIBILITY_INFO, 0);
+	host_write(&writes, GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	host_write(&writes, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_count_writes(writes);
 }
 
