@@ -92,6 +92,8 @@ void vcpu_wake_for_device(struct vcpu *src, struct vcpu *v)
 	spin_unlock(&v->lock);
 	if (v != src)
 		kick(v);
+	else /* vCPU 0 moved its own device time, here: the next look sees it */
+		this_cpu()->look_all = true;
 }
 
 /* What hardware ignores silently is noted at debug level. */
@@ -176,6 +178,8 @@ void vcpu_deliver_icr(struct vcpu *src, const struct vlapic_icr *icr)
 		spin_unlock(&t->lock);
 		if (wake && t != src)
 			kick(t);
+		else if (wake) /* its own INIT or IPI, here: no kick, but the next look sees it */
+			this_cpu()->look_all = true;
 		/* Lowest priority: one target is enough (the first, as arbitration allows). */
 		if (icr->mode == VLAPIC_DM_LOWEST)
 			break;

@@ -37,7 +37,8 @@ static uint32_t sched_cpus[MAX_CPUS], sched_cpu_count;
 struct sched_cpu {
 	struct runq q;  /* only this CPU changes it */
 	uint32_t ready; /* its vCPUs that could run at its last whole look: what thieves compare */
-	uint64_t look_all_at; /* the soonest timer of a vCPU halted at that look */
+	/* Then the soonest of a halted vCPU's timer and a runnable vCPU 0's device edge. */
+	uint64_t look_all_at;
 	int32_t thief;        /* a CPU with nothing to run that asked for one (NO_CPU: none) */
 	struct vcpu *given;   /* a vCPU another CPU gave this one, not yet in q */
 	int32_t asked;        /* the CPU this one asked, until it answers (NO_CPU: none) */
@@ -318,12 +319,15 @@ static void switch_to(struct vcpu *v, bool alone, uint64_t now)
  * the soonest TSC at which a halted vCPU's timer makes it runnable. Counts
  * the vCPUs that can run (c->ready), and *spare is one of them other than
  * the one picked, the last in turn (NULL if none): what a thief may get.
+ * c->look_all_at: when pick_first() no longer does (*wake, or a runnable
+ * vCPU 0's next device edge, which its look would raise).
  */
 static struct vcpu *pick(struct sched_cpu *c, uint64_t now, uint64_t *wake, struct vcpu **spare)
 {
 	struct runq *q = &c->q;
 	struct vcpu *found = NULL, *woken = NULL, *last = NULL, *before_last = NULL, *picked;
 	uint32_t ready_count = 0, found_at = 0;
+	uint64_t devices_due = UINT64_MAX;
 	bool woken_more = false;
 
 	*wake = UINT64_MAX;
@@ -346,13 +350,18 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t now, uint64_t *wake, stru
 			ready_count++;
 			before_last = last;
 			last = v;
+			/* A runnable vCPU 0's look polls its VM's devices (the PIT's edges...). */
+			if (v->id == 0 &&
+			    __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED) < devices_due)
+				devices_due =
+				        __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED);
 		}
 		if (!ready && v->state == VCPU_HALTED && v->timer_next < *wake)
 			*wake = v->timer_next;
 	}
 	__atomic_store_n(&c->ready, ready_count, __ATOMIC_RELAXED);
 	/* Another woken vCPU goes first next time: a look at all of them finds it. */
-	c->look_all_at = woken_more ? 0 : *wake;
+	c->look_all_at = woken_more ? 0 : *wake < devices_due ? *wake : devices_due;
 	if (woken) {
 		woken->woken = false;
 		picked = woken; /* the turn stays where it was */
@@ -371,6 +380,8 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t now, uint64_t *wake, stru
  * look but the run of the one that ran (look_all and look_all_at say when
  * something may have): the same vCPU, found by looking only up to it. None
  * after it can have woken, so none would go before it, and c->ready holds.
+ * (A vCPU 0 looked at here may raise a device edge that wakes one: that
+ * kick sets look_all and resched, and the one picked yields at its entry.)
  * NULL if none can run: then pick() looks.
  */
 static struct vcpu *pick_first(struct sched_cpu *c, uint64_t now)
