@@ -350,11 +350,13 @@ static struct vcpu *pick(struct sched_cpu *c, uint64_t now, uint64_t *wake, stru
 			ready_count++;
 			before_last = last;
 			last = v;
-			/* A runnable vCPU 0's look polls its VM's devices (the PIT's edges...). */
-			if (v->id == 0 &&
-			    __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED) < devices_due)
-				devices_due =
-				        __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED);
+		}
+		/* A runnable vCPU 0's look polls its VM's devices (the PIT's edges...). */
+		if (ready && !ended && v->id == 0) {
+			uint64_t d = __atomic_load_n(&v->vm->device_next, __ATOMIC_RELAXED);
+
+			if (d < devices_due)
+				devices_due = d;
 		}
 		if (!ready && v->state == VCPU_HALTED && v->timer_next < *wake)
 			*wake = v->timer_next;

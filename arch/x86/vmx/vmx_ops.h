@@ -92,9 +92,9 @@ static inline void vmcs_write_uncounted(uint32_t field, uint64_t v)
 	                 : "=@ccbe"(fail)
 	                 : "rm"(v), "r"((uint64_t)field)
 	                 : "cc", "memory");
+	/* The field's fault (unsupported, read-only), never the value's. */
 	if (__builtin_expect(fail, 0))
-		panic("VMWRITE of field 0x%x failed",
-		      field); /* the field's fault, never the value's */
+		panic("VMWRITE of field 0x%x failed", field);
 }
 
 static inline void __vmcs_write(uint32_t field, uint64_t v)
