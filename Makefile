@@ -44,7 +44,7 @@ RUN_ISO ?= $(ISO)
 GDB_PORT ?= 1234
 
 
-.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs run run-linux run-qemu debug debug-bochs test test-models test-host test-system check-sse check-layers deps newlib clean help \
+.PHONY: soak fuzz all iso pxe payloads linux-guest bench bench-docs trace-roundtrip trace-switch run run-linux run-qemu debug debug-bochs test test-models test-host test-system check-sse check-layers deps newlib clean help \
 	format check-format coverage
 
 # Plain `make` checks the Debian packages first too (scripts/deps.sh), as every target does.
@@ -74,6 +74,8 @@ help:
 	@echo "  make check-layers  fail if an include points up a layer (README's layout)"
 	@echo "  make clean      remove $(BUILD)/"
 	@echo "  make bench-docs paste the last make bench's figures and chart into docs/performance.md"
+	@echo "  make trace-roundtrip, make trace-switch"
+	@echo "                  a Bochs trace of one nested round trip or context switch, split by function"
 	@echo "  make linux-guest  Debian's kernel and a busybox initramfs in $(BUILD)/linux (make test boots them)"
 	@echo "Variables: CPUS=n (default 4), MEM=MiB (default 512), RUN_ISO=file (run targets),"
 	@echo "  GDB_PORT=n (make debug, default 1234), BUILD=dir"
@@ -196,6 +198,11 @@ bench: deps
 	scripts/bench.sh $(BUILD)
 bench-docs:
 	scripts/bench-docs.sh $(BUILD)
+# Where one nested round trip's or one context switch's instructions go:
+# a Bochs trace split by function (scripts/trace-split.sh, docs/performance.md).
+trace-roundtrip trace-switch: deps
+	@$(MAKE) --no-print-directory all payloads
+	scripts/trace-split.sh $(@:trace-%=%) $(BUILD)
 
 # Differential vmcs12 fuzzing at scale (make test runs 10,000 cases with seed 1):
 # FUZZ_SEED (default: the time, printed), FUZZ_COUNT cases in blocks of FUZZ_BLOCK;

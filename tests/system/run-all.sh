@@ -741,6 +741,21 @@ if want fuzz-vmcs12; then
 		FAILED_NAMES+=("fuzz-vmcs12")
 	fi
 fi
+if want bochs-trace-split; then
+	# make trace-roundtrip and make trace-switch (docs/performance.md's splits):
+	# each traces its run and names Umbra's functions in it.
+	dir=$BUILD/system/bochs-trace-split
+	rm -rf "$dir" && mkdir -p "$dir"
+	for w in roundtrip switch; do
+		"$ROOT/scripts/trace-split.sh" "$w" "$BUILD" >"$dir/$w.txt" 2>&1 || true
+	done
+	cp "$BUILD/trace-roundtrip/run/serial.log" "$dir/" 2>/dev/null || : >"$dir/serial.log"
+	check_case bochs-trace-split "$dir" 0 \
+		"in:roundtrip.txt:^total [0-9]+ umbra [1-9][0-9]*\$" "in:roundtrip.txt: U nested_vmexit\$" \
+		"in:roundtrip.txt: U nested_vmentry\$" "in:roundtrip.txt: U vmx_vcpu_enter_stub\$" \
+		"in:roundtrip.txt: G [a-z_]+" "in:switch.txt:^total [0-9]+ umbra [1-9][0-9]*\$" \
+		"in:switch.txt: U sched_run_vms\$" "in:switch.txt: U slice_begin\$"
+fi
 if want bochs-apic; then
 	# Kernels written for real machines, unchanged: a local APIC (timers, EOI,
 	# TPR, IPIs, xAPIC <-> x2APIC, HLT), and SMP guests that start their APs
