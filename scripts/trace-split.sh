@@ -36,7 +36,7 @@ fi
 mkdir -p "$out"
 "$ROOT/scripts/make-iso.sh" "$out/trace.iso" "$ROOT/$cfg" "$elf" "$guest" >/dev/null
 export BOCHS_TIME0=${BOCHS_TIME0:-1767225600}
-"$ROOT/scripts/run-bochs.sh" --iso "$out/trace.iso" --cpus 1 --out "$out/run" --timeout 600 \
+"$ROOT/scripts/run-bochs.sh" --iso "$out/trace.iso" --cpus 1 --out "$out/run" --timeout 120 \
 	--config-only >/dev/null
 {
 	echo "pb $start"
@@ -47,5 +47,5 @@ export BOCHS_TIME0=${BOCHS_TIME0:-1767225600}
 	echo "trace off"
 	echo q
 } >"$out/trace.rc"
-(cd "$out/run" && timeout 900 bochs -q -f bochsrc -rc "$out/trace.rc" >"$out/trace.out" 2>&1 </dev/null) || true
+(cd "$out/run" && timeout 120 bochs -q -f bochsrc -rc "$out/trace.rc" >"$out/trace.out" 2>&1 </dev/null) || true
 python3 "$ROOT/scripts/trace-split.py" "$out/trace.out" "$elf" "$guest"
