@@ -521,7 +521,8 @@ void sched_run_vms(void)
 		/*
 		 * A vCPU here changes whether it can run only by what sets
 		 * look_all (a kick: a wake-up, INIT, SIPI, a VM's end; a halt), or
-		 * by its timer. A thief needs the whole look's spare.
+		 * at look_all_at (a halted vCPU's timer, vCPU 0's device edge).
+		 * A thief needs the whole look's spare.
 		 */
 		if (!look_all && began < c->look_all_at &&
 		    __atomic_load_n(&c->thief, __ATOMIC_ACQUIRE) == NO_CPU)
