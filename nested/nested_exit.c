@@ -208,16 +208,17 @@ static bool store_msr_list(struct vcpu *v, uint64_t addr, uint32_t count)
  */
 static void save_l2_hot(struct vmcs12 *c)
 {
-	c->guest_rip = vmcs_read_uncounted(GUEST_RIP);
-	c->guest_rsp = vmcs_read_uncounted(GUEST_RSP);
-	c->guest_rflags = vmcs_read_uncounted(GUEST_RFLAGS);
-	c->guest_interruptibility_info = (uint32_t)vmcs_read_uncounted(GUEST_INTERRUPTIBILITY_INFO);
-	c->vm_exit_intr_error_code = (uint32_t)vmcs_read_uncounted(VM_EXIT_INTR_ERROR_CODE);
-	c->idt_vectoring_info_field = (uint32_t)vmcs_read_uncounted(IDT_VECTORING_INFO_FIELD);
-	c->idt_vectoring_error_code = (uint32_t)vmcs_read_uncounted(IDT_VECTORING_ERROR_CODE);
-	c->vm_exit_instruction_len = (uint32_t)vmcs_read_uncounted(VM_EXIT_INSTRUCTION_LEN);
-	c->vmx_instruction_info = (uint32_t)vmcs_read_uncounted(VMX_INSTRUCTION_INFO);
-	c->guest_linear_address = vmcs_read_uncounted(GUEST_LINEAR_ADDRESS);
+	c->guest_rip = vmcs_read_batched(GUEST_RIP);
+	c->guest_rsp = vmcs_read_batched(GUEST_RSP);
+	c->guest_rflags = vmcs_read_batched(GUEST_RFLAGS);
+	c->guest_interruptibility_info = (uint32_t)vmcs_read_batched(GUEST_INTERRUPTIBILITY_INFO);
+	c->vm_exit_intr_error_code = (uint32_t)vmcs_read_batched(VM_EXIT_INTR_ERROR_CODE);
+	c->idt_vectoring_info_field = (uint32_t)vmcs_read_batched(IDT_VECTORING_INFO_FIELD);
+	c->idt_vectoring_error_code = (uint32_t)vmcs_read_batched(IDT_VECTORING_ERROR_CODE);
+	c->vm_exit_instruction_len = (uint32_t)vmcs_read_batched(VM_EXIT_INSTRUCTION_LEN);
+	c->vmx_instruction_info = (uint32_t)vmcs_read_batched(VMX_INSTRUCTION_INFO);
+	c->guest_linear_address = vmcs_read_batched(GUEST_LINEAR_ADDRESS);
+	vmx_batch_check("the nested exit's L2 state");
 	vmx_count_reads(10);
 }
 
@@ -293,7 +294,7 @@ void nested_sync_l2_rare(struct vcpu *v)
 /* One field of L1's host state into vmcs01, counted in *n (added to the bucket once). */
 static inline void host_write(unsigned int *n, uint32_t field, uint64_t val)
 {
-	vmcs_write_uncounted(field, val);
+	vmcs_write_batched(field, val);
 	(*n)++;
 }
 
@@ -301,7 +302,7 @@ static inline void host_write(unsigned int *n, uint32_t field, uint64_t val)
 static inline void host_segment(unsigned int *n, uint32_t sel_field, uint16_t sel, uint64_t base,
                                 uint32_t limit, uint32_t ar)
 {
-	vmcs_write_segment_uncounted(sel_field, sel, base, limit, ar);
+	vmcs_write_segment_batched(sel_field, sel, base, limit, ar);
 	*n += 4;
 }
 
@@ -370,6 +371,7 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	host_write(&writes, GUEST_INTERRUPTIBILITY_INFO, 0);
 	host_write(&writes, GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
 	host_write(&writes, GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_batch_check("L1's host state");
 	vmx_count_writes(writes);
 }
 

@@ -105,23 +105,24 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
 		return;
 	shadow_current(n);
 	/* What nested_vmexit() stores: a shadowed field it stores must be here. */
-	vmcs_write_uncounted(VM_EXIT_REASON, c->vm_exit_reason);
-	vmcs_write_uncounted(EXIT_QUALIFICATION, c->exit_qualification);
-	vmcs_write_uncounted(VM_EXIT_INTR_INFO, c->vm_exit_intr_info);
-	vmcs_write_uncounted(VM_EXIT_INTR_ERROR_CODE, c->vm_exit_intr_error_code);
-	vmcs_write_uncounted(IDT_VECTORING_INFO_FIELD, c->idt_vectoring_info_field);
-	vmcs_write_uncounted(IDT_VECTORING_ERROR_CODE, c->idt_vectoring_error_code);
-	vmcs_write_uncounted(VM_EXIT_INSTRUCTION_LEN, c->vm_exit_instruction_len);
-	vmcs_write_uncounted(VMX_INSTRUCTION_INFO, c->vmx_instruction_info);
-	vmcs_write_uncounted(GUEST_LINEAR_ADDRESS, c->guest_linear_address);
+	vmcs_write_batched(VM_EXIT_REASON, c->vm_exit_reason);
+	vmcs_write_batched(EXIT_QUALIFICATION, c->exit_qualification);
+	vmcs_write_batched(VM_EXIT_INTR_INFO, c->vm_exit_intr_info);
+	vmcs_write_batched(VM_EXIT_INTR_ERROR_CODE, c->vm_exit_intr_error_code);
+	vmcs_write_batched(IDT_VECTORING_INFO_FIELD, c->idt_vectoring_info_field);
+	vmcs_write_batched(IDT_VECTORING_ERROR_CODE, c->idt_vectoring_error_code);
+	vmcs_write_batched(VM_EXIT_INSTRUCTION_LEN, c->vm_exit_instruction_len);
+	vmcs_write_batched(VMX_INSTRUCTION_INFO, c->vmx_instruction_info);
+	vmcs_write_batched(GUEST_LINEAR_ADDRESS, c->guest_linear_address);
 	/* Stored by an EPT exit only (shadow_ept.c), before nested_vmexit(). */
-	vmcs_write_uncounted(GUEST_PHYSICAL_ADDRESS, c->guest_physical_address);
-	vmcs_write_uncounted(GUEST_RIP, c->guest_rip);
-	vmcs_write_uncounted(GUEST_RSP, c->guest_rsp);
-	vmcs_write_uncounted(GUEST_RFLAGS, c->guest_rflags);
-	vmcs_write_uncounted(GUEST_INTERRUPTIBILITY_INFO, c->guest_interruptibility_info);
+	vmcs_write_batched(GUEST_PHYSICAL_ADDRESS, c->guest_physical_address);
+	vmcs_write_batched(GUEST_RIP, c->guest_rip);
+	vmcs_write_batched(GUEST_RSP, c->guest_rsp);
+	vmcs_write_batched(GUEST_RFLAGS, c->guest_rflags);
+	vmcs_write_batched(GUEST_INTERRUPTIBILITY_INFO, c->guest_interruptibility_info);
 	/* Its valid bit, cleared by every exit. */
-	vmcs_write_uncounted(VM_ENTRY_INTR_INFO_FIELD, c->vm_entry_intr_info_field);
+	vmcs_write_batched(VM_ENTRY_INTR_INFO_FIELD, c->vm_entry_intr_info_field);
+	vmx_batch_check("the shadow VMCS's exit fields");
 	vmx_count_writes(15);
 	loaded_vmcs_load(back);
 }
@@ -131,14 +132,14 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
  * table's flags are constants: the compiler keeps the shadowed fields only,
  * each a VMREAD and a compare, with no lookup of offset, width or index.
  */
-#define SAVE_WRITABLE(name, encoding, width, flags)                                           \
-	if ((flags)&VMCS12_SHADOW_RW) {                                                       \
-		VMCS12_TYPE_##width val = (VMCS12_TYPE_##width)vmcs_read_uncounted(encoding); \
-                                                                                              \
-		if (c->name != val) {                                                         \
-			c->name = val;                                                        \
-			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_##encoding);                   \
-		}                                                                             \
+#define SAVE_WRITABLE(name, encoding, width, flags)                                         \
+	if ((flags)&VMCS12_SHADOW_RW) {                                                     \
+		VMCS12_TYPE_##width val = (VMCS12_TYPE_##width)vmcs_read_batched(encoding); \
+                                                                                            \
+		if (c->name != val) {                                                       \
+			c->name = val;                                                      \
+			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_##encoding);                 \
+		}                                                                           \
 	}
 
 void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
@@ -150,6 +151,7 @@ void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 		return;
 	shadow_current(n);
 	VMCS12_FIELDS(SAVE_WRITABLE)
+	vmx_batch_check("the shadow VMCS's writable fields");
 	vmx_count_reads(n_writable);
 	if (back)
 		loaded_vmcs_load(back);

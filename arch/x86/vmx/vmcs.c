@@ -100,6 +100,14 @@ void vmcs_not_current(const struct loaded_vmcs *want, const char *file, int line
 	      cur ? cur->vmcs_pa : 0);
 }
 
+void vmx_batch_failed(const char *batch, uint32_t err)
+{
+	const struct loaded_vmcs *cur = this_cpu()->current_vmcs;
+
+	panic("a VMREAD or VMWRITE of %s failed (VM-instruction error %u, VMCS 0x%lx)", batch, err,
+	      cur ? cur->vmcs_pa : 0);
+}
+
 void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
                         uint32_t ar)
 {

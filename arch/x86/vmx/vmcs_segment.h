@@ -1,7 +1,8 @@
 /*
  * A guest segment register's four VMCS fields, written inline and
  * uncounted (the caller counts them: vmx_count_writes), for paths that
- * write several segments in a row (vmcs_write_segment, the nested exit).
+ * write several segments in a row (vmcs_write_segment; the nested exit's
+ * batch, vmx_batch_check).
  */
 #ifndef ARCH_X86_VMX_VMCS_SEGMENT_H
 #define ARCH_X86_VMX_VMCS_SEGMENT_H
@@ -22,6 +23,18 @@ static inline void vmcs_write_segment_uncounted(uint32_t sel_field, uint16_t sel
 	vmcs_write_uncounted(GUEST_ES_BASE + 2 * i, base);
 	vmcs_write_uncounted(GUEST_ES_LIMIT + 2 * i, limit);
 	vmcs_write_uncounted(GUEST_ES_AR_BYTES + 2 * i, ar);
+}
+
+/* The same in a batch: failures found by the batch's vmx_batch_check(). */
+static inline void vmcs_write_segment_batched(uint32_t sel_field, uint16_t sel, uint64_t base,
+                                              uint32_t limit, uint32_t ar)
+{
+	uint32_t i = (sel_field - GUEST_ES_SELECTOR) / 2;
+
+	vmcs_write_batched(GUEST_ES_SELECTOR + 2 * i, sel);
+	vmcs_write_batched(GUEST_ES_BASE + 2 * i, base);
+	vmcs_write_batched(GUEST_ES_LIMIT + 2 * i, limit);
+	vmcs_write_batched(GUEST_ES_AR_BYTES + 2 * i, ar);
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "lib/panic.h"
 
@@ -101,6 +102,42 @@ static inline void __vmcs_write(uint32_t field, uint64_t v)
 {
 	vmcs_write_uncounted(field, v);
 	vmx_count_write();
+}
+
+/*
+ * VMREAD/VMWRITE of a batch (the nested exit's and entry's field copies):
+ * no branch after each one. A failure (an unsupported or read-only field:
+ * VMfailValid) leaves its number in the current VMCS's VM-instruction error
+ * field; vmx_batch_check() reads it once, after the batch and before the
+ * VMCS is left. Every other VMREAD/VMWRITE panics where it fails, as does
+ * each batch at its check, so 12 or 13 there is this batch's. A VMfailInvalid
+ * records nothing: the caller knows a VMCS is current (VMCS_ASSERT_CURRENT,
+ * or its own checked VMPTRLD), and the check's own VMREAD fails without one.
+ * Uncounted, like vmcs_read_uncounted (vmx_count_reads/writes). The boot
+ * CPU proves the error field is kept (vmx_batch_selftest).
+ */
+static inline uint64_t vmcs_read_batched(uint32_t field)
+{
+	uint64_t v;
+
+	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"((uint64_t)field) : "cc");
+	return v;
+}
+
+static inline void vmcs_write_batched(uint32_t field, uint64_t v)
+{
+	__asm__ volatile("vmwrite %0, %1" : : "rm"(v), "r"((uint64_t)field) : "cc", "memory");
+}
+
+__attribute__((noreturn, cold)) void vmx_batch_failed(const char *batch, uint32_t err);
+
+static inline void vmx_batch_check(const char *batch)
+{
+	uint32_t err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
+
+	/* VMXERR_UNSUPPORTED_VMCS_COMPONENT or VMXERR_VMWRITE_READ_ONLY_COMPONENT, one compare. */
+	if (__builtin_expect(err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1, 0))
+		vmx_batch_failed(batch, err);
 }
 
 #define vmcs_read16(f)     (VMCS_CHECK_WIDTH(f, VMCS_WIDTH_16), (uint16_t)__vmcs_read(f))

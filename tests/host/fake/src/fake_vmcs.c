@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx_bits.h"
 
 struct fake_vmcs {
 	uint64_t pa; /* 0: the slot is free */
@@ -118,14 +119,23 @@ static void set(struct fake_vmcs *v, uint32_t field, uint64_t val)
 	v->field[slot] = (v->field[slot] & ~(mask << shift)) | ((val & mask) << shift);
 }
 
+/* VMfailValid for an encoding that is no field: its number in the VMCS (SDM 31.4). */
+static bool fail_valid(void)
+{
+	set(current, VM_INSTRUCTION_ERROR, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	return false;
+}
+
 bool fake_vmread(uint32_t field, uint64_t *val)
 {
 	uint32_t slot;
 	unsigned int shift;
 	uint64_t mask;
 
-	if (!current || !locate(field, &slot, &shift, &mask))
+	if (!current)
 		return false;
+	if (!locate(field, &slot, &shift, &mask))
+		return fail_valid();
 	*val = get(current, field);
 	return true;
 }
@@ -136,8 +146,10 @@ bool fake_vmwrite(uint32_t field, uint64_t val)
 	unsigned int shift;
 	uint64_t mask;
 
-	if (!current || !locate(field, &slot, &shift, &mask))
+	if (!current)
 		return false;
+	if (!locate(field, &slot, &shift, &mask))
+		return fail_valid();
 	set(current, field, val);
 	current->writes[slot]++;
 	current->writes_total++;

@@ -14,6 +14,9 @@
 #define __vmcs_read          hw___vmcs_read
 #define __vmcs_write         hw___vmcs_write
 #define vmcs_write_uncounted hw_vmcs_write_uncounted
+#define vmcs_read_batched    hw_vmcs_read_batched
+#define vmcs_write_batched   hw_vmcs_write_batched
+#define vmx_batch_check      hw_vmx_batch_check
 #define vmxon                hw_vmxon
 #define vmclear              hw_vmclear
 #define vmptrld              hw_vmptrld
@@ -24,6 +27,9 @@
 #undef __vmcs_read
 #undef __vmcs_write
 #undef vmcs_write_uncounted
+#undef vmcs_read_batched
+#undef vmcs_write_batched
+#undef vmx_batch_check
 #undef vmxon
 #undef vmclear
 #undef vmptrld
@@ -57,6 +63,28 @@ static inline void __vmcs_write(uint32_t field, uint64_t v)
 {
 	vmcs_write_uncounted(field, v);
 	vmx_count_write();
+}
+
+/* Batched: a failure only leaves its error number (fake_vmcs.c), as on the CPU. */
+static inline uint64_t vmcs_read_batched(uint32_t field)
+{
+	uint64_t v = 0;
+
+	(void)fake_vmread(field, &v);
+	return v;
+}
+
+static inline void vmcs_write_batched(uint32_t field, uint64_t v)
+{
+	(void)fake_vmwrite(field, v);
+}
+
+static inline void vmx_batch_check(const char *batch)
+{
+	uint32_t err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
+
+	if (err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1)
+		vmx_batch_failed(batch, err);
 }
 
 static inline int vmxon(uint64_t region_pa)
