@@ -513,15 +513,27 @@ static bool pdpte_fields_ok(const struct vmcs12 *c, const struct nested_entry_en
  * 26.3.1.4 (RIP and RFLAGS) and 26.3.1.5 (activity and interruptibility):
  * the rules that read the fields L1 writes on nearly every exit.
  */
+static const char rip_rule[] = "26.3.1.4: guest RIP bits 63:48 differ (64-bit) or RIP above 4 GiB";
+
+static bool rip_ok(const struct vmcs12 *c, bool ia32e)
+{
+	/* 64-bit code: bits 63:N alike, N = 48 linear-address bits (not canonical: 63:47). */
+	if (ia32e && (c->guest_cs_ar_bytes & AR_L))
+		return ((int64_t)c->guest_rip >> LINEAR_BITS) == 0 ||
+		       ((int64_t)c->guest_rip >> LINEAR_BITS) == -1;
+	return (c->guest_rip >> 32) == 0;
+}
+
+const char *nested_check_guest_rip(const struct vmcs12 *c)
+{
+	return rip_ok(c, c->vm_entry_controls & VM_ENTRY_IA32E_MODE) ? NULL : rip_rule;
+}
+
 static const char *check_hot_rules(const struct vmcs12 *c, const struct nested_entry_env *env,
                                    const struct guest_mode *m)
 {
-	/* 64-bit code: bits 63:N alike, N = 48 linear-address bits (not canonical: 63:47). */
-	if (m->ia32e && (c->guest_cs_ar_bytes & AR_L)
-	            ? ((int64_t)c->guest_rip >> LINEAR_BITS) != 0 &&
-	                      ((int64_t)c->guest_rip >> LINEAR_BITS) != -1
-	            : (c->guest_rip >> 32) != 0)
-		return "26.3.1.4: guest RIP bits 63:48 differ (64-bit) or RIP above 4 GiB";
+	if (!rip_ok(c, m->ia32e))
+		return rip_rule;
 	if ((c->guest_rflags & RFLAGS_RSVD) || !(c->guest_rflags & RFLAGS_FIXED1))
 		return "26.3.1.4: guest RFLAGS reserved bits wrong (bit 1 must be 1)";
 	if (m->ia32e && (c->guest_rflags & RFLAGS_VM))

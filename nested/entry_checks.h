@@ -50,6 +50,11 @@ const char *nested_check_guest_state(const struct vmcs12 *c, const struct nested
  */
 bool nested_guest_hot_check_enough(const struct vmcs12 *c);
 const char *nested_check_guest_hot(const struct vmcs12 *c, const struct nested_entry_env *env);
+/*
+ * The rule that reads RIP (26.3.1.4, part of the above): enough after an
+ * exit whose state L1 changed only in RIP and fields no guest rule reads.
+ */
+const char *nested_check_guest_rip(const struct vmcs12 *c);
 
 /*
  * The rules of nested_check_controls on the event to inject (26.2.1.3): they

@@ -112,9 +112,9 @@ void nested_report(const struct vcpu *v)
 	const struct sept_stats *st = n->sept ? &n->sept->stats : NULL;
 
 	console_printf("umbra: nested %s.%u entries=%lu reflected_exits=%lu l0_exits_in_l2=%lu "
-	               "prechecks=%lu\n",
+	               "hot_resumes=%lu prechecks=%lu\n",
 	               v->vm->name, v->id, n->entries, n->reflected_exits, n->l0_exits_in_l2,
-	               n->prechecks);
+	               n->hot_resumes, n->prechecks);
 	if (st && st->hits + st->misses)
 		console_printf("umbra: ept02 %s.%u role_hits=%lu role_misses=%lu fills=%lu "
 		               "region_hits=%lu violations=%lu misconfigs=%lu l1_mmio=%lu "

@@ -81,8 +81,14 @@ struct nested_vmx {
 	bool sept_drop_all;
 	uint32_t sept_drop_count;
 	uint64_t sept_drop_ep4ta[4];
+	/*
+	 * The VMRESUME's short path (nested_entry.c): the vCPU's exit count
+	 * (vcpu.c) at which L1's VMRESUME may take it, 0 for none; vmcs02's
+	 * control_writes_all after the last entry's merge of the controls.
+	 */
+	uint64_t resume_hot_at, vmcs02_controls_at_entry;
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
-	uint64_t entries, reflected_exits, l0_exits_in_l2, prechecks;
+	uint64_t entries, reflected_exits, l0_exits_in_l2, hot_resumes, prechecks;
 };
 
 /* The IA32_VMX_* values every L1 sees (nested_global_init). */

@@ -40,6 +40,8 @@ static struct vmcs12_dirty control_host_beyond_event;
  * are short.
  */
 static struct vmcs12_dirty hot_guest_fields;
+/* Of those, the ones the guest rules beyond RIP's read: RFLAGS, interruptibility, the event. */
+static struct vmcs12_dirty hot_rule_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
 
@@ -62,6 +64,9 @@ void nested_entry_init(bool hw_precheck_on)
 		if (enc == GUEST_RIP || enc == GUEST_RSP || enc == GUEST_RFLAGS ||
 		    enc == GUEST_INTERRUPTIBILITY_INFO || event)
 			vmcs12_dirty_set(&hot_guest_fields, i);
+		if (enc == GUEST_RFLAGS || enc == GUEST_INTERRUPTIBILITY_INFO ||
+		    enc == VM_ENTRY_INTR_INFO_FIELD)
+			vmcs12_dirty_set(&hot_rule_fields, i);
 	}
 }
 
@@ -316,6 +321,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	n->in_l2 = true;
 	nested_switch_vmcs(v, &n->vmcs02);
 	vmcs02_prepare(v);
+	n->vmcs02_controls_at_entry = n->vmcs02.control_writes_all;
 	select_vpid02(v, c, vpid12);
 	if (precheck && !hw_precheck(v))
 		return;
@@ -341,6 +347,83 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		n->l2_halted = true;
 		vcpu_halt(v);
 	}
+}
+
+void nested_resume_hot_arm(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	const struct vmcs12 *c = n->vmcs12;
+
+	n->resume_hot_at = 0;
+	/*
+	 * What the short path leaves out must be as the last entry left it:
+	 * the checks passed (the guest's short ones enough), in L1's mode;
+	 * no pre-check, MSR-load list, preemption timer of L1's or HLT state.
+	 */
+	if (precheck || !n->shadow_active || !n->controls_checked || !n->guest_checked ||
+	    n->checked_l1_long_mode != ((v->efer & EFER_LME) != 0) || c->vm_entry_msr_load_count ||
+	    c->guest_activity_state != VMX_ACTIVITY_ACTIVE ||
+	    (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) ||
+	    !nested_guest_hot_check_enough(c))
+		return;
+	/* L1's next exit: its VMRESUME, if nothing else of L1's reached Umbra first. */
+	n->resume_hot_at = v->stats.total_exits + 1;
+}
+
+/*
+ * The rules that read what L1 wrote, when that is within hot_guest_fields:
+ * the event's (if it wrote one of its fields), the guest's short ones (if
+ * it wrote one they read beyond RIP), else RIP's. True if one fails.
+ */
+static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c)
+{
+	if (vmcs12_dirty_any(&c->dirty, &control_host_fields) && nested_check_entry_intr(c))
+		return true;
+	if (vmcs12_dirty_any(&c->dirty, &hot_rule_fields)) {
+		struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64,
+		                               v->vm, v->nested.current_ptr};
+
+		return nested_check_guest_hot(c, &env) != NULL;
+	}
+	return vmcs12_dirty_test(&c->dirty, VMCS12_IDX_GUEST_RIP) && nested_check_guest_rip(c);
+}
+
+bool nested_vmresume_hot(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	struct vmcs12 *c = n->vmcs12;
+	struct l1_carried l1 = {0, 0, 0};
+
+	/*
+	 * Armed by the nested exit before (nested_resume_hot_arm), with this
+	 * VMRESUME L1's first exit since, and vmcs02's controls as the last
+	 * entry merged them (Umbra set no window exit in them since).
+	 */
+	if (v->stats.total_exits != n->resume_hot_at ||
+	    n->vmcs02.control_writes_all != n->vmcs02_controls_at_entry)
+		return false;
+	/* VMRESUME's own checks (nvmx_check_vmlaunch_vmresume) that can fail here. */
+	if (vcpu_cpl(v) || (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCK_MOV_SS))
+		return false;
+	reg_cache_flush(&v->regs);
+	l1_carried_read(c, &l1);
+	shadow_vmcs_save(v, NULL);
+	if (vmcs12_dirty_beyond(&c->dirty, &hot_guest_fields) || hot_rules_fail(v, c)) {
+		/* The long way, which says what failed (the save found all there was). */
+		loaded_vmcs_load(&v->vmcs);
+		return false;
+	}
+	l1_carried_mark(v, c, &l1);
+	n->entry_is_launch = false;
+	n->in_l2 = true;
+	nested_switch_vmcs(v, &n->vmcs02);
+	vmcs02_prepare_hot(v);
+	select_vpid02(v, c,
+	              (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	                      (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID));
+	n->entries++;
+	n->hot_resumes++;
+	return true;
 }
 
 void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code)

@@ -422,6 +422,9 @@ void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr
 	load_l1_host_state(v, c); /* vmcs01 current: the line above */
 	if (c->vm_exit_msr_load_count)
 		bad = nested_load_msr_list(v, c->vm_exit_msr_load_addr, c->vm_exit_msr_load_count);
+	n->resume_hot_at = 0;
+	if (l2_ran && !bad)
+		nested_resume_hot_arm(v);
 	if (bad) {
 		/* SDM 28.7: a VMX abort; L1's CPU would shut down: Umbra ends it as a triple fault. */
 		c->abort = 1; /* VMX-abort indicator 1: failure loading an MSR on VM exit */

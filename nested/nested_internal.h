@@ -28,6 +28,17 @@ void nested_entry_init(bool hw_precheck_on);
  * failed VMLAUNCH or VMRESUME). The caller gives L1 the CPU's answer.
  */
 void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code);
+/*
+ * L1's VMRESUME the short way, when it is L1's first exit after a nested
+ * exit and L1 wrote only L2's hot fields (hot_guest_fields) through the
+ * shadow VMCS: what a full nested_vmentry() would do, less what cannot
+ * have changed (the checks of what L1 did not write, the controls' merge,
+ * the MSR lists). False, with nothing done, where it does not apply.
+ * nested_resume_hot_arm(), at the nested exit (after L1's host state),
+ * decides whether the next exit may.
+ */
+bool nested_vmresume_hot(struct vcpu *v);
+void nested_resume_hot_arm(struct vcpu *v);
 
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
@@ -90,6 +101,12 @@ bool vmcs02_umbra_field(uint32_t encoding);
 
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
+/*
+ * The same for nested_vmresume_hot(): L1 wrote only fields vmcs02 copies
+ * (and L1's carried MSR state may have moved); vmcs02's controls are as
+ * the last entry left them.
+ */
+void vmcs02_prepare_hot(struct vcpu *v);
 /* Once, at start-up: what each dirty vmcs12 field asks of vmcs02. */
 void vmcs02_global_init(void);
 

@@ -449,7 +449,10 @@ void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 	case EXIT_REASON_VMREAD: emulate_vmread_vmwrite(v, false); return;
 	case EXIT_REASON_VMWRITE: emulate_vmread_vmwrite(v, true); return;
 	case EXIT_REASON_VMLAUNCH: emulate_vmlaunch_vmresume(v, true); return;
-	case EXIT_REASON_VMRESUME: emulate_vmlaunch_vmresume(v, false); return;
+	case EXIT_REASON_VMRESUME:
+		if (!nested_vmresume_hot(v))
+			emulate_vmlaunch_vmresume(v, false);
+		return;
 	case EXIT_REASON_INVVPID: emulate_invvpid(v); return;
 	case EXIT_REASON_INVEPT: emulate_invept(v); return;
 	default:

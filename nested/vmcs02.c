@@ -265,14 +265,15 @@ bool vmcs02_umbra_field(uint32_t encoding)
 	}
 }
 
-void vmcs02_prepare(struct vcpu *v)
+/*
+ * Each dirty field once, a word of the dirty set at a time, which is then
+ * clear: the copies into vmcs02, and what else the fields ask (the
+ * actions' bits, returned).
+ */
+static unsigned int write_dirty(struct vmcs12 *c)
 {
-	struct vmcs12 *c = v->nested.vmcs12;
 	unsigned int todo = 0;
 
-	if (!v->nested.vmcs02_set_up)
-		setup_once(v);
-	/* Each dirty field once, a word of the dirty set at a time, which is then clear. */
 	for (unsigned int w = 0; w < sizeof(c->dirty.bits) / sizeof(c->dirty.bits[0]); w++) {
 		uint64_t bits = c->dirty.bits[w];
 
@@ -286,6 +287,17 @@ void vmcs02_prepare(struct vcpu *v)
 			todo |= field_action[i];
 		}
 	}
+	return todo;
+}
+
+void vmcs02_prepare(struct vcpu *v)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	unsigned int todo;
+
+	if (!v->nested.vmcs02_set_up)
+		setup_once(v);
+	todo = write_dirty(c);
 	if (todo & CR_MASKS)
 		write_cr_masks(c);
 	if (todo & MSR_STATE)
@@ -295,5 +307,20 @@ void vmcs02_prepare(struct vcpu *v)
 	write_controls(v, c);
 	write_eptp(v, c);
 	/* Nothing above switches VMCS: vmcs02 was current throughout (one compare, at the end). */
+	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
+}
+
+void vmcs02_prepare_hot(struct vcpu *v)
+{
+	struct vmcs12 *c = v->nested.vmcs12;
+	unsigned int todo = write_dirty(c);
+
+	/* L1's EFER, PAT or debug state that L2 starts with moved (nested_entry.c). */
+	if (todo & MSR_STATE)
+		write_msr_state(v, c);
+	/* nested_vmresume_hot lets no field through that vmcs02 merges. */
+	CHECK(!(todo & (CR_MASKS | PDPTES)));
+	write_tsc_offset(v, c, false);
+	write_eptp(v, c);
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }

@@ -73,6 +73,7 @@ static void insn(uint32_t basic, uint32_t info, uint64_t disp)
 	fake_vmcs_set(pa01, EXIT_QUALIFICATION, disp);
 	reg_cache_reset(&v->regs);
 	fake_env.exceptions = 0;
+	v->stats.total_exits++; /* counted as vcpu_run() counts each exit */
 	nested_exit_vmx_instruction(v, basic);
 	if (v->loaded == &v->vmcs)
 		reg_cache_flush(&v->regs);
@@ -709,6 +710,59 @@ static void test_event_checks_after_writes(void **state)
 	assert_false(n->in_l2);
 }
 
+/*
+ * A VMRESUME right after a nested exit, with only L2's hot fields written
+ * through the shadow VMCS, takes the short path (nested_vmresume_hot): the
+ * same entry. Anything else goes the long way: a field vmcs02 merges, an
+ * exit of L1 in between, a rule that fails (the long way says which).
+ */
+static void test_vmresume_hot(void **state)
+{
+	uint64_t pa02 = n->vmcs02.vmcs_pa;
+
+	(void)state;
+	launch(NULL);
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(GUEST_RIP, 0x200010);
+	l1_write_shadowed(GUEST_RSP, 0x7000);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_int_equal(n->hot_resumes, 1);
+	assert_int_equal(n->entries, 2);
+	assert_int_equal(fake_vmcs_get(pa02, GUEST_RIP), 0x200010);
+	assert_int_equal(fake_vmcs_get(pa02, GUEST_RSP), 0x7000);
+	/* A CR read shadow is merged with Umbra's bits: the long way. */
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(CR4_READ_SHADOW, CR4_PAE);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_int_equal(n->hot_resumes, 1);
+	assert_int_equal(n->entries, 3);
+	/* Another exit of L1's between the nested exit and the VMRESUME: the long way. */
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	v->stats.total_exits++;
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_int_equal(n->hot_resumes, 1);
+	assert_int_equal(n->entries, 4);
+	/* Umbra changed vmcs02's controls since the entry (a window exit): the long way. */
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	n->vmcs02.control_writes_all++;
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_int_equal(n->hot_resumes, 1);
+	assert_int_equal(n->entries, 5);
+	/* Only RIP written again: short; then a non-canonical RIP for 64-bit L2 code fails. */
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(GUEST_RIP, 0x200020);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_int_equal(n->hot_resumes, 2);
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(GUEST_RIP, 1ULL << 50);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_false(n->in_l2);
+	assert_int_equal(n->hot_resumes, 2);
+	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
+}
+
 static void test_hw_precheck(void **state)
 {
 	uint64_t pa02 = n->vmcs02.vmcs_pa;
@@ -806,6 +860,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_invvpid, setup),
 	        cmocka_unit_test_setup(test_invept, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vmresume, setup),
+	        cmocka_unit_test_setup(test_vmresume_hot, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vpid_timer, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
 	        cmocka_unit_test_setup(test_checks_after_writes, setup),

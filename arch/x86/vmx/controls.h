@@ -69,6 +69,7 @@ extern void vmx_control_bit_unknown(void) __attribute__((
 		}                                                                           \
 		vmcs_write32(field, val);                                                   \
 		v->control_writes.name++;                                                   \
+		v->control_writes_all++;                                                    \
 		this_cpu()->vmx_acct->control_vmwrites++;                                   \
 		v->controls_shadow.name = val;                                              \
 	}                                                                                   \

@@ -35,6 +35,8 @@ struct loaded_vmcs {
 	struct vmcs_controls_shadow controls_shadow;
 	/* VMWRITEs each control field got (the shadows skip the rest): the evidence. */
 	struct vmcs_controls_shadow control_writes;
+	/* Their sum: one compare tells that no control changed since a moment. */
+	uint64_t control_writes_all;
 	struct vmcs_host_state host_state;
 };
 
