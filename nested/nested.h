@@ -87,6 +87,7 @@ struct nested_vmx {
 	 * control_writes_all after the last entry's merge of the controls.
 	 */
 	uint64_t resume_hot_at, vmcs02_controls_at_entry;
+	bool resume_hot_ok; /* the last full entry left what the short path leaves out */
 	/* Counters, printed when the VM ends (`umbra: nested VM.VCPU ...`, vcpu/sched.c). */
 	uint64_t entries, reflected_exits, l0_exits_in_l2, hot_resumes, prechecks;
 };

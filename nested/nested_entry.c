@@ -241,24 +241,42 @@ static void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1)
  * when L1's differ from those of the last entry. After the checks: the
  * marks are Umbra's, not L1's writes, which the checks look for.
  */
-static void l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struct l1_carried *l1)
+static bool l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struct l1_carried *l1)
 {
 	struct nested_vmx *n = &v->nested;
+	bool moved = false;
 
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_EFER) && n->l1_efer_at_entry != v->efer) {
 		n->l1_efer_at_entry = v->efer;
 		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_EFER);
+		moved = true;
 	}
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_IA32_PAT) && l1->pat != n->l1_pat_at_entry) {
 		n->l1_pat_at_entry = l1->pat;
 		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_IA32_PAT);
+		moved = true;
 	}
 	if (!(c->vm_entry_controls & VM_ENTRY_LOAD_DEBUG_CONTROLS) &&
 	    (l1->dr7 != n->l1_dr7_at_entry || l1->debugctl != n->l1_debugctl_at_entry)) {
 		n->l1_dr7_at_entry = l1->dr7;
 		n->l1_debugctl_at_entry = l1->debugctl;
 		vmcs12_dirty_set(&c->dirty, VMCS12_IDX_GUEST_DR7);
+		moved = true;
 	}
+	return moved;
+}
+
+/*
+ * What a VMRESUME's short path leaves out, as a full entry left it: the
+ * checks passed (the guest's short ones enough), with no pre-check,
+ * MSR-load list or preemption timer of L1's. Only a full entry changes it.
+ */
+static bool resume_hot_possible(const struct nested_vmx *n, const struct vmcs12 *c)
+{
+	return !precheck && n->shadow_active && n->controls_checked && n->guest_checked &&
+	       !c->vm_entry_msr_load_count &&
+	       !(c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+	       nested_guest_hot_check_enough(c);
 }
 
 void nested_vmentry(struct vcpu *v, bool launch)
@@ -338,6 +356,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 	}
 	c->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->entries++;
+	n->resume_hot_ok = resume_hot_possible(n, c);
 	/*
 	 * The HLT activity state: L2 halts before its first instruction, as
 	 * after a HLT of its own, unless an injected event ends it (26.7).
@@ -354,20 +373,16 @@ void nested_resume_hot_arm(struct vcpu *v)
 	struct nested_vmx *n = &v->nested;
 	const struct vmcs12 *c = n->vmcs12;
 
-	n->resume_hot_at = 0;
 	/*
-	 * What the short path leaves out must be as the last entry left it:
-	 * the checks passed (the guest's short ones enough), in L1's mode;
-	 * no pre-check, MSR-load list, preemption timer of L1's or HLT state.
+	 * And what the exit stored that the short path's rules would read: no
+	 * HLT state, no virtual-8086 mode; L1 in the mode its checks were for.
+	 * Then L1's next exit may, if it is its VMRESUME.
 	 */
-	if (precheck || !n->shadow_active || !n->controls_checked || !n->guest_checked ||
-	    n->checked_l1_long_mode != ((v->efer & EFER_LME) != 0) || c->vm_entry_msr_load_count ||
-	    c->guest_activity_state != VMX_ACTIVITY_ACTIVE ||
-	    (c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) ||
-	    !nested_guest_hot_check_enough(c))
-		return;
-	/* L1's next exit: its VMRESUME, if nothing else of L1's reached Umbra first. */
-	n->resume_hot_at = v->stats.total_exits + 1;
+	n->resume_hot_at = n->resume_hot_ok && c->guest_activity_state == VMX_ACTIVITY_ACTIVE &&
+	                                   !(c->guest_rflags & RFLAGS_VM) &&
+	                                   n->checked_l1_long_mode == ((v->efer & EFER_LME) != 0)
+	                           ? v->stats.total_exits + 1
+	                           : 0;
 }
 
 /*
@@ -393,6 +408,7 @@ bool nested_vmresume_hot(struct vcpu *v)
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
 	struct l1_carried l1 = {0, 0, 0};
+	bool moved;
 
 	/*
 	 * Armed by the nested exit before (nested_resume_hot_arm), with this
@@ -413,11 +429,11 @@ bool nested_vmresume_hot(struct vcpu *v)
 		loaded_vmcs_load(&v->vmcs);
 		return false;
 	}
-	l1_carried_mark(v, c, &l1);
+	moved = l1_carried_mark(v, c, &l1);
 	n->entry_is_launch = false;
 	n->in_l2 = true;
 	nested_switch_vmcs(v, &n->vmcs02);
-	vmcs02_prepare_hot(v);
+	vmcs02_prepare_hot(v, moved);
 	select_vpid02(v, c,
 	              (c->cpu_based_vm_exec_control & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
 	                      (c->secondary_vm_exec_control & SECONDARY_EXEC_ENABLE_VPID));

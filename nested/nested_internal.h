@@ -102,11 +102,12 @@ bool vmcs02_umbra_field(uint32_t encoding);
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
 /*
- * The same for nested_vmresume_hot(): L1 wrote only fields vmcs02 copies
- * (and L1's carried MSR state may have moved); vmcs02's controls are as
- * the last entry left them.
+ * The same for nested_vmresume_hot(): L1 wrote only the shadow VMCS's
+ * writable fields that vmcs02 copies (carried_moved: and L2 starts with
+ * other EFER, PAT or debug state of L1's, also marked dirty); vmcs02's
+ * controls are as the last entry left them.
  */
-void vmcs02_prepare_hot(struct vcpu *v);
+void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved);
 /* Once, at start-up: what each dirty vmcs12 field asks of vmcs02. */
 void vmcs02_global_init(void);
 

@@ -77,7 +77,7 @@ int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa)
 /* Makes the shadow VMCS current (for Umbra's own VMREAD/VMWRITE of it). */
 static void shadow_current(struct nested_vmx *n)
 {
-	if (vmptrld(n->shadow_pa) < 0)
+	if (vmptrld(&n->shadow_pa) < 0)
 		panic("VMPTRLD of shadow VMCS 0x%lx failed", n->shadow_pa);
 	this_cpu()->current_vmcs = NULL;
 }

@@ -310,16 +310,37 @@ void vmcs02_prepare(struct vcpu *v)
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }
 
-void vmcs02_prepare_hot(struct vcpu *v)
+/*
+ * One writable field of the shadow VMCS that L1 wrote, into vmcs02 if
+ * vmcs02 takes it as written: unrolled at compile time from the field
+ * table's flags, as shadow_vmcs_save() reads them (one bit test each).
+ */
+#define COPY_WRITABLE(name, encoding, width, flags)                                              \
+	if (((flags)&VMCS12_SHADOW_RW) && vmcs12_dirty_test(&c->dirty, VMCS12_IDX_##encoding) && \
+	    (field_action[VMCS12_IDX_##encoding] & TO_VMCS02)) {                                 \
+		vmcs_write_uncounted(encoding, c->name);                                         \
+		writes++;                                                                        \
+	}
+
+void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
 {
 	struct vmcs12 *c = v->nested.vmcs12;
-	unsigned int todo = write_dirty(c);
+	unsigned int writes = 0;
 
-	/* L1's EFER, PAT or debug state that L2 starts with moved (nested_entry.c). */
-	if (todo & MSR_STATE)
-		write_msr_state(v, c);
-	/* nested_vmresume_hot lets no field through that vmcs02 merges. */
-	CHECK(!(todo & (CR_MASKS | PDPTES)));
+	if (carried_moved) {
+		/* L1's EFER, PAT or debug state that L2 starts with moved (nested_entry.c). */
+		unsigned int todo = write_dirty(c);
+
+		if (todo & MSR_STATE)
+			write_msr_state(v, c);
+		/* nested_vmresume_hot lets no field through that vmcs02 merges. */
+		CHECK(!(todo & (CR_MASKS | PDPTES)));
+	} else {
+		VMCS12_FIELDS(COPY_WRITABLE)
+		vmx_count_writes(writes);
+		for (unsigned int w = 0; w < sizeof(c->dirty.bits) / sizeof(c->dirty.bits[0]); w++)
+			c->dirty.bits[w] = 0;
+	}
 	write_tsc_offset(v, c, false);
 	write_eptp(v, c);
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);

@@ -103,7 +103,7 @@ static void assert_fault(uint8_t vector)
 }
 
 /* VMPTRLD of the vmcs12 at gpa (its region holds `c` if not NULL). */
-static void vmptrld(uint64_t gpa, const struct vmcs12 *c)
+static void l1_vmptrld(uint64_t gpa, const struct vmcs12 *c)
 {
 	struct vmcs12 *region = fake_gpa(gpa);
 
@@ -171,7 +171,7 @@ static void test_vmptrld_vmptrst(void **state)
 	(void)state;
 	c.guest_rip = 0x4321;
 	c.launch_state = 77; /* garbage: taken as clear */
-	vmptrld(VMCS12_GPA, &c);
+	l1_vmptrld(VMCS12_GPA, &c);
 	assert_succeeded();
 	assert_int_equal(n->current_ptr, VMCS12_GPA);
 	assert_int_equal(n->vmcs12->guest_rip, 0x4321);
@@ -186,12 +186,12 @@ static void test_vmptrld_vmptrst(void **state)
 	assert_succeeded();
 	assert_int_equal(*(uint64_t *)fake_gpa(OPERAND_GPA + 8), VMCS12_GPA);
 	/* The VMXON region cannot be a VMCS: VMfailValid(10). */
-	vmptrld(VMXON_GPA, NULL);
+	l1_vmptrld(VMXON_GPA, NULL);
 	assert_failed(RFLAGS_ZF, VMXERR_VMPTRLD_VMXON_PTR);
 	/* Another VMCS: the first is written back to L1's memory, the shadow's fields too. */
 	n->vmcs12->host_rip = 0x5555;
 	fake_vmcs_set(n->shadow_pa, GUEST_RIP, 0x4324);
-	vmptrld(OTHER_GPA, NULL);
+	l1_vmptrld(OTHER_GPA, NULL);
 	assert_succeeded();
 	assert_int_equal(((struct vmcs12 *)fake_gpa(VMCS12_GPA))->host_rip, 0x5555);
 	assert_int_equal(((struct vmcs12 *)fake_gpa(VMCS12_GPA))->guest_rip, 0x4324);
@@ -208,7 +208,7 @@ static void test_vmread_vmwrite(void **state)
 	v->gprs.rcx = GUEST_RIP;
 	insn(EXIT_REASON_VMREAD, INFO_REG(REG_RDX, REG_RCX), 0);
 	assert_failed(RFLAGS_CF, 0);
-	vmptrld(VMCS12_GPA, NULL);
+	l1_vmptrld(VMCS12_GPA, NULL);
 	/* VMWRITE from a register, into vmcs12 and the shadow VMCS. */
 	v->gprs.rax = 0x4444;
 	insn(EXIT_REASON_VMWRITE, INFO_REG(REG_RAX, REG_RCX), 0);
@@ -256,7 +256,7 @@ static void test_vmclear(void **state)
 	struct vmcs12 *other = fake_gpa(OTHER_GPA);
 
 	(void)state;
-	vmptrld(VMCS12_GPA, NULL);
+	l1_vmptrld(VMCS12_GPA, NULL);
 	n->vmcs12->launch_state = VMCS12_LAUNCH_LAUNCHED;
 	n->vmcs12->host_rip = 0x9999;
 	/* The current one: written back clear, none current, the shadow unlinked. */
@@ -358,7 +358,7 @@ void __wrap_nested_invept(struct vcpu *vcpu, uint64_t type, uint64_t eptp)
 
 #define EPTP_WB4 (0x5000ULL | 3u << 3 | 6u)
 
-static void invept(uint64_t type, uint64_t eptp)
+static void l1_invept(uint64_t type, uint64_t eptp)
 {
 	uint64_t *desc = fake_gpa(OPERAND_GPA);
 
@@ -375,36 +375,36 @@ static void test_invept(void **state)
 	(void)state;
 	memset(&invept_log, 0, sizeof(invept_log));
 	/* No current VMCS: a bad EPTP is VMfailInvalid. */
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8);
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8);
 	assert_failed(RFLAGS_CF, 0);
-	vmptrld(VMCS12_GPA, NULL);
+	l1_vmptrld(VMCS12_GPA, NULL);
 	/* Single context of a valid EPTP: the engine is told, VMsucceed. */
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
 	assert_succeeded();
 	assert_int_equal(invept_log.count, 1);
 	assert_int_equal(invept_log.type, INVEPT_SINGLE_CONTEXT);
 	assert_int_equal(invept_log.eptp, EPTP_WB4);
 	/* Each EPTP rule of VM entry: VMfailValid(28), nothing invalidated. */
-	invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~7ULL) | 1); /* WC */
+	l1_invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~7ULL) | 1); /* WC */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
-	invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~(7ULL << 3)) | 4u << 3); /* 5-level */
+	l1_invept(INVEPT_SINGLE_CONTEXT, (EPTP_WB4 & ~(7ULL << 3)) | 4u << 3); /* 5-level */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	*ev &= ~VMX_EPT_AD;
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6); /* A/D: not offered */
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 6); /* A/D: not offered */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	*ev = saved;
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8); /* reserved */
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1u << 8); /* reserved */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1ULL << 39); /* beyond MAXPHYADDR */
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4 | 1ULL << 39); /* beyond MAXPHYADDR */
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	assert_int_equal(invept_log.count, 1);
 	/* All contexts: the EPTP is not looked at. */
-	invept(INVEPT_ALL_CONTEXT, EPTP_WB4 | 1u << 6);
+	l1_invept(INVEPT_ALL_CONTEXT, EPTP_WB4 | 1u << 6);
 	assert_succeeded();
 	assert_int_equal(invept_log.count, 2);
 	assert_int_equal(invept_log.type, INVEPT_ALL_CONTEXT);
 	/* Types not offered, the whole 64-bit register in 64-bit mode: VMfailValid(28). */
-	invept(0, EPTP_WB4);
+	l1_invept(0, EPTP_WB4);
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	invept(3, EPTP_WB4);
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
@@ -412,17 +412,17 @@ static void test_invept(void **state)
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	/* Only all-context offered: single-context is a type not offered. */
 	*ev &= ~VMX_EPT_INVEPT_SINGLE_CONTEXT;
-	invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
+	l1_invept(INVEPT_SINGLE_CONTEXT, EPTP_WB4);
 	assert_failed(RFLAGS_ZF, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	assert_int_equal(invept_log.count, 2);
 	/* Without INVEPT offered the instruction does not exist. */
 	*ev &= ~VMX_EPT_INVEPT;
-	invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
+	l1_invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
 	assert_fault(VECTOR_UD);
 	*ev = saved;
 	/* Outside VMX operation: #UD. */
 	n->vmxon = false;
-	invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
+	l1_invept(INVEPT_ALL_CONTEXT, EPTP_WB4);
 	assert_fault(VECTOR_UD);
 	assert_int_equal(invept_log.count, 2);
 }
@@ -435,7 +435,7 @@ static void launch(void (*change)(struct vmcs12 *c))
 	fake_valid_vmcs12(&c);
 	if (change)
 		change(&c);
-	vmptrld(VMCS12_GPA, &c);
+	l1_vmptrld(VMCS12_GPA, &c);
 	insn(EXIT_REASON_VMLAUNCH, 0, 0);
 }
 

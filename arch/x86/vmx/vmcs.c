@@ -27,27 +27,28 @@ int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t re
 	return 0;
 }
 
-void loaded_vmcs_load(struct loaded_vmcs *v)
+void vmcs_vmptrld_failed(const struct loaded_vmcs *v)
+{
+	panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
+}
+
+void loaded_vmcs_arrive(struct loaded_vmcs *v)
 {
 	struct percpu *cpu = this_cpu();
 
-	if (cpu->current_vmcs == v)
-		return;
 	/* Active on one CPU at a time (SDM 25.11.1): the CPU it leaves VMCLEARs it first. */
-	if (v->cpu >= 0 && v->cpu != (int32_t)cpu->index)
+	if (v->cpu >= 0)
 		panic("VMPTRLD of VMCS 0x%lx on CPU %u: still active on CPU %d", v->vmcs_pa,
 		      cpu->index, v->cpu);
-	if (vmptrld(v->vmcs_pa) < 0)
-		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
+	if (vmptrld(&v->vmcs_pa) < 0)
+		vmcs_vmptrld_failed(v);
 	cpu->current_vmcs = v;
 	/*
 	 * Host state depends on the CPU only: checked when the VMCS arrives
 	 * (its first VMPTRLD here since a VMCLEAR), not per load or entry.
 	 */
-	if (v->cpu < 0) {
-		v->cpu = (int32_t)cpu->index;
-		loaded_vmcs_sync_host_state(v);
-	}
+	v->cpu = (int32_t)cpu->index;
+	loaded_vmcs_sync_host_state(v);
 }
 
 void loaded_vmcs_clear(struct loaded_vmcs *v)

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmx_ops.h"
 #include "lib/frame_alloc.h"
 
 struct vmcs_controls_shadow {
@@ -45,9 +47,27 @@ int loaded_vmcs_alloc(struct loaded_vmcs *v, struct frame_alloc *fa, uint32_t re
 /*
  * VMPTRLD on this CPU (VMCLEAR first on a CPU it was active on is the
  * caller's job: a panic otherwise); when it arrives (its first load since
- * a VMCLEAR), the host state this CPU needs, each field only if it changed.
+ * a VMCLEAR: loaded_vmcs_arrive), the host state this CPU needs, each
+ * field only if it changed. Inline: the nested exit and entry switch VMCS
+ * twice each.
  */
-void loaded_vmcs_load(struct loaded_vmcs *v);
+void loaded_vmcs_arrive(struct loaded_vmcs *v);
+__attribute__((noreturn, cold)) void vmcs_vmptrld_failed(const struct loaded_vmcs *v);
+
+static inline void loaded_vmcs_load(struct loaded_vmcs *v)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->current_vmcs == v)
+		return;
+	if (__builtin_expect(v->cpu != (int32_t)cpu->index, 0)) {
+		loaded_vmcs_arrive(v);
+		return;
+	}
+	if (vmptrld(&v->vmcs_pa) < 0)
+		vmcs_vmptrld_failed(v);
+	cpu->current_vmcs = v;
+}
 /* VMCLEAR: not current anywhere, next entry is a VMLAUNCH. */
 void loaded_vmcs_clear(struct loaded_vmcs *v);
 void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa);

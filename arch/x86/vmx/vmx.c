@@ -103,7 +103,7 @@ static void vmx_batch_selftest(void)
 	if (!pa)
 		panic("no memory for the VMCS of the VMX batch self-test");
 	*(uint32_t *)pa = vmx_caps.revision_id;
-	if (vmclear(pa) < 0 || vmptrld(pa) < 0)
+	if (vmclear(pa) < 0 || vmptrld(&pa) < 0)
 		panic("VMCLEAR/VMPTRLD of the VMX batch self-test's VMCS failed");
 	(void)vmcs_read_batched(0xffffffffu);
 	err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);

@@ -166,11 +166,12 @@ static inline int vmclear(uint64_t vmcs_pa)
 	return fail ? -1 : 0;
 }
 
-static inline int vmptrld(uint64_t vmcs_pa)
+/* The address is read where it is kept (a field, not a copy on the stack). */
+static inline int vmptrld(const uint64_t *vmcs_pa)
 {
 	bool fail;
 
-	__asm__ volatile("vmptrld %1" : "=@ccbe"(fail) : "m"(vmcs_pa) : "cc", "memory");
+	__asm__ volatile("vmptrld %1" : "=@ccbe"(fail) : "m"(*vmcs_pa) : "cc", "memory");
 	return fail ? -1 : 0;
 }
 

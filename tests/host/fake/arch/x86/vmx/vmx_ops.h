@@ -97,9 +97,9 @@ static inline int vmclear(uint64_t vmcs_pa)
 	return fake_vmclear(vmcs_pa);
 }
 
-static inline int vmptrld(uint64_t vmcs_pa)
+static inline int vmptrld(const uint64_t *vmcs_pa)
 {
-	return fake_vmptrld(vmcs_pa);
+	return fake_vmptrld(*vmcs_pa);
 }
 
 static inline void invvpid(uint64_t type, uint16_t vpid, uint64_t la)
