@@ -98,6 +98,13 @@ static void slice_rdtsc_exits(struct vcpu *v)
 		exec_controls_clearbit(&v->vmcs, CPU_BASED_RDTSC_EXITING);
 }
 
+/* Out of line: slice_arm's timer path (Bochs', every switch of the nested round trip) keeps no frame. */
+static __attribute__((noinline)) void slice_arm_lapic(struct vcpu *v, uint64_t next)
+{
+	lapic_deadline_arm(next == UINT64_MAX ? 0 : next);
+	slice_rdtsc_exits(v);
+}
+
 void slice_arm(struct vcpu *v, uint64_t now)
 {
 	uint64_t next = v->slice_end < v->timer_next ? v->slice_end : v->timer_next;
@@ -115,8 +122,7 @@ void slice_arm(struct vcpu *v, uint64_t now)
 			                          vmx_caps.preemption_timer_rate);
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);
 	} else if (mode == SLICE_LAPIC_DEADLINE) {
-		lapic_deadline_arm(next == UINT64_MAX ? 0 : next);
-		slice_rdtsc_exits(v);
+		slice_arm_lapic(v, next);
 	}
 }
 
