@@ -40,8 +40,6 @@ static struct vmcs12_dirty control_host_beyond_event;
  * are short.
  */
 static struct vmcs12_dirty hot_guest_fields;
-/* Of those, the ones the guest rules beyond RIP's read: RFLAGS, interruptibility, the event. */
-static struct vmcs12_dirty hot_rule_fields;
 /* nested_precheck=1: every nested entry is first tried on the CPU (hw_precheck). */
 static bool precheck;
 
@@ -52,21 +50,16 @@ void nested_entry_init(bool hw_precheck_on)
 	for (unsigned int i = 0; i < VMCS12_FIELD_COUNT; i++) {
 		uint32_t enc = vmcs12_fields[i].encoding, type = VMCS_FIELD_TYPE(enc);
 
-		bool event = enc == VM_ENTRY_INTR_INFO_FIELD ||
-		             enc == VM_ENTRY_EXCEPTION_ERROR_CODE ||
-		             enc == VM_ENTRY_INSTRUCTION_LEN || enc == TPR_THRESHOLD;
+		unsigned int wrote = nested_wrote_class(enc);
+		bool event = wrote & WROTE_EVENT;
 
 		if (type == VMCS_TYPE_CONTROL || type == VMCS_TYPE_HOST || enc == GUEST_CR0) {
 			vmcs12_dirty_set(&control_host_fields, i);
 			if (!event)
 				vmcs12_dirty_set(&control_host_beyond_event, i);
 		}
-		if (enc == GUEST_RIP || enc == GUEST_RSP || enc == GUEST_RFLAGS ||
-		    enc == GUEST_INTERRUPTIBILITY_INFO || event)
+		if (!(wrote & WROTE_MERGED))
 			vmcs12_dirty_set(&hot_guest_fields, i);
-		if (enc == GUEST_RFLAGS || enc == GUEST_INTERRUPTIBILITY_INFO ||
-		    enc == VM_ENTRY_INTR_INFO_FIELD)
-			vmcs12_dirty_set(&hot_rule_fields, i);
 	}
 }
 
@@ -386,21 +379,20 @@ void nested_resume_hot_arm(struct vcpu *v)
 }
 
 /*
- * The rules that read what L1 wrote, when that is within hot_guest_fields:
- * the event's (if it wrote one of its fields), the guest's short ones (if
- * it wrote one they read beyond RIP), else RIP's. True if one fails.
+ * The rules that read what L1 wrote (nested_wrote_class): the event's, the
+ * guest's short ones, or RIP's alone. True if one fails.
  */
-static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c)
+static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c, unsigned int wrote)
 {
-	if (vmcs12_dirty_any(&c->dirty, &control_host_fields) && nested_check_entry_intr(c))
+	if ((wrote & WROTE_EVENT) && nested_check_entry_intr(c))
 		return true;
-	if (vmcs12_dirty_any(&c->dirty, &hot_rule_fields)) {
+	if (wrote & WROTE_GUEST_RULES) {
 		struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64,
 		                               v->vm, v->nested.current_ptr};
 
 		return nested_check_guest_hot(c, &env) != NULL;
 	}
-	return vmcs12_dirty_test(&c->dirty, VMCS12_IDX_GUEST_RIP) && nested_check_guest_rip(c);
+	return (wrote & WROTE_RIP) && nested_check_guest_rip(c);
 }
 
 bool nested_vmresume_hot(struct vcpu *v)
@@ -408,6 +400,7 @@ bool nested_vmresume_hot(struct vcpu *v)
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
 	struct l1_carried l1 = {0, 0, 0};
+	unsigned int wrote;
 	bool moved;
 
 	/*
@@ -421,10 +414,14 @@ bool nested_vmresume_hot(struct vcpu *v)
 	/* VMRESUME's own checks (nvmx_check_vmlaunch_vmresume) that can fail here. */
 	if (vcpu_cpl(v) || (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & BLOCK_MOV_SS))
 		return false;
+	/* The last entry took the dirty set; nothing of L1's since (its writes exit) but... */
+	if (!vmcs12_dirty_none(&c->dirty))
+		return false;
 	reg_cache_flush(&v->regs);
 	l1_carried_read(c, &l1);
-	shadow_vmcs_save(v, NULL);
-	if (vmcs12_dirty_beyond(&c->dirty, &hot_guest_fields) || hot_rules_fail(v, c)) {
+	/* ...what it wrote through the shadow VMCS, found here. */
+	wrote = shadow_vmcs_save(v, NULL);
+	if ((wrote & WROTE_MERGED) || hot_rules_fail(v, c, wrote)) {
 		/* The long way, which says what failed (the save found all there was). */
 		loaded_vmcs_load(&v->vmcs);
 		return false;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86/vmx/vmcs_fields.h"
 #include "lib/frame_alloc.h"
 #include "vcpu/vcpu.h"
 
@@ -72,6 +73,33 @@ void nested_sept_free(struct vcpu *v, struct frame_alloc *fa);
 /* Makes `vmcs` the vCPU's current VMCS: register cache flushed and forgotten, slice re-armed. */
 void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs);
 
+/*
+ * What L1's write of a field through the shadow VMCS asks of its next
+ * VMRESUME (nested_entry.c): the rules to run again, or the long way. A
+ * constant for a constant field: shadow_vmcs_save() ORs them together.
+ */
+enum {
+	WROTE_RIP = 1 << 0,         /* RIP's rule */
+	WROTE_GUEST_RULES = 1 << 1, /* the guest's short rules (RFLAGS, interruptibility, event) */
+	WROTE_EVENT = 1 << 2,       /* the event's rules (its fields; the TPR threshold) */
+	WROTE_MERGED = 1 << 3,      /* a field vmcs02 merges with Umbra's, or not L2's hot state */
+};
+
+static inline unsigned int nested_wrote_class(uint32_t encoding)
+{
+	switch (encoding) {
+	case GUEST_RIP: return WROTE_RIP;
+	case GUEST_RSP: return 0; /* no rule reads it */
+	case GUEST_RFLAGS:
+	case GUEST_INTERRUPTIBILITY_INFO: return WROTE_GUEST_RULES;
+	case VM_ENTRY_INTR_INFO_FIELD: return WROTE_GUEST_RULES | WROTE_EVENT;
+	case VM_ENTRY_EXCEPTION_ERROR_CODE:
+	case VM_ENTRY_INSTRUCTION_LEN:
+	case TPR_THRESHOLD: return WROTE_EVENT;
+	default: return WROTE_MERGED;
+	}
+}
+
 /* shadow_vmcs.c: hardware VMCS shadowing (see there). */
 int shadow_vmcs_global_init(void);
 int shadow_vmcs_alloc(struct nested_vmx *n, struct frame_alloc *fa);
@@ -82,9 +110,10 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back);
 /*
  * shadow VMCS -> vmcs12 (the fields L1 may write, dirty if changed); then
  * `back` current, or with NULL no VMCS of Umbra's: the caller loads the one
- * it needs next (the nested entry goes straight on to vmcs02).
+ * it needs next (the nested entry goes straight on to vmcs02). Returns the
+ * nested_wrote_class() bits of the fields that changed.
  */
-void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back);
+unsigned int shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back);
 /* One field Umbra changed in vmcs12 (an emulated VMWRITE): into the shadow too. */
 void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx);
 /* Links (on) or unlinks the shadow VMCS in vmcs01, which must be current. */

@@ -139,22 +139,25 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
 		if (c->name != val) {                                                       \
 			c->name = val;                                                      \
 			vmcs12_dirty_set(&c->dirty, VMCS12_IDX_##encoding);                 \
+			wrote |= nested_wrote_class(encoding);                              \
 		}                                                                           \
 	}
 
-void shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
+unsigned int shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 {
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
+	unsigned int wrote = 0;
 
 	if (!n->shadow_active)
-		return;
+		return WROTE_MERGED; /* L1's writes exited: whatever they were, the long way */
 	shadow_current(n);
 	VMCS12_FIELDS(SAVE_WRITABLE)
 	vmx_batch_check("the shadow VMCS's writable fields");
 	vmx_count_reads(n_writable);
 	if (back)
 		loaded_vmcs_load(back);
+	return wrote;
 }
 
 void shadow_vmcs_write_field(struct vcpu *v, unsigned int idx)

@@ -193,6 +193,17 @@ static inline bool vmcs12_dirty_beyond(const struct vmcs12_dirty *d,
 	return false;
 }
 
+/* True if no field is dirty in d (the words ORed: one branch). */
+static inline bool vmcs12_dirty_none(const struct vmcs12_dirty *d)
+{
+	uint64_t any = 0;
+
+#pragma GCC unroll 4
+	for (unsigned int w = 0; w < sizeof(d->bits) / sizeof(d->bits[0]); w++)
+		any |= d->bits[w];
+	return !any;
+}
+
 /* True if any field of `set` is dirty in d. */
 static inline bool vmcs12_dirty_any(const struct vmcs12_dirty *d, const struct vmcs12_dirty *set)
 {
