@@ -341,7 +341,7 @@ void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
 		for (unsigned int w = 0; w < sizeof(c->dirty.bits) / sizeof(c->dirty.bits[0]); w++)
 			c->dirty.bits[w] = 0;
 	}
-	write_tsc_offset(v, c, false);
+	/* No TSC offset: L1's moves by an exit of its own, and no short path follows one. */
 	write_eptp(v, c);
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }
