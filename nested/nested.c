@@ -195,18 +195,3 @@ void nested_init_signal(struct vcpu *v)
 	v->loaded = &v->vmcs;
 	nested_sept_drop_all(v);
 }
-
-void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs)
-{
-	reg_cache_flush(&v->regs);
-	loaded_vmcs_load(vmcs);
-	v->loaded = vmcs;
-	reg_cache_reset(&v->regs);
-	/* L2 wrote L1's TSC (it let L2 reach the MSR): vmcs01 takes the new offset. */
-	if (vmcs == &v->vmcs && v->nested.l1_tsc_offset_stale) {
-		vmcs_write64(TSC_OFFSET, v->msrs.tsc_offset);
-		v->nested.l1_tsc_offset_stale = false;
-	}
-	/* The slice timer's value is per VMCS: the new one gets what is left. */
-	slice_arm(v, rdtsc());
-}
