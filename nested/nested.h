@@ -132,6 +132,8 @@ bool nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val, bool *g
 
 /* The VMX instruction exits of L1 (nvmx_emulate.c), and VMCALL in VMX operation. */
 void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic);
+/* VMRESUME's exit: the short way when it applies (nested_entry.c), else as the others. */
+void nested_exit_vmresume(struct vcpu *v);
 /* VMCALL of a nested-enabled L1: true if handled (not an Umbra hypercall). */
 bool nested_vmcall(struct vcpu *v);
 

@@ -449,16 +449,21 @@ void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 	case EXIT_REASON_VMREAD: emulate_vmread_vmwrite(v, false); return;
 	case EXIT_REASON_VMWRITE: emulate_vmread_vmwrite(v, true); return;
 	case EXIT_REASON_VMLAUNCH: emulate_vmlaunch_vmresume(v, true); return;
-	case EXIT_REASON_VMRESUME:
-		if (!nested_vmresume_hot(v))
-			emulate_vmlaunch_vmresume(v, false);
-		return;
+	case EXIT_REASON_VMRESUME: emulate_vmlaunch_vmresume(v, false); return;
 	case EXIT_REASON_INVVPID: emulate_invvpid(v); return;
 	case EXIT_REASON_INVEPT: emulate_invept(v); return;
 	default:
 		/* VMFUNC: VM functions are not offered (l1_caps.h). */
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);
 	}
+}
+
+void nested_exit_vmresume(struct vcpu *v)
+{
+	VMCS_ASSERT_CURRENT(&v->vmcs);
+	/* Never armed without nested VMX (nested_resume_hot_arm). */
+	if (!nested_vmresume_hot(v))
+		nested_exit_vmx_instruction(v, EXIT_REASON_VMRESUME);
 }
 
 bool nested_vmcall(struct vcpu *v)

@@ -124,13 +124,13 @@ static inline __attribute__((always_inline)) void dispatch(struct vcpu *v, uint3
 	case EXIT_REASON_VMPTRLD:
 	case EXIT_REASON_VMPTRST:
 	case EXIT_REASON_VMREAD:
-	case EXIT_REASON_VMRESUME:
 	case EXIT_REASON_VMWRITE:
 	case EXIT_REASON_VMOFF:
 	case EXIT_REASON_VMON:
 	case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_VMFUNC: nested_exit_vmx_instruction(v, basic); return;
+	case EXIT_REASON_VMRESUME: nested_exit_vmresume(v); return;
 	case EXIT_REASON_CR_ACCESS: vcpu_exit_cr_access(v); return;
 	case EXIT_REASON_IO_INSTRUCTION: vcpu_exit_io(v); return;
 	case EXIT_REASON_MSR_READ: vcpu_exit_msr(v, false); return;

@@ -74,7 +74,11 @@ static void insn(uint32_t basic, uint32_t info, uint64_t disp)
 	reg_cache_reset(&v->regs);
 	fake_env.exceptions = 0;
 	v->stats.total_exits++; /* counted as vcpu_run() counts each exit */
-	nested_exit_vmx_instruction(v, basic);
+	/* Dispatched as vcpu/exit_dispatch.c does. */
+	if (basic == EXIT_REASON_VMRESUME)
+		nested_exit_vmresume(v);
+	else
+		nested_exit_vmx_instruction(v, basic);
 	if (v->loaded == &v->vmcs)
 		reg_cache_flush(&v->regs);
 }
