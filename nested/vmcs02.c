@@ -313,13 +313,15 @@ void vmcs02_prepare(struct vcpu *v)
 /*
  * One writable field of the shadow VMCS that L1 wrote, into vmcs02 if
  * vmcs02 takes it as written: unrolled at compile time from the field
- * table's flags, as shadow_vmcs_save() reads them (one bit test each).
+ * table's flags, as shadow_vmcs_save() reads them (one bit test each),
+ * but for those the short path never lets through (WROTE_MERGED).
  */
-#define COPY_WRITABLE(name, encoding, width, flags)                                              \
-	if (((flags)&VMCS12_SHADOW_RW) && vmcs12_dirty_test(&c->dirty, VMCS12_IDX_##encoding) && \
-	    (field_action[VMCS12_IDX_##encoding] & TO_VMCS02)) {                                 \
-		vmcs_write_uncounted(encoding, c->name);                                         \
-		writes++;                                                                        \
+#define COPY_WRITABLE(name, encoding, width, flags)                                         \
+	if (((flags)&VMCS12_SHADOW_RW) && !(nested_wrote_class(encoding) & WROTE_MERGED) && \
+	    vmcs12_dirty_test(&c->dirty, VMCS12_IDX_##encoding) &&                          \
+	    (field_action[VMCS12_IDX_##encoding] & TO_VMCS02)) {                            \
+		vmcs_write_uncounted(encoding, c->name);                                    \
+		writes++;                                                                   \
 	}
 
 void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
@@ -341,7 +343,12 @@ void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
 		for (unsigned int w = 0; w < sizeof(c->dirty.bits) / sizeof(c->dirty.bits[0]); w++)
 			c->dirty.bits[w] = 0;
 	}
-	/* No TSC offset: L1's moves by an exit of its own, and no short path follows one. */
-	write_eptp(v, c);
+	/*
+	 * No TSC offset: L1's moves by an exit of its own, and no short path
+	 * follows one. EPT12's root may have been dropped since (shadow_ept.c);
+	 * EPT01 stays.
+	 */
+	if (vmcs12_ept_enabled(c))
+		write_eptp(v, c);
 	VMCS_ASSERT_CURRENT(&v->nested.vmcs02);
 }
