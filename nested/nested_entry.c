@@ -218,7 +218,7 @@ struct l1_carried {
 };
 
 /* Read from vmcs01, where L1 ran: before the entry leaves it (a batch: vmx_ops.h). */
-static void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1)
+static inline void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1)
 {
 	unsigned int reads = 0;
 
