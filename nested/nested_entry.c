@@ -402,7 +402,7 @@ static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c, unsigned int 
 	return (wrote & WROTE_RIP) && nested_check_guest_rip(c);
 }
 
-bool nested_vmresume_hot(struct vcpu *v)
+static inline bool vmresume_hot(struct vcpu *v)
 {
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
@@ -444,6 +444,15 @@ bool nested_vmresume_hot(struct vcpu *v)
 	n->entries++;
 	n->hot_resumes++;
 	return true;
+}
+
+void nested_exit_vmresume(struct vcpu *v)
+{
+	/* L1 executed it: vmcs01 current (as for every VMX instruction, nvmx_emulate.c). */
+	VMCS_ASSERT_CURRENT(&v->vmcs);
+	/* Never armed without nested VMX (nested_resume_hot_arm). */
+	if (!vmresume_hot(v))
+		nested_exit_vmx_instruction(v, EXIT_REASON_VMRESUME);
 }
 
 void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code)

@@ -33,15 +33,13 @@ void nested_entry_init(bool hw_precheck_on);
  */
 void nested_entry_refused(struct vcpu *v, const char *when, const char *what, uint32_t code);
 /*
- * L1's VMRESUME the short way, when it is L1's first exit after a nested
- * exit and L1 wrote only L2's hot fields (hot_guest_fields) through the
- * shadow VMCS: what a full nested_vmentry() would do, less what cannot
- * have changed (the checks of what L1 did not write, the controls' merge,
- * the MSR lists). False, with nothing done, where it does not apply.
- * nested_resume_hot_arm(), at the nested exit (after L1's host state),
- * decides whether the next exit may.
+ * nested_exit_vmresume() (nested.h) takes L1's VMRESUME the short way when
+ * it is L1's first exit after a nested exit and L1 wrote only L2's hot
+ * fields through the shadow VMCS: what a full nested_vmentry() would do,
+ * less what cannot have changed (the checks of what L1 did not write, the
+ * controls' merge, the MSR lists). nested_resume_hot_arm(), at the nested
+ * exit (after L1's host state), decides whether the next exit may.
  */
-bool nested_vmresume_hot(struct vcpu *v);
 void nested_resume_hot_arm(struct vcpu *v);
 
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
@@ -150,7 +148,7 @@ bool vmcs02_umbra_field(uint32_t encoding);
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
 /*
- * The same for nested_vmresume_hot(): L1 wrote only the shadow VMCS's
+ * The same for the VMRESUME's short path (nested_exit_vmresume): L1 wrote only the shadow VMCS's
  * writable fields that vmcs02 copies (carried_moved: and L2 starts with
  * other EFER, PAT or debug state of L1's, also marked dirty); vmcs02's
  * controls are as the last entry left them.

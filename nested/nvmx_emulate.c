@@ -458,14 +458,6 @@ void nested_exit_vmx_instruction(struct vcpu *v, uint32_t basic)
 	}
 }
 
-void nested_exit_vmresume(struct vcpu *v)
-{
-	VMCS_ASSERT_CURRENT(&v->vmcs);
-	/* Never armed without nested VMX (nested_resume_hot_arm). */
-	if (!nested_vmresume_hot(v))
-		nested_exit_vmx_instruction(v, EXIT_REASON_VMRESUME);
-}
-
 bool nested_vmcall(struct vcpu *v)
 {
 	struct nvmx_l1_state s;

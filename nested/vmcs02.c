@@ -335,7 +335,7 @@ void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
 
 		if (todo & MSR_STATE)
 			write_msr_state(v, c);
-		/* nested_vmresume_hot lets no field through that vmcs02 merges. */
+		/* the VMRESUME's short path lets no field through that vmcs02 merges. */
 		CHECK(!(todo & (CR_MASKS | PDPTES)));
 	} else {
 		VMCS12_FIELDS(COPY_WRITABLE)

@@ -44,12 +44,6 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
-unsigned int vcpu_cpl(struct vcpu *v)
-{
-	(void)v;
-	return (vmcs_read32(GUEST_SS_AR_BYTES) >> AR_DPL_SHIFT) & 3;
-}
-
 static const char *vm_instruction_error_name(uint32_t err)
 {
 	switch (err) {

@@ -35,6 +35,7 @@
 #define MSR_GPA     0x8000
 #define RFLAGS_CF   (1ULL << 0)
 #define RFLAGS_ZF   (1ULL << 6)
+#define SS_AR_CPL3  (0x93u | 3u << 5) /* a data segment, DPL 3 */
 #define REG_RAX     0
 #define REG_RCX     1
 #define REG_RDX     2
@@ -157,12 +158,12 @@ static void test_vmxon_faults(void **state)
 	insn(EXIT_REASON_VMON, INFO_MEM_SS, 0);
 	assert_fault(VECTOR_SS);
 	fake_env.linear_rc = 0;
-	/* CPL 3: #GP. */
-	fake_env.cpl = 3;
+	/* CPL 3 (SS.DPL, vcpu_cpl): #GP. */
+	fake_vmcs_set(pa01, GUEST_SS_AR_BYTES, SS_AR_CPL3);
 	insn(EXIT_REASON_VMON, INFO_MEM_DS, OPERAND_GPA);
 	assert_fault(VECTOR_GP);
 	/* IA32_FEATURE_CONTROL not locked: #GP. */
-	fake_env.cpl = 0;
+	fake_vmcs_set(pa01, GUEST_SS_AR_BYTES, 0);
 	n->feature_control = 0;
 	insn(EXIT_REASON_VMON, INFO_MEM_DS, OPERAND_GPA);
 	assert_fault(VECTOR_GP);
@@ -716,7 +717,7 @@ static void test_event_checks_after_writes(void **state)
 
 /*
  * A VMRESUME right after a nested exit, with only L2's hot fields written
- * through the shadow VMCS, takes the short path (nested_vmresume_hot): the
+ * through the shadow VMCS, takes the short path (nested_exit_vmresume): the
  * same entry. Anything else goes the long way: a field vmcs02 merges, an
  * exit of L1 in between, a rule that fails (the long way says which).
  */
@@ -754,6 +755,16 @@ static void test_vmresume_hot(void **state)
 	insn(EXIT_REASON_VMRESUME, 0, 0);
 	assert_int_equal(n->hot_resumes, 1);
 	assert_int_equal(n->entries, 5);
+	/* At CPL 3, #GP as the long way gives it (the short path reads SS.DPL too). */
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	fake_vmcs_set(pa01, GUEST_SS_AR_BYTES, SS_AR_CPL3);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_fault(VECTOR_GP);
+	assert_false(n->in_l2);
+	fake_vmcs_set(pa01, GUEST_SS_AR_BYTES, 0);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_int_equal(n->hot_resumes, 1);
 	/* Only RIP written again: short; then a non-canonical RIP for 64-bit L2 code fails. */
 	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
 	l1_write_shadowed(GUEST_RIP, 0x200020);

@@ -19,7 +19,6 @@
 struct fake_env {
 	uint8_t *ram; /* the VM's guest-physical 0 .. FAKE_RAM_SIZE */
 	/* What the test decides. */
-	unsigned int cpl;      /* vcpu_cpl() */
 	int linear_rc;         /* vcpu_linear_read/write: this error if < 0 */
 	int enter_result;      /* vmx_vcpu_enter() (the hardware pre-check) */
 	uint32_t enter_reason; /* ...and the exit reason it leaves in vmcs02 when 0 */

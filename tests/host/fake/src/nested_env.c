@@ -168,12 +168,6 @@ void vcpu_halt(struct vcpu *v)
 	fake_env.halts++;
 }
 
-unsigned int vcpu_cpl(struct vcpu *v)
-{
-	(void)v;
-	return fake_env.cpl;
-}
-
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	(void)v;
