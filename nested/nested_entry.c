@@ -241,7 +241,7 @@ static inline void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1
  * when L1's differ from those of the last entry. After the checks: the
  * marks are Umbra's, not L1's writes, which the checks look for.
  */
-static bool l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struct l1_carried *l1)
+static inline bool l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struct l1_carried *l1)
 {
 	struct nested_vmx *n = &v->nested;
 	bool moved = false;
@@ -366,23 +366,6 @@ void nested_vmentry(struct vcpu *v, bool launch)
 		n->l2_halted = true;
 		vcpu_halt(v);
 	}
-}
-
-void nested_resume_hot_arm(struct vcpu *v)
-{
-	struct nested_vmx *n = &v->nested;
-	const struct vmcs12 *c = n->vmcs12;
-
-	/*
-	 * And what the exit stored that the short path's rules would read: no
-	 * HLT state, no virtual-8086 mode; L1 in the mode its checks were for.
-	 * Then L1's next exit may, if it is its VMRESUME.
-	 */
-	n->resume_hot_at = n->resume_hot_ok && c->guest_activity_state == VMX_ACTIVITY_ACTIVE &&
-	                                   !(c->guest_rflags & RFLAGS_VM) &&
-	                                   n->checked_l1_long_mode == ((v->efer & EFER_LME) != 0)
-	                           ? v->stats.total_exits + 1
-	                           : 0;
 }
 
 /*

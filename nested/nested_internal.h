@@ -7,7 +7,10 @@
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/x86_bits.h"
 #include "lib/frame_alloc.h"
+#include "nested/vmcs12.h"
 #include "vcpu/slice.h"
 #include "vcpu/vcpu.h"
 
@@ -40,7 +43,23 @@ void nested_entry_refused(struct vcpu *v, const char *when, const char *what, ui
  * controls' merge, the MSR lists). nested_resume_hot_arm(), at the nested
  * exit (after L1's host state), decides whether the next exit may.
  */
-void nested_resume_hot_arm(struct vcpu *v);
+static inline void nested_resume_hot_arm(struct vcpu *v)
+{
+	struct nested_vmx *n = &v->nested;
+	const struct vmcs12 *c = n->vmcs12;
+
+	/*
+	 * What the last full entry left (resume_hot_ok, nested_entry.c), and
+	 * what the exit stored that the short path's rules would read: no HLT
+	 * state, no virtual-8086 mode; L1 in the mode its checks were for.
+	 * Then L1's next exit may, if it is its VMRESUME.
+	 */
+	n->resume_hot_at = n->resume_hot_ok && c->guest_activity_state == VMX_ACTIVITY_ACTIVE &&
+	                                   !(c->guest_rflags & RFLAGS_VM) &&
+	                                   n->checked_l1_long_mode == ((v->efer & EFER_LME) != 0)
+	                           ? v->stats.total_exits + 1
+	                           : 0;
+}
 
 /* INVVPID of L1's `type` for its VPID vpid12 (and address la): on L2's hardware VPIDs. */
 void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la);
