@@ -240,20 +240,27 @@ static __attribute__((noinline)) void route(struct vcpu *v, uint32_t reason, uin
 void nested_l2_exit(struct vcpu *v)
 {
 	uint32_t reason = v->exit_reason;
-	uint64_t qual = reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION);
 
 	v->nested.l2_halted = false; /* it ran */
 	if (reason & VM_ENTRY_FAILURE) {
 		/* vmcs02 failed after Umbra's checks: L1 gets it as its own entry failure. */
 		nested_entry_refused(v, "nested VM entry", "exit reason", reason);
-		nested_vmexit(v, reason, qual, 0); /* not in L2: no L2 state to save */
+		/* Not in L2: no L2 state to save. */
+		nested_vmexit(v, reason, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION), 0);
 		return;
 	}
-	/* Out of line, route()'s frame is not built for these. */
-	if (nested_exit_always_to_l1(vmx_exit_basic(reason)))
-		reflect(v, reason, qual);
-	else
-		route(v, reason, qual);
+	if (nested_exit_always_to_l1(vmx_exit_basic(reason))) {
+		/* The exit information, as it is, read together (a batch: vmx_ops.h). */
+		uint64_t qual = vmcs_read_batched(EXIT_QUALIFICATION);
+		uint32_t info = (uint32_t)vmcs_read_batched(VM_EXIT_INTR_INFO);
+
+		vmx_batch_check("the L2 exit's information");
+		vmx_count_reads(2);
+		nested_vmexit(v, reason, qual, info);
+		return;
+	}
+	/* Out of line, route()'s frame is not built for the exits above. */
+	route(v, reason, reg_cache_read(&v->regs, REG_EXIT_QUALIFICATION));
 }
 
 bool nested_l2_halt_takes_interrupts(const struct vcpu *v)

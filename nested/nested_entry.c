@@ -145,7 +145,7 @@ void nested_invvpid(struct vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
 }
 
 /* L2's hardware VPID for this entry: its L1 VPID's slot, flushed if new or if L1 has none. */
-static void select_vpid02(struct vcpu *v, const struct vmcs12 *c, bool vpid12)
+static inline void select_vpid02(struct vcpu *v, const struct vmcs12 *c, bool vpid12)
 {
 	struct nested_vmx *n = &v->nested;
 	uint16_t vpid = (uint16_t)(n->vpid02_base + VPID_MAP_SLOTS);
