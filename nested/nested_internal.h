@@ -94,7 +94,8 @@ void nested_sept_free(struct vcpu *v, struct frame_alloc *fa);
  * Makes `vmcs` the vCPU's current VMCS: register cache flushed and
  * forgotten, slice re-armed. Inline: twice in each nested round trip.
  */
-static inline void nested_switch_vmcs(struct vcpu *v, struct loaded_vmcs *vmcs)
+static inline __attribute__((always_inline)) void nested_switch_vmcs(struct vcpu *v,
+                                                                     struct loaded_vmcs *vmcs)
 {
 	reg_cache_flush(&v->regs);
 	loaded_vmcs_load(vmcs);
