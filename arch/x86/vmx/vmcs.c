@@ -112,6 +112,7 @@ void vmx_batch_failed(const char *batch, uint32_t err)
 void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
                         uint32_t ar)
 {
-	vmcs_write_segment_uncounted(sel_field, sel, base, limit, ar);
+	vmcs_write_segment_batched(sel_field, sel, base, limit, ar);
+	vmx_batch_check("a segment register's fields");
 	vmx_count_writes(4);
 }

@@ -75,7 +75,7 @@ void loaded_vmcs_free(struct loaded_vmcs *v, struct frame_alloc *fa);
 /* Host CR3 / FS base / GS base (with TR and GDTR bases, per CPU too), each written only when it changed. */
 void loaded_vmcs_sync_host_state(struct loaded_vmcs *v);
 
-/* A guest segment register (selector field GUEST_xS_SELECTOR) in the current VMCS (vmcs_segment.h has it uncounted). */
+/* A guest segment register (selector field GUEST_xS_SELECTOR) in the current VMCS (vmcs_segment.h has it inline, as a batch). */
 void vmcs_write_segment(uint32_t sel_field, uint16_t sel, uint64_t base, uint32_t limit,
                         uint32_t ar);
 
