@@ -255,7 +255,7 @@ void nested_l2_exit(struct vcpu *v)
 		uint32_t info = (uint32_t)vmcs_read_batched(VM_EXIT_INTR_INFO);
 
 		vmx_batch_check("the L2 exit's information");
-		vmx_count_reads(2);
+		vmx_count_reads(3); /* with the check's */
 		nested_vmexit(v, reason, qual, info);
 		return;
 	}

@@ -232,7 +232,7 @@ static inline void l1_carried_read(const struct vmcs12 *c, struct l1_carried *l1
 		reads += 2;
 	}
 	vmx_batch_check("L1's state that L2 starts with");
-	vmx_count_reads(reads);
+	vmx_count_reads(reads + 1); /* with the check's */
 }
 
 /*
@@ -269,12 +269,14 @@ static inline bool l1_carried_mark(struct vcpu *v, struct vmcs12 *c, const struc
 /*
  * What a VMRESUME's short path leaves out, as a full entry left it: the
  * checks passed (the guest's short ones enough), with no pre-check,
- * MSR-load list or preemption timer of L1's. Only a full entry changes it.
+ * MSR-load list (the VM-exit one may move L1's TSC, whose offset vmcs02
+ * adds: vmcs02_prepare_hot does not look) or preemption timer of L1's.
+ * Only a full entry changes it.
  */
 static bool resume_hot_possible(const struct nested_vmx *n, const struct vmcs12 *c)
 {
 	return !precheck && n->shadow_active && n->controls_checked && n->guest_checked &&
-	       !c->vm_entry_msr_load_count &&
+	       !c->vm_entry_msr_load_count && !c->vm_exit_msr_load_count &&
 	       !(c->pin_based_vm_exec_control & PIN_BASED_VMX_PREEMPTION_TIMER) &&
 	       nested_guest_hot_check_enough(c);
 }
@@ -380,7 +382,8 @@ static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c, unsigned int 
 		struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64,
 		                               v->vm, v->nested.current_ptr};
 
-		return nested_check_guest_hot(c, &env) != NULL;
+		/* Not enough (L1 set RFLAGS.VM, say): the long way checks the guest whole. */
+		return !nested_guest_hot_check_enough(c) || nested_check_guest_hot(c, &env) != NULL;
 	}
 	return (wrote & WROTE_RIP) && nested_check_guest_rip(c);
 }

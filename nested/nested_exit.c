@@ -218,8 +218,10 @@ static void save_l2_hot(struct vmcs12 *c)
 	c->vm_exit_instruction_len = (uint32_t)vmcs_read_batched(VM_EXIT_INSTRUCTION_LEN);
 	c->vmx_instruction_info = (uint32_t)vmcs_read_batched(VMX_INSTRUCTION_INFO);
 	c->guest_linear_address = vmcs_read_batched(GUEST_LINEAR_ADDRESS);
+	/* What RIP's rule reads at the next entry (CS.L): L2's now, not its last sync's. */
+	c->guest_cs_ar_bytes = (uint32_t)vmcs_read_batched(GUEST_CS_AR_BYTES);
 	vmx_batch_check("the nested exit's L2 state");
-	vmx_count_reads(10);
+	vmx_count_reads(12); /* with the check's */
 }
 
 /* Guest fields save_l2_hot() does not save, and those never saved. */
@@ -372,7 +374,7 @@ static void load_l1_host_state(struct vcpu *v, const struct vmcs12 *c)
 	host_write(&writes, GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
 	host_write(&writes, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_batch_check("L1's host state");
-	vmx_count_writes(writes);
+	vmx_count(1, writes); /* the check's VMREAD */
 }
 
 void nested_vmexit(struct vcpu *v, uint32_t reason, uint64_t qual, uint32_t intr_info)

@@ -24,6 +24,7 @@
 #include "arch/x86/vmx/caps.h"
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_msrs.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "lib/frame_alloc.h"
 #include "lib/phys_mem.h"
@@ -41,7 +42,12 @@ static unsigned int n_writable;
 
 int shadow_vmcs_global_init(void)
 {
-	if (!cpu_has_vmx_vmcs_shadowing())
+	/*
+	 * Umbra writes the exit information, read-only fields, into the shadow
+	 * VMCS: that needs VMWRITE to any field (IA32_VMX_MISC bit 29; every
+	 * CPU with shadowing Umbra knows has it). Without it, no shadowing.
+	 */
+	if (!cpu_has_vmx_vmcs_shadowing() || !(vmx_caps.misc & VMX_MISC_VMWRITE_ANY_FIELD))
 		return 0;
 	vmread_bitmap = phys_alloc(1, FRAME_SIZE);
 	vmwrite_bitmap = phys_alloc(1, FRAME_SIZE);
@@ -123,7 +129,7 @@ void shadow_vmcs_load_exit(struct vcpu *v, struct loaded_vmcs *back)
 	/* Its valid bit, cleared by every exit. */
 	vmcs_write_batched(VM_ENTRY_INTR_INFO_FIELD, c->vm_entry_intr_info_field);
 	vmx_batch_check("the shadow VMCS's exit fields");
-	vmx_count_writes(15);
+	vmx_count(1, 15); /* the check's VMREAD */
 	loaded_vmcs_load(back);
 }
 
@@ -154,7 +160,7 @@ unsigned int shadow_vmcs_save(struct vcpu *v, struct loaded_vmcs *back)
 	shadow_current(n);
 	VMCS12_FIELDS(SAVE_WRITABLE)
 	vmx_batch_check("the shadow VMCS's writable fields");
-	vmx_count_reads(n_writable);
+	vmx_count_reads(n_writable + 1); /* with the check's */
 	if (back)
 		loaded_vmcs_load(back);
 	return wrote;

@@ -344,9 +344,9 @@ void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved)
 			c->dirty.bits[w] = 0;
 	}
 	/*
-	 * No TSC offset: L1's moves by an exit of its own, and no short path
-	 * follows one. EPT12's root may have been dropped since (shadow_ept.c);
-	 * EPT01 stays.
+	 * No TSC offset: L1's moves by an exit of its own (no short path
+	 * follows one) or by an MSR list (no short path with one). EPT12's
+	 * root may have been dropped since (shadow_ept.c); EPT01 stays.
 	 */
 	if (vmcs12_ept_enabled(c))
 		write_eptp(v, c);

@@ -778,6 +778,61 @@ static void test_vmresume_hot(void **state)
 	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
 }
 
+/*
+ * RIP's rule reads L2's CS.L: the CPU's at the exit, not what vmcs12 last
+ * held (L2 went from compatibility-mode code to 64-bit code, with no sync
+ * of its state since). A 64-bit RIP above 4 GiB enters, either way.
+ */
+static void test_rip_rule_reads_cs_of_the_exit(void **state)
+{
+	uint64_t pa02 = n->vmcs02.vmcs_pa;
+
+	(void)state;
+	launch(NULL);
+	n->vmcs12->guest_cs_ar_bytes =
+	        0xc09b; /* a 32-bit code segment when vmcs12 was last synced */
+	fake_vmcs_set(pa02, GUEST_CS_AR_BYTES, 0xa09b);
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(GUEST_RIP, 0xffffffff81000000ULL);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_int_equal(n->hot_resumes, 1);
+	/* The long way reads the same (an extra L1 exit first). */
+	n->vmcs12->guest_cs_ar_bytes = 0xc09b;
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	v->stats.total_exits++;
+	l1_write_shadowed(GUEST_RIP, 0xffffffff81000010ULL);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_true(n->in_l2);
+	assert_int_equal(n->hot_resumes, 1);
+}
+
+/*
+ * RFLAGS.VM written by L1 (virtual-8086 mode): the short path's rules are
+ * not enough (nested_guest_hot_check_enough); the long way runs the whole
+ * guest check and refuses L2's protected-mode segments (exit 33).
+ */
+static void l2_protected_32bit(struct vmcs12 *c)
+{
+	c->vm_entry_controls &= ~VM_ENTRY_IA32E_MODE;
+	c->guest_ia32_efer = 0;
+	c->guest_cr4 = CR4_VMXE; /* 32-bit paging, no PAE */
+	c->guest_cs_ar_bytes = 0xc09b;
+}
+
+static void test_vmresume_hot_v86_goes_long(void **state)
+{
+	(void)state;
+	launch(l2_protected_32bit);
+	assert_true(n->in_l2);
+	nested_vmexit(v, EXIT_REASON_CPUID, 0, 0);
+	l1_write_shadowed(GUEST_RFLAGS, 0x2 | RFLAGS_VM);
+	insn(EXIT_REASON_VMRESUME, 0, 0);
+	assert_int_equal(n->hot_resumes, 0);
+	assert_false(n->in_l2);
+	assert_int_equal(n->vmcs12->vm_exit_reason, VM_ENTRY_FAILURE | EXIT_REASON_INVALID_STATE);
+}
+
 static void test_hw_precheck(void **state)
 {
 	uint64_t pa02 = n->vmcs02.vmcs_pa;
@@ -876,6 +931,8 @@ int main(void)
 	        cmocka_unit_test_setup(test_invept, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vmresume, setup),
 	        cmocka_unit_test_setup(test_vmresume_hot, setup),
+	        cmocka_unit_test_setup(test_rip_rule_reads_cs_of_the_exit, setup),
+	        cmocka_unit_test_setup(test_vmresume_hot_v86_goes_long, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_vpid_timer, setup),
 	        cmocka_unit_test_setup(test_vmlaunch_fails, setup),
 	        cmocka_unit_test_setup(test_checks_after_writes, setup),

@@ -105,6 +105,10 @@ static void vmx_batch_selftest(void)
 	*(uint32_t *)pa = vmx_caps.revision_id;
 	if (vmclear(pa) < 0 || vmptrld(&pa) < 0)
 		panic("VMCLEAR/VMPTRLD of the VMX batch self-test's VMCS failed");
+	/* A fresh VMCS holds no batch's error: the one found below is the VMREAD's. */
+	err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
+	if (err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1)
+		panic("a fresh VMCS holds VM-instruction error %u", err);
 	(void)vmcs_read_batched(0xffffffffu);
 	err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
 	if (vmclear(pa) < 0)

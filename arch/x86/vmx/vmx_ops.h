@@ -64,6 +64,15 @@ static inline void vmx_count_writes(unsigned int n)
 	this_cpu_vmx_acct()->vmwrites += n;
 }
 
+/* Both at once (a batch of VMWRITEs and its check's VMREAD): one load of the pointer. */
+static inline void vmx_count(unsigned int reads, unsigned int writes)
+{
+	struct umbra_exit_counts *acct = this_cpu_vmx_acct();
+
+	acct->vmreads += reads;
+	acct->vmwrites += writes;
+}
+
 /* For the one read whose bucket is not known until it is done: the exit reason. */
 static inline uint64_t vmcs_read_uncounted(uint32_t field)
 {
@@ -113,8 +122,9 @@ static inline void __vmcs_write(uint32_t field, uint64_t v)
  * each batch at its check, so 12 or 13 there is this batch's. A VMfailInvalid
  * records nothing: the caller knows a VMCS is current (VMCS_ASSERT_CURRENT,
  * or its own checked VMPTRLD), and the check's own VMREAD fails without one.
- * Uncounted, like vmcs_read_uncounted (vmx_count_reads/writes). The boot
- * CPU proves the error field is kept (vmx_batch_selftest).
+ * Uncounted, like vmcs_read_uncounted: the caller counts the batch with
+ * its check's VMREAD (vmx_count_reads, vmx_count). The boot CPU proves
+ * the error field is kept (vmx_batch_selftest).
  */
 static inline uint64_t vmcs_read_batched(uint32_t field)
 {
