@@ -185,12 +185,6 @@ static void for_l1(struct vcpu *v, const struct l2_exit *e)
 	vcpu_handle_exit(v);
 }
 
-/* The CPU's exit information is L1's, a preemption-timer exit's too. */
-static void reflect(struct vcpu *v, uint32_t reason, uint64_t qual)
-{
-	nested_vmexit(v, reason, qual, (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
-}
-
 /* An exit L1 may not have asked for: nested_l2_exit_owner() decides, on what it reads. */
 static __attribute__((noinline)) void route(struct vcpu *v, uint32_t reason, uint64_t qual)
 {
@@ -217,7 +211,11 @@ static __attribute__((noinline)) void route(struct vcpu *v, uint32_t reason, uin
 	default: break;
 	}
 	switch (nested_l2_exit_owner(c, &e)) {
-	case L2_EXIT_REFLECT: reflect(v, reason, e.qual); return;
+	case L2_EXIT_REFLECT:
+		/* The CPU's exit information is L1's, a preemption-timer exit's too. */
+		nested_vmexit(v, reason, e.qual,
+		              (uint32_t)reg_cache_read(&v->regs, REG_EXIT_INTR_INFO));
+		return;
 	case L2_EXIT_FOR_L1:
 		v->nested.l0_exits_in_l2++;
 		if (e.reason == EXIT_REASON_EPT_VIOLATION) {

@@ -168,6 +168,13 @@ static bool l1_read64(void *ctx, uint64_t gpa, uint64_t *val)
 	return vcpu_read_guest64(ctx, gpa, val);
 }
 
+/* What the checks read beyond vmcs12: L1's capabilities, its mode, memory and VMCS pointer. */
+static struct nested_entry_env entry_env(struct vcpu *v)
+{
+	return (struct nested_entry_env){&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm,
+	                                 v->nested.current_ptr};
+}
+
 /* A VM entry that fails on guest state or MSR loading: a VM exit to L1 with bit 31 set. */
 static void entry_failure_exit(struct vcpu *v, uint32_t reason, uint64_t qual, const char *why)
 {
@@ -285,8 +292,7 @@ void nested_vmentry(struct vcpu *v, bool launch)
 {
 	struct nested_vmx *n = &v->nested;
 	struct vmcs12 *c = n->vmcs12;
-	struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64, v->vm,
-	                               n->current_ptr};
+	struct nested_entry_env env = entry_env(v);
 	const char *why;
 	struct l1_carried l1 = {0, 0, 0};
 	uint32_t qual, bad, err;
@@ -379,8 +385,7 @@ static bool hot_rules_fail(struct vcpu *v, const struct vmcs12 *c, unsigned int 
 	if ((wrote & WROTE_EVENT) && nested_check_entry_intr(c))
 		return true;
 	if (wrote & WROTE_GUEST_RULES) {
-		struct nested_entry_env env = {&nested_caps, (v->efer & EFER_LME) != 0, l1_read64,
-		                               v->vm, v->nested.current_ptr};
+		struct nested_entry_env env = entry_env(v);
 
 		/* Not enough (L1 set RFLAGS.VM, say): the long way checks the guest whole. */
 		return !nested_guest_hot_check_enough(c) || nested_check_guest_hot(c, &env) != NULL;

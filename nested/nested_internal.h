@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
-#include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/x86_bits.h"
 #include "lib/frame_alloc.h"
 #include "nested/vmcs12.h"
@@ -168,10 +168,10 @@ bool vmcs02_umbra_field(uint32_t encoding);
 /* vmcs02.c: vmcs12's dirty fields into vmcs02 (current), Umbra's fixed ones the first time. */
 void vmcs02_prepare(struct vcpu *v);
 /*
- * The same for the VMRESUME's short path (nested_exit_vmresume): L1 wrote only the shadow VMCS's
- * writable fields that vmcs02 copies (carried_moved: and L2 starts with
- * other EFER, PAT or debug state of L1's, also marked dirty); vmcs02's
- * controls are as the last entry left them.
+ * The same for the VMRESUME's short path (nested_exit_vmresume): L1 wrote
+ * only the shadow VMCS's writable fields that vmcs02 copies (carried_moved:
+ * and L2 starts with other EFER, PAT or debug state of L1's, also marked
+ * dirty); vmcs02's controls are as the last entry left them.
  */
 void vmcs02_prepare_hot(struct vcpu *v, bool carried_moved);
 /* Once, at start-up: what each dirty vmcs12 field asks of vmcs02. */

@@ -107,7 +107,7 @@ static void vmx_batch_selftest(void)
 		panic("VMCLEAR/VMPTRLD of the VMX batch self-test's VMCS failed");
 	/* A fresh VMCS holds no batch's error: the one found below is the VMREAD's. */
 	err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
-	if (err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1)
+	if (vmx_batch_error(err))
 		panic("a fresh VMCS holds VM-instruction error %u", err);
 	(void)vmcs_read_batched(0xffffffffu);
 	err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);

@@ -141,12 +141,17 @@ static inline void vmcs_write_batched(uint32_t field, uint64_t v)
 
 __attribute__((noreturn, cold)) void vmx_batch_failed(const char *batch, uint32_t err);
 
+/* An error a failed VMREAD or VMWRITE leaves: unsupported (12) or read-only (13) field. */
+static inline bool vmx_batch_error(uint32_t err)
+{
+	return err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1; /* one compare */
+}
+
 static inline void vmx_batch_check(const char *batch)
 {
 	uint32_t err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
 
-	/* VMXERR_UNSUPPORTED_VMCS_COMPONENT or VMXERR_VMWRITE_READ_ONLY_COMPONENT, one compare. */
-	if (__builtin_expect(err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1, 0))
+	if (__builtin_expect(vmx_batch_error(err), 0))
 		vmx_batch_failed(batch, err);
 }
 

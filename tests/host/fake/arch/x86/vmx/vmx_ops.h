@@ -83,7 +83,7 @@ static inline void vmx_batch_check(const char *batch)
 {
 	uint32_t err = (uint32_t)vmcs_read_uncounted(VM_INSTRUCTION_ERROR);
 
-	if (err - VMXERR_UNSUPPORTED_VMCS_COMPONENT <= 1)
+	if (vmx_batch_error(err))
 		vmx_batch_failed(batch, err);
 }
 
