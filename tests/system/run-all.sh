@@ -617,12 +617,15 @@ if want bochs-migrate; then
 	run_bochs bochs-migrate --iso "$BUILD/system/migrate.iso" --cpus 2 -- "${MIGRATE_CHECKS[@]}"
 fi
 if want bochs-migrate-nested; then
-	# The same with two nested=1 VMs on CPU 1: CPU 0 takes one of them.
+	# The same with two nested=1 VMs on CPU 1: CPU 0 takes one of them. Without
+	# the pre-check, both take the VMRESUME's short path (hot_resumes).
 	"$ROOT/scripts/make-iso.sh" "$BUILD/system/migrate-nested.iso" \
 		"$ROOT/tests/system/grub-migrate-nested.cfg" "$ELF" "$GUEST"/{sched,nested_ept,l2_streams}.elf || exit 1
 	MIGRATE_NESTED_CHECKS=("last:^umbra: summary cpus=2 vmx=2 vms=4 pass=4 fail=0\$" "not:panic"
 		"not:the CPU refused"
-		"has:^umbra: debug: sched: vm (nested_ept|l2_streams) vcpu 0 moves from cpu 1 to cpu 0\$")
+		"has:^umbra: debug: sched: vm (nested_ept|l2_streams) vcpu 0 moves from cpu 1 to cpu 0\$"
+		"has:^umbra: nested nested_ept\.0 .* hot_resumes=[1-9][0-9]* "
+		"has:^umbra: nested l2_streams\.0 .* hot_resumes=[1-9][0-9]* ")
 	for vm in short0 short1 nested_ept l2_streams; do payload_passes MIGRATE_NESTED_CHECKS "$vm"; done
 	run_bochs bochs-migrate-nested --iso "$BUILD/system/migrate-nested.iso" --cpus 2 -- \
 		"${MIGRATE_NESTED_CHECKS[@]}"
